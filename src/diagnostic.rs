@@ -1,0 +1,200 @@
+//! Diagnostics: what every stage reports instead of stopping at the first problem.
+//!
+//! A diagnostic has a severity, a stable code (for `--format json` and for tests), a
+//! message without a final period, and the span it is about. It renders as
+//! `path:line:col: error: message`, the source line, and a caret under the span.
+
+use std::fmt::Write as _;
+
+use crate::source::{SourceMap, Span};
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// What a diagnostic is about, as a stable kebab-case code.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Code {
+    /// The file could not be read.
+    Io,
+    /// The file starts with a UTF-8 byte-order mark.
+    ByteOrderMark,
+    /// The file is not valid UTF-8.
+    InvalidUtf8,
+    /// The file contains a NUL byte.
+    NulByte,
+    /// The file is larger than the 4 MiB limit.
+    FileTooLarge,
+    /// The text does not follow the grammar.
+    Syntax,
+    /// A string, quoted name, expression, dollar-quoted block or comment is not closed.
+    Unterminated,
+    /// The file has no `revision` header.
+    MissingHeader,
+    /// Something stands before the header, or a second header follows it.
+    HeaderNotFirst,
+    /// A header clause is given twice.
+    DuplicateClause,
+    /// A second `upgrade` or `downgrade` block.
+    DuplicateBlock,
+    /// A revision id is malformed.
+    MalformedId,
+    /// A revision id is longer than 64 characters.
+    IdTooLong,
+    /// The file stem differs from the revision id.
+    IdMismatch,
+    /// A name is longer than 63 bytes after folding, or empty.
+    BadName,
+    /// A message contains a control character.
+    MessageControlCharacter,
+    /// A clause of a statement is given twice, or an empty expression.
+    InvalidStatement,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Io => "io",
+            Code::ByteOrderMark => "byte-order-mark",
+            Code::InvalidUtf8 => "invalid-utf8",
+            Code::NulByte => "nul-byte",
+            Code::FileTooLarge => "file-too-large",
+            Code::Syntax => "syntax",
+            Code::Unterminated => "unterminated",
+            Code::MissingHeader => "missing-header",
+            Code::HeaderNotFirst => "header-not-first",
+            Code::DuplicateClause => "duplicate-clause",
+            Code::DuplicateBlock => "duplicate-block",
+            Code::MalformedId => "malformed-id",
+            Code::IdTooLong => "id-too-long",
+            Code::IdMismatch => "id-mismatch",
+            Code::BadName => "bad-name",
+            Code::MessageControlCharacter => "message-control-character",
+            Code::InvalidStatement => "invalid-statement",
+        }
+    }
+}
+
+/// A secondary position that a diagnostic refers to, such as the other file of a
+/// duplicate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: Code,
+    pub message: String,
+    pub span: Span,
+    pub notes: Vec<Note>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
+        }
+    }
+
+    pub fn with_note(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.notes.push(Note {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// The diagnostic as the user sees it: a `path:line:col: severity: message` line,
+    /// the source line with a caret under the span, and the same for every note.
+    pub fn render(&self, sources: &SourceMap) -> String {
+        let mut out = String::new();
+        render_one(
+            &mut out,
+            sources,
+            self.span,
+            self.severity.as_str(),
+            &self.message,
+        );
+        for note in &self.notes {
+            render_one(&mut out, sources, note.span, "note", &note.message);
+        }
+        out
+    }
+}
+
+fn render_one(out: &mut String, sources: &SourceMap, span: Span, label: &str, message: &str) {
+    let file = sources.file(span.file);
+    let _ = writeln!(
+        out,
+        "{}:{}:{}: {label}: {message}",
+        file.display_path, span.line, span.col
+    );
+    let Some((text, lines)) = file.lines() else {
+        return;
+    };
+    let line = lines.line_text(text, span.line);
+    let gutter = span.line.to_string();
+    let _ = writeln!(out, "{gutter} | {line}");
+    // Keep tabs in the padding so that the caret lines up under tabbed source.
+    let before: String = line
+        .chars()
+        .take(span.col as usize - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let rest = line.chars().count().saturating_sub(span.col as usize - 1);
+    let spanned = text
+        .get(span.start as usize..span.end as usize)
+        .map_or(1, |s| s.chars().take_while(|&c| c != '\n').count());
+    let carets = spanned.min(rest).max(1);
+    let _ = writeln!(
+        out,
+        "{} | {before}{}",
+        " ".repeat(gutter.len()),
+        "^".repeat(carets)
+    );
+}
+
+/// Whether any diagnostic is an error (warnings alone leave a project usable).
+pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(|d| d.severity == Severity::Error)
+}
+
+/// Sorts diagnostics into the order they are reported in: by file, position, then
+/// message, so that the output never depends on the order in which they were found.
+pub fn sort(diagnostics: &mut [Diagnostic], sources: &SourceMap) {
+    fn path<'a>(sources: &'a SourceMap, d: &Diagnostic) -> &'a str {
+        &sources.file(d.span.file).display_path
+    }
+    diagnostics.sort_by(|a, b| {
+        path(sources, a)
+            .cmp(path(sources, b))
+            .then(a.span.start.cmp(&b.span.start))
+            .then(a.severity.cmp(&b.severity))
+            .then(a.message.cmp(&b.message))
+    });
+}

@@ -1,0 +1,200 @@
+//! Discovery and loading: the migrations folder to parsed revisions (LANGUAGE.md 1).
+//!
+//! Every `.mig` file below the folder, at any depth, is one revision. Symbolic links are
+//! neither followed nor read. Files are loaded in byte order of their path relative to
+//! the folder, so nothing downstream can depend on the order the file system lists them.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{FileId, LineIndex, SourceMap, Span};
+use crate::syntax::{self, ast::Revision};
+
+/// The largest source file accepted (LANGUAGE.md 1).
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A revision and the file it was read from.
+#[derive(Debug)]
+pub struct LoadedRevision {
+    pub file: FileId,
+    pub revision: Revision,
+}
+
+/// Everything read from a migrations folder.
+#[derive(Debug)]
+pub struct Project {
+    pub sources: SourceMap,
+    /// The files that parsed, in path order.
+    pub revisions: Vec<LoadedRevision>,
+    /// Every problem found in any file.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A failure that stops loading altogether: the folder or a file cannot be read.
+#[derive(Debug)]
+pub enum LoadError {
+    NotADirectory(PathBuf),
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::NotADirectory(path) => {
+                write!(
+                    f,
+                    "migrations folder `{}` does not exist or is not a folder",
+                    path.display()
+                )
+            }
+            LoadError::Io { path, error } => write!(f, "cannot read `{}`: {error}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Finds, reads and parses every revision below `dir`.
+pub fn load(dir: &Path) -> Result<Project, LoadError> {
+    if !dir.is_dir() {
+        return Err(LoadError::NotADirectory(dir.to_owned()));
+    }
+    let mut files = discover(dir)?;
+    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+
+    let mut sources = SourceMap::new();
+    let mut diagnostics = Vec::new();
+    let mut revisions = Vec::new();
+    for found in files {
+        let display_path = found.path.to_string_lossy().into_owned();
+        let decoded = decode(read(&found.path)?);
+        let (text, problem) = match decoded {
+            Ok(text) => (Some(text), None),
+            Err(problem) => (None, Some(problem)),
+        };
+        let file = sources.add(display_path, found.relative, text);
+        if let Some((code, offset, position, message)) = problem {
+            let (line, col) = position;
+            let span = Span {
+                file,
+                start: offset as u32,
+                end: offset as u32,
+                line,
+                col,
+            };
+            diagnostics.push(Diagnostic::error(code, span, message));
+            continue;
+        }
+        let (revision, mut found_diagnostics) = syntax::parse_file(&sources, file);
+        diagnostics.append(&mut found_diagnostics);
+        if let Some(revision) = revision {
+            revisions.push(LoadedRevision { file, revision });
+        }
+    }
+    Ok(Project {
+        sources,
+        revisions,
+        diagnostics,
+    })
+}
+
+struct Found {
+    path: PathBuf,
+    /// Relative to the migrations folder, with `/` separators.
+    relative: String,
+}
+
+fn discover(dir: &Path) -> Result<Vec<Found>, LoadError> {
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).follow_links(false) {
+        let entry = entry.map_err(|error| LoadError::Io {
+            path: error.path().unwrap_or(dir).to_owned(),
+            error: error.into(),
+        })?;
+        // A symbolic link is not a file of the project, whatever it points at.
+        if !entry.file_type().is_file() || entry.path().extension() != Some("mig".as_ref()) {
+            continue;
+        }
+        let relative = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        found.push(Found {
+            path: entry.into_path(),
+            relative,
+        });
+    }
+    Ok(found)
+}
+
+/// What reading a file gave.
+enum Contents {
+    Bytes(Vec<u8>),
+    /// Over [`MAX_FILE_BYTES`]; not read, since it is rejected anyway.
+    TooLarge,
+}
+
+fn read(path: &Path) -> Result<Contents, LoadError> {
+    let io = |error| LoadError::Io {
+        path: path.to_owned(),
+        error,
+    };
+    if std::fs::metadata(path).map_err(io)?.len() > MAX_FILE_BYTES {
+        return Ok(Contents::TooLarge);
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    // The file may have grown between the two calls.
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Ok(Contents::TooLarge);
+    }
+    Ok(Contents::Bytes(bytes))
+}
+
+/// Why a file is not acceptable as source: the code, the byte offset and the line and
+/// column of the problem, and the message.
+type Problem = (Code, usize, (u32, u32), String);
+
+/// The text of a file, or why it is not acceptable as source.
+fn decode(contents: Contents) -> Result<String, Problem> {
+    let bytes = match contents {
+        Contents::Bytes(bytes) => bytes,
+        Contents::TooLarge => {
+            let message = format!(
+                "the file is larger than {} MiB, the limit for a migration file",
+                MAX_FILE_BYTES / (1024 * 1024)
+            );
+            return Err((Code::FileTooLarge, 0, (1, 1), message));
+        }
+    };
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        let message = "the file starts with a byte-order mark; save it as UTF-8 without one";
+        return Err((Code::ByteOrderMark, 0, (1, 1), message.to_owned()));
+    }
+    let text = String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        let bytes = error.as_bytes();
+        let position = position_in(bytes, offset);
+        let message = format!("invalid UTF-8 (byte 0x{:02X})", bytes[offset]);
+        (Code::InvalidUtf8, offset, position, message)
+    })?;
+    if let Some(offset) = text.find('\0') {
+        let position = position_in(text.as_bytes(), offset);
+        let message = "the file contains a NUL byte".to_owned();
+        return Err((Code::NulByte, offset, position, message));
+    }
+    Ok(text)
+}
+
+/// The line and column of `offset` in `valid`, a UTF-8 prefix of the file.
+fn position_in(valid: &[u8], offset: usize) -> (u32, u32) {
+    let text = std::str::from_utf8(&valid[..offset.min(valid.len())]).unwrap_or("");
+    LineIndex::new(text).line_col(text, offset)
+}

@@ -1,0 +1,189 @@
+//! Source files and positions in them.
+//!
+//! Every node of the syntax tree and every diagnostic points into a [`SourceMap`] through
+//! a [`Span`]. Spans are small `Copy` values that carry the file, the byte range, and the
+//! line and column of their start, so that later stages can report positions without
+//! going back to the text.
+
+use std::fmt;
+
+/// Which file of a [`SourceMap`] a span belongs to.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file, with the 1-based line and column of its start.
+///
+/// Columns count characters, not bytes, so that they match what an editor shows.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+    pub line: u32,
+    pub col: u32,
+}
+
+impl Span {
+    /// The length of the range in bytes.
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+impl fmt::Debug for Span {
+    // Compact, because syntax tree dumps print one span per node.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "@{}:{}", self.line, self.col)
+    }
+}
+
+/// The starts of the lines of a text, to turn byte offsets into lines and columns in
+/// logarithmic time.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i as u32 + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// The 1-based line and column of a byte offset. Offsets past the end of the text
+    /// are clamped to it.
+    pub fn line_col(&self, text: &str, offset: usize) -> (u32, u32) {
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|&s| s as usize <= offset) - 1;
+        let start = self.starts[line] as usize;
+        let col = text
+            .get(start..offset)
+            .map_or(offset - start, |prefix| prefix.chars().count());
+        (line as u32 + 1, col as u32 + 1)
+    }
+
+    /// The text of a 1-based line, without its line terminator.
+    pub fn line_text<'a>(&self, text: &'a str, line: u32) -> &'a str {
+        let index = (line as usize).saturating_sub(1);
+        let Some(&start) = self.starts.get(index) else {
+            return "";
+        };
+        let end = self
+            .starts
+            .get(index + 1)
+            .map_or(text.len(), |&next| next as usize - 1);
+        let line = text.get(start as usize..end).unwrap_or("");
+        line.strip_suffix('\r').unwrap_or(line)
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+}
+
+/// One loaded source file.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as it is shown in diagnostics: relative to the working directory, as the
+    /// user gave the migrations folder.
+    pub display_path: String,
+    /// The path relative to the migrations folder, with `/` separators.
+    pub relative_path: String,
+    /// The text, when the file could be read as UTF-8.
+    pub text: Option<String>,
+    lines: Option<LineIndex>,
+}
+
+impl SourceFile {
+    pub fn lines(&self) -> Option<(&str, &LineIndex)> {
+        Some((self.text.as_deref()?, self.lines.as_ref()?))
+    }
+}
+
+/// All source files of a run.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> Self {
+        SourceMap::default()
+    }
+
+    pub fn add(
+        &mut self,
+        display_path: String,
+        relative_path: String,
+        text: Option<String>,
+    ) -> FileId {
+        let lines = text.as_deref().map(LineIndex::new);
+        self.files.push(SourceFile {
+            display_path,
+            relative_path,
+            text,
+            lines,
+        });
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// A span over `start..end` of a file, with its line and column.
+    pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
+        let source = self.file(file);
+        let (line, col) = source
+            .lines()
+            .map_or((1, 1), |(text, lines)| lines.line_col(text, start));
+        Span {
+            file,
+            start: start as u32,
+            end: end.max(start) as u32,
+            line,
+            col,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let text = "ab\nçd\n\nx";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(text, 0), (1, 1));
+        assert_eq!(index.line_col(text, 2), (1, 3));
+        assert_eq!(index.line_col(text, 3), (2, 1));
+        // 'ç' is two bytes; 'd' is the second character of line 2.
+        assert_eq!(index.line_col(text, 5), (2, 2));
+        assert_eq!(index.line_col(text, 7), (3, 1));
+        assert_eq!(index.line_col(text, 8), (4, 1));
+        assert_eq!(index.line_col(text, 99), (4, 2));
+        assert_eq!(index.line_text(text, 2), "çd");
+        assert_eq!(index.line_text(text, 3), "");
+        assert_eq!(index.line_text(text, 4), "x");
+        assert_eq!(index.line_text(text, 9), "");
+    }
+
+    #[test]
+    fn carriage_returns_are_not_part_of_a_line() {
+        let text = "a\r\nb";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_text(text, 1), "a");
+        assert_eq!(index.line_col(text, 3), (2, 1));
+    }
+}

@@ -1,0 +1,544 @@
+//! The typed syntax tree of a `.mig` file.
+//!
+//! The tree is purely syntactic: names are folded as PostgreSQL folds them, but nothing
+//! here knows whether a table exists. Every node keeps its [`Span`].
+
+use std::fmt;
+
+use crate::source::Span;
+
+/// A value together with where it was written.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T: fmt::Debug> fmt::Debug for Spanned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} {:?}", self.value, self.span)
+    }
+}
+
+/// A revision id as written in a header, `parents` or `depends_on`.
+pub type RevisionId = Spanned<String>;
+
+/// A name (of a table, column, index, constraint, type or schema), after folding.
+///
+/// `value` is the name as PostgreSQL stores it: a bare name folded to lower case, a
+/// quoted name with its doubled quotes undone.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Ident {
+    pub value: String,
+    pub quoted: bool,
+    pub span: Span,
+}
+
+impl fmt::Debug for Ident {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quoted = if self.quoted { " quoted" } else { "" };
+        write!(f, "{:?}{quoted} {:?}", self.value, self.span)
+    }
+}
+
+/// A possibly schema-qualified name.
+#[derive(Clone, PartialEq, Eq)]
+pub struct QualifiedName {
+    pub schema: Option<Ident>,
+    pub name: Ident,
+}
+
+impl QualifiedName {
+    pub fn span(&self) -> Span {
+        let mut span = self.name.span;
+        if let Some(schema) = &self.schema {
+            span.start = schema.span.start;
+            span.line = schema.span.line;
+            span.col = schema.span.col;
+        }
+        span
+    }
+}
+
+impl fmt::Debug for QualifiedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{:?}.{:?}", schema, self.name),
+            None => write!(f, "{:?}", self.name),
+        }
+    }
+}
+
+/// One parsed `.mig` file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Revision {
+    pub header: Header,
+    pub upgrade: Option<Block>,
+    pub downgrade: Downgrade,
+}
+
+/// `revision ID [parents ...] [message '...'] [labels ...] [depends_on ...];`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Header {
+    pub id: RevisionId,
+    pub parents: Vec<RevisionId>,
+    pub message: Option<Spanned<String>>,
+    pub labels: Vec<Spanned<String>>,
+    pub depends_on: Vec<RevisionId>,
+    pub span: Span,
+}
+
+/// The statements of an `upgrade` or `downgrade` block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    pub statements: Vec<Statement>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Downgrade {
+    /// No `downgrade`: the compiler derives one from the upgrade.
+    Derived,
+    /// `downgrade { ... }`, used as written.
+    Explicit(Block),
+    /// `downgrade irreversible 'why';`
+    Irreversible { reason: Spanned<String>, span: Span },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    pub kind: StatementKind,
+    pub span: Span,
+}
+
+/// Every statement of the language, one type per kind.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StatementKind {
+    CreateSchema(CreateSchema),
+    DropSchema(DropSchema),
+    CreateEnum(CreateEnum),
+    DropType(DropType),
+    AlterTypeAddValue(AlterTypeAddValue),
+    AlterTypeRenameValue(AlterTypeRenameValue),
+    CreateExtension(CreateExtension),
+    DropExtension(DropExtension),
+    CreateTable(CreateTable),
+    CreatePartition(CreatePartition),
+    DropTable(DropTable),
+    RenameTable(RenameTable),
+    AddColumn(AddColumn),
+    DropColumn(DropColumn),
+    RenameColumn(RenameColumn),
+    AlterColumnType(AlterColumnType),
+    SetNotNull(SetNotNull),
+    DropNotNull(DropNotNull),
+    SetDefault(SetDefault),
+    DropDefault(DropDefault),
+    AddConstraint(AddConstraint),
+    ValidateConstraint(ValidateConstraint),
+    DropConstraint(DropConstraint),
+    CreateIndex(CreateIndex),
+    DropIndex(DropIndex),
+    RawSql(RawSql),
+    AssumeTable(AssumeTable),
+    AssumeType(AssumeType),
+}
+
+// ---------------------------------------------------------------------------------------
+// Schemas, types, extensions
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateSchema {
+    pub name: Ident,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropSchema {
+    pub name: Ident,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateEnum {
+    pub name: QualifiedName,
+    pub values: Vec<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropType {
+    pub name: QualifiedName,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValuePlacement {
+    Before,
+    After,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlterTypeAddValue {
+    pub name: QualifiedName,
+    pub value: Spanned<String>,
+    pub position: Option<(ValuePlacement, Spanned<String>)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlterTypeRenameValue {
+    pub name: QualifiedName,
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateExtension {
+    pub name: Ident,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropExtension {
+    pub name: Ident,
+}
+
+// ---------------------------------------------------------------------------------------
+// Tables
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateTable {
+    pub name: QualifiedName,
+    pub columns: Vec<ColumnDef>,
+    pub constraints: Vec<TableConstraint>,
+    pub partition_by: Option<PartitionBy>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartitionStrategy {
+    Range,
+    List,
+    Hash,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartitionBy {
+    pub strategy: PartitionStrategy,
+    pub columns: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreatePartition {
+    pub name: QualifiedName,
+    pub parent: QualifiedName,
+    pub bound: SqlExpr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropTable {
+    pub name: QualifiedName,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenameTable {
+    pub table: QualifiedName,
+    pub new_name: Ident,
+}
+
+/// `assume table NAME (...)`: the model learns of a table that exists without strata
+/// having created it. Constraints may be declared too, so that foreign keys to an
+/// adopted table can be checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssumeTable {
+    pub name: QualifiedName,
+    pub columns: Vec<ColumnDef>,
+    pub constraints: Vec<TableConstraint>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssumeType {
+    pub name: QualifiedName,
+    pub values: Vec<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnDef {
+    pub name: Ident,
+    pub data_type: DataType,
+    pub constraints: Vec<ColumnConstraint>,
+    pub span: Span,
+}
+
+// ---------------------------------------------------------------------------------------
+// Types
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataType {
+    pub kind: TypeKind,
+    /// How many `[]` follow the type.
+    pub array_dimensions: u32,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeKind {
+    /// A type by name, with optional modifiers: `uuid`, `varchar(255)`, `numeric(10,2)`,
+    /// `public.mood`.
+    Named {
+        name: QualifiedName,
+        modifiers: Vec<i64>,
+    },
+    /// One of the types whose name is several words.
+    MultiWord {
+        name: MultiWordType,
+        modifiers: Vec<i64>,
+    },
+    /// A backtick type, passed through verbatim: `` `int4range` ``.
+    Raw(SqlExpr),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MultiWordType {
+    DoublePrecision,
+    CharacterVarying,
+    BitVarying,
+    TimestampWithTimeZone,
+    TimestampWithoutTimeZone,
+    TimeWithTimeZone,
+    TimeWithoutTimeZone,
+}
+
+// ---------------------------------------------------------------------------------------
+// Constraints
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnConstraint {
+    pub name: Option<Ident>,
+    pub kind: ColumnConstraintKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ColumnConstraintKind {
+    NotNull,
+    Null,
+    PrimaryKey,
+    Unique,
+    Default(DefaultValue),
+    Check(SqlExpr),
+    References(ForeignReference),
+    Identity(IdentityKind),
+    Generated(SqlExpr),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdentityKind {
+    Always,
+    ByDefault,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableConstraint {
+    pub name: Option<Ident>,
+    pub kind: TableConstraintKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TableConstraintKind {
+    PrimaryKey(Vec<Ident>),
+    Unique(Vec<Ident>),
+    Check(SqlExpr),
+    ForeignKey {
+        columns: Vec<Ident>,
+        references: ForeignReference,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForeignReference {
+    pub table: QualifiedName,
+    /// Empty when the columns are not given: the referenced table's primary key.
+    pub columns: Vec<Ident>,
+    pub on_delete: Option<ReferentialAction>,
+    pub on_update: Option<ReferentialAction>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReferentialAction {
+    Cascade,
+    Restrict,
+    NoAction,
+    SetNull,
+    SetDefault,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DefaultValue {
+    Literal(Literal),
+    Expr(SqlExpr),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    String(Spanned<String>),
+    /// The number as written (`42`, `-7`, `3.25`), so that nothing is lost to a float.
+    Number(Spanned<String>),
+    Boolean(Spanned<bool>),
+    Null(Span),
+}
+
+/// A backtick-quoted SQL expression, passed to the output verbatim.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SqlExpr {
+    pub text: String,
+    pub span: Span,
+}
+
+impl fmt::Debug for SqlExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SqlExpr({:?}) {:?}", self.text, self.span)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// alter table
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AddColumn {
+    pub table: QualifiedName,
+    pub column: ColumnDef,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropColumn {
+    pub table: QualifiedName,
+    pub column: Ident,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenameColumn {
+    pub table: QualifiedName,
+    pub column: Ident,
+    pub new_name: Ident,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlterColumnType {
+    pub table: QualifiedName,
+    pub column: Ident,
+    pub data_type: DataType,
+    pub using: Option<SqlExpr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetNotNull {
+    pub table: QualifiedName,
+    pub column: Ident,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropNotNull {
+    pub table: QualifiedName,
+    pub column: Ident,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetDefault {
+    pub table: QualifiedName,
+    pub column: Ident,
+    pub default: DefaultValue,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropDefault {
+    pub table: QualifiedName,
+    pub column: Ident,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AddConstraint {
+    pub table: QualifiedName,
+    pub constraint: TableConstraint,
+    pub not_valid: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidateConstraint {
+    pub table: QualifiedName,
+    pub name: Ident,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropConstraint {
+    pub table: QualifiedName,
+    pub name: Ident,
+}
+
+// ---------------------------------------------------------------------------------------
+// Indexes
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateIndex {
+    pub unique: bool,
+    pub concurrently: bool,
+    /// Absent: PostgreSQL's default name, chosen by the schema model.
+    pub name: Option<Ident>,
+    pub table: QualifiedName,
+    pub method: Option<Ident>,
+    pub keys: Vec<IndexKey>,
+    pub include: Vec<Ident>,
+    pub predicate: Option<SqlExpr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexKey {
+    pub target: IndexTarget,
+    pub order: Option<SortOrder>,
+    pub nulls: Option<NullsOrder>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum IndexTarget {
+    Column(Ident),
+    Expr(SqlExpr),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NullsOrder {
+    First,
+    Last,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropIndex {
+    pub concurrently: bool,
+    pub name: QualifiedName,
+}
+
+// ---------------------------------------------------------------------------------------
+// Raw SQL
+
+/// `sql [nontransactional] $tag$ ... $tag$`
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawSql {
+    /// The text between the dollar quotes, verbatim.
+    pub text: String,
+    pub nontransactional: bool,
+}
+
+impl StatementKind {
+    /// Whether the statement must run outside a transaction (LANGUAGE.md 7.3).
+    pub fn is_nontransactional(&self) -> bool {
+        match self {
+            StatementKind::CreateIndex(index) => index.concurrently,
+            StatementKind::DropIndex(index) => index.concurrently,
+            StatementKind::RawSql(sql) => sql.nontransactional,
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! Syntax errors in plain words.
+//!
+//! pest reports the furthest position it reached and the rules it tried there. This
+//! module names each rule as a reader would ("';' after the statement", "a type"), and
+//! prefers the scanner's "unterminated string literal started here" when an unclosed
+//! construct is the real cause.
+
+use pest::error::{Error, ErrorVariant, InputLocation};
+
+use super::lexer;
+use super::parser::Rule;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{FileId, SourceMap};
+
+pub(crate) fn syntax_error(
+    sources: &SourceMap,
+    file: FileId,
+    text: &str,
+    error: &Error<Rule>,
+) -> Diagnostic {
+    let position = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((start, _)) => start,
+    };
+    if let Err(open) = lexer::tokenize(text) {
+        if open.start <= position {
+            return Diagnostic::error(
+                Code::Unterminated,
+                sources.span(file, open.start, open.end),
+                format!("unterminated {} started here", open.what),
+            );
+        }
+    }
+    let (found, end) = found_at(text, position);
+    let message = match &error.variant {
+        ErrorVariant::ParsingError {
+            positives,
+            negatives,
+        } => {
+            let expected = describe_all(positives);
+            if !expected.is_empty() {
+                format!("expected {expected}, found {found}")
+            } else if !negatives.is_empty() {
+                format!("unexpected {}", describe_all(negatives))
+            } else {
+                format!("unexpected {found}")
+            }
+        }
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    Diagnostic::error(Code::Syntax, sources.span(file, position, end), message)
+}
+
+/// What stands at `position`, in words, and where it ends.
+fn found_at(text: &str, position: usize) -> (String, usize) {
+    let rest = text.get(position..).unwrap_or("");
+    let Some(first) = rest.chars().next() else {
+        return ("end of file".to_owned(), position);
+    };
+    let word_len = rest
+        .bytes()
+        .take_while(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+        .count();
+    if word_len > 0 {
+        let word = &rest[..word_len];
+        (format!("`{word}`"), position + word_len)
+    } else if first == '\'' {
+        ("a string literal".to_owned(), position + 1)
+    } else if first.is_control() || first.is_whitespace() {
+        (
+            format!("the character U+{:04X}", first as u32),
+            position + first.len_utf8(),
+        )
+    } else {
+        (format!("`{first}`"), position + first.len_utf8())
+    }
+}
+
+fn describe_all(rules: &[Rule]) -> String {
+    let mut words: Vec<&str> = rules.iter().map(|&r| describe(r)).collect();
+    words.sort_unstable();
+    words.dedup();
+    // The end of the file is the least interesting expectation; name it last.
+    if let Some(i) = words.iter().position(|w| *w == END_OF_FILE) {
+        let end = words.remove(i);
+        words.push(end);
+    }
+    match words.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+const END_OF_FILE: &str = "end of file";
+
+/// Whether a rule is a keyword or punctuation, as opposed to a construct.
+///
+/// pest declares the rules in grammar order, where the keywords and then the punctuation
+/// stand together from `k_action` to `header_end`; a test keeps this true. A range check
+/// is used because the tree walk asks this of nearly every node.
+pub(crate) fn is_token(rule: Rule) -> bool {
+    let index = rule as usize;
+    rule == Rule::EOI || (Rule::k_action as usize..=Rule::header_end as usize).contains(&index)
+}
+
+/// A rule in the words of an error message. The match is exhaustive on purpose: a new
+/// grammar rule does not compile until it has a description.
+fn describe(rule: Rule) -> &'static str {
+    use Rule::*;
+    match rule {
+        EOI => END_OF_FILE,
+        // Silent rules: pest never reports them, but they are rules all the same.
+        WHITESPACE | COMMENT | line_comment | block_comment => "white space or a comment",
+        ident_char => "a letter, digit, '_' or '$'",
+        k_action => "'action'",
+        k_add => "'add'",
+        k_after => "'after'",
+        k_alter => "'alter'",
+        k_always => "'always'",
+        k_as => "'as'",
+        k_asc => "'asc'",
+        k_assume => "'assume'",
+        k_before => "'before'",
+        k_bit => "'bit'",
+        k_by => "'by'",
+        k_cascade => "'cascade'",
+        k_character => "'character'",
+        k_check => "'check'",
+        k_column => "'column'",
+        k_concurrently => "'concurrently'",
+        k_constraint => "'constraint'",
+        k_create => "'create'",
+        k_data => "'data'",
+        k_default => "'default'",
+        k_delete => "'delete'",
+        k_depends_on => "'depends_on'",
+        k_desc => "'desc'",
+        k_double => "'double'",
+        k_downgrade => "'downgrade'",
+        k_drop => "'drop'",
+        k_enum => "'enum'",
+        k_extension => "'extension'",
+        k_false => "'false'",
+        k_first => "'first'",
+        k_for => "'for'",
+        k_foreign => "'foreign'",
+        k_generated => "'generated'",
+        k_hash => "'hash'",
+        k_identity => "'identity'",
+        k_include => "'include'",
+        k_index => "'index'",
+        k_irreversible => "'irreversible'",
+        k_key => "'key'",
+        k_labels => "'labels'",
+        k_last => "'last'",
+        k_list => "'list'",
+        k_message => "'message'",
+        k_no => "'no'",
+        k_nontransactional => "'nontransactional'",
+        k_not => "'not'",
+        k_null => "'null'",
+        k_nulls => "'nulls'",
+        k_of => "'of'",
+        k_on => "'on'",
+        k_parents => "'parents'",
+        k_partition => "'partition'",
+        k_precision => "'precision'",
+        k_primary => "'primary'",
+        k_range => "'range'",
+        k_references => "'references'",
+        k_rename => "'rename'",
+        k_restrict => "'restrict'",
+        k_revision => "'revision'",
+        k_schema => "'schema'",
+        k_set => "'set'",
+        k_sql => "'sql'",
+        k_stored => "'stored'",
+        k_table => "'table'",
+        k_time => "'time'",
+        k_timestamp => "'timestamp'",
+        k_to => "'to'",
+        k_true => "'true'",
+        k_type => "'type'",
+        k_unique => "'unique'",
+        k_update => "'update'",
+        k_upgrade => "'upgrade'",
+        k_using => "'using'",
+        k_valid => "'valid'",
+        k_validate => "'validate'",
+        k_value => "'value'",
+        k_values => "'values'",
+        k_varying => "'varying'",
+        k_where => "'where'",
+        k_with => "'with'",
+        k_without => "'without'",
+        k_zone => "'zone'",
+        lbrace => "'{'",
+        rbrace => "'}'",
+        lparen => "'('",
+        rparen => "')'",
+        lbracket => "'['",
+        rbracket => "']'",
+        comma => "','",
+        dot => "'.'",
+        stmt_end => "';' after the statement",
+        header_end => "';' at the end of the revision header",
+        bare_ident | quoted_ident | quoted_ident_text | name | qname => "a name",
+        column_list => "a parenthesized list of columns",
+        string | string_text => "a string literal",
+        number => "a number",
+        signed_int => "an integer",
+        literal => "a literal (a string, a number, true, false or null)",
+        sql_expr | sql_expr_text => "a backtick SQL expression",
+        dollar_quoted | dollar_tag | dollar_body => "a dollar-quoted SQL block ($$ ... $$)",
+        rev_id => "a revision id",
+        label => "a label",
+        file | item => "the revision header or an 'upgrade' or 'downgrade' block",
+        header | header_prefix => "the revision header",
+        header_clause | parents_clause | message_clause | labels_clause | depends_on_clause => {
+            "a header clause ('parents', 'message', 'labels' or 'depends_on')"
+        }
+        upgrade_block => "an 'upgrade' block",
+        downgrade_block | downgrade_irreversible => "a 'downgrade' block",
+        statement
+        | create_schema
+        | drop_schema
+        | create_enum
+        | drop_type
+        | alter_type_add_value
+        | alter_type_rename_value
+        | create_extension
+        | drop_extension
+        | create_table
+        | create_partition
+        | drop_table
+        | assume_table
+        | assume_type
+        | alter_table
+        | create_index
+        | drop_index
+        | raw_sql => "a statement",
+        enum_values => "a parenthesized list of values",
+        value_position => "'before' or 'after'",
+        table_elements => "a parenthesized list of columns and constraints",
+        table_element => "a column or a table constraint",
+        partition_by => "'partition by'",
+        partition_strategy => "'range', 'list' or 'hash'",
+        column_def => "a column definition",
+        constraint_name => "'constraint'",
+        table_constraint | pk_constraint | unique_constraint | check_constraint | fk_constraint => {
+            "a table constraint"
+        }
+        references => "'references'",
+        on_delete => "'on delete'",
+        on_update => "'on update'",
+        fk_action => "a referential action (cascade, restrict, no action, set null or set default)",
+        column_constraint | not_null_c | null_c | primary_key_c | unique_c | default_c
+        | check_c | identity_c | generated_c => "a column constraint",
+        identity_always | identity_by_default => "'always' or 'by default'",
+        default_value => "a default value (a literal or a backtick SQL expression)",
+        data_type | raw_type | double_precision | character_varying | bit_varying
+        | timestamp_tz | time_tz | named_type => "a type",
+        time_zone => "'with time zone' or 'without time zone'",
+        type_modifiers => "type modifiers",
+        array_suffix => "'[]'",
+        alter_action | add_column | drop_column | rename_table | rename_column
+        | alter_column_type | set_not_null | drop_not_null | set_default | drop_default
+        | add_constraint | validate_constraint | drop_constraint => "an 'alter table' action",
+        using_clause => "'using'",
+        not_valid => "'not valid'",
+        unique_flag => "'unique'",
+        concurrently_flag => "'concurrently'",
+        index_method => "'using'",
+        index_key => "an index key (a column or a backtick expression)",
+        sort_order => "'asc' or 'desc'",
+        nulls_order => "'nulls first' or 'nulls last'",
+        include_clause => "'include'",
+        where_clause => "'where'",
+        nontransactional_flag => "'nontransactional'",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_exactly_the_keywords_and_punctuation() {
+        let punctuation = [
+            "lbrace",
+            "rbrace",
+            "lparen",
+            "rparen",
+            "lbracket",
+            "rbracket",
+            "comma",
+            "dot",
+            "stmt_end",
+            "header_end",
+            "EOI",
+        ];
+        for &rule in Rule::all_rules() {
+            let name = format!("{rule:?}");
+            let expected = name.starts_with("k_") || punctuation.contains(&name.as_str());
+            assert_eq!(is_token(rule), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn keyword_descriptions_name_the_keyword() {
+        for &rule in Rule::all_rules() {
+            let name = format!("{rule:?}");
+            if let Some(word) = name.strip_prefix("k_") {
+                assert_eq!(describe(rule), format!("'{word}'"));
+            }
+        }
+    }
+
+    #[test]
+    fn expectations_read_as_a_list() {
+        assert_eq!(describe_all(&[Rule::stmt_end]), "';' after the statement");
+        assert_eq!(
+            describe_all(&[Rule::EOI, Rule::rparen, Rule::comma, Rule::comma]),
+            "')', ',' or end of file"
+        );
+    }
+}

@@ -1,0 +1,881 @@
+//! From text to the typed syntax tree: the pest grammar, the walk over its parse tree,
+//! and the per-file checks that need no other file (LANGUAGE.md sections 2 and 3).
+
+use pest::iterators::Pair;
+use pest::Parser as _;
+use pest_derive::Parser;
+
+use super::ast::*;
+use super::messages;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::{FileId, SourceMap, Span};
+
+#[derive(Parser)]
+#[grammar = "../grammar/strata.pest"]
+pub(crate) struct MigParser;
+
+/// The longest revision id (LANGUAGE.md 2).
+pub const MAX_REVISION_ID_LEN: usize = 64;
+/// PostgreSQL's NAMEDATALEN - 1: the longest name it keeps without truncating.
+pub const MAX_NAME_BYTES: usize = 63;
+
+/// Parses one file of `sources`. Returns the revision when the file follows the grammar
+/// (even if other checks failed), and every problem found.
+pub fn parse_file(sources: &SourceMap, file: FileId) -> (Option<Revision>, Vec<Diagnostic>) {
+    let Some(text) = sources.file(file).text.as_deref() else {
+        return (None, Vec::new());
+    };
+    let mut builder = Builder {
+        sources,
+        file,
+        diagnostics: Vec::new(),
+    };
+    match MigParser::parse(Rule::file, text) {
+        Ok(mut pairs) => {
+            let revision = pairs.next().and_then(|file| builder.file(file));
+            (revision, builder.diagnostics)
+        }
+        Err(error) => {
+            // The first syntax error ends the parse; the header's own checks can still
+            // run when the header itself is sound.
+            if let Ok(mut pairs) = MigParser::parse(Rule::header_prefix, text) {
+                if let Some(header) = pairs.next().and_then(|p| find(&p, Rule::header)) {
+                    builder.header(header);
+                }
+            }
+            let mut diagnostics = builder.diagnostics;
+            diagnostics.push(messages::syntax_error(sources, file, text, &error));
+            (None, diagnostics)
+        }
+    }
+}
+
+struct Builder<'s> {
+    sources: &'s SourceMap,
+    file: FileId,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The first inner pair of a given rule. The grammar guarantees its presence wherever
+/// this is called; a missing one means the grammar and this walk disagree.
+fn child<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> Pair<'i, Rule> {
+    find(pair, rule).unwrap_or_else(|| {
+        panic!(
+            "grammar and parser disagree: {:?} has no {rule:?}",
+            pair.as_rule()
+        )
+    })
+}
+
+fn find<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> Option<Pair<'i, Rule>> {
+    pair.clone().into_inner().find(|p| p.as_rule() == rule)
+}
+
+fn all<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> impl Iterator<Item = Pair<'i, Rule>> {
+    pair.clone()
+        .into_inner()
+        .filter(move |p| p.as_rule() == rule)
+}
+
+fn has(pair: &Pair<'_, Rule>, rule: Rule) -> bool {
+    find(pair, rule).is_some()
+}
+
+/// The first inner pair, keyword or not.
+fn first<'i>(pair: &Pair<'i, Rule>) -> Pair<'i, Rule> {
+    pair.clone()
+        .into_inner()
+        .next()
+        .unwrap_or_else(|| panic!("grammar and parser disagree: {:?} is empty", pair.as_rule()))
+}
+
+/// The first inner pair that is not a keyword or punctuation: the "payload" of rules
+/// such as `statement` or `alter_action` that wrap one alternative.
+fn payload<'i>(pair: &Pair<'i, Rule>) -> Pair<'i, Rule> {
+    pair.clone()
+        .into_inner()
+        .find(|p| !messages::is_token(p.as_rule()))
+        .unwrap_or_else(|| panic!("grammar and parser disagree: {:?} is empty", pair.as_rule()))
+}
+
+impl Builder<'_> {
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let span = pair.as_span();
+        self.sources.span(self.file, span.start(), span.end())
+    }
+
+    fn error(&mut self, code: Code, span: Span, message: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::error(code, span, message));
+    }
+
+    fn file(&mut self, file: Pair<'_, Rule>) -> Option<Revision> {
+        let mut header: Option<Header> = None;
+        let mut upgrade: Option<Block> = None;
+        let mut downgrade: Option<(Downgrade, Span)> = None;
+        let mut first_item: Option<Span> = None;
+
+        for item in all(&file, Rule::item) {
+            let inner = payload(&item);
+            let span = self.span(&inner);
+            match inner.as_rule() {
+                Rule::header => {
+                    if let Some(first) = &header {
+                        let diagnostic = Diagnostic::error(
+                            Code::HeaderNotFirst,
+                            span,
+                            "a second revision header: a file is one revision",
+                        )
+                        .with_note(first.span, "the first header is here");
+                        self.diagnostics.push(diagnostic);
+                        continue;
+                    }
+                    if let Some(before) = first_item {
+                        let diagnostic = Diagnostic::error(
+                            Code::HeaderNotFirst,
+                            span,
+                            "the revision header must be the first statement of the file",
+                        )
+                        .with_note(before, "this comes before it");
+                        self.diagnostics.push(diagnostic);
+                    }
+                    header = Some(self.header(inner));
+                }
+                Rule::upgrade_block => {
+                    let block = self.block(inner);
+                    if let Some(first) = &upgrade {
+                        let diagnostic = Diagnostic::error(
+                            Code::DuplicateBlock,
+                            span,
+                            "a second 'upgrade' block: a revision has at most one",
+                        )
+                        .with_note(first.span, "the first 'upgrade' block is here");
+                        self.diagnostics.push(diagnostic);
+                    } else {
+                        upgrade = Some(block);
+                    }
+                }
+                Rule::downgrade_block | Rule::downgrade_irreversible => {
+                    let this = if inner.as_rule() == Rule::downgrade_block {
+                        Downgrade::Explicit(self.block(inner))
+                    } else {
+                        Downgrade::Irreversible {
+                            reason: self.string(&child(&inner, Rule::string)),
+                            span,
+                        }
+                    };
+                    if let Some((_, first)) = &downgrade {
+                        let diagnostic = Diagnostic::error(
+                            Code::DuplicateBlock,
+                            span,
+                            "a second 'downgrade': a revision has at most one",
+                        )
+                        .with_note(*first, "the first 'downgrade' is here");
+                        self.diagnostics.push(diagnostic);
+                    } else {
+                        downgrade = Some((this, span));
+                    }
+                }
+                other => unreachable!("an item cannot be {other:?}"),
+            }
+            first_item.get_or_insert(span);
+        }
+
+        let Some(header) = header else {
+            let span = self.sources.span(self.file, 0, 0);
+            self.error(
+                Code::MissingHeader,
+                span,
+                "missing revision header: a file starts with `revision ID ...;`",
+            );
+            return None;
+        };
+        Some(Revision {
+            header,
+            upgrade,
+            downgrade: downgrade.map_or(Downgrade::Derived, |(d, _)| d),
+        })
+    }
+
+    fn header(&mut self, pair: Pair<'_, Rule>) -> Header {
+        let span = self.span(&pair);
+        let id = self.revision_id(&child(&pair, Rule::rev_id));
+        self.check_file_name(&id);
+        let mut header = Header {
+            id,
+            parents: Vec::new(),
+            message: None,
+            labels: Vec::new(),
+            depends_on: Vec::new(),
+            span,
+        };
+        let mut seen: Vec<(Rule, Span)> = Vec::new();
+        for clause in all(&pair, Rule::header_clause) {
+            let clause = payload(&clause);
+            let rule = clause.as_rule();
+            let clause_span = self.span(&clause);
+            if let Some((_, first)) = seen.iter().find(|(r, _)| *r == rule) {
+                let keyword = clause.as_str().split_whitespace().next().unwrap_or("");
+                let keyword = keyword.to_ascii_lowercase();
+                let diagnostic = Diagnostic::error(
+                    Code::DuplicateClause,
+                    clause_span,
+                    format!("the '{keyword}' clause is given twice"),
+                )
+                .with_note(*first, "it is first given here");
+                self.diagnostics.push(diagnostic);
+                continue;
+            }
+            seen.push((rule, clause_span));
+            match rule {
+                Rule::parents_clause => {
+                    header.parents = all(&clause, Rule::rev_id)
+                        .map(|p| self.revision_id(&p))
+                        .collect();
+                }
+                Rule::depends_on_clause => {
+                    header.depends_on = all(&clause, Rule::rev_id)
+                        .map(|p| self.revision_id(&p))
+                        .collect();
+                }
+                Rule::labels_clause => {
+                    header.labels = all(&clause, Rule::label)
+                        .map(|p| Spanned {
+                            value: p.as_str().to_owned(),
+                            span: self.span(&p),
+                        })
+                        .collect();
+                }
+                Rule::message_clause => {
+                    let message = self.string(&child(&clause, Rule::string));
+                    if let Some(c) = message.value.chars().find(|c| c.is_control()) {
+                        self.error(
+                            Code::MessageControlCharacter,
+                            message.span,
+                            format!(
+                                "the message contains a control character (U+{:04X}); \
+                                 a message is one line, because it is rendered into SQL comments",
+                                c as u32
+                            ),
+                        );
+                    }
+                    header.message = Some(message);
+                }
+                other => unreachable!("a header clause cannot be {other:?}"),
+            }
+        }
+        header
+    }
+
+    /// The file's stem must be its revision id: the id is the audit key, and a renamed
+    /// file must not silently become another revision.
+    fn check_file_name(&mut self, id: &RevisionId) {
+        let path = &self.sources.file(self.file).relative_path;
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let stem = name.strip_suffix(".mig").unwrap_or(name);
+        if stem != id.value {
+            self.error(
+                Code::IdMismatch,
+                id.span,
+                format!(
+                    "the file `{name}` declares revision `{}`; a file's name must be its \
+                     revision id, here `{}.mig`",
+                    id.value, id.value
+                ),
+            );
+        }
+    }
+
+    fn revision_id(&mut self, pair: &Pair<'_, Rule>) -> RevisionId {
+        let value = pair.as_str().to_owned();
+        let span = self.span(pair);
+        if let Some(problem) = revision_id_problem(&value) {
+            self.diagnostics.push(problem.into_diagnostic(span, &value));
+        }
+        Spanned { value, span }
+    }
+
+    fn block(&mut self, pair: Pair<'_, Rule>) -> Block {
+        let span = self.span(&pair);
+        let statements = all(&pair, Rule::statement)
+            .map(|s| self.statement(payload(&s)))
+            .collect();
+        Block { statements, span }
+    }
+
+    fn statement(&mut self, pair: Pair<'_, Rule>) -> Statement {
+        let span = self.span(&pair);
+        let p = &pair;
+        let kind = match pair.as_rule() {
+            Rule::create_schema => StatementKind::CreateSchema(CreateSchema {
+                name: self.name(&child(p, Rule::name)),
+            }),
+            Rule::drop_schema => StatementKind::DropSchema(DropSchema {
+                name: self.name(&child(p, Rule::name)),
+            }),
+            Rule::create_enum => StatementKind::CreateEnum(CreateEnum {
+                name: self.qname(&child(p, Rule::qname)),
+                values: self.enum_values(&child(p, Rule::enum_values)),
+            }),
+            Rule::assume_type => StatementKind::AssumeType(AssumeType {
+                name: self.qname(&child(p, Rule::qname)),
+                values: self.enum_values(&child(p, Rule::enum_values)),
+            }),
+            Rule::drop_type => StatementKind::DropType(DropType {
+                name: self.qname(&child(p, Rule::qname)),
+            }),
+            Rule::alter_type_add_value => {
+                let strings: Vec<_> = all(p, Rule::string).map(|s| self.string(&s)).collect();
+                let position = find(p, Rule::value_position).map(|pos| {
+                    let placement = if has(&pos, Rule::k_before) {
+                        ValuePlacement::Before
+                    } else {
+                        ValuePlacement::After
+                    };
+                    (placement, self.string(&child(&pos, Rule::string)))
+                });
+                StatementKind::AlterTypeAddValue(AlterTypeAddValue {
+                    name: self.qname(&child(p, Rule::qname)),
+                    value: strings.into_iter().next().expect("grammar: a value"),
+                    position,
+                })
+            }
+            Rule::alter_type_rename_value => {
+                let mut strings = all(p, Rule::string).map(|s| self.string(&s));
+                let from = strings.next().expect("grammar: two values");
+                let to = strings.next().expect("grammar: two values");
+                StatementKind::AlterTypeRenameValue(AlterTypeRenameValue {
+                    name: self.qname(&child(p, Rule::qname)),
+                    from,
+                    to,
+                })
+            }
+            Rule::create_extension => StatementKind::CreateExtension(CreateExtension {
+                name: self.name(&child(p, Rule::name)),
+            }),
+            Rule::drop_extension => StatementKind::DropExtension(DropExtension {
+                name: self.name(&child(p, Rule::name)),
+            }),
+            Rule::create_table => {
+                let (columns, constraints) = self.table_elements(&child(p, Rule::table_elements));
+                let partition_by = find(p, Rule::partition_by).map(|pb| {
+                    let strategy = child(&pb, Rule::partition_strategy);
+                    let strategy = match first(&strategy).as_rule() {
+                        Rule::k_range => PartitionStrategy::Range,
+                        Rule::k_list => PartitionStrategy::List,
+                        _ => PartitionStrategy::Hash,
+                    };
+                    PartitionBy {
+                        strategy,
+                        columns: self.column_list(&child(&pb, Rule::column_list)),
+                        span: self.span(&pb),
+                    }
+                });
+                StatementKind::CreateTable(CreateTable {
+                    name: self.qname(&child(p, Rule::qname)),
+                    columns,
+                    constraints,
+                    partition_by,
+                })
+            }
+            Rule::assume_table => {
+                let (columns, constraints) = self.table_elements(&child(p, Rule::table_elements));
+                StatementKind::AssumeTable(AssumeTable {
+                    name: self.qname(&child(p, Rule::qname)),
+                    columns,
+                    constraints,
+                })
+            }
+            Rule::create_partition => {
+                let mut names = all(p, Rule::qname).map(|q| self.qname(&q));
+                let name = names.next().expect("grammar: a partition name");
+                let parent = names.next().expect("grammar: a parent table");
+                StatementKind::CreatePartition(CreatePartition {
+                    name,
+                    parent,
+                    bound: self.sql_expr(&child(p, Rule::sql_expr)),
+                })
+            }
+            Rule::drop_table => StatementKind::DropTable(DropTable {
+                name: self.qname(&child(p, Rule::qname)),
+            }),
+            Rule::alter_table => {
+                let table = self.qname(&child(p, Rule::qname));
+                self.alter_table(table, payload(&child(p, Rule::alter_action)))
+            }
+            Rule::create_index => StatementKind::CreateIndex(self.create_index(p)),
+            Rule::drop_index => StatementKind::DropIndex(DropIndex {
+                concurrently: has(p, Rule::concurrently_flag),
+                name: self.qname(&child(p, Rule::qname)),
+            }),
+            Rule::raw_sql => {
+                let quoted = child(p, Rule::dollar_quoted);
+                let text = child(&quoted, Rule::dollar_body).as_str().to_owned();
+                if text.trim().is_empty() {
+                    let span = self.span(&quoted);
+                    self.error(Code::InvalidStatement, span, "empty raw SQL block");
+                }
+                StatementKind::RawSql(RawSql {
+                    text,
+                    nontransactional: has(p, Rule::nontransactional_flag),
+                })
+            }
+            other => unreachable!("a statement cannot be {other:?}"),
+        };
+        Statement { kind, span }
+    }
+
+    fn alter_table(&mut self, table: QualifiedName, action: Pair<'_, Rule>) -> StatementKind {
+        let p = &action;
+        let column = |b: &mut Self| b.name(&child(p, Rule::name));
+        match action.as_rule() {
+            Rule::add_column => StatementKind::AddColumn(AddColumn {
+                table,
+                column: self.column_def(&child(p, Rule::column_def)),
+            }),
+            Rule::drop_column => StatementKind::DropColumn(DropColumn {
+                table,
+                column: column(self),
+            }),
+            Rule::rename_table => StatementKind::RenameTable(RenameTable {
+                table,
+                new_name: column(self),
+            }),
+            Rule::rename_column => {
+                let mut names = all(p, Rule::name).map(|n| self.name(&n));
+                let column = names.next().expect("grammar: a column");
+                let new_name = names.next().expect("grammar: a new name");
+                StatementKind::RenameColumn(RenameColumn {
+                    table,
+                    column,
+                    new_name,
+                })
+            }
+            Rule::alter_column_type => StatementKind::AlterColumnType(AlterColumnType {
+                table,
+                column: column(self),
+                data_type: self.data_type(&child(p, Rule::data_type)),
+                using: find(p, Rule::using_clause)
+                    .map(|u| self.sql_expr(&child(&u, Rule::sql_expr))),
+            }),
+            Rule::set_not_null => StatementKind::SetNotNull(SetNotNull {
+                table,
+                column: column(self),
+            }),
+            Rule::drop_not_null => StatementKind::DropNotNull(DropNotNull {
+                table,
+                column: column(self),
+            }),
+            Rule::set_default => StatementKind::SetDefault(SetDefault {
+                table,
+                column: column(self),
+                default: self.default_value(&child(p, Rule::default_value)),
+            }),
+            Rule::drop_default => StatementKind::DropDefault(DropDefault {
+                table,
+                column: column(self),
+            }),
+            Rule::add_constraint => StatementKind::AddConstraint(AddConstraint {
+                table,
+                constraint: self.table_constraint(&child(p, Rule::table_constraint)),
+                not_valid: has(p, Rule::not_valid),
+            }),
+            Rule::validate_constraint => StatementKind::ValidateConstraint(ValidateConstraint {
+                table,
+                name: column(self),
+            }),
+            Rule::drop_constraint => StatementKind::DropConstraint(DropConstraint {
+                table,
+                name: column(self),
+            }),
+            other => unreachable!("an alter table action cannot be {other:?}"),
+        }
+    }
+
+    fn create_index(&mut self, p: &Pair<'_, Rule>) -> CreateIndex {
+        let keys = all(p, Rule::index_key)
+            .map(|key| {
+                let target = match payload(&key).as_rule() {
+                    Rule::sql_expr => {
+                        IndexTarget::Expr(self.sql_expr(&child(&key, Rule::sql_expr)))
+                    }
+                    _ => IndexTarget::Column(self.name(&child(&key, Rule::name))),
+                };
+                let order = find(&key, Rule::sort_order).map(|o| {
+                    if has(&o, Rule::k_asc) {
+                        SortOrder::Asc
+                    } else {
+                        SortOrder::Desc
+                    }
+                });
+                let nulls = find(&key, Rule::nulls_order).map(|n| {
+                    if has(&n, Rule::k_first) {
+                        NullsOrder::First
+                    } else {
+                        NullsOrder::Last
+                    }
+                });
+                IndexKey {
+                    target,
+                    order,
+                    nulls,
+                    span: self.span(&key),
+                }
+            })
+            .collect();
+        CreateIndex {
+            unique: has(p, Rule::unique_flag),
+            concurrently: has(p, Rule::concurrently_flag),
+            name: find(p, Rule::name).map(|n| self.name(&n)),
+            table: self.qname(&child(p, Rule::qname)),
+            method: find(p, Rule::index_method).map(|m| self.name(&child(&m, Rule::name))),
+            keys,
+            include: find(p, Rule::include_clause)
+                .map(|i| self.column_list(&child(&i, Rule::column_list)))
+                .unwrap_or_default(),
+            predicate: find(p, Rule::where_clause)
+                .map(|w| self.sql_expr(&child(&w, Rule::sql_expr))),
+        }
+    }
+
+    fn table_elements(&mut self, pair: &Pair<'_, Rule>) -> (Vec<ColumnDef>, Vec<TableConstraint>) {
+        let mut columns = Vec::new();
+        let mut constraints = Vec::new();
+        for element in all(pair, Rule::table_element) {
+            let element = payload(&element);
+            match element.as_rule() {
+                Rule::column_def => columns.push(self.column_def(&element)),
+                _ => constraints.push(self.table_constraint(&element)),
+            }
+        }
+        (columns, constraints)
+    }
+
+    fn column_def(&mut self, pair: &Pair<'_, Rule>) -> ColumnDef {
+        ColumnDef {
+            name: self.name(&child(pair, Rule::name)),
+            data_type: self.data_type(&child(pair, Rule::data_type)),
+            constraints: all(pair, Rule::column_constraint)
+                .map(|c| self.column_constraint(&c))
+                .collect(),
+            span: self.span(pair),
+        }
+    }
+
+    fn constraint_name(&mut self, pair: &Pair<'_, Rule>) -> Option<Ident> {
+        find(pair, Rule::constraint_name).map(|n| self.name(&child(&n, Rule::name)))
+    }
+
+    fn column_constraint(&mut self, pair: &Pair<'_, Rule>) -> ColumnConstraint {
+        let name = self.constraint_name(pair);
+        let body = pair
+            .clone()
+            .into_inner()
+            .find(|p| p.as_rule() != Rule::constraint_name)
+            .expect("grammar: a constraint body");
+        let kind = match body.as_rule() {
+            Rule::not_null_c => ColumnConstraintKind::NotNull,
+            Rule::null_c => ColumnConstraintKind::Null,
+            Rule::primary_key_c => ColumnConstraintKind::PrimaryKey,
+            Rule::unique_c => ColumnConstraintKind::Unique,
+            Rule::default_c => ColumnConstraintKind::Default(
+                self.default_value(&child(&body, Rule::default_value)),
+            ),
+            Rule::check_c => {
+                ColumnConstraintKind::Check(self.sql_expr(&child(&body, Rule::sql_expr)))
+            }
+            Rule::references => ColumnConstraintKind::References(self.references(&body)),
+            Rule::identity_c => {
+                ColumnConstraintKind::Identity(if has(&body, Rule::identity_always) {
+                    IdentityKind::Always
+                } else {
+                    IdentityKind::ByDefault
+                })
+            }
+            Rule::generated_c => {
+                ColumnConstraintKind::Generated(self.sql_expr(&child(&body, Rule::sql_expr)))
+            }
+            other => unreachable!("a column constraint cannot be {other:?}"),
+        };
+        ColumnConstraint {
+            name,
+            kind,
+            span: self.span(pair),
+        }
+    }
+
+    fn table_constraint(&mut self, pair: &Pair<'_, Rule>) -> TableConstraint {
+        let name = self.constraint_name(pair);
+        let body = pair
+            .clone()
+            .into_inner()
+            .find(|p| p.as_rule() != Rule::constraint_name)
+            .expect("grammar: a constraint body");
+        let kind = match body.as_rule() {
+            Rule::pk_constraint => {
+                TableConstraintKind::PrimaryKey(self.column_list(&child(&body, Rule::column_list)))
+            }
+            Rule::unique_constraint => {
+                TableConstraintKind::Unique(self.column_list(&child(&body, Rule::column_list)))
+            }
+            Rule::check_constraint => {
+                TableConstraintKind::Check(self.sql_expr(&child(&body, Rule::sql_expr)))
+            }
+            Rule::fk_constraint => TableConstraintKind::ForeignKey {
+                columns: self.column_list(&child(&body, Rule::column_list)),
+                references: self.references(&child(&body, Rule::references)),
+            },
+            other => unreachable!("a table constraint cannot be {other:?}"),
+        };
+        TableConstraint {
+            name,
+            kind,
+            span: self.span(pair),
+        }
+    }
+
+    fn references(&mut self, pair: &Pair<'_, Rule>) -> ForeignReference {
+        let mut reference = ForeignReference {
+            table: self.qname(&child(pair, Rule::qname)),
+            columns: find(pair, Rule::column_list)
+                .map(|c| self.column_list(&c))
+                .unwrap_or_default(),
+            on_delete: None,
+            on_update: None,
+            span: self.span(pair),
+        };
+        for clause in pair.clone().into_inner() {
+            let (slot, what) = match clause.as_rule() {
+                Rule::on_delete => (&mut reference.on_delete, "on delete"),
+                Rule::on_update => (&mut reference.on_update, "on update"),
+                _ => continue,
+            };
+            let action = referential_action(&child(&clause, Rule::fk_action));
+            if slot.replace(action).is_some() {
+                let span = self.span(&clause);
+                self.error(
+                    Code::InvalidStatement,
+                    span,
+                    format!("'{what}' is given twice"),
+                );
+            }
+        }
+        reference
+    }
+
+    fn data_type(&mut self, pair: &Pair<'_, Rule>) -> DataType {
+        let body = payload(pair);
+        let modifiers = |b: &mut Self, p: &Pair<'_, Rule>| {
+            find(p, Rule::type_modifiers)
+                .map(|m| b.type_modifiers(&m))
+                .unwrap_or_default()
+        };
+        let multi_word = |name: MultiWordType, b: &mut Self| TypeKind::MultiWord {
+            name,
+            modifiers: modifiers(b, &body),
+        };
+        let with_zone = |p: &Pair<'_, Rule>| has(&child(p, Rule::time_zone), Rule::k_with);
+        let kind = match body.as_rule() {
+            Rule::raw_type => TypeKind::Raw(self.sql_expr(&child(&body, Rule::sql_expr))),
+            Rule::double_precision => multi_word(MultiWordType::DoublePrecision, self),
+            Rule::character_varying => multi_word(MultiWordType::CharacterVarying, self),
+            Rule::bit_varying => multi_word(MultiWordType::BitVarying, self),
+            Rule::timestamp_tz if with_zone(&body) => {
+                multi_word(MultiWordType::TimestampWithTimeZone, self)
+            }
+            Rule::timestamp_tz => multi_word(MultiWordType::TimestampWithoutTimeZone, self),
+            Rule::time_tz if with_zone(&body) => multi_word(MultiWordType::TimeWithTimeZone, self),
+            Rule::time_tz => multi_word(MultiWordType::TimeWithoutTimeZone, self),
+            Rule::named_type => TypeKind::Named {
+                name: self.qname(&child(&body, Rule::qname)),
+                modifiers: modifiers(self, &body),
+            },
+            other => unreachable!("a type cannot be {other:?}"),
+        };
+        DataType {
+            kind,
+            array_dimensions: all(pair, Rule::array_suffix).count() as u32,
+            span: self.span(pair),
+        }
+    }
+
+    fn type_modifiers(&mut self, pair: &Pair<'_, Rule>) -> Vec<i64> {
+        all(pair, Rule::signed_int)
+            .map(|n| {
+                n.as_str().parse().unwrap_or_else(|_| {
+                    let span = self.span(&n);
+                    self.error(Code::InvalidStatement, span, "type modifier out of range");
+                    0
+                })
+            })
+            .collect()
+    }
+
+    fn default_value(&mut self, pair: &Pair<'_, Rule>) -> DefaultValue {
+        let inner = payload(pair);
+        match inner.as_rule() {
+            Rule::sql_expr => DefaultValue::Expr(self.sql_expr(&inner)),
+            _ => DefaultValue::Literal(self.literal(&inner)),
+        }
+    }
+
+    fn literal(&mut self, pair: &Pair<'_, Rule>) -> Literal {
+        let inner = first(pair);
+        let span = self.span(&inner);
+        match inner.as_rule() {
+            Rule::string => Literal::String(self.string(&inner)),
+            Rule::number => Literal::Number(Spanned {
+                value: inner.as_str().to_owned(),
+                span,
+            }),
+            Rule::k_true => Literal::Boolean(Spanned { value: true, span }),
+            Rule::k_false => Literal::Boolean(Spanned { value: false, span }),
+            _ => Literal::Null(span),
+        }
+    }
+
+    fn enum_values(&mut self, pair: &Pair<'_, Rule>) -> Vec<Spanned<String>> {
+        all(pair, Rule::string).map(|s| self.string(&s)).collect()
+    }
+
+    fn column_list(&mut self, pair: &Pair<'_, Rule>) -> Vec<Ident> {
+        all(pair, Rule::name).map(|n| self.name(&n)).collect()
+    }
+
+    fn qname(&mut self, pair: &Pair<'_, Rule>) -> QualifiedName {
+        let mut names: Vec<Ident> = all(pair, Rule::name).map(|n| self.name(&n)).collect();
+        let name = names.pop().expect("grammar: a name");
+        QualifiedName {
+            schema: names.pop(),
+            name,
+        }
+    }
+
+    /// A name, folded as PostgreSQL folds it, and checked against its length limit.
+    fn name(&mut self, pair: &Pair<'_, Rule>) -> Ident {
+        let inner = payload(pair);
+        let span = self.span(pair);
+        let (value, quoted) = match inner.as_rule() {
+            Rule::quoted_ident => {
+                let text = child(&inner, Rule::quoted_ident_text).as_str();
+                (text.replace("\"\"", "\""), true)
+            }
+            // PostgreSQL folds only ASCII letters of unquoted names, and bare names here
+            // are ASCII by the grammar.
+            _ => (inner.as_str().to_ascii_lowercase(), false),
+        };
+        if value.is_empty() {
+            self.error(Code::BadName, span, "a quoted name cannot be empty");
+        } else if value.len() > MAX_NAME_BYTES {
+            self.error(
+                Code::BadName,
+                span,
+                format!(
+                    "the name \"{value}\" is {} bytes long; PostgreSQL keeps only {MAX_NAME_BYTES} \
+                     and would silently truncate it",
+                    value.len()
+                ),
+            );
+        }
+        Ident {
+            value,
+            quoted,
+            span,
+        }
+    }
+
+    fn string(&mut self, pair: &Pair<'_, Rule>) -> Spanned<String> {
+        Spanned {
+            value: child(pair, Rule::string_text).as_str().replace("''", "'"),
+            span: self.span(pair),
+        }
+    }
+
+    fn sql_expr(&mut self, pair: &Pair<'_, Rule>) -> SqlExpr {
+        let text = child(pair, Rule::sql_expr_text).as_str().to_owned();
+        let span = self.span(pair);
+        if text.trim().is_empty() {
+            self.error(Code::InvalidStatement, span, "empty SQL expression");
+        }
+        SqlExpr { text, span }
+    }
+}
+
+fn referential_action(pair: &Pair<'_, Rule>) -> ReferentialAction {
+    if has(pair, Rule::k_cascade) {
+        ReferentialAction::Cascade
+    } else if has(pair, Rule::k_restrict) {
+        ReferentialAction::Restrict
+    } else if has(pair, Rule::k_no) {
+        ReferentialAction::NoAction
+    } else if has(pair, Rule::k_null) {
+        ReferentialAction::SetNull
+    } else {
+        ReferentialAction::SetDefault
+    }
+}
+
+/// What is wrong with a revision id, if anything.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RevisionIdProblem {
+    TooLong(usize),
+    Malformed,
+}
+
+impl RevisionIdProblem {
+    fn into_diagnostic(self, span: Span, id: &str) -> Diagnostic {
+        match self {
+            RevisionIdProblem::TooLong(len) => Diagnostic::error(
+                Code::IdTooLong,
+                span,
+                format!(
+                    "the revision id is {len} characters long; the limit is {MAX_REVISION_ID_LEN}"
+                ),
+            ),
+            RevisionIdProblem::Malformed => Diagnostic::error(
+                Code::MalformedId,
+                span,
+                format!(
+                    "malformed revision id `{id}`: an id is ASCII letters, digits and '_', \
+                     and starts with a letter or a digit"
+                ),
+            ),
+        }
+    }
+}
+
+/// Checks a revision id against `[A-Za-z0-9][A-Za-z0-9_]*`, at most 64 characters.
+pub fn revision_id_problem(id: &str) -> Option<RevisionIdProblem> {
+    let well_formed = id.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !well_formed {
+        Some(RevisionIdProblem::Malformed)
+    } else if id.len() > MAX_REVISION_ID_LEN {
+        Some(RevisionIdProblem::TooLong(id.len()))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revision_ids() {
+        assert_eq!(revision_id_problem("0001_initial"), None);
+        assert_eq!(revision_id_problem("A"), None);
+        assert_eq!(revision_id_problem(&"a".repeat(64)), None);
+        assert_eq!(
+            revision_id_problem(&"a".repeat(65)),
+            Some(RevisionIdProblem::TooLong(65))
+        );
+        for bad in ["_a", "a-b", "a.b", "é", "a$"] {
+            assert_eq!(
+                revision_id_problem(bad),
+                Some(RevisionIdProblem::Malformed),
+                "{bad}"
+            );
+        }
+    }
+}
