@@ -71,27 +71,10 @@ pub fn load(dir: &Path) -> Result<Project, LoadError> {
     let mut revisions = Vec::new();
     for found in files {
         let display_path = found.path.to_string_lossy().into_owned();
-        let decoded = decode(read(&found.path)?);
-        let (text, problem) = match decoded {
-            Ok(text) => (Some(text), None),
-            Err(problem) => (None, Some(problem)),
-        };
-        let file = sources.add(display_path, found.relative, text);
-        if let Some((code, offset, position, message)) = problem {
-            let (line, col) = position;
-            let span = Span {
-                file,
-                start: offset as u32,
-                end: offset as u32,
-                line,
-                col,
-            };
-            diagnostics.push(Diagnostic::error(code, span, message));
-            continue;
-        }
-        let (revision, mut found_diagnostics) = syntax::parse_file(&sources, file);
+        let (revision, mut found_diagnostics) =
+            load_file(&mut sources, &found.path, display_path, found.relative)?;
         diagnostics.append(&mut found_diagnostics);
-        if let Some(revision) = revision {
+        if let Some((file, revision)) = revision {
             revisions.push(LoadedRevision { file, revision });
         }
     }
@@ -100,6 +83,63 @@ pub fn load(dir: &Path) -> Result<Project, LoadError> {
         revisions,
         diagnostics,
     })
+}
+
+/// Reads and parses one file into `sources`: the revision, when the file parsed, and
+/// every problem found in it.
+pub fn load_file(
+    sources: &mut SourceMap,
+    path: &Path,
+    display_path: String,
+    relative_path: String,
+) -> Result<(Option<(FileId, Revision)>, Vec<Diagnostic>), LoadError> {
+    let contents = read(path)?;
+    Ok(load_contents(
+        sources,
+        contents,
+        display_path,
+        relative_path,
+    ))
+}
+
+/// Parses the bytes of one file into `sources`, as [`load_file`] does after reading.
+pub fn load_bytes(
+    sources: &mut SourceMap,
+    bytes: Vec<u8>,
+    display_path: String,
+    relative_path: String,
+) -> (Option<(FileId, Revision)>, Vec<Diagnostic>) {
+    let contents = if bytes.len() as u64 > MAX_FILE_BYTES {
+        Contents::TooLarge
+    } else {
+        Contents::Bytes(bytes)
+    };
+    load_contents(sources, contents, display_path, relative_path)
+}
+
+fn load_contents(
+    sources: &mut SourceMap,
+    contents: Contents,
+    display_path: String,
+    relative_path: String,
+) -> (Option<(FileId, Revision)>, Vec<Diagnostic>) {
+    let (text, problem) = match decode(contents) {
+        Ok(text) => (Some(text), None),
+        Err(problem) => (None, Some(problem)),
+    };
+    let file = sources.add(display_path, relative_path, text);
+    if let Some((code, offset, (line, col), message)) = problem {
+        let span = Span {
+            file,
+            start: offset as u32,
+            end: offset as u32,
+            line,
+            col,
+        };
+        return (None, vec![Diagnostic::error(code, span, message)]);
+    }
+    let (revision, diagnostics) = syntax::parse_file(sources, file);
+    (revision.map(|r| (file, r)), diagnostics)
 }
 
 struct Found {

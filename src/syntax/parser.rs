@@ -200,7 +200,11 @@ impl Builder<'_> {
     fn header(&mut self, pair: Pair<'_, Rule>) -> Header {
         let span = self.span(&pair);
         let id = self.revision_id(&child(&pair, Rule::rev_id));
-        self.check_file_name(&id);
+        // A malformed id is reported as such; that it cannot match the file name too
+        // would only repeat it.
+        if revision_id_problem(&id.value).is_none() {
+            self.check_file_name(&id);
+        }
         let mut header = Header {
             id,
             parents: Vec::new(),

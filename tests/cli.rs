@@ -1,0 +1,182 @@
+//! The real `strata` binary: exit codes, standard output and standard error.
+
+use std::fs;
+use std::path::Path;
+
+use pretty_assertions::assert_eq;
+
+use crate::support::{repo_root, strata};
+
+fn write(dir: &Path, relative: &str, text: &str) {
+    let path = dir.join(relative);
+    fs::create_dir_all(path.parent().expect("a parent")).expect("create folders");
+    fs::write(path, text).expect("write fixture");
+}
+
+#[test]
+fn check_passes_on_the_example_project() {
+    let out = strata(&repo_root(), &["check"]);
+    assert_eq!(out.stderr, "");
+    assert_eq!(
+        out.stdout,
+        "migrations: 15 revisions checked, no errors, 0 warnings\n"
+    );
+    assert_eq!(out.code, 0);
+}
+
+#[test]
+fn check_reports_every_error_of_every_file_and_exits_1() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    write(
+        tmp.path(),
+        "m/0001_a.mig",
+        "revision 0001_a;\nupgrade { create schema s }\n",
+    );
+    write(
+        tmp.path(),
+        "m/sub/0002_b.mig",
+        "revision 0002_c parents 0001_a;\n",
+    );
+    write(
+        tmp.path(),
+        "m/0003_ok.mig",
+        "revision 0003_ok parents 0002_b;\n",
+    );
+    let out = strata(tmp.path(), &["check", "--dir", "m"]);
+    assert_eq!(
+        out.stderr,
+        "m/0001_a.mig:2:27: error: expected ';' after the statement, found `}`\n\
+         2 | upgrade { create schema s }\n  \
+         |                           ^\n\
+         m/sub/0002_b.mig:1:10: error: the file `0002_b.mig` declares revision `0002_c`; \
+         a file's name must be its revision id, here `0002_c.mig`\n\
+         1 | revision 0002_c parents 0001_a;\n  \
+         |          ^^^^^^\n\
+         strata: 2 errors and 0 warnings in m\n"
+    );
+    assert_eq!(
+        out.stdout, "",
+        "nothing on standard output when there are errors"
+    );
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn the_global_dir_option_goes_before_or_after_the_command() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    write(tmp.path(), "db/0001_a.mig", "revision 0001_a;\n");
+    for args in [&["--dir", "db", "check"][..], &["check", "--dir", "./db"]] {
+        let out = strata(tmp.path(), args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+    }
+    let out = strata(tmp.path(), &["check", "--dir", "./db"]);
+    assert_eq!(
+        out.stdout,
+        "./db: 1 revision checked, no errors, 0 warnings\n"
+    );
+}
+
+#[test]
+fn a_missing_folder_is_an_io_error_with_exit_2() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(
+        out.stderr,
+        "strata: error: migrations folder `migrations` does not exist or is not a folder\n"
+    );
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.code, 2);
+
+    write(tmp.path(), "file", "");
+    let out = strata(tmp.path(), &["--dir", "file", "check"]);
+    assert_eq!(
+        out.stderr,
+        "strata: error: migrations folder `file` does not exist or is not a folder\n"
+    );
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let root = repo_root();
+    let out = strata(&root, &["check", "--no-such-flag"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("unexpected argument '--no-such-flag'"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stdout, "");
+
+    let out = strata(&root, &[]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("Usage: strata"), "{}", out.stderr);
+
+    for args in [&["--help"][..], &["check", "--help"], &["help", "check"]] {
+        let out = strata(&root, args);
+        assert_eq!(out.code, 0, "{args:?}");
+        assert!(
+            out.stdout.contains("Usage: strata"),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn a_file_over_4_mib_is_rejected_without_being_parsed() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut text = String::from("revision 0001_big;\n");
+    text.push_str(&"-- padding\n".repeat(4 * 1024 * 1024 / 11 + 1));
+    assert!(text.len() > 4 * 1024 * 1024);
+    write(tmp.path(), "migrations/0001_big.mig", &text);
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(
+        out.stderr,
+        "migrations/0001_big.mig:1:1: error: the file is larger than 4 MiB, the limit for a migration file\n\
+         strata: 1 error and 0 warnings in migrations\n"
+    );
+    assert_eq!(out.code, 1);
+
+    // Exactly 4 MiB is still accepted.
+    text.truncate(4 * 1024 * 1024 - 1);
+    text.push('\n');
+    write(tmp.path(), "migrations/0001_big.mig", &text);
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn discovery_finds_nested_files_and_ignores_links_and_other_files() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    write(
+        tmp.path(),
+        "migrations/a/b/c/0001_deep.mig",
+        "revision 0001_deep;\n",
+    );
+    write(tmp.path(), "migrations/README.md", "not a revision at all");
+    write(tmp.path(), "migrations/0002_notes.mig.bak", "garbage");
+    write(tmp.path(), "outside/0003_linked.mig", "this is not valid");
+    write(
+        tmp.path(),
+        "outside/dir/0004_in_linked_dir.mig",
+        "nor is this",
+    );
+    std::os::unix::fs::symlink(
+        tmp.path().join("outside/0003_linked.mig"),
+        tmp.path().join("migrations/0003_linked.mig"),
+    )
+    .expect("symlink");
+    std::os::unix::fs::symlink(
+        tmp.path().join("outside/dir"),
+        tmp.path().join("migrations/dir"),
+    )
+    .expect("symlink");
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(out.stderr, "");
+    assert_eq!(
+        out.stdout,
+        "migrations: 1 revision checked, no errors, 0 warnings\n"
+    );
+    assert_eq!(out.code, 0);
+}

@@ -1,0 +1,314 @@
+//! Every statement form of the language appears at least once in `migrations/` or in the
+//! parser's ok fixtures, so that every later stage is exercised on all of them.
+//!
+//! The matches below are exhaustive on purpose: a new form of the language does not
+//! compile here until this test knows of it.
+
+use std::collections::BTreeSet;
+
+use strata::project;
+use strata::source::SourceMap;
+use strata::syntax::ast::*;
+
+use crate::support::{cases_dir, files_with_extension, repo_root};
+
+fn all_revisions() -> Vec<Revision> {
+    let mut revisions: Vec<Revision> = project::load(&repo_root().join("migrations"))
+        .expect("example project")
+        .revisions
+        .into_iter()
+        .map(|r| r.revision)
+        .collect();
+    for path in files_with_extension(&cases_dir("parse/ok"), "mig") {
+        let mut sources = SourceMap::new();
+        let (revision, _) = project::load_file(&mut sources, &path, String::new(), String::new())
+            .expect("fixture readable");
+        revisions.extend(revision.map(|(_, r)| r));
+    }
+    revisions
+}
+
+fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
+    let mut columns: Vec<&ColumnDef> = Vec::new();
+    let mut constraints: Vec<&TableConstraint> = Vec::new();
+    let form = match kind {
+        StatementKind::CreateSchema(_) => "create schema",
+        StatementKind::DropSchema(_) => "drop schema",
+        StatementKind::CreateEnum(_) => "create type as enum",
+        StatementKind::DropType(_) => "drop type",
+        StatementKind::AlterTypeAddValue(add) => match add.position {
+            None => "alter type add value",
+            Some((ValuePlacement::Before, _)) => "alter type add value before",
+            Some((ValuePlacement::After, _)) => "alter type add value after",
+        },
+        StatementKind::AlterTypeRenameValue(_) => "alter type rename value",
+        StatementKind::CreateExtension(_) => "create extension",
+        StatementKind::DropExtension(_) => "drop extension",
+        StatementKind::CreateTable(table) => {
+            columns.extend(&table.columns);
+            constraints.extend(&table.constraints);
+            match table.partition_by.as_ref().map(|p| p.strategy) {
+                None => "create table",
+                Some(PartitionStrategy::Range) => "create table partition by range",
+                Some(PartitionStrategy::List) => "create table partition by list",
+                Some(PartitionStrategy::Hash) => "create table partition by hash",
+            }
+        }
+        StatementKind::CreatePartition(_) => "create table partition of",
+        StatementKind::DropTable(_) => "drop table",
+        StatementKind::RenameTable(_) => "alter table rename to",
+        StatementKind::AddColumn(add) => {
+            columns.push(&add.column);
+            "alter table add column"
+        }
+        StatementKind::DropColumn(_) => "alter table drop column",
+        StatementKind::RenameColumn(_) => "alter table rename column",
+        StatementKind::AlterColumnType(alter) => match alter.using {
+            None => "alter column type",
+            Some(_) => "alter column type using",
+        },
+        StatementKind::SetNotNull(_) => "alter column set not null",
+        StatementKind::DropNotNull(_) => "alter column drop not null",
+        StatementKind::SetDefault(_) => "alter column set default",
+        StatementKind::DropDefault(_) => "alter column drop default",
+        StatementKind::AddConstraint(add) => {
+            constraints.push(&add.constraint);
+            if add.not_valid {
+                "alter table add constraint not valid"
+            } else {
+                "alter table add constraint"
+            }
+        }
+        StatementKind::ValidateConstraint(_) => "alter table validate constraint",
+        StatementKind::DropConstraint(_) => "alter table drop constraint",
+        StatementKind::CreateIndex(index) => {
+            if index.unique {
+                seen.insert("create unique index");
+            }
+            if index.concurrently {
+                seen.insert("create index concurrently");
+            }
+            if index.name.is_none() {
+                seen.insert("create index without a name");
+            }
+            if index.method.is_some() {
+                seen.insert("create index using");
+            }
+            if !index.include.is_empty() {
+                seen.insert("create index include");
+            }
+            if index.predicate.is_some() {
+                seen.insert("create index where");
+            }
+            for key in &index.keys {
+                if matches!(key.target, IndexTarget::Expr(_)) {
+                    seen.insert("index key expression");
+                }
+                match key.order {
+                    Some(SortOrder::Asc) => seen.insert("index key asc"),
+                    Some(SortOrder::Desc) => seen.insert("index key desc"),
+                    None => false,
+                };
+                match key.nulls {
+                    Some(NullsOrder::First) => seen.insert("index key nulls first"),
+                    Some(NullsOrder::Last) => seen.insert("index key nulls last"),
+                    None => false,
+                };
+            }
+            "create index"
+        }
+        StatementKind::DropIndex(index) => match index.concurrently {
+            false => "drop index",
+            true => "drop index concurrently",
+        },
+        StatementKind::RawSql(sql) => match sql.nontransactional {
+            false => "sql",
+            true => "sql nontransactional",
+        },
+        StatementKind::AssumeTable(table) => {
+            columns.extend(&table.columns);
+            constraints.extend(&table.constraints);
+            "assume table"
+        }
+        StatementKind::AssumeType(_) => "assume type",
+    };
+    seen.insert(form);
+    for column in columns {
+        if let TypeKind::MultiWord { name, .. } = column.data_type.kind {
+            seen.insert(match name {
+                MultiWordType::DoublePrecision => "type double precision",
+                MultiWordType::CharacterVarying => "type character varying",
+                MultiWordType::BitVarying => "type bit varying",
+                MultiWordType::TimestampWithTimeZone => "type timestamp with time zone",
+                MultiWordType::TimestampWithoutTimeZone => "type timestamp without time zone",
+                MultiWordType::TimeWithTimeZone => "type time with time zone",
+                MultiWordType::TimeWithoutTimeZone => "type time without time zone",
+            });
+        }
+        if let TypeKind::Raw(_) = column.data_type.kind {
+            seen.insert("raw type");
+        }
+        for constraint in &column.constraints {
+            let form = match &constraint.kind {
+                ColumnConstraintKind::NotNull => "column not null",
+                ColumnConstraintKind::Null => "column null",
+                ColumnConstraintKind::PrimaryKey => "column primary key",
+                ColumnConstraintKind::Unique => "column unique",
+                ColumnConstraintKind::Default(DefaultValue::Literal(_)) => "column default literal",
+                ColumnConstraintKind::Default(DefaultValue::Expr(_)) => "column default expression",
+                ColumnConstraintKind::Check(_) => "column check",
+                ColumnConstraintKind::References(reference) => {
+                    actions(reference, seen);
+                    "column references"
+                }
+                ColumnConstraintKind::Identity(IdentityKind::Always) => {
+                    "generated always as identity"
+                }
+                ColumnConstraintKind::Identity(IdentityKind::ByDefault) => {
+                    "generated by default as identity"
+                }
+                ColumnConstraintKind::Generated(_) => "generated always as stored",
+            };
+            seen.insert(form);
+        }
+    }
+    for constraint in constraints {
+        let form = match &constraint.kind {
+            TableConstraintKind::PrimaryKey(_) => "table primary key",
+            TableConstraintKind::Unique(_) => "table unique",
+            TableConstraintKind::Check(_) => "table check",
+            TableConstraintKind::ForeignKey { references, .. } => {
+                actions(references, seen);
+                "table foreign key"
+            }
+        };
+        seen.insert(form);
+    }
+}
+
+fn actions(reference: &ForeignReference, seen: &mut BTreeSet<&'static str>) {
+    for action in [reference.on_delete, reference.on_update]
+        .into_iter()
+        .flatten()
+    {
+        seen.insert(match action {
+            ReferentialAction::Cascade => "on cascade",
+            ReferentialAction::Restrict => "on restrict",
+            ReferentialAction::NoAction => "on no action",
+            ReferentialAction::SetNull => "on set null",
+            ReferentialAction::SetDefault => "on set default",
+        });
+    }
+}
+
+#[test]
+fn every_statement_form_appears_in_the_examples_or_fixtures() {
+    let mut seen = BTreeSet::new();
+    for revision in all_revisions() {
+        seen.insert(match revision.downgrade {
+            Downgrade::Derived => "derived downgrade",
+            Downgrade::Explicit(_) => "explicit downgrade",
+            Downgrade::Irreversible { .. } => "downgrade irreversible",
+        });
+        let blocks = [
+            revision.upgrade.as_ref(),
+            match &revision.downgrade {
+                Downgrade::Explicit(block) => Some(block),
+                _ => None,
+            },
+        ];
+        for block in blocks.into_iter().flatten() {
+            for statement in &block.statements {
+                statement_forms(&statement.kind, &mut seen);
+            }
+        }
+    }
+    let expected: BTreeSet<&str> = [
+        "create schema",
+        "drop schema",
+        "create type as enum",
+        "drop type",
+        "alter type add value",
+        "alter type add value before",
+        "alter type add value after",
+        "alter type rename value",
+        "create extension",
+        "drop extension",
+        "create table",
+        "create table partition by range",
+        "create table partition by list",
+        "create table partition by hash",
+        "create table partition of",
+        "drop table",
+        "alter table rename to",
+        "alter table add column",
+        "alter table drop column",
+        "alter table rename column",
+        "alter column type",
+        "alter column type using",
+        "alter column set not null",
+        "alter column drop not null",
+        "alter column set default",
+        "alter column drop default",
+        "alter table add constraint",
+        "alter table add constraint not valid",
+        "alter table validate constraint",
+        "alter table drop constraint",
+        "create index",
+        "create unique index",
+        "create index concurrently",
+        "create index without a name",
+        "create index using",
+        "create index include",
+        "create index where",
+        "index key expression",
+        "index key asc",
+        "index key desc",
+        "index key nulls first",
+        "index key nulls last",
+        "drop index",
+        "drop index concurrently",
+        "sql",
+        "sql nontransactional",
+        "assume table",
+        "assume type",
+        "type double precision",
+        "type character varying",
+        "type bit varying",
+        "type timestamp with time zone",
+        "type timestamp without time zone",
+        "type time with time zone",
+        "type time without time zone",
+        "raw type",
+        "column not null",
+        "column null",
+        "column primary key",
+        "column unique",
+        "column default literal",
+        "column default expression",
+        "column check",
+        "column references",
+        "generated always as identity",
+        "generated by default as identity",
+        "generated always as stored",
+        "table primary key",
+        "table unique",
+        "table check",
+        "table foreign key",
+        "on cascade",
+        "on restrict",
+        "on no action",
+        "on set null",
+        "on set default",
+        "derived downgrade",
+        "explicit downgrade",
+        "downgrade irreversible",
+    ]
+    .into_iter()
+    .collect();
+    let missing: Vec<_> = expected.difference(&seen).collect();
+    assert!(
+        missing.is_empty(),
+        "never used in migrations/ or tests/cases/parse/ok: {missing:?}"
+    );
+}

@@ -1,0 +1,10 @@
+//! Integration tests, built as one binary.
+//!
+//! Fixture folders live in `tests/cases/`; goldens beside them are rewritten with
+//! `UPDATE_GOLDEN=1 cargo test` (or `make update-golden`) and reviewed like code.
+
+mod cli;
+mod coverage;
+mod parse_cases;
+mod robustness;
+mod support;

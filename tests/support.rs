@@ -1,0 +1,76 @@
+//! Helpers shared by the integration tests: goldens, fixtures and the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use strata::diagnostic::{self, Diagnostic};
+use strata::source::SourceMap;
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn cases_dir(stage: &str) -> PathBuf {
+    repo_root().join("tests/cases").join(stage)
+}
+
+/// Whether goldens are to be rewritten instead of compared.
+pub fn updating_goldens() -> bool {
+    std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Compares `actual` with the golden file at `path`, or rewrites it under
+/// `UPDATE_GOLDEN=1`. A missing golden is a failure, so that CI never passes on a
+/// fixture nobody reviewed.
+pub fn assert_golden(path: &Path, actual: &str) {
+    if updating_goldens() {
+        std::fs::write(path, actual).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden {}; create it with UPDATE_GOLDEN=1 and review it",
+            path.display()
+        )
+    });
+    pretty_assertions::assert_eq!(expected, actual, "golden {}", path.display());
+}
+
+/// The files of `dir` with extension `ext`, sorted by name.
+pub fn files_with_extension(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == ext))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Diagnostics rendered as the command line prints them, in report order.
+pub fn render_all(sources: &SourceMap, diagnostics: &mut [Diagnostic]) -> String {
+    diagnostic::sort(diagnostics, sources);
+    diagnostics.iter().map(|d| d.render(sources)).collect()
+}
+
+/// What a run of the real `strata` binary gave.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the real `strata` binary in `cwd`.
+pub fn strata(cwd: &Path, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_strata"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("running strata");
+    Output {
+        code: output.status.code().expect("strata exited normally"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
