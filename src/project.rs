@@ -71,12 +71,9 @@ pub fn load(dir: &Path) -> Result<Project, LoadError> {
     let mut revisions = Vec::new();
     for found in files {
         let display_path = found.path.to_string_lossy().into_owned();
-        let (revision, mut found_diagnostics) =
-            load_file(&mut sources, &found.path, display_path, found.relative)?;
-        diagnostics.append(&mut found_diagnostics);
-        if let Some((file, revision)) = revision {
-            revisions.push(LoadedRevision { file, revision });
-        }
+        let mut loaded = load_file(&mut sources, &found.path, display_path, found.relative)?;
+        diagnostics.append(&mut loaded.diagnostics);
+        revisions.extend(loaded.revision);
     }
     Ok(Project {
         sources,
@@ -85,14 +82,20 @@ pub fn load(dir: &Path) -> Result<Project, LoadError> {
     })
 }
 
-/// Reads and parses one file into `sources`: the revision, when the file parsed, and
-/// every problem found in it.
+/// What one file gave: its revision, when it parsed, and every problem found in it.
+#[derive(Debug)]
+pub struct LoadedFile {
+    pub revision: Option<LoadedRevision>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads and parses one file into `sources`.
 pub fn load_file(
     sources: &mut SourceMap,
     path: &Path,
     display_path: String,
     relative_path: String,
-) -> Result<(Option<(FileId, Revision)>, Vec<Diagnostic>), LoadError> {
+) -> Result<LoadedFile, LoadError> {
     let contents = read(path)?;
     Ok(load_contents(
         sources,
@@ -108,7 +111,7 @@ pub fn load_bytes(
     bytes: Vec<u8>,
     display_path: String,
     relative_path: String,
-) -> (Option<(FileId, Revision)>, Vec<Diagnostic>) {
+) -> LoadedFile {
     let contents = if bytes.len() as u64 > MAX_FILE_BYTES {
         Contents::TooLarge
     } else {
@@ -122,7 +125,7 @@ fn load_contents(
     contents: Contents,
     display_path: String,
     relative_path: String,
-) -> (Option<(FileId, Revision)>, Vec<Diagnostic>) {
+) -> LoadedFile {
     let (text, problem) = match decode(contents) {
         Ok(text) => (Some(text), None),
         Err(problem) => (None, Some(problem)),
@@ -136,10 +139,16 @@ fn load_contents(
             line,
             col,
         };
-        return (None, vec![Diagnostic::error(code, span, message)]);
+        return LoadedFile {
+            revision: None,
+            diagnostics: vec![Diagnostic::error(code, span, message)],
+        };
     }
     let (revision, diagnostics) = syntax::parse_file(sources, file);
-    (revision.map(|r| (file, r)), diagnostics)
+    LoadedFile {
+        revision: revision.map(|revision| LoadedRevision { file, revision }),
+        diagnostics,
+    }
 }
 
 struct Found {

@@ -21,9 +21,9 @@ fn all_revisions() -> Vec<Revision> {
         .collect();
     for path in files_with_extension(&cases_dir("parse/ok"), "mig") {
         let mut sources = SourceMap::new();
-        let (revision, _) = project::load_file(&mut sources, &path, String::new(), String::new())
+        let loaded = project::load_file(&mut sources, &path, String::new(), String::new())
             .expect("fixture readable");
-        revisions.extend(revision.map(|(_, r)| r));
+        revisions.extend(loaded.revision.map(|r| r.revision));
     }
     revisions
 }

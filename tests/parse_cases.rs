@@ -25,9 +25,13 @@ fn load(
         .to_string_lossy()
         .into_owned();
     let mut sources = SourceMap::new();
-    let (revision, diagnostics) =
+    let loaded =
         project::load_file(&mut sources, path, name.clone(), name).expect("fixture readable");
-    (sources, revision.map(|(_, r)| r), diagnostics)
+    (
+        sources,
+        loaded.revision.map(|r| r.revision),
+        loaded.diagnostics,
+    )
 }
 
 #[test]

@@ -16,13 +16,13 @@ use crate::support::{files_with_extension, repo_root};
 fn check_input(bytes: &[u8]) {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         let mut sources = SourceMap::new();
-        let (_, diagnostics) = project::load_bytes(
+        let loaded = project::load_bytes(
             &mut sources,
             bytes.to_vec(),
             "input.mig".into(),
             "input.mig".into(),
         );
-        for d in &diagnostics {
+        for d in &loaded.diagnostics {
             let spans = std::iter::once(d.span).chain(d.notes.iter().map(|n| n.span));
             for span in spans {
                 let (start, end) = (span.start as usize, span.end as usize);
