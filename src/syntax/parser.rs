@@ -566,17 +566,19 @@ impl Builder<'_> {
         }
     }
 
-    fn constraint_name(&mut self, pair: &Pair<'_, Rule>) -> Option<Ident> {
-        find(pair, Rule::constraint_name).map(|n| self.name(&child(&n, Rule::name)))
-    }
-
-    fn column_constraint(&mut self, pair: &Pair<'_, Rule>) -> ColumnConstraint {
-        let name = self.constraint_name(pair);
+    /// A column or table constraint's optional `constraint NAME` and its body.
+    fn constraint_parts<'i>(&mut self, pair: &Pair<'i, Rule>) -> (Option<Ident>, Pair<'i, Rule>) {
+        let name = find(pair, Rule::constraint_name).map(|n| self.name(&child(&n, Rule::name)));
         let body = pair
             .clone()
             .into_inner()
             .find(|p| p.as_rule() != Rule::constraint_name)
             .expect("grammar: a constraint body");
+        (name, body)
+    }
+
+    fn column_constraint(&mut self, pair: &Pair<'_, Rule>) -> ColumnConstraint {
+        let (name, body) = self.constraint_parts(pair);
         let kind = match body.as_rule() {
             Rule::not_null_c => ColumnConstraintKind::NotNull,
             Rule::null_c => ColumnConstraintKind::Null,
@@ -609,12 +611,7 @@ impl Builder<'_> {
     }
 
     fn table_constraint(&mut self, pair: &Pair<'_, Rule>) -> TableConstraint {
-        let name = self.constraint_name(pair);
-        let body = pair
-            .clone()
-            .into_inner()
-            .find(|p| p.as_rule() != Rule::constraint_name)
-            .expect("grammar: a constraint body");
+        let (name, body) = self.constraint_parts(pair);
         let kind = match body.as_rule() {
             Rule::pk_constraint => {
                 TableConstraintKind::PrimaryKey(self.column_list(&child(&body, Rule::column_list)))
