@@ -60,6 +60,26 @@ pub enum Code {
     MessageControlCharacter,
     /// A clause of a statement is given twice, or an empty expression.
     InvalidStatement,
+    /// Two files declare the same revision id.
+    DuplicateRevision,
+    /// A parent that no file declares.
+    UnknownParent,
+    /// A `depends_on` that no file declares.
+    UnknownDependency,
+    /// The same revision twice in one `parents` or `depends_on` clause.
+    DuplicateReference,
+    /// Revisions that follow each other in a circle.
+    Cycle,
+    /// Several roots, not all of them labelled.
+    SeveralRoots,
+    /// One label on two revisions.
+    DuplicateLabel,
+    /// A `depends_on` on a revision already reachable through parents (a warning).
+    RedundantDependsOn,
+    /// More than one head, under `check --single-head`.
+    SeveralHeads,
+    /// A branch point or merge, under `check --linear`.
+    NotLinear,
 }
 
 impl Code {
@@ -82,6 +102,16 @@ impl Code {
             Code::BadName => "bad-name",
             Code::MessageControlCharacter => "message-control-character",
             Code::InvalidStatement => "invalid-statement",
+            Code::DuplicateRevision => "duplicate-revision",
+            Code::UnknownParent => "unknown-parent",
+            Code::UnknownDependency => "unknown-dependency",
+            Code::DuplicateReference => "duplicate-reference",
+            Code::Cycle => "cycle",
+            Code::SeveralRoots => "several-roots",
+            Code::DuplicateLabel => "duplicate-label",
+            Code::RedundantDependsOn => "redundant-depends-on",
+            Code::SeveralHeads => "several-heads",
+            Code::NotLinear => "not-linear",
         }
     }
 }
@@ -101,6 +131,8 @@ pub struct Diagnostic {
     pub message: String,
     pub span: Span,
     pub notes: Vec<Note>,
+    /// A last line saying what to do about it.
+    pub help: Option<String>,
 }
 
 impl Diagnostic {
@@ -111,6 +143,7 @@ impl Diagnostic {
             message: message.into(),
             span,
             notes: Vec::new(),
+            help: None,
         }
     }
 
@@ -129,6 +162,11 @@ impl Diagnostic {
         self
     }
 
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
     /// The diagnostic as the user sees it: a `path:line:col: severity: message` line,
     /// the source line with a caret under the span, and the same for every note.
     pub fn render(&self, sources: &SourceMap) -> String {
@@ -142,6 +180,9 @@ impl Diagnostic {
         );
         for note in &self.notes {
             render_one(&mut out, sources, note.span, "note", &note.message);
+        }
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "help: {help}");
         }
         out
     }

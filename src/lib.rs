@@ -1,10 +1,22 @@
 //! strata: an offline compiler from `.mig` migration files to PostgreSQL bundles.
 //!
 //! The pipeline, one module per stage (see `docs/ARCHITECTURE.md`):
-//! [`project`] finds and loads the files, [`syntax`] parses each into a typed tree.
+//! [`project`] finds and loads the files, [`syntax`] parses each into a typed tree,
+//! [`graph`] builds and checks the revision graph and resolves revision references.
 
+pub mod authoring;
 pub mod cli;
 pub mod diagnostic;
+pub mod graph;
 pub mod project;
 pub mod source;
 pub mod syntax;
+
+/// `1 revision`, `2 revisions`: counts in messages read as sentences.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

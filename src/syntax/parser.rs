@@ -252,7 +252,7 @@ impl Builder<'_> {
                 }
                 Rule::message_clause => {
                     let message = self.string(&child(&clause, Rule::string));
-                    if let Some(c) = message.value.chars().find(|c| c.is_control()) {
+                    if let Some(c) = message_control_character(&message.value) {
                         self.error(
                             Code::MessageControlCharacter,
                             message.span,
@@ -814,6 +814,12 @@ fn referential_action(pair: &Pair<'_, Rule>) -> ReferentialAction {
     } else {
         ReferentialAction::SetDefault
     }
+}
+
+/// The first control character of a revision message, which must be one line because
+/// it is rendered into SQL comments.
+pub fn message_control_character(message: &str) -> Option<char> {
+    message.chars().find(|c| c.is_control())
 }
 
 /// What is wrong with a revision id, if anything.

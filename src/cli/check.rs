@@ -1,0 +1,216 @@
+//! `strata check`: every diagnostic of every stage, the CI gates `--single-head` and
+//! `--linear`, as text or as one JSON document.
+
+use serde::Serialize;
+
+use super::{load, print_stderr, print_stdout, CheckFormat, Checked, Cli, Outcome};
+use crate::diagnostic::{self, Code, Diagnostic, Severity};
+use crate::graph::RevisionGraph;
+use crate::plural;
+use crate::source::{SourceMap, Span};
+
+pub(super) fn run(cli: &Cli, single_head: bool, linear: bool, format: CheckFormat) -> Outcome {
+    let mut checked = match load(cli) {
+        Ok(checked) => checked,
+        Err(outcome) => return outcome,
+    };
+    // The gates judge a graph that is otherwise sound; on a broken one they would only
+    // add noise to the errors that matter.
+    if !checked.has_errors() {
+        if single_head {
+            checked.diagnostics.extend(several_heads(&checked));
+        }
+        if linear {
+            checked.diagnostics.extend(nonlinear(&checked.graph));
+        }
+        diagnostic::sort(&mut checked.diagnostics, &checked.project.sources);
+    }
+    let outcome = if checked.has_errors() {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    };
+    match format {
+        CheckFormat::Json => print_stdout(&json_report(&checked)),
+        CheckFormat::Text => {
+            print_stderr(&checked.rendered());
+            let errors = checked.count(Severity::Error);
+            let warnings = checked.count(Severity::Warning);
+            if errors > 0 {
+                print_stderr(&format!(
+                    "strata: {} and {} in {}\n",
+                    plural(errors, "error"),
+                    plural(warnings, "warning"),
+                    cli.dir.display()
+                ));
+            } else {
+                let graph = &checked.graph;
+                print_stdout(&format!(
+                    "{}: {} checked, no errors, {}\ngraph: {}, {}, {}, {}\n",
+                    cli.dir.display(),
+                    plural(graph.len(), "revision"),
+                    plural(warnings, "warning"),
+                    plural(graph.roots().len(), "root"),
+                    plural(graph.heads().len(), "head"),
+                    plural(graph.branch_points().len(), "branch point"),
+                    plural(graph.merges().len(), "merge"),
+                ));
+            }
+        }
+    }
+    outcome
+}
+
+/// `--single-head`: one error naming every head and its file, with the command that
+/// would join them.
+fn several_heads(checked: &Checked) -> Option<Diagnostic> {
+    let graph = &checked.graph;
+    let heads = graph.heads();
+    let (&first, others) = heads.split_first()?;
+    if others.is_empty() {
+        return None;
+    }
+    let ids = graph.ids(&heads);
+    let mut diagnostic = Diagnostic::error(
+        Code::SeveralHeads,
+        graph.node(first).span,
+        format!(
+            "the graph has {} heads ({}); --single-head allows one",
+            heads.len(),
+            ids.join(", ")
+        ),
+    );
+    for &head in others {
+        diagnostic = diagnostic.with_note(
+            graph.node(head).span,
+            format!("head `{}`", graph.node(head).id),
+        );
+    }
+    Some(diagnostic.with_help(format!(
+        "join them with: strata merge {} -m 'Merge heads'",
+        ids.join(" ")
+    )))
+}
+
+/// `--linear`: an error at every branch point and every merge.
+fn nonlinear(graph: &RevisionGraph) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for node in graph.branch_points() {
+        let n = graph.node(node);
+        found.push(Diagnostic::error(
+            Code::NotLinear,
+            n.span,
+            format!(
+                "`{}` is a branch point (followed by {}); --linear allows none",
+                n.id,
+                graph.ids(&n.children).join(", ")
+            ),
+        ));
+    }
+    for node in graph.merges() {
+        let n = graph.node(node);
+        found.push(Diagnostic::error(
+            Code::NotLinear,
+            n.span,
+            format!(
+                "`{}` is a merge (of {}); --linear allows none",
+                n.id,
+                graph.ids(&n.parents).join(", ")
+            ),
+        ));
+    }
+    found
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    ok: bool,
+    errors: usize,
+    warnings: usize,
+    findings: Vec<Finding<'a>>,
+    summary: Summary<'a>,
+}
+
+#[derive(Serialize)]
+struct Finding<'a> {
+    severity: &'static str,
+    code: &'static str,
+    message: &'a str,
+    #[serde(flatten)]
+    location: Location<'a>,
+    notes: Vec<NoteJson<'a>>,
+    help: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct NoteJson<'a> {
+    message: &'a str,
+    #[serde(flatten)]
+    location: Location<'a>,
+}
+
+#[derive(Serialize)]
+struct Location<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+}
+
+impl<'a> Location<'a> {
+    fn of(sources: &'a SourceMap, span: Span) -> Self {
+        Location {
+            file: &sources.file(span.file).display_path,
+            line: span.line,
+            column: span.col,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    revisions: usize,
+    roots: Vec<&'a str>,
+    heads: Vec<&'a str>,
+    branch_points: Vec<&'a str>,
+    merges: Vec<&'a str>,
+}
+
+fn json_report(checked: &Checked) -> String {
+    let sources = &checked.project.sources;
+    let graph = &checked.graph;
+    let findings = checked
+        .diagnostics
+        .iter()
+        .map(|d| Finding {
+            severity: d.severity.as_str(),
+            code: d.code.as_str(),
+            message: &d.message,
+            location: Location::of(sources, d.span),
+            notes: d
+                .notes
+                .iter()
+                .map(|n| NoteJson {
+                    message: &n.message,
+                    location: Location::of(sources, n.span),
+                })
+                .collect(),
+            help: d.help.as_deref(),
+        })
+        .collect();
+    let report = Report {
+        ok: !checked.has_errors(),
+        errors: checked.count(Severity::Error),
+        warnings: checked.count(Severity::Warning),
+        findings,
+        summary: Summary {
+            revisions: graph.len(),
+            roots: graph.ids(&graph.roots()),
+            heads: graph.ids(&graph.heads()),
+            branch_points: graph.ids(&graph.branch_points()),
+            merges: graph.ids(&graph.merges()),
+        },
+    };
+    let mut text = serde_json::to_string_pretty(&report).expect("a report always serializes");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,229 @@
+//! The command line: clap arguments to a run of the library, and the one place where
+//! outcomes become exit codes.
+//!
+//! Exit codes: 0 clean, 1 findings (the project has errors, or a check failed), 2 usage
+//! or I/O error (bad arguments, a reference that does not resolve, a file or folder that
+//! cannot be read or written). Every command builds its whole output before printing
+//! it, so that an error never leaves a partial result on standard output.
+
+mod author;
+mod check;
+mod inspect;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::graph::RevisionGraph;
+use crate::plural;
+use crate::project::{self, Project};
+
+/// strata: an offline compiler from `.mig` migrations to PostgreSQL bundles
+#[derive(Parser, Debug)]
+#[command(name = "strata", version, about, long_about = None)]
+pub struct Cli {
+    /// The migrations folder
+    #[arg(long, global = true, default_value = "migrations", value_name = "DIR")]
+    pub dir: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Parse every revision, check the graph, and report every problem found
+    Check {
+        /// Fail when the graph has more than one head
+        #[arg(long)]
+        single_head: bool,
+        /// Fail on any branch point or merge (implies --single-head)
+        #[arg(long)]
+        linear: bool,
+        /// How to print the findings
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+    /// List the revisions, newest first
+    History {
+        /// One block per revision with its parents, dependencies, file and message
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// List the heads and their files
+    Heads,
+    /// List the branch points and the revisions that follow them
+    Branches,
+    /// Describe one revision
+    Show {
+        /// The revision: an id, a prefix of 4+ characters, head, LABEL@head, REV~N
+        rev: String,
+    },
+    /// Print the graph for Graphviz or Mermaid
+    Graph {
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+    /// Create a revision file after the current head
+    New {
+        /// The revision's message; its slug names the file
+        #[arg(short, long)]
+        message: String,
+        /// The parent, when it is not the single head
+        #[arg(long, value_name = "REV")]
+        parent: Option<String>,
+    },
+    /// Create a merge revision that joins two or more revisions
+    Merge {
+        /// The revisions to join
+        #[arg(required = true, num_args = 2.., value_name = "REV")]
+        revisions: Vec<String>,
+        /// The merge revision's message
+        #[arg(short, long)]
+        message: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+/// The outcome of a command, mapped to an exit code in one place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to report beyond warnings.
+    Clean,
+    /// The project has errors, or a requested check failed.
+    Findings,
+    /// The command could not run: bad usage, or a file or folder could not be read.
+    Failed,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(outcome: Outcome) -> ExitCode {
+        ExitCode::from(match outcome {
+            Outcome::Clean => 0,
+            Outcome::Findings => 1,
+            Outcome::Failed => 2,
+        })
+    }
+}
+
+/// Runs the command line with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help and version to standard output and usage errors to
+            // standard error, and knows which exit code each deserves (2 for misuse).
+            let _ = error.print();
+            return ExitCode::from(error.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    run(&cli).into()
+}
+
+pub fn run(cli: &Cli) -> Outcome {
+    match &cli.command {
+        Command::Check {
+            single_head,
+            linear,
+            format,
+        } => check::run(cli, *single_head || *linear, *linear, *format),
+        Command::History { verbose } => inspect::history(cli, *verbose),
+        Command::Heads => inspect::heads(cli),
+        Command::Branches => inspect::branches(cli),
+        Command::Show { rev } => inspect::show(cli, rev),
+        Command::Graph { format } => inspect::graph(cli, *format),
+        Command::New { message, parent } => author::new(cli, message, parent.as_deref()),
+        Command::Merge { revisions, message } => author::merge(cli, revisions, message),
+    }
+}
+
+/// A project read and checked through the graph stage.
+struct Checked {
+    project: Project,
+    graph: RevisionGraph,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    fn has_errors(&self) -> bool {
+        diagnostic::has_errors(&self.diagnostics)
+    }
+
+    fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    /// Every diagnostic, rendered, in report order.
+    fn rendered(&self) -> String {
+        self.diagnostics
+            .iter()
+            .map(|d| d.render(&self.project.sources))
+            .collect()
+    }
+}
+
+/// Loads and checks the project; an unreadable folder is reported here.
+fn load(cli: &Cli) -> Result<Checked, Outcome> {
+    let project = project::load(&cli.dir).map_err(|error| fail(&error.to_string()))?;
+    let (graph, graph_diagnostics) = RevisionGraph::build(&project);
+    let mut diagnostics = project.diagnostics.clone();
+    diagnostics.extend(graph_diagnostics);
+    diagnostic::sort(&mut diagnostics, &project.sources);
+    Ok(Checked {
+        project,
+        graph,
+        diagnostics,
+    })
+}
+
+/// Loads a project for a command that needs it free of errors: with errors, prints
+/// them and stops; with warnings only, prints them and goes on.
+fn load_clean(cli: &Cli) -> Result<Checked, Outcome> {
+    let checked = load(cli)?;
+    print_stderr(&checked.rendered());
+    if checked.has_errors() {
+        print_stderr(&format!(
+            "strata: {} in {}; fix them first\n",
+            plural(checked.count(Severity::Error), "error"),
+            cli.dir.display()
+        ));
+        return Err(Outcome::Findings);
+    }
+    Ok(checked)
+}
+
+/// Reports a failure to run (exit code 2).
+fn fail(message: &str) -> Outcome {
+    print_stderr(&format!("strata: error: {message}\n"));
+    Outcome::Failed
+}
+
+/// Writes standard output in one piece. A closed pipe (`strata history | head`) is not
+/// a failure of the command.
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
+fn print_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}

@@ -1,0 +1,241 @@
+//! Building the nodes and edges, and the checks of LANGUAGE.md 7.1.
+
+use std::collections::HashMap;
+
+use petgraph::graph::NodeIndex;
+
+use super::{EdgeKind, Node, RevisionGraph};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::project::Project;
+use crate::syntax::ast::RevisionId;
+
+/// One node per revision id; a second file with the same id is reported and left out.
+pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>) -> RevisionGraph {
+    let mut graph = RevisionGraph::empty(project.revisions.len());
+    let mut label_owner: HashMap<&str, (NodeIndex, crate::source::Span)> = HashMap::new();
+    for (index, loaded) in project.revisions.iter().enumerate() {
+        let header = &loaded.revision.header;
+        let id = &header.id.value;
+        if let Some(&first) = graph.by_id.get(id) {
+            let first = graph.node(first);
+            let first_path = &project.sources.file(first.file).display_path;
+            let this_path = &project.sources.file(loaded.file).display_path;
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateRevision,
+                    header.id.span,
+                    format!(
+                        "revision `{id}` is declared twice: in {first_path} and in {this_path}"
+                    ),
+                )
+                .with_note(first.span, "first declared here"),
+            );
+            continue;
+        }
+        let node = graph.dag.add_node(());
+        graph.by_id.insert(id.clone(), node);
+        for label in &header.labels {
+            if let Some((owner, first_span)) = label_owner.get(label.value.as_str()) {
+                let owner = &graph.nodes[owner.index()].id;
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::DuplicateLabel,
+                        label.span,
+                        format!(
+                            "label `{}` is already used by revision `{owner}`; a label names one branch",
+                            label.value
+                        ),
+                    )
+                    .with_note(*first_span, "first used here"),
+                );
+            } else {
+                label_owner.insert(&label.value, (node, label.span));
+            }
+        }
+        graph.nodes.push(Node {
+            id: id.clone(),
+            revision: index,
+            file: loaded.file,
+            span: header.id.span,
+            parents: Vec::new(),
+            depends_on: Vec::new(),
+            children: Vec::new(),
+            labels: header.labels.iter().map(|l| l.value.clone()).collect(),
+            declares_parents: !header.parents.is_empty(),
+        });
+    }
+    graph.position = vec![usize::MAX; graph.nodes.len()];
+    graph
+}
+
+/// Resolves `parents` and `depends_on` into edges, reporting unknown and repeated ones.
+pub(super) fn link(
+    graph: &mut RevisionGraph,
+    project: &Project,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for index in 0..graph.nodes.len() {
+        let node = NodeIndex::new(index);
+        let header = &project.revisions[graph.nodes[index].revision]
+            .revision
+            .header;
+        let parents = resolve_clause(graph, &header.parents, EdgeKind::Parent, diagnostics);
+        let depends_on =
+            resolve_clause(graph, &header.depends_on, EdgeKind::DependsOn, diagnostics);
+        for &parent in &parents {
+            graph.dag.add_edge(parent, node, EdgeKind::Parent);
+            graph.nodes[parent.index()].children.push(node);
+        }
+        for &dependency in &depends_on {
+            graph.dag.add_edge(dependency, node, EdgeKind::DependsOn);
+        }
+        graph.nodes[index].parents = parents;
+        graph.nodes[index].depends_on = depends_on;
+    }
+    for index in 0..graph.nodes.len() {
+        let mut children = std::mem::take(&mut graph.nodes[index].children);
+        children.sort_by(|&a, &b| graph.node(a).id.cmp(&graph.node(b).id));
+        graph.nodes[index].children = children;
+    }
+}
+
+fn resolve_clause(
+    graph: &RevisionGraph,
+    references: &[RevisionId],
+    kind: EdgeKind,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<NodeIndex> {
+    let clause = match kind {
+        EdgeKind::Parent => "parents",
+        EdgeKind::DependsOn => "depends_on",
+    };
+    let mut resolved = Vec::with_capacity(references.len());
+    for (i, reference) in references.iter().enumerate() {
+        if let Some(first) = references[..i].iter().find(|r| r.value == reference.value) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateReference,
+                    reference.span,
+                    format!("`{}` is listed twice in `{clause}`", reference.value),
+                )
+                .with_note(first.span, "first listed here"),
+            );
+            continue;
+        }
+        match graph.find(&reference.value) {
+            Some(target) => resolved.push(target),
+            None => {
+                let (code, what) = match kind {
+                    EdgeKind::Parent => (Code::UnknownParent, "parent"),
+                    EdgeKind::DependsOn => (Code::UnknownDependency, "depends_on"),
+                };
+                diagnostics.push(Diagnostic::error(
+                    code,
+                    reference.span,
+                    format!(
+                        "unknown {what} revision `{}`: no file declares it",
+                        reference.value
+                    ),
+                ));
+            }
+        }
+    }
+    resolved
+}
+
+/// A cycle, printed as the whole chain in upgrade order, at its first revision.
+pub(super) fn cycle_diagnostic(graph: &RevisionGraph, cycle: &[NodeIndex]) -> Diagnostic {
+    let mut chain: Vec<&str> = graph.ids(cycle);
+    chain.push(chain[0]);
+    let first = graph.node(cycle[0]);
+    let mut diagnostic = Diagnostic::error(
+        Code::Cycle,
+        first.span,
+        format!("revisions form a cycle: {}", chain.join(" -> ")),
+    );
+    for &node in &cycle[1..] {
+        let node = graph.node(node);
+        diagnostic = diagnostic.with_note(node.span, format!("`{}` is on the cycle", node.id));
+    }
+    diagnostic
+}
+
+/// Several roots are allowed only when each one carries a label.
+pub(super) fn roots(graph: &RevisionGraph, diagnostics: &mut Vec<Diagnostic>) {
+    let mut roots = graph.roots();
+    if roots.len() < 2 {
+        return;
+    }
+    roots.sort_by(|&a, &b| graph.node(a).id.cmp(&graph.node(b).id));
+    let Some(&unlabelled) = roots.iter().find(|&&r| graph.node(r).labels.is_empty()) else {
+        return;
+    };
+    let names = graph.ids(&roots).join(", ");
+    let mut diagnostic = Diagnostic::error(
+        Code::SeveralRoots,
+        graph.node(unlabelled).span,
+        format!(
+            "{} roots ({names}), and `{}` has no label: a project has one root, unless every \
+             root carries a label to make independent branches",
+            roots.len(),
+            graph.node(unlabelled).id
+        ),
+    );
+    for &root in roots.iter().filter(|&&r| r != unlabelled) {
+        diagnostic = diagnostic.with_note(graph.node(root).span, "another root");
+    }
+    diagnostics
+        .push(diagnostic.with_help("give the revision a `parents` clause, or label every root"));
+}
+
+/// Warns about a `depends_on` on a revision that is already an ancestor through parents.
+///
+/// The search walks parents backwards from the revision and never below the dependency's
+/// place in the replay order: nothing earlier can lead to it. Each check therefore costs
+/// at most the revisions between the two, and nothing when `depends_on` is unused.
+pub(super) fn redundant_depends_on(
+    graph: &RevisionGraph,
+    project: &Project,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let mut seen: Vec<u32> = vec![0; graph.nodes.len()];
+    let mut generation = 0u32;
+    for (index, node) in graph.nodes.iter().enumerate() {
+        let header = &project.revisions[node.revision].revision.header;
+        for &dependency in &node.depends_on {
+            generation += 1;
+            let floor = graph.position(dependency);
+            let mut stack: Vec<NodeIndex> = node.parents.clone();
+            let mut redundant = false;
+            while let Some(current) = stack.pop() {
+                if current == dependency {
+                    redundant = true;
+                    break;
+                }
+                let slot = &mut seen[current.index()];
+                if *slot == generation || graph.position(current) < floor {
+                    continue;
+                }
+                *slot = generation;
+                stack.extend(graph.node(current).parents.iter().copied());
+            }
+            if redundant {
+                let id = &graph.node(dependency).id;
+                let span = header
+                    .depends_on
+                    .iter()
+                    .find(|r| &r.value == id)
+                    .map_or(node.span, |r| r.span);
+                diagnostics.push(Diagnostic::warning(
+                    Code::RedundantDependsOn,
+                    span,
+                    format!(
+                        "`{}` depends on `{id}`, which it already follows through its parents; \
+                         the depends_on is redundant",
+                        graph.nodes[index].id
+                    ),
+                ));
+            }
+        }
+    }
+}

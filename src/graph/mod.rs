@@ -1,0 +1,189 @@
+//! The second stage: the revision graph (LANGUAGE.md 5 and 7.1).
+//!
+//! Revisions are nodes; `parents` and `depends_on` are edges from the earlier revision to
+//! the later one, kept apart by [`EdgeKind`]. Building the graph checks it and computes the
+//! one replay order that every later stage uses. Everything here is linear or near-linear
+//! in revisions plus edges.
+
+mod checks;
+mod order;
+mod refs;
+pub mod text;
+
+use std::collections::HashMap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::Direction;
+
+use crate::diagnostic::Diagnostic;
+use crate::project::Project;
+use crate::source::{FileId, Span};
+
+pub use refs::{Range, RefError};
+
+/// Why one revision comes before another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// The later revision names the earlier one in `parents`.
+    Parent,
+    /// The later revision names the earlier one in `depends_on`.
+    DependsOn,
+}
+
+/// One revision in the graph.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub id: String,
+    /// Index of the revision in [`Project::revisions`].
+    pub revision: usize,
+    pub file: FileId,
+    /// Span of the id in the header, where graph diagnostics point.
+    pub span: Span,
+    /// Parents as declared (the first parent matters for `REV~N`), known ones only.
+    pub parents: Vec<NodeIndex>,
+    /// `depends_on` as declared, known ones only.
+    pub depends_on: Vec<NodeIndex>,
+    /// Revisions naming this one as a parent, sorted by id.
+    pub children: Vec<NodeIndex>,
+    pub labels: Vec<String>,
+    /// Whether the header has a `parents` clause at all (even naming unknown revisions),
+    /// so that an unknown parent does not also make the revision look like a root.
+    pub declares_parents: bool,
+}
+
+/// The checked revision graph.
+#[derive(Debug)]
+pub struct RevisionGraph {
+    nodes: Vec<Node>,
+    by_id: HashMap<String, NodeIndex>,
+    dag: DiGraph<(), EdgeKind>,
+    /// The replay order. Complete only when the graph has no cycle.
+    order: Vec<NodeIndex>,
+    /// Each node's place in `order` (`usize::MAX` for a node on a cycle).
+    position: Vec<usize>,
+    has_cycle: bool,
+}
+
+impl RevisionGraph {
+    /// Builds the graph of a project's parsed revisions and checks it.
+    pub fn build(project: &Project) -> (RevisionGraph, Vec<Diagnostic>) {
+        let mut diagnostics = Vec::new();
+        let mut graph = checks::collect_nodes(project, &mut diagnostics);
+        checks::link(&mut graph, project, &mut diagnostics);
+        let (order, cycles) = order::replay_order(&graph.nodes, &graph.dag);
+        graph.has_cycle = !cycles.is_empty();
+        for cycle in cycles {
+            diagnostics.push(checks::cycle_diagnostic(&graph, &cycle));
+        }
+        for (i, &node) in order.iter().enumerate() {
+            graph.position[node.index()] = i;
+        }
+        graph.order = order;
+        checks::roots(&graph, &mut diagnostics);
+        if !graph.has_cycle {
+            checks::redundant_depends_on(&graph, project, &mut diagnostics);
+        }
+        (graph, diagnostics)
+    }
+
+    fn empty(capacity: usize) -> Self {
+        RevisionGraph {
+            nodes: Vec::with_capacity(capacity),
+            by_id: HashMap::with_capacity(capacity),
+            dag: DiGraph::with_capacity(capacity, capacity),
+            order: Vec::new(),
+            position: Vec::new(),
+            has_cycle: false,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn node(&self, index: NodeIndex) -> &Node {
+        &self.nodes[index.index()]
+    }
+
+    pub fn find(&self, id: &str) -> Option<NodeIndex> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The replay order: topological over both kinds of edge, ties broken by id.
+    pub fn replay_order(&self) -> &[NodeIndex] {
+        &self.order
+    }
+
+    /// A node's place in the replay order.
+    pub fn position(&self, index: NodeIndex) -> usize {
+        self.position[index.index()]
+    }
+
+    pub fn has_cycle(&self) -> bool {
+        self.has_cycle
+    }
+
+    /// Revisions that no revision names as a parent, in replay order.
+    pub fn heads(&self) -> Vec<NodeIndex> {
+        self.in_order(|n| n.children.is_empty())
+    }
+
+    /// Revisions without a `parents` clause, in replay order.
+    pub fn roots(&self) -> Vec<NodeIndex> {
+        self.in_order(|n| !n.declares_parents)
+    }
+
+    /// Revisions with two or more children, in replay order.
+    pub fn branch_points(&self) -> Vec<NodeIndex> {
+        self.in_order(|n| n.children.len() > 1)
+    }
+
+    /// Revisions with two or more parents, in replay order.
+    pub fn merges(&self) -> Vec<NodeIndex> {
+        self.in_order(|n| n.parents.len() > 1)
+    }
+
+    /// The nodes that satisfy `keep`, in replay order, then any on a cycle by id.
+    fn in_order(&self, keep: impl Fn(&Node) -> bool) -> Vec<NodeIndex> {
+        let mut found: Vec<NodeIndex> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| keep(self.node(i)))
+            .collect();
+        if self.has_cycle {
+            let mut rest: Vec<NodeIndex> = (0..self.nodes.len())
+                .map(NodeIndex::new)
+                .filter(|&i| self.position(i) == usize::MAX && keep(self.node(i)))
+                .collect();
+            rest.sort_by(|&a, &b| self.node(a).id.cmp(&self.node(b).id));
+            found.extend(rest);
+        }
+        found
+    }
+
+    /// Every revision that `start` follows, through parents and `depends_on`,
+    /// `start` included, in replay order.
+    pub fn ancestors(&self, start: &[NodeIndex]) -> Vec<NodeIndex> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack: Vec<NodeIndex> = start.to_vec();
+        let mut found = Vec::new();
+        while let Some(node) = stack.pop() {
+            if std::mem::replace(&mut seen[node.index()], true) {
+                continue;
+            }
+            found.push(node);
+            stack.extend(self.dag.neighbors_directed(node, Direction::Incoming));
+        }
+        found.sort_by_key(|&n| self.position(n));
+        found
+    }
+
+    pub(crate) fn ids(&self, nodes: &[NodeIndex]) -> Vec<&str> {
+        nodes.iter().map(|&n| self.node(n).id.as_str()).collect()
+    }
+}
