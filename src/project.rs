@@ -29,6 +29,9 @@ pub struct Project {
     pub revisions: Vec<LoadedRevision>,
     /// Every problem found in any file.
     pub diagnostics: Vec<Diagnostic>,
+    /// The ids declared by files that did not parse, sorted: a reference to one of them
+    /// is not "unknown", its file is broken (and reported).
+    pub unparsed_ids: Vec<String>,
 }
 
 /// A failure that stops loading altogether: the folder or a file cannot be read.
@@ -69,16 +72,20 @@ pub fn load(dir: &Path) -> Result<Project, LoadError> {
     let mut sources = SourceMap::new();
     let mut diagnostics = Vec::new();
     let mut revisions = Vec::new();
+    let mut unparsed_ids = Vec::new();
     for found in files {
         let display_path = found.path.to_string_lossy().into_owned();
         let mut loaded = load_file(&mut sources, &found.path, display_path, found.relative)?;
         diagnostics.append(&mut loaded.diagnostics);
         revisions.extend(loaded.revision);
+        unparsed_ids.extend(loaded.unparsed_id);
     }
+    unparsed_ids.sort();
     Ok(Project {
         sources,
         revisions,
         diagnostics,
+        unparsed_ids,
     })
 }
 
@@ -86,6 +93,9 @@ pub fn load(dir: &Path) -> Result<Project, LoadError> {
 #[derive(Debug)]
 pub struct LoadedFile {
     pub revision: Option<LoadedRevision>,
+    /// For a file that did not parse: the id its header declares or, without a
+    /// readable header, its file stem.
+    pub unparsed_id: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -130,6 +140,8 @@ fn load_contents(
         Ok(text) => (Some(text), None),
         Err(problem) => (None, Some(problem)),
     };
+    let name = relative_path.rsplit('/').next().unwrap_or(&relative_path);
+    let stem = name.strip_suffix(".mig").unwrap_or(name).to_owned();
     let file = sources.add(display_path, relative_path, text);
     if let Some((code, offset, (line, col), message)) = problem {
         let span = Span {
@@ -141,13 +153,21 @@ fn load_contents(
         };
         return LoadedFile {
             revision: None,
+            unparsed_id: Some(stem),
             diagnostics: vec![Diagnostic::error(code, span, message)],
         };
     }
-    let (revision, diagnostics) = syntax::parse_file(sources, file);
+    let parsed = syntax::parse_file(sources, file);
+    let unparsed_id = match &parsed.revision {
+        Some(_) => None,
+        None => Some(parsed.unparsed_id.unwrap_or(stem)),
+    };
     LoadedFile {
-        revision: revision.map(|revision| LoadedRevision { file, revision }),
-        diagnostics,
+        revision: parsed
+            .revision
+            .map(|revision| LoadedRevision { file, revision }),
+        unparsed_id,
+        diagnostics: parsed.diagnostics,
     }
 }
 

@@ -19,7 +19,8 @@ fn check_passes_on_the_example_project() {
     assert_eq!(out.stderr, "");
     assert_eq!(
         out.stdout,
-        "migrations: 15 revisions checked, no errors, 0 warnings\n"
+        "migrations: 15 revisions checked, no errors, 0 warnings\n\
+         graph: 1 root, 1 head, 1 branch point, 1 merge\n"
     );
     assert_eq!(out.code, 0);
 }
@@ -48,11 +49,14 @@ fn check_reports_every_error_of_every_file_and_exits_1() {
         "m/0001_a.mig:2:27: error: expected ';' after the statement, found `}`\n\
          2 | upgrade { create schema s }\n  \
          |                           ^\n\
+         m/0003_ok.mig:1:26: error: unknown parent revision `0002_b`: no file declares it\n\
+         1 | revision 0003_ok parents 0002_b;\n  \
+         |                          ^^^^^^\n\
          m/sub/0002_b.mig:1:10: error: the file `0002_b.mig` declares revision `0002_c`; \
          a file's name must be its revision id, here `0002_c.mig`\n\
          1 | revision 0002_c parents 0001_a;\n  \
          |          ^^^^^^\n\
-         strata: 2 errors and 0 warnings in m\n"
+         strata: 3 errors and 0 warnings in m\n"
     );
     assert_eq!(
         out.stdout, "",
@@ -72,7 +76,8 @@ fn the_global_dir_option_goes_before_or_after_the_command() {
     let out = strata(tmp.path(), &["check", "--dir", "./db"]);
     assert_eq!(
         out.stdout,
-        "./db: 1 revision checked, no errors, 0 warnings\n"
+        "./db: 1 revision checked, no errors, 0 warnings\n\
+         graph: 1 root, 1 head, 0 branch points, 0 merges\n"
     );
 }
 
@@ -176,7 +181,8 @@ fn discovery_finds_nested_files_and_ignores_links_and_other_files() {
     assert_eq!(out.stderr, "");
     assert_eq!(
         out.stdout,
-        "migrations: 1 revision checked, no errors, 0 warnings\n"
+        "migrations: 1 revision checked, no errors, 0 warnings\n\
+         graph: 1 root, 1 head, 0 branch points, 0 merges\n"
     );
     assert_eq!(out.code, 0);
 }

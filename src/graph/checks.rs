@@ -79,9 +79,20 @@ pub(super) fn link(
         let header = &project.revisions[graph.nodes[index].revision]
             .revision
             .header;
-        let parents = resolve_clause(graph, &header.parents, EdgeKind::Parent, diagnostics);
-        let depends_on =
-            resolve_clause(graph, &header.depends_on, EdgeKind::DependsOn, diagnostics);
+        let parents = resolve_clause(
+            graph,
+            project,
+            &header.parents,
+            EdgeKind::Parent,
+            diagnostics,
+        );
+        let depends_on = resolve_clause(
+            graph,
+            project,
+            &header.depends_on,
+            EdgeKind::DependsOn,
+            diagnostics,
+        );
         for &parent in &parents {
             graph.dag.add_edge(parent, node, EdgeKind::Parent);
             graph.nodes[parent.index()].children.push(node);
@@ -101,6 +112,7 @@ pub(super) fn link(
 
 fn resolve_clause(
     graph: &RevisionGraph,
+    project: &Project,
     references: &[RevisionId],
     kind: EdgeKind,
     diagnostics: &mut Vec<Diagnostic>,
@@ -124,6 +136,8 @@ fn resolve_clause(
         }
         match graph.find(&reference.value) {
             Some(target) => resolved.push(target),
+            // Its file is broken and reported; calling it unknown would mislead.
+            None if project.unparsed_ids.binary_search(&reference.value).is_ok() => {}
             None => {
                 let (code, what) = match kind {
                     EdgeKind::Parent => (Code::UnknownParent, "parent"),

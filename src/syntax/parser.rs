@@ -19,11 +19,26 @@ pub const MAX_REVISION_ID_LEN: usize = 64;
 /// PostgreSQL's NAMEDATALEN - 1: the longest name it keeps without truncating.
 pub const MAX_NAME_BYTES: usize = 63;
 
-/// Parses one file of `sources`. Returns the revision when the file follows the grammar
-/// (even if other checks failed), and every problem found.
-pub fn parse_file(sources: &SourceMap, file: FileId) -> (Option<Revision>, Vec<Diagnostic>) {
+/// What parsing one file gave.
+#[derive(Debug)]
+pub struct ParsedFile {
+    /// The revision, when the file follows the grammar (even if other checks failed).
+    pub revision: Option<Revision>,
+    /// When the file does not follow the grammar but its header does: the id it
+    /// declares, so that later stages do not call a reference to it unknown.
+    pub unparsed_id: Option<String>,
+    /// Every problem found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses one file of `sources`.
+pub fn parse_file(sources: &SourceMap, file: FileId) -> ParsedFile {
     let Some(text) = sources.file(file).text.as_deref() else {
-        return (None, Vec::new());
+        return ParsedFile {
+            revision: None,
+            unparsed_id: None,
+            diagnostics: Vec::new(),
+        };
     };
     let mut builder = Builder {
         sources,
@@ -33,19 +48,27 @@ pub fn parse_file(sources: &SourceMap, file: FileId) -> (Option<Revision>, Vec<D
     match MigParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let revision = pairs.next().and_then(|file| builder.file(file));
-            (revision, builder.diagnostics)
+            ParsedFile {
+                revision,
+                unparsed_id: None,
+                diagnostics: builder.diagnostics,
+            }
         }
         Err(error) => {
             // The first syntax error ends the parse; the header's own checks can still
             // run when the header itself is sound.
-            if let Ok(mut pairs) = MigParser::parse(Rule::header_prefix, text) {
-                if let Some(header) = pairs.next().and_then(|p| find(&p, Rule::header)) {
-                    builder.header(header);
-                }
-            }
+            let header = MigParser::parse(Rule::header_prefix, text)
+                .ok()
+                .and_then(|mut pairs| pairs.next())
+                .and_then(|p| find(&p, Rule::header))
+                .map(|header| builder.header(header));
             let mut diagnostics = builder.diagnostics;
             diagnostics.push(messages::syntax_error(sources, file, text, &error));
-            (None, diagnostics)
+            ParsedFile {
+                revision: None,
+                unparsed_id: header.map(|h| h.id.value),
+                diagnostics,
+            }
         }
     }
 }
