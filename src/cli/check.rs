@@ -75,7 +75,7 @@ fn several_heads(checked: &Checked) -> Option<Diagnostic> {
         Code::SeveralHeads,
         graph.node(first).span,
         format!(
-            "the graph has {} heads ({}); --single-head allows one",
+            "the graph has {} heads ({}); one is required",
             heads.len(),
             ids.join(", ")
         ),

@@ -7,12 +7,13 @@ use petgraph::graph::NodeIndex;
 use super::{EdgeKind, Node, RevisionGraph};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::project::Project;
+use crate::source::Span;
 use crate::syntax::ast::RevisionId;
 
 /// One node per revision id; a second file with the same id is reported and left out.
 pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>) -> RevisionGraph {
     let mut graph = RevisionGraph::empty(project.revisions.len());
-    let mut label_owner: HashMap<&str, (NodeIndex, crate::source::Span)> = HashMap::new();
+    let mut label_owner: HashMap<&str, (NodeIndex, Span)> = HashMap::new();
     for (index, loaded) in project.revisions.iter().enumerate() {
         let header = &loaded.revision.header;
         let id = &header.id.value;
@@ -157,19 +158,49 @@ fn resolve_clause(
     resolved
 }
 
-/// A cycle, printed as the whole chain in upgrade order, at its first revision.
-pub(super) fn cycle_diagnostic(graph: &RevisionGraph, cycle: &[NodeIndex]) -> Diagnostic {
+/// Where `node`'s header names `target` in `depends_on` or `parents` (the header's id
+/// when it does not).
+fn reference_span(
+    graph: &RevisionGraph,
+    project: &Project,
+    node: NodeIndex,
+    target: NodeIndex,
+) -> Span {
+    let n = graph.node(node);
+    let header = &project.revisions[n.revision].revision.header;
+    let target = &graph.node(target).id;
+    header
+        .depends_on
+        .iter()
+        .chain(&header.parents)
+        .find(|r| &r.value == target)
+        .map_or(n.span, |r| r.span)
+}
+
+/// A cycle, printed as the whole chain in upgrade order, pointing at the reference of
+/// each revision on it to the one before it.
+pub(super) fn cycle_diagnostic(
+    graph: &RevisionGraph,
+    project: &Project,
+    cycle: &[NodeIndex],
+) -> Diagnostic {
     let mut chain: Vec<&str> = graph.ids(cycle);
     chain.push(chain[0]);
-    let first = graph.node(cycle[0]);
+    let before = |i: usize| cycle[(i + cycle.len() - 1) % cycle.len()];
     let mut diagnostic = Diagnostic::error(
         Code::Cycle,
-        first.span,
+        reference_span(graph, project, cycle[0], before(0)),
         format!("revisions form a cycle: {}", chain.join(" -> ")),
     );
-    for &node in &cycle[1..] {
-        let node = graph.node(node);
-        diagnostic = diagnostic.with_note(node.span, format!("`{}` is on the cycle", node.id));
+    for (i, &node) in cycle.iter().enumerate().skip(1) {
+        diagnostic = diagnostic.with_note(
+            reference_span(graph, project, node, before(i)),
+            format!(
+                "`{}` follows `{}` here",
+                graph.node(node).id,
+                graph.node(before(i)).id
+            ),
+        );
     }
     diagnostic
 }
@@ -215,7 +246,6 @@ pub(super) fn redundant_depends_on(
     let mut seen: Vec<u32> = vec![0; graph.nodes.len()];
     let mut generation = 0u32;
     for (index, node) in graph.nodes.iter().enumerate() {
-        let header = &project.revisions[node.revision].revision.header;
         for &dependency in &node.depends_on {
             generation += 1;
             let floor = graph.position(dependency);
@@ -235,11 +265,7 @@ pub(super) fn redundant_depends_on(
             }
             if redundant {
                 let id = &graph.node(dependency).id;
-                let span = header
-                    .depends_on
-                    .iter()
-                    .find(|r| &r.value == id)
-                    .map_or(node.span, |r| r.span);
+                let span = reference_span(graph, project, NodeIndex::new(index), dependency);
                 diagnostics.push(Diagnostic::warning(
                     Code::RedundantDependsOn,
                     span,

@@ -73,7 +73,7 @@ impl RevisionGraph {
         let (order, cycles) = order::replay_order(&graph.nodes, &graph.dag);
         graph.has_cycle = !cycles.is_empty();
         for cycle in cycles {
-            diagnostics.push(checks::cycle_diagnostic(&graph, &cycle));
+            diagnostics.push(checks::cycle_diagnostic(&graph, project, &cycle));
         }
         for (i, &node) in order.iter().enumerate() {
             graph.position[node.index()] = i;

@@ -68,21 +68,24 @@ fn relative(text: &str) -> Option<(bool, &str)> {
 impl RevisionGraph {
     /// Resolves an absolute reference to a position.
     pub fn resolve(&self, reference: &str) -> Result<Vec<NodeIndex>, RefError> {
-        let reference = reference.trim();
-        match reference {
-            "" => error("empty revision reference".to_owned()),
+        match reference.trim() {
             "base" => Ok(Vec::new()),
             "heads" => Ok(self.heads()),
-            _ if relative(reference).is_some() => error(format!(
-                "`{reference}` is relative: it needs a starting point, as in `FROM:{reference}`"
-            )),
-            _ => self.resolve_one(reference).map(|node| vec![node]),
+            reference => self.resolve_one(reference).map(|node| vec![node]),
         }
     }
 
     /// Resolves a reference that must name exactly one revision.
     pub fn resolve_one(&self, reference: &str) -> Result<NodeIndex, RefError> {
         let reference = reference.trim();
+        if reference.is_empty() {
+            return error("empty revision reference".to_owned());
+        }
+        if relative(reference).is_some() {
+            return error(format!(
+                "`{reference}` is relative: it needs a starting point, as in `FROM:{reference}`"
+            ));
+        }
         if let Some((base, n)) = reference.rsplit_once('~') {
             let n = steps(n, reference)?;
             let mut node = self.resolve_one(base)?;

@@ -147,7 +147,11 @@ pub fn show(project: &Project, graph: &RevisionGraph, node: NodeIndex) -> String
     };
     let mut out = String::new();
     let _ = writeln!(out, "Revision:   {}{}", n.id, marker_suffix(graph, node));
-    let _ = writeln!(out, "Message:    {}", message(project, graph, node));
+    let message = match message(project, graph, node) {
+        "" => "(none)",
+        message => message,
+    };
+    let _ = writeln!(out, "Message:    {message}");
     let _ = writeln!(out, "Path:       {}", path(project, graph, node));
     let _ = writeln!(out, "Parents:    {}", list(graph, &n.parents));
     let _ = writeln!(out, "Children:   {}", list(graph, &n.children));
