@@ -5,6 +5,7 @@
 
 mod cli;
 mod coverage;
+mod graph_api;
 mod graph_cases;
 mod parse_cases;
 mod robustness;

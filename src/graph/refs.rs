@@ -21,6 +21,7 @@ use std::fmt;
 use petgraph::graph::NodeIndex;
 
 use super::RevisionGraph;
+use crate::plural;
 
 /// The shortest prefix accepted in place of a full id.
 pub const MIN_PREFIX_LEN: usize = 4;
@@ -94,9 +95,9 @@ impl RevisionGraph {
                     Some(&parent) => node = parent,
                     None => {
                         return error(format!(
-                            "`{reference}` goes back past the root `{}` after {step} step{}",
+                            "`{reference}` goes back past the root `{}` after {}",
                             self.node(node).id,
-                            if step == 1 { "" } else { "s" }
+                            plural(step, "step")
                         ))
                     }
                 }
@@ -239,7 +240,8 @@ impl RevisionGraph {
                 }
                 (false, None) => {
                     return error(format!(
-                        "`{from_text}:{to_text}` goes back past `base` after {step} steps"
+                        "`{from_text}:{to_text}` goes back past `base` after {}",
+                        plural(step, "step")
                     ))
                 }
             };
@@ -247,14 +249,16 @@ impl RevisionGraph {
                 [one] => *one,
                 [] => {
                     return error(format!(
-                        "`{from_text}:{to_text}` goes past the head `{}` after {step} steps",
-                        at.map_or("base", |a| self.node(a).id.as_str())
+                        "`{from_text}:{to_text}` goes past the head `{}` after {}",
+                        at.map_or("base", |a| self.node(a).id.as_str()),
+                        plural(step, "step")
                     ))
                 }
                 several => {
                     return error(format!(
-                        "`{from_text}:{to_text}` is ambiguous: after {step} steps the graph \
+                        "`{from_text}:{to_text}` is ambiguous: after {} the graph \
                          branches to {}; name the target instead",
+                        plural(step, "step"),
                         self.ids(several).join(", ")
                     ))
                 }
