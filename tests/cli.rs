@@ -186,3 +186,40 @@ fn discovery_finds_nested_files_and_ignores_links_and_other_files() {
     );
     assert_eq!(out.code, 0);
 }
+
+#[test]
+fn graphviz_accepts_the_dot_output() {
+    let dot = which::which("dot")
+        .expect("Graphviz `dot` is needed for this test (apt-get install graphviz)");
+    let projects = [
+        repo_root(),
+        repo_root().join("tests/cases/graph/depends_on_across_branches"),
+        repo_root().join("tests/cases/graph/linear"),
+    ];
+    for project in projects {
+        let out = strata(&project, &["graph", "--format", "dot"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let mut child = std::process::Command::new(&dot)
+            .arg("-Tsvg")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run dot");
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(out.stdout.as_bytes())
+            .expect("feed dot");
+        let result = child.wait_with_output().expect("dot finishes");
+        assert!(
+            result.status.success(),
+            "dot rejected the graph of {}: {}",
+            project.display(),
+            String::from_utf8_lossy(&result.stderr)
+        );
+        assert!(String::from_utf8_lossy(&result.stdout).contains("<svg"));
+    }
+}

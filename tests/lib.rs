@@ -3,6 +3,7 @@
 //! Fixture folders live in `tests/cases/`; goldens beside them are rewritten with
 //! `UPDATE_GOLDEN=1 cargo test` (or `make update-golden`) and reviewed like code.
 
+mod authoring;
 mod cli;
 mod coverage;
 mod graph_api;
