@@ -8,8 +8,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::source::{FileId, LineIndex, SourceMap, Span};
-use crate::syntax::{self, ast::Revision};
+use std::io::Read as _;
+
+use rayon::prelude::*;
+
+use crate::source::{FileId, LineIndex, SourceFile, SourceMap, Span};
+use crate::syntax::{self, ast::Revision, Depth};
 
 /// The largest source file accepted (LANGUAGE.md 1).
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -32,6 +36,8 @@ pub struct Project {
     /// The ids declared by files that did not parse, sorted: a reference to one of them
     /// is not "unknown", its file is broken (and reported).
     pub unparsed_ids: Vec<String>,
+    /// How much of each file was read.
+    pub depth: Depth,
 }
 
 /// A failure that stops loading altogether: the folder or a file cannot be read.
@@ -62,23 +68,42 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// Finds, reads and parses every revision below `dir`.
-pub fn load(dir: &Path) -> Result<Project, LoadError> {
+///
+/// Files are read and parsed in parallel; each gets its id from its place in the sorted
+/// list, so the result is the same as a sequential load.
+pub fn load(dir: &Path, depth: Depth) -> Result<Project, LoadError> {
     if !dir.is_dir() {
         return Err(LoadError::NotADirectory(dir.to_owned()));
     }
     let mut files = discover(dir)?;
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
 
+    let loaded: Vec<Result<(SourceFile, LoadedFile), LoadError>> = files
+        .into_par_iter()
+        .enumerate()
+        .map(|(index, found)| {
+            let display_path = found.path.to_string_lossy().into_owned();
+            let contents = read(&found.path)?;
+            Ok(load_contents(
+                FileId(index as u32),
+                contents,
+                display_path,
+                found.relative,
+                depth,
+            ))
+        })
+        .collect();
+
     let mut sources = SourceMap::new();
     let mut diagnostics = Vec::new();
     let mut revisions = Vec::new();
     let mut unparsed_ids = Vec::new();
-    for found in files {
-        let display_path = found.path.to_string_lossy().into_owned();
-        let mut loaded = load_file(&mut sources, &found.path, display_path, found.relative)?;
-        diagnostics.append(&mut loaded.diagnostics);
-        revisions.extend(loaded.revision);
-        unparsed_ids.extend(loaded.unparsed_id);
+    for result in loaded {
+        let (source, mut file) = result?;
+        sources.push(source);
+        diagnostics.append(&mut file.diagnostics);
+        revisions.extend(file.revision);
+        unparsed_ids.extend(file.unparsed_id);
     }
     unparsed_ids.sort();
     Ok(Project {
@@ -86,6 +111,7 @@ pub fn load(dir: &Path) -> Result<Project, LoadError> {
         revisions,
         diagnostics,
         unparsed_ids,
+        depth,
     })
 }
 
@@ -107,12 +133,7 @@ pub fn load_file(
     relative_path: String,
 ) -> Result<LoadedFile, LoadError> {
     let contents = read(path)?;
-    Ok(load_contents(
-        sources,
-        contents,
-        display_path,
-        relative_path,
-    ))
+    Ok(add(sources, contents, display_path, relative_path))
 }
 
 /// Parses the bytes of one file into `sources`, as [`load_file`] does after reading.
@@ -127,22 +148,41 @@ pub fn load_bytes(
     } else {
         Contents::Bytes(bytes)
     };
-    load_contents(sources, contents, display_path, relative_path)
+    add(sources, contents, display_path, relative_path)
 }
 
-fn load_contents(
+fn add(
     sources: &mut SourceMap,
     contents: Contents,
     display_path: String,
     relative_path: String,
 ) -> LoadedFile {
+    let (source, loaded) = load_contents(
+        sources.next_id(),
+        contents,
+        display_path,
+        relative_path,
+        Depth::Full,
+    );
+    sources.push(source);
+    loaded
+}
+
+/// Decodes and parses one file that will be known as `file`.
+fn load_contents(
+    file: FileId,
+    contents: Contents,
+    display_path: String,
+    relative_path: String,
+    depth: Depth,
+) -> (SourceFile, LoadedFile) {
     let (text, problem) = match decode(contents) {
         Ok(text) => (Some(text), None),
         Err(problem) => (None, Some(problem)),
     };
     let name = relative_path.rsplit('/').next().unwrap_or(&relative_path);
     let stem = name.strip_suffix(".mig").unwrap_or(name).to_owned();
-    let file = sources.add(display_path, relative_path, text);
+    let source = SourceFile::new(display_path, relative_path, text);
     if let Some((code, offset, (line, col), message)) = problem {
         let span = Span {
             file,
@@ -151,24 +191,26 @@ fn load_contents(
             line,
             col,
         };
-        return LoadedFile {
+        let loaded = LoadedFile {
             revision: None,
             unparsed_id: Some(stem),
             diagnostics: vec![Diagnostic::error(code, span, message)],
         };
+        return (source, loaded);
     }
-    let parsed = syntax::parse_file(sources, file);
+    let parsed = syntax::parse_file(&source, file, depth);
     let unparsed_id = match &parsed.revision {
         Some(_) => None,
         None => Some(parsed.unparsed_id.unwrap_or(stem)),
     };
-    LoadedFile {
+    let loaded = LoadedFile {
         revision: parsed
             .revision
             .map(|revision| LoadedRevision { file, revision }),
         unparsed_id,
         diagnostics: parsed.diagnostics,
-    }
+    };
+    (source, loaded)
 }
 
 struct Found {
@@ -204,6 +246,9 @@ fn discover(dir: &Path) -> Result<Vec<Found>, LoadError> {
     Ok(found)
 }
 
+/// The first read's size: most migration files fit.
+const READ_CHUNK: usize = 16 * 1024;
+
 /// What reading a file gave.
 enum Contents {
     Bytes(Vec<u8>),
@@ -216,11 +261,14 @@ fn read(path: &Path) -> Result<Contents, LoadError> {
         path: path.to_owned(),
         error,
     };
-    if std::fs::metadata(path).map_err(io)?.len() > MAX_FILE_BYTES {
-        return Ok(Contents::TooLarge);
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
-    // The file may have grown between the two calls.
+    let file = std::fs::File::open(path).map_err(io)?;
+    // Read at most one byte past the limit: enough to know a file is too large without
+    // reading all of it, and no separate size query per file.
+    // Room for a typical file in one read; it is shrunk to size once decoded.
+    let mut bytes = Vec::with_capacity(READ_CHUNK);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Ok(Contents::TooLarge);
     }
@@ -259,6 +307,8 @@ fn decode(contents: Contents) -> Result<String, Problem> {
         let message = "the file contains a NUL byte".to_owned();
         return Err((Code::NulByte, offset, position, message));
     }
+    let mut text = text;
+    text.shrink_to_fit();
     Ok(text)
 }
 

@@ -105,8 +105,32 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    pub fn new(display_path: String, relative_path: String, text: Option<String>) -> Self {
+        let lines = text.as_deref().map(LineIndex::new);
+        SourceFile {
+            display_path,
+            relative_path,
+            text,
+            lines,
+        }
+    }
+
     pub fn lines(&self) -> Option<(&str, &LineIndex)> {
         Some((self.text.as_deref()?, self.lines.as_ref()?))
+    }
+
+    /// A span over `start..end` of this file, known as `file`, with its line and column.
+    pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
+        let (line, col) = self
+            .lines()
+            .map_or((1, 1), |(text, lines)| lines.line_col(text, start));
+        Span {
+            file,
+            start: start as u32,
+            end: end.max(start) as u32,
+            line,
+            col,
+        }
     }
 }
 
@@ -121,19 +145,13 @@ impl SourceMap {
         SourceMap::default()
     }
 
-    pub fn add(
-        &mut self,
-        display_path: String,
-        relative_path: String,
-        text: Option<String>,
-    ) -> FileId {
-        let lines = text.as_deref().map(LineIndex::new);
-        self.files.push(SourceFile {
-            display_path,
-            relative_path,
-            text,
-            lines,
-        });
+    /// The id the next file added will get.
+    pub fn next_id(&self) -> FileId {
+        FileId(self.files.len() as u32)
+    }
+
+    pub fn push(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
         FileId(self.files.len() as u32 - 1)
     }
 
@@ -143,17 +161,7 @@ impl SourceMap {
 
     /// A span over `start..end` of a file, with its line and column.
     pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
-        let source = self.file(file);
-        let (line, col) = source
-            .lines()
-            .map_or((1, 1), |(text, lines)| lines.line_col(text, start));
-        Span {
-            file,
-            start: start as u32,
-            end: end.max(start) as u32,
-            line,
-            col,
-        }
+        self.file(file).span(file, start, end)
     }
 }
 

@@ -9,11 +9,12 @@ use std::collections::BTreeSet;
 use strata::project;
 use strata::source::SourceMap;
 use strata::syntax::ast::*;
+use strata::syntax::Depth;
 
 use crate::support::{cases_dir, files_with_extension, repo_root};
 
 fn all_revisions() -> Vec<Revision> {
-    let mut revisions: Vec<Revision> = project::load(&repo_root().join("migrations"))
+    let mut revisions: Vec<Revision> = project::load(&repo_root().join("migrations"), Depth::Full)
         .expect("example project")
         .revisions
         .into_iter()

@@ -6,6 +6,7 @@ use std::path::Path;
 use pretty_assertions::assert_eq;
 use strata::graph::RevisionGraph;
 use strata::project::{self, Project};
+use strata::syntax::Depth;
 
 /// Writes `files` (relative path, text) below `dir/migrations`, in the given order.
 fn write_project(dir: &Path, files: &[(String, String)]) {
@@ -17,7 +18,7 @@ fn write_project(dir: &Path, files: &[(String, String)]) {
 }
 
 fn load(dir: &Path) -> (Project, RevisionGraph) {
-    let project = project::load(&dir.join("migrations")).expect("loads");
+    let project = project::load(&dir.join("migrations"), Depth::Full).expect("loads");
     assert!(project.diagnostics.is_empty(), "{:?}", project.diagnostics);
     let (graph, diagnostics) = RevisionGraph::build(&project);
     // Random graphs may hold a redundant depends_on: a warning, not an error.

@@ -5,9 +5,10 @@ use petgraph::graph::NodeIndex;
 
 use super::{fail, load_clean, print_stderr, print_stdout, Cli, Outcome};
 use crate::authoring;
+use crate::syntax::Depth;
 
 pub(super) fn new(cli: &Cli, message: &str, parent: Option<&str>) -> Outcome {
-    let checked = match load_clean(cli) {
+    let checked = match load_clean(cli, Depth::Full) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
@@ -38,7 +39,7 @@ pub(super) fn new(cli: &Cli, message: &str, parent: Option<&str>) -> Outcome {
 }
 
 pub(super) fn merge(cli: &Cli, revisions: &[String], message: &str) -> Outcome {
-    let checked = match load_clean(cli) {
+    let checked = match load_clean(cli, Depth::Full) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };

@@ -8,9 +8,10 @@ use crate::diagnostic::{self, Code, Diagnostic, Severity};
 use crate::graph::RevisionGraph;
 use crate::plural;
 use crate::source::{SourceMap, Span};
+use crate::syntax::Depth;
 
 pub(super) fn run(cli: &Cli, single_head: bool, linear: bool, format: CheckFormat) -> Outcome {
-    let mut checked = match load(cli) {
+    let mut checked = match load(cli, Depth::Full) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
@@ -58,6 +59,7 @@ pub(super) fn run(cli: &Cli, single_head: bool, linear: bool, format: CheckForma
             }
         }
     }
+    checked.release();
     outcome
 }
 

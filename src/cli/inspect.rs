@@ -2,46 +2,56 @@
 
 use super::{fail, load_clean, print_stdout, Cli, GraphFormat, Outcome};
 use crate::graph::text;
+use crate::syntax::Depth;
 
-/// Runs `render` on a clean project and prints what it gives.
+/// Runs `render` on a project whose files (read to `depth`) and graph are free of
+/// errors, and prints what it gives.
 fn print_with(
     cli: &Cli,
+    depth: Depth,
     render: impl FnOnce(&super::Checked) -> Result<String, String>,
 ) -> Outcome {
-    let checked = match load_clean(cli) {
+    let checked = match load_clean(cli, depth) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
-    match render(&checked) {
+    let outcome = match render(&checked) {
         Ok(text) => {
             print_stdout(&text);
             Outcome::Clean
         }
         Err(message) => fail(&message),
-    }
+    };
+    checked.release();
+    outcome
 }
 
 pub(super) fn history(cli: &Cli, verbose: bool) -> Outcome {
-    print_with(cli, |c| Ok(text::history(&c.project, &c.graph, verbose)))
+    print_with(cli, Depth::Headers, |c| {
+        Ok(text::history(&c.project, &c.graph, verbose))
+    })
 }
 
 pub(super) fn heads(cli: &Cli) -> Outcome {
-    print_with(cli, |c| Ok(text::heads(&c.project, &c.graph)))
+    print_with(cli, Depth::Headers, |c| {
+        Ok(text::heads(&c.project, &c.graph))
+    })
 }
 
 pub(super) fn branches(cli: &Cli) -> Outcome {
-    print_with(cli, |c| Ok(text::branches(&c.graph)))
+    print_with(cli, Depth::Headers, |c| Ok(text::branches(&c.graph)))
 }
 
 pub(super) fn show(cli: &Cli, rev: &str) -> Outcome {
-    print_with(cli, |c| {
+    // `show` counts statements, so it reads whole files.
+    print_with(cli, Depth::Full, |c| {
         let node = c.graph.resolve_one(rev).map_err(|e| e.to_string())?;
         Ok(text::show(&c.project, &c.graph, node))
     })
 }
 
 pub(super) fn graph(cli: &Cli, format: GraphFormat) -> Outcome {
-    print_with(cli, |c| {
+    print_with(cli, Depth::Headers, |c| {
         Ok(match format {
             GraphFormat::Dot => text::dot(&c.project, &c.graph),
             GraphFormat::Mermaid => text::mermaid(&c.project, &c.graph),

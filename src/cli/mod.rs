@@ -20,6 +20,7 @@ use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::RevisionGraph;
 use crate::plural;
 use crate::project::{self, Project};
+use crate::syntax::Depth;
 
 /// strata: an offline compiler from `.mig` migrations to PostgreSQL bundles
 #[derive(Parser, Debug)]
@@ -170,6 +171,12 @@ impl Checked {
             .count()
     }
 
+    /// Ends a command with the project. The process exits right after, and freeing a
+    /// project of many thousand revisions one allocation at a time would only delay it.
+    fn release(self) {
+        std::mem::forget(self);
+    }
+
     /// Every diagnostic, rendered, in report order.
     fn rendered(&self) -> String {
         self.diagnostics
@@ -180,8 +187,8 @@ impl Checked {
 }
 
 /// Loads and checks the project; an unreadable folder is reported here.
-fn load(cli: &Cli) -> Result<Checked, Outcome> {
-    let project = project::load(&cli.dir).map_err(|error| fail(&error.to_string()))?;
+fn load(cli: &Cli, depth: Depth) -> Result<Checked, Outcome> {
+    let project = project::load(&cli.dir, depth).map_err(|error| fail(&error.to_string()))?;
     let (graph, graph_diagnostics) = RevisionGraph::build(&project);
     let mut diagnostics = project.diagnostics.clone();
     diagnostics.extend(graph_diagnostics);
@@ -195,8 +202,8 @@ fn load(cli: &Cli) -> Result<Checked, Outcome> {
 
 /// Loads a project for a command that needs it free of errors: with errors, prints
 /// them and stops; with warnings only, prints them and goes on.
-fn load_clean(cli: &Cli) -> Result<Checked, Outcome> {
-    let checked = load(cli)?;
+fn load_clean(cli: &Cli, depth: Depth) -> Result<Checked, Outcome> {
+    let checked = load(cli, depth)?;
     print_stderr(&checked.rendered());
     if checked.has_errors() {
         print_stderr(&format!(

@@ -10,6 +10,7 @@ use super::RevisionGraph;
 use crate::plural;
 use crate::project::Project;
 use crate::syntax::ast::{Downgrade, Revision};
+use crate::syntax::Depth;
 
 /// What a revision is in the graph, for markers such as `(head, merge)`.
 fn markers(graph: &RevisionGraph, node: NodeIndex) -> Vec<&'static str> {
@@ -130,6 +131,7 @@ pub fn branches(graph: &RevisionGraph) -> String {
 
 /// `show REV`: everything the graph knows about one revision.
 pub fn show(project: &Project, graph: &RevisionGraph, node: NodeIndex) -> String {
+    debug_assert_eq!(project.depth, Depth::Full, "show counts statements");
     let n = graph.node(node);
     let revision = revision(project, graph, node);
     let upgrade = revision.upgrade.as_ref().map_or(0, |b| b.statements.len());

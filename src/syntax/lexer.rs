@@ -60,7 +60,8 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, Unterminated> {
         let start = i;
         let b = bytes[i];
         let rest = &bytes[i..];
-        let kind = if b.is_ascii_whitespace() {
+        // The grammar's white space: space, and tab to carriage return (vertical tab too).
+        let kind = if b == b' ' || (b'\t'..=b'\r').contains(&b) {
             i += 1;
             continue;
         } else if rest.starts_with(b"--") {

@@ -10,10 +10,10 @@ use pest::error::{Error, ErrorVariant, InputLocation};
 use super::lexer;
 use super::parser::Rule;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceFile};
 
 pub(crate) fn syntax_error(
-    sources: &SourceMap,
+    source: &SourceFile,
     file: FileId,
     text: &str,
     error: &Error<Rule>,
@@ -26,7 +26,7 @@ pub(crate) fn syntax_error(
         if open.start <= position {
             return Diagnostic::error(
                 Code::Unterminated,
-                sources.span(file, open.start, open.end),
+                source.span(file, open.start, open.end),
                 format!("unterminated {} started here", open.what),
             );
         }
@@ -48,7 +48,7 @@ pub(crate) fn syntax_error(
         }
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    Diagnostic::error(Code::Syntax, sources.span(file, position, end), message)
+    Diagnostic::error(Code::Syntax, source.span(file, position, end), message)
 }
 
 /// What stands at `position`, in words, and where it ends.
@@ -247,6 +247,9 @@ fn describe(rule: Rule) -> &'static str {
         partition_by => "'partition by'",
         partition_strategy => "'range', 'list' or 'hash'",
         column_def => "a column definition",
+        table_constraint_word => "a table constraint",
+        column_constraint_word => "a column constraint",
+        multi_word_start => "a type",
         constraint_name => "'constraint'",
         table_constraint | pk_constraint | unique_constraint | check_constraint | fk_constraint => {
             "a table constraint"

@@ -10,6 +10,6 @@ mod messages;
 mod parser;
 
 pub use parser::{
-    message_control_character, parse_file, revision_id_problem, ParsedFile, RevisionIdProblem,
-    MAX_NAME_BYTES, MAX_REVISION_ID_LEN,
+    message_control_character, parse_file, revision_id_problem, Depth, ParsedFile,
+    RevisionIdProblem, MAX_NAME_BYTES, MAX_REVISION_ID_LEN,
 };

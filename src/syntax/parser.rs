@@ -8,7 +8,7 @@ use pest_derive::Parser;
 use super::ast::*;
 use super::messages;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, SourceFile, Span};
 
 #[derive(Parser)]
 #[grammar = "../grammar/strata.pest"]
@@ -32,8 +32,20 @@ pub struct ParsedFile {
 }
 
 /// Parses one file of `sources`.
-pub fn parse_file(sources: &SourceMap, file: FileId) -> ParsedFile {
-    let Some(text) = sources.file(file).text.as_deref() else {
+/// How much of a file to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// The header only, for commands that look at nothing but the graph. The revision
+    /// gets no `upgrade` and a `Derived` downgrade whatever the file says; a file whose
+    /// header cannot be read alone is parsed in full, so its errors are the same.
+    Headers,
+    /// The whole file.
+    Full,
+}
+
+/// Parses `source`, which is (or will be) known as `file` in its source map.
+pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile {
+    let Some(text) = source.text.as_deref() else {
         return ParsedFile {
             revision: None,
             unparsed_id: None,
@@ -41,10 +53,28 @@ pub fn parse_file(sources: &SourceMap, file: FileId) -> ParsedFile {
         };
     };
     let mut builder = Builder {
-        sources,
+        source,
         file,
         diagnostics: Vec::new(),
     };
+    if depth == Depth::Headers {
+        if let Some(header) = MigParser::parse(Rule::header_prefix, text)
+            .ok()
+            .and_then(|mut pairs| pairs.next())
+            .and_then(|p| find(&p, Rule::header))
+        {
+            let header = builder.header(header);
+            return ParsedFile {
+                revision: Some(Revision {
+                    header,
+                    upgrade: None,
+                    downgrade: Downgrade::Derived,
+                }),
+                unparsed_id: None,
+                diagnostics: builder.diagnostics,
+            };
+        }
+    }
     match MigParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
             let revision = pairs.next().and_then(|file| builder.file(file));
@@ -63,7 +93,7 @@ pub fn parse_file(sources: &SourceMap, file: FileId) -> ParsedFile {
                 .and_then(|p| find(&p, Rule::header))
                 .map(|header| builder.header(header));
             let mut diagnostics = builder.diagnostics;
-            diagnostics.push(messages::syntax_error(sources, file, text, &error));
+            diagnostics.push(messages::syntax_error(source, file, text, &error));
             ParsedFile {
                 revision: None,
                 unparsed_id: header.map(|h| h.id.value),
@@ -74,7 +104,7 @@ pub fn parse_file(sources: &SourceMap, file: FileId) -> ParsedFile {
 }
 
 struct Builder<'s> {
-    sources: &'s SourceMap,
+    source: &'s SourceFile,
     file: FileId,
     diagnostics: Vec<Diagnostic>,
 }
@@ -124,7 +154,7 @@ fn payload<'i>(pair: &Pair<'i, Rule>) -> Pair<'i, Rule> {
 impl Builder<'_> {
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
-        self.sources.span(self.file, span.start(), span.end())
+        self.source.span(self.file, span.start(), span.end())
     }
 
     fn error(&mut self, code: Code, span: Span, message: impl Into<String>) {
@@ -205,7 +235,7 @@ impl Builder<'_> {
         }
 
         let Some(header) = header else {
-            let span = self.sources.span(self.file, 0, 0);
+            let span = self.source.span(self.file, 0, 0);
             self.error(
                 Code::MissingHeader,
                 span,
@@ -297,7 +327,7 @@ impl Builder<'_> {
     /// The file's stem must be its revision id: the id is the audit key, and a renamed
     /// file must not silently become another revision.
     fn check_file_name(&mut self, id: &RevisionId) {
-        let path = &self.sources.file(self.file).relative_path;
+        let path = &self.source.relative_path;
         let name = path.rsplit('/').next().unwrap_or(path);
         let stem = name.strip_suffix(".mig").unwrap_or(name);
         if stem != id.value {
