@@ -46,18 +46,52 @@ impl fmt::Debug for Span {
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<u32>,
+    /// How many characters precede each block of [`BLOCK`] bytes. A column then costs at
+    /// most one block of counting, however long the line: counting from the start of the
+    /// line instead would be quadratic on a long line with many nodes.
+    chars_before_block: Vec<u32>,
+}
+
+/// The granularity of [`LineIndex`]'s character counts.
+const BLOCK: usize = 256;
+
+/// Characters in `bytes`, counted as the bytes that do not continue a UTF-8 sequence (so
+/// that a slice may start or end inside a character).
+fn char_starts(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
         let mut starts = vec![0];
         starts.extend(
-            text.bytes()
+            bytes
+                .iter()
                 .enumerate()
-                .filter(|&(_, b)| b == b'\n')
+                .filter(|&(_, &b)| b == b'\n')
                 .map(|(i, _)| i as u32 + 1),
         );
-        LineIndex { starts }
+        let mut chars_before_block = Vec::with_capacity(bytes.len() / BLOCK + 1);
+        let mut count = 0;
+        for block in bytes.chunks(BLOCK) {
+            chars_before_block.push(count as u32);
+            count += char_starts(block);
+        }
+        LineIndex {
+            starts,
+            chars_before_block,
+        }
+    }
+
+    /// Characters in `text[..offset]`.
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let block = offset / BLOCK;
+        let counted = self
+            .chars_before_block
+            .get(block)
+            .map_or(0, |&c| c as usize);
+        counted + char_starts(&text.as_bytes()[block * BLOCK..offset])
     }
 
     /// The 1-based line and column of a byte offset. Offsets past the end of the text
@@ -66,9 +100,7 @@ impl LineIndex {
         let offset = offset.min(text.len());
         let line = self.starts.partition_point(|&s| s as usize <= offset) - 1;
         let start = self.starts[line] as usize;
-        let col = text
-            .get(start..offset)
-            .map_or(offset - start, |prefix| prefix.chars().count());
+        let col = self.chars_before(text, offset) - self.chars_before(text, start);
         (line as u32 + 1, col as u32 + 1)
     }
 
@@ -185,6 +217,19 @@ mod tests {
         assert_eq!(index.line_text(text, 3), "");
         assert_eq!(index.line_text(text, 4), "x");
         assert_eq!(index.line_text(text, 9), "");
+    }
+
+    #[test]
+    fn columns_on_long_lines_count_characters_across_blocks() {
+        let text = format!("x\n{}{}z", "é".repeat(300), "a".repeat(BLOCK * 3));
+        let index = LineIndex::new(&text);
+        let z = text.len() - 1;
+        assert_eq!(index.line_col(&text, z), (2, 300 + BLOCK as u32 * 3 + 1));
+        for offset in (0..text.len()).filter(|&o| text.is_char_boundary(o)) {
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let expected = text[line_start..offset].chars().count() as u32 + 1;
+            assert_eq!(index.line_col(&text, offset).1, expected, "offset {offset}");
+        }
     }
 
     #[test]

@@ -1,0 +1,155 @@
+//! Writes a synthetic strata project, for benchmarks and scale tests.
+//!
+//! ```sh
+//! cargo run --release --example generate -- OUT_DIR REVISIONS [linear|branchy]
+//! ```
+//!
+//! The output depends only on the arguments. Every revision changes one table of its
+//! own line of history, in a cycle of realistic statements: a table with constraints and
+//! an index, added columns, an index, a rename, a type change, a dropped column, and raw
+//! SQL with its explicit downgrade. The branchy shape forks every 20 revisions into two
+//! branches of three revisions, one of which depends on the other, and merges them.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The table a line of history works on, and how far through the cycle it is.
+#[derive(Clone)]
+struct Lineage {
+    table: String,
+    step: usize,
+}
+
+struct Generator {
+    out: PathBuf,
+    written: usize,
+    last_id: Option<String>,
+}
+
+impl Generator {
+    fn next_id(&mut self) -> String {
+        format!("{:06}_r", self.written + 1)
+    }
+
+    /// Writes one revision and returns its id.
+    fn write(
+        &mut self,
+        parents: &[String],
+        depends_on: &[String],
+        lineage: Option<&mut Lineage>,
+    ) -> String {
+        let id = self.next_id();
+        let mut text = format!("revision {id}");
+        if !parents.is_empty() {
+            let _ = write!(text, "\n  parents {}", parents.join(", "));
+        }
+        if !depends_on.is_empty() {
+            let _ = write!(text, "\n  depends_on {}", depends_on.join(", "));
+        }
+        let _ = write!(
+            text,
+            "\n  message 'Synthetic revision {}';\n",
+            self.written + 1
+        );
+        if let Some(lineage) = lineage {
+            text.push_str(&body(&id, lineage));
+        }
+        let dir = self.out.join(format!("{:03}", self.written / 1000));
+        std::fs::create_dir_all(&dir).expect("create the output folder");
+        std::fs::write(dir.join(format!("{id}.mig")), text).expect("write a revision");
+        self.written += 1;
+        self.last_id = Some(id.clone());
+        id
+    }
+}
+
+/// The statements of one revision: the next step of its lineage's cycle.
+fn body(id: &str, lineage: &mut Lineage) -> String {
+    let step = lineage.step % 8;
+    if step == 0 {
+        lineage.table = format!("t_{id}");
+    }
+    lineage.step += 1;
+    let t = &lineage.table;
+    match step {
+        0 => format!(
+            "\nupgrade {{\n  create table {t} (\n    id bigint generated always as identity primary key,\n    \
+             name text not null default '',\n    amount numeric(12, 2) not null default 0 check `amount >= 0`,\n    \
+             created_at timestamptz not null default `now()`,\n    unique (name)\n  );\n  \
+             create index on {t} (created_at desc);\n}}\n"
+        ),
+        1 => format!("\nupgrade {{\n  alter table {t} add column note text;\n}}\n"),
+        2 => format!("\nupgrade {{\n  alter table {t} add column score integer not null default 0;\n}}\n"),
+        3 => format!("\nupgrade {{\n  create index {t}_score_idx on {t} (score);\n}}\n"),
+        4 => format!("\nupgrade {{\n  alter table {t} rename column note to remark;\n}}\n"),
+        5 => format!("\nupgrade {{\n  alter table {t} alter column score type bigint;\n}}\n"),
+        6 => format!("\nupgrade {{\n  alter table {t} drop column remark;\n}}\n"),
+        _ => format!(
+            "\nupgrade {{\n  sql $$ UPDATE {t} SET score = score + 1 $$;\n}}\n\n\
+             downgrade {{\n  sql $$ UPDATE {t} SET score = score - 1 $$;\n}}\n"
+        ),
+    }
+}
+
+fn generate(out: &Path, revisions: usize, branchy: bool) {
+    let mut generator = Generator {
+        out: out.to_owned(),
+        written: 0,
+        last_id: None,
+    };
+    let mut main = Lineage {
+        table: String::new(),
+        step: 0,
+    };
+    while generator.written < revisions {
+        let left = revisions - generator.written;
+        let parents: Vec<String> = generator.last_id.iter().cloned().collect();
+        // A fork needs eight revisions: two branches of three and a merge, after a base.
+        let fork = branchy && generator.written % 20 == 19 && left >= 8;
+        if !fork {
+            generator.write(&parents, &[], Some(&mut main));
+            continue;
+        }
+        let base = parents;
+        let mut a = Lineage {
+            table: String::new(),
+            step: 0,
+        };
+        let mut b = a.clone();
+        let a1 = generator.write(&base, &[], Some(&mut a));
+        let b1 = generator.write(&base, &[], Some(&mut b));
+        let a2 = generator.write(&[a1.clone()], &[], Some(&mut a));
+        // Across branches: b2 must follow a1 without being its child.
+        let b2 = generator.write(&[b1], &[a1], Some(&mut b));
+        let a3 = generator.write(&[a2], &[], Some(&mut a));
+        let b3 = generator.write(&[b2], &[], Some(&mut b));
+        generator.write(&[a3, b3], &[], None);
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = "usage: generate OUT_DIR REVISIONS [linear|branchy]";
+    let (Some(out), Some(count)) = (args.first(), args.get(1)) else {
+        eprintln!("{usage}");
+        std::process::exit(2);
+    };
+    let Ok(count) = count.parse::<usize>() else {
+        eprintln!("{usage}");
+        std::process::exit(2);
+    };
+    let branchy = match args.get(2).map(String::as_str) {
+        None | Some("linear") => false,
+        Some("branchy") => true,
+        Some(_) => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    };
+    let out = PathBuf::from(out);
+    if out.exists() {
+        eprintln!("{} exists; refusing to write into it", out.display());
+        std::process::exit(2);
+    }
+    generate(&out, count, branchy);
+}
