@@ -118,7 +118,7 @@ fn generate(out: &Path, revisions: usize, branchy: bool) {
         let mut b = a.clone();
         let a1 = generator.write(&base, &[], Some(&mut a));
         let b1 = generator.write(&base, &[], Some(&mut b));
-        let a2 = generator.write(&[a1.clone()], &[], Some(&mut a));
+        let a2 = generator.write(std::slice::from_ref(&a1), &[], Some(&mut a));
         // Across branches: b2 must follow a1 without being its child.
         let b2 = generator.write(&[b1], &[a1], Some(&mut b));
         let a3 = generator.write(&[a2], &[], Some(&mut a));

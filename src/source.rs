@@ -78,6 +78,9 @@ impl LineIndex {
             chars_before_block.push(count as u32);
             count += char_starts(block);
         }
+        // An offset at the very end of a text whose length is a multiple of BLOCK falls
+        // in the block after the last one.
+        chars_before_block.push(count as u32);
         LineIndex {
             starts,
             chars_before_block,
@@ -222,6 +225,11 @@ mod tests {
     #[test]
     fn columns_on_long_lines_count_characters_across_blocks() {
         let text = format!("x\n{}{}z", "é".repeat(300), "a".repeat(BLOCK * 3));
+        let exact = "a".repeat(BLOCK * 2);
+        assert_eq!(
+            LineIndex::new(&exact).line_col(&exact, exact.len()),
+            (1, BLOCK as u32 * 2 + 1)
+        );
         let index = LineIndex::new(&text);
         let z = text.len() - 1;
         assert_eq!(index.line_col(&text, z), (2, 300 + BLOCK as u32 * 3 + 1));
