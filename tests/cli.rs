@@ -223,3 +223,25 @@ fn graphviz_accepts_the_dot_output() {
         assert!(String::from_utf8_lossy(&result.stdout).contains("<svg"));
     }
 }
+
+#[test]
+fn the_example_project_has_one_head_but_is_not_linear() {
+    let root = repo_root();
+    let out = strata(&root, &["check", "--single-head"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = strata(&root, &["check", "--linear"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "migrations/0005_agents.mig:1:10: error: `0005_agents` is a branch point (followed by \
+         0006_tool_calls, 0007_session_templates); --linear allows none\n\
+         1 | revision 0005_agents\n  \
+         |          ^^^^^^^^^^^\n\
+         migrations/0009_merge_templates.mig:1:10: error: `0009_merge_templates` is a merge \
+         (of 0008_audit_logs, 0007_session_templates); --linear allows none\n\
+         1 | revision 0009_merge_templates\n  \
+         |          ^^^^^^^^^^^^^^^^^^^^\n\
+         strata: 2 errors and 0 warnings in migrations\n"
+    );
+}
