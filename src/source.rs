@@ -50,10 +50,12 @@ pub struct LineIndex {
     /// most one block of counting, however long the line: counting from the start of the
     /// line instead would be quadratic on a long line with many nodes.
     chars_before_block: Vec<u32>,
+    /// Whether the text is ASCII, where a column is a byte count (most sources are).
+    ascii: bool,
 }
 
 /// The granularity of [`LineIndex`]'s character counts.
-const BLOCK: usize = 256;
+const BLOCK: usize = 64;
 
 /// Characters in `bytes`, counted as the bytes that do not continue a UTF-8 sequence (so
 /// that a slice may start or end inside a character).
@@ -83,6 +85,7 @@ impl LineIndex {
         chars_before_block.push(count as u32);
         LineIndex {
             starts,
+            ascii: count == bytes.len(),
             chars_before_block,
         }
     }
@@ -103,7 +106,11 @@ impl LineIndex {
         let offset = offset.min(text.len());
         let line = self.starts.partition_point(|&s| s as usize <= offset) - 1;
         let start = self.starts[line] as usize;
-        let col = self.chars_before(text, offset) - self.chars_before(text, start);
+        let col = if self.ascii {
+            offset - start
+        } else {
+            self.chars_before(text, offset) - self.chars_before(text, start)
+        };
         (line as u32 + 1, col as u32 + 1)
     }
 

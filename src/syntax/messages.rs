@@ -111,7 +111,7 @@ fn describe(rule: Rule) -> &'static str {
     match rule {
         EOI => END_OF_FILE,
         // Silent rules: pest never reports them, but they are rules all the same.
-        WHITESPACE | COMMENT | line_comment | block_comment => "white space or a comment",
+        WHITESPACE | line_comment | block_comment => "white space or a comment",
         ident_char => "a letter, digit, '_' or '$'",
         k_action => "'action'",
         k_add => "'add'",
