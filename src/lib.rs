@@ -4,6 +4,9 @@
 //! [`project`] finds and loads the files, [`syntax`] parses each into a typed tree,
 //! [`graph`] builds and checks the revision graph and resolves revision references.
 
+// pest_derive without its `std` feature names `alloc` in the code it generates.
+extern crate alloc;
+
 pub mod authoring;
 pub mod cli;
 pub mod diagnostic;

@@ -52,6 +52,17 @@ pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile
             diagnostics: Vec::new(),
         };
     };
+    if let Some(offset) = comment_too_deep(text) {
+        return ParsedFile {
+            revision: None,
+            unparsed_id: None,
+            diagnostics: vec![Diagnostic::error(
+                Code::Syntax,
+                source.span(file, offset, offset + 2),
+                format!("block comments are nested more than {MAX_COMMENT_DEPTH} deep here"),
+            )],
+        };
+    }
     let mut builder = Builder {
         source,
         file,
@@ -875,6 +886,41 @@ pub fn message_control_character(message: &str) -> Option<char> {
     message.chars().find(|c| c.is_control())
 }
 
+/// How deep block comments may nest. The grammar matches nested comments by recursion,
+/// and the parser runs without a stack probe (it costs a quarter of the parse): this
+/// bound keeps the recursion far from the end of any thread's stack.
+pub const MAX_COMMENT_DEPTH: usize = 100;
+
+/// Where block comments first nest deeper than [`MAX_COMMENT_DEPTH`], if anywhere.
+///
+/// The scan counts every `/*` and `*/`, even inside strings, so it can only overstate
+/// the depth: a file it passes is safe, and a real file never comes near the bound.
+fn comment_too_deep(text: &str) -> Option<usize> {
+    if !text.contains("/*") {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        match &bytes[i..i + 2] {
+            b"/*" => {
+                depth += 1;
+                if depth > MAX_COMMENT_DEPTH {
+                    return Some(i);
+                }
+                i += 2;
+            }
+            b"*/" => {
+                depth = depth.saturating_sub(1);
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// What is wrong with a revision id, if anything.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RevisionIdProblem {
@@ -920,6 +966,18 @@ pub fn revision_id_problem(id: &str) -> Option<RevisionIdProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comment_depth_is_bounded() {
+        let nested = |n: usize| format!("{}{}", "/*".repeat(n), "*/".repeat(n));
+        assert_eq!(comment_too_deep("revision a; -- /* not nested"), None);
+        assert_eq!(comment_too_deep(&nested(MAX_COMMENT_DEPTH)), None);
+        assert_eq!(
+            comment_too_deep(&nested(MAX_COMMENT_DEPTH + 1)),
+            Some(2 * MAX_COMMENT_DEPTH)
+        );
+        assert_eq!(comment_too_deep(&"/* a */ ".repeat(1000)), None);
+    }
 
     #[test]
     fn revision_ids() {
