@@ -94,9 +94,11 @@ pub fn load(dir: &Path, depth: Depth) -> Result<Project, LoadError> {
         })
         .collect();
 
-    let mut sources = SourceMap::new();
+    // Sized up front: growing by doubling would copy a large project's tree several
+    // times and leave the old buffers behind in the process's memory.
+    let mut sources = SourceMap::with_capacity(loaded.len());
+    let mut revisions = Vec::with_capacity(loaded.len());
     let mut diagnostics = Vec::new();
-    let mut revisions = Vec::new();
     let mut unparsed_ids = Vec::new();
     for result in loaded {
         let (source, mut file) = result?;
@@ -247,7 +249,7 @@ fn discover(dir: &Path) -> Result<Vec<Found>, LoadError> {
 }
 
 /// The first read's size: most migration files fit.
-const READ_CHUNK: usize = 16 * 1024;
+const READ_CHUNK: usize = 1024;
 
 /// What reading a file gave.
 enum Contents {

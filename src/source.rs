@@ -187,6 +187,12 @@ impl SourceMap {
         SourceMap::default()
     }
 
+    pub fn with_capacity(files: usize) -> Self {
+        SourceMap {
+            files: Vec::with_capacity(files),
+        }
+    }
+
     /// The id the next file added will get.
     pub fn next_id(&self) -> FileId {
         FileId(self.files.len() as u32)

@@ -135,11 +135,53 @@ fn find<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> Option<Pair<'i, Rule>> {
     pair.clone().into_inner().find(|p| p.as_rule() == rule)
 }
 
-fn all<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> impl Iterator<Item = Pair<'i, Rule>> {
-    pair.clone()
+/// The inner pairs of a given rule, with an exact length: the vectors collected from
+/// them are allocated at their size. (A filtered iterator would start every vector at
+/// four elements, and the tree of a large project would be mostly empty slots.)
+fn all<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> Exact<impl Iterator<Item = Pair<'i, Rule>>> {
+    let children = pair
+        .clone()
         .into_inner()
-        .filter(move |p| p.as_rule() == rule)
+        .filter(move |p| p.as_rule() == rule);
+    Exact {
+        remaining: children.clone().count(),
+        inner: children,
+    }
 }
+
+/// An iterator that knows its length.
+struct Exact<I> {
+    inner: I,
+    remaining: usize,
+}
+
+impl<I: Iterator> Iterator for Exact<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let item = self.inner.next()?;
+        self.remaining -= 1;
+        Some(item)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<I: Iterator> ExactSizeIterator for Exact<I> {}
+
+/// `collect` into a vector of exactly the right capacity. (`collect` gives even a
+/// one-element vector room for four, and the trees of a large project are kept whole.)
+trait CollectExact: ExactSizeIterator + Sized {
+    fn collect_exact(self) -> Vec<Self::Item> {
+        let mut vec = Vec::with_capacity(self.len());
+        vec.extend(self);
+        vec
+    }
+}
+
+impl<I: ExactSizeIterator> CollectExact for I {}
 
 fn has(pair: &Pair<'_, Rule>, rule: Rule) -> bool {
     find(pair, rule).is_some()
@@ -299,12 +341,12 @@ impl Builder<'_> {
                 Rule::parents_clause => {
                     header.parents = all(&clause, Rule::rev_id)
                         .map(|p| self.revision_id(&p))
-                        .collect();
+                        .collect_exact();
                 }
                 Rule::depends_on_clause => {
                     header.depends_on = all(&clause, Rule::rev_id)
                         .map(|p| self.revision_id(&p))
-                        .collect();
+                        .collect_exact();
                 }
                 Rule::labels_clause => {
                     header.labels = all(&clause, Rule::label)
@@ -312,7 +354,7 @@ impl Builder<'_> {
                             value: p.as_str().to_owned(),
                             span: self.span(&p),
                         })
-                        .collect();
+                        .collect_exact();
                 }
                 Rule::message_clause => {
                     let message = self.string(&child(&clause, Rule::string));
@@ -367,7 +409,7 @@ impl Builder<'_> {
         let span = self.span(&pair);
         let statements = all(&pair, Rule::statement)
             .map(|s| self.statement(payload(&s)))
-            .collect();
+            .collect_exact();
         Block { statements, span }
     }
 
@@ -393,7 +435,9 @@ impl Builder<'_> {
                 name: self.qname(&child(p, Rule::qname)),
             }),
             Rule::alter_type_add_value => {
-                let strings: Vec<_> = all(p, Rule::string).map(|s| self.string(&s)).collect();
+                let strings: Vec<_> = all(p, Rule::string)
+                    .map(|s| self.string(&s))
+                    .collect_exact();
                 let position = find(p, Rule::value_position).map(|pos| {
                     let placement = if has(&pos, Rule::k_before) {
                         ValuePlacement::Before
@@ -590,7 +634,7 @@ impl Builder<'_> {
                     span: self.span(&key),
                 }
             })
-            .collect();
+            .collect_exact();
         CreateIndex {
             unique: has(p, Rule::unique_flag),
             concurrently: has(p, Rule::concurrently_flag),
@@ -616,6 +660,8 @@ impl Builder<'_> {
                 _ => constraints.push(self.table_constraint(&element)),
             }
         }
+        columns.shrink_to_fit();
+        constraints.shrink_to_fit();
         (columns, constraints)
     }
 
@@ -625,7 +671,7 @@ impl Builder<'_> {
             data_type: self.data_type(&child(pair, Rule::data_type)),
             constraints: all(pair, Rule::column_constraint)
                 .map(|c| self.column_constraint(&c))
-                .collect(),
+                .collect_exact(),
             span: self.span(pair),
         }
     }
@@ -773,7 +819,7 @@ impl Builder<'_> {
                     0
                 })
             })
-            .collect()
+            .collect_exact()
     }
 
     fn default_value(&mut self, pair: &Pair<'_, Rule>) -> DefaultValue {
@@ -800,15 +846,17 @@ impl Builder<'_> {
     }
 
     fn enum_values(&mut self, pair: &Pair<'_, Rule>) -> Vec<Spanned<String>> {
-        all(pair, Rule::string).map(|s| self.string(&s)).collect()
+        all(pair, Rule::string)
+            .map(|s| self.string(&s))
+            .collect_exact()
     }
 
     fn column_list(&mut self, pair: &Pair<'_, Rule>) -> Vec<Ident> {
-        all(pair, Rule::name).map(|n| self.name(&n)).collect()
+        all(pair, Rule::name).map(|n| self.name(&n)).collect_exact()
     }
 
     fn qname(&mut self, pair: &Pair<'_, Rule>) -> QualifiedName {
-        let mut names: Vec<Ident> = all(pair, Rule::name).map(|n| self.name(&n)).collect();
+        let mut names: Vec<Ident> = all(pair, Rule::name).map(|n| self.name(&n)).collect_exact();
         let name = names.pop().expect("grammar: a name");
         QualifiedName {
             schema: names.pop(),
