@@ -232,14 +232,13 @@ fn discover(dir: &Path) -> Result<Vec<Found>, LoadError> {
         if !entry.file_type().is_file() || entry.path().extension() != Some("mig".as_ref()) {
             continue;
         }
+        // Unix paths already use `/`, the separator the relative path is written with.
         let relative = entry
             .path()
             .strip_prefix(dir)
             .unwrap_or(entry.path())
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+            .to_string_lossy()
+            .into_owned();
         found.push(Found {
             path: entry.into_path(),
             relative,
