@@ -14,13 +14,30 @@ pub struct FileId(pub u32);
 /// A byte range in one source file, with the 1-based line and column of its start.
 ///
 /// Columns count characters, not bytes, so that they match what an editor shows.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Spans compare equal whatever they point at, as in `syn`: two syntax trees are equal
+/// when they say the same thing, wherever it is written. That is the equality the
+/// schema model needs (a downgrade that restores a table restores the same table), and
+/// a test that wants positions compares the fields.
+#[derive(Clone, Copy)]
 pub struct Span {
     pub file: FileId,
     pub start: u32,
     pub end: u32,
     pub line: u32,
     pub col: u32,
+}
+
+impl PartialEq for Span {
+    fn eq(&self, _: &Span) -> bool {
+        true
+    }
+}
+
+impl Eq for Span {}
+
+impl std::hash::Hash for Span {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 impl Span {

@@ -9,5 +9,6 @@ mod coverage;
 mod graph_api;
 mod graph_cases;
 mod parse_cases;
+mod print_roundtrip;
 mod robustness;
 mod support;

@@ -26,12 +26,19 @@ pub type RevisionId = Spanned<String>;
 /// A name (of a table, column, index, constraint, type or schema), after folding.
 ///
 /// `value` is the name as PostgreSQL stores it: a bare name folded to lower case, a
-/// quoted name with its doubled quotes undone.
-#[derive(Clone, PartialEq, Eq)]
+/// quoted name with its doubled quotes undone. Two names are equal when their values
+/// are: `"users"` and `users` name the same table.
+#[derive(Clone, Eq)]
 pub struct Ident {
     pub value: String,
     pub quoted: bool,
     pub span: Span,
+}
+
+impl PartialEq for Ident {
+    fn eq(&self, other: &Ident) -> bool {
+        self.value == other.value
+    }
 }
 
 impl fmt::Debug for Ident {

@@ -8,6 +8,7 @@ pub mod ast;
 pub mod lexer;
 mod messages;
 mod parser;
+pub mod print;
 
 pub use parser::{
     message_control_character, parse_file, revision_id_problem, Depth, ParsedFile,

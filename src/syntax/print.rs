@@ -1,0 +1,458 @@
+//! Statements back to `.mig` text, in one canonical form.
+//!
+//! The output parses back to the same syntax tree (a test proves it for every fixture
+//! and for `migrations/`). It is how the compiler shows what it derived, such as a
+//! downgrade or the schema after a revision, in the language the user writes.
+
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+use super::ast::*;
+use super::parser::Rule;
+
+/// The words of the language, which a bare name may not be where the grammar would read
+/// them as keywords. Quoting them everywhere keeps the printer simple and its output
+/// always readable back.
+fn keywords() -> &'static [String] {
+    static KEYWORDS: OnceLock<Vec<String>> = OnceLock::new();
+    KEYWORDS.get_or_init(|| {
+        let mut words: Vec<String> = Rule::all_rules()
+            .iter()
+            .filter_map(|rule| format!("{rule:?}").strip_prefix("k_").map(str::to_owned))
+            .collect();
+        words.sort();
+        words
+    })
+}
+
+/// A name as written in `.mig`: bare when it reads back as itself, quoted otherwise.
+pub fn name(value: &str) -> String {
+    let bare = value
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'$')
+        && keywords()
+            .binary_search_by(|k| k.as_str().cmp(value))
+            .is_err();
+    if bare {
+        value.to_owned()
+    } else {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    }
+}
+
+pub fn qualified(q: &QualifiedName) -> String {
+    match &q.schema {
+        Some(schema) => format!("{}.{}", name(&schema.value), name(&q.name.value)),
+        None => name(&q.name.value),
+    }
+}
+
+fn names(list: &[Ident]) -> String {
+    list.iter()
+        .map(|i| name(&i.value))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A string literal, with `'` doubled.
+pub fn string(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+fn expr(e: &SqlExpr) -> String {
+    format!("`{}`", e.text)
+}
+
+pub fn literal(l: &Literal) -> String {
+    match l {
+        Literal::String(s) => string(&s.value),
+        Literal::Number(n) => n.value.clone(),
+        Literal::Boolean(b) => b.value.to_string(),
+        Literal::Null(_) => "null".to_owned(),
+    }
+}
+
+fn default_value(d: &DefaultValue) -> String {
+    match d {
+        DefaultValue::Literal(l) => literal(l),
+        DefaultValue::Expr(e) => expr(e),
+    }
+}
+
+fn modifiers(list: &[i64]) -> String {
+    if list.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = list.iter().map(i64::to_string).collect();
+        format!("({})", list.join(", "))
+    }
+}
+
+pub fn data_type(t: &DataType) -> String {
+    let mut out = match &t.kind {
+        TypeKind::Named { name, modifiers: m } => format!("{}{}", qualified(name), modifiers(m)),
+        TypeKind::MultiWord { name, modifiers: m } => {
+            let m = modifiers(m);
+            match name {
+                MultiWordType::DoublePrecision => "double precision".to_owned(),
+                MultiWordType::CharacterVarying => format!("character varying{m}"),
+                MultiWordType::BitVarying => format!("bit varying{m}"),
+                MultiWordType::TimestampWithTimeZone => format!("timestamp{m} with time zone"),
+                MultiWordType::TimestampWithoutTimeZone => {
+                    format!("timestamp{m} without time zone")
+                }
+                MultiWordType::TimeWithTimeZone => format!("time{m} with time zone"),
+                MultiWordType::TimeWithoutTimeZone => format!("time{m} without time zone"),
+            }
+        }
+        TypeKind::Raw(e) => expr(e),
+    };
+    for _ in 0..t.array_dimensions {
+        out.push_str("[]");
+    }
+    out
+}
+
+fn action(a: ReferentialAction) -> &'static str {
+    match a {
+        ReferentialAction::Cascade => "cascade",
+        ReferentialAction::Restrict => "restrict",
+        ReferentialAction::NoAction => "no action",
+        ReferentialAction::SetNull => "set null",
+        ReferentialAction::SetDefault => "set default",
+    }
+}
+
+fn references(r: &ForeignReference) -> String {
+    let mut out = format!("references {}", qualified(&r.table));
+    if !r.columns.is_empty() {
+        let _ = write!(out, " ({})", names(&r.columns));
+    }
+    if let Some(a) = r.on_delete {
+        let _ = write!(out, " on delete {}", action(a));
+    }
+    if let Some(a) = r.on_update {
+        let _ = write!(out, " on update {}", action(a));
+    }
+    out
+}
+
+fn constraint_name(n: &Option<Ident>) -> String {
+    n.as_ref()
+        .map_or(String::new(), |n| format!("constraint {} ", name(&n.value)))
+}
+
+pub fn column_def(c: &ColumnDef) -> String {
+    let mut out = format!("{} {}", name(&c.name.value), data_type(&c.data_type));
+    for constraint in &c.constraints {
+        out.push(' ');
+        out.push_str(&constraint_name(&constraint.name));
+        out.push_str(&match &constraint.kind {
+            ColumnConstraintKind::NotNull => "not null".to_owned(),
+            ColumnConstraintKind::Null => "null".to_owned(),
+            ColumnConstraintKind::PrimaryKey => "primary key".to_owned(),
+            ColumnConstraintKind::Unique => "unique".to_owned(),
+            ColumnConstraintKind::Default(d) => format!("default {}", default_value(d)),
+            ColumnConstraintKind::Check(e) => format!("check {}", expr(e)),
+            ColumnConstraintKind::References(r) => references(r),
+            ColumnConstraintKind::Identity(IdentityKind::Always) => {
+                "generated always as identity".to_owned()
+            }
+            ColumnConstraintKind::Identity(IdentityKind::ByDefault) => {
+                "generated by default as identity".to_owned()
+            }
+            ColumnConstraintKind::Generated(e) => {
+                format!("generated always as ({}) stored", expr(e))
+            }
+        });
+    }
+    out
+}
+
+pub fn table_constraint(c: &TableConstraint) -> String {
+    let body = match &c.kind {
+        TableConstraintKind::PrimaryKey(cols) => format!("primary key ({})", names(cols)),
+        TableConstraintKind::Unique(cols) => format!("unique ({})", names(cols)),
+        TableConstraintKind::Check(e) => format!("check {}", expr(e)),
+        TableConstraintKind::ForeignKey {
+            columns,
+            references: r,
+        } => format!("foreign key ({}) {}", names(columns), references(r)),
+    };
+    format!("{}{body}", constraint_name(&c.name))
+}
+
+fn table_body(columns: &[ColumnDef], constraints: &[TableConstraint]) -> String {
+    let lines: Vec<String> = columns
+        .iter()
+        .map(column_def)
+        .chain(constraints.iter().map(table_constraint))
+        .map(|line| format!("  {line}"))
+        .collect();
+    if lines.is_empty() {
+        "()".to_owned()
+    } else {
+        format!("(\n{}\n)", lines.join(",\n"))
+    }
+}
+
+fn enum_values(values: &[Spanned<String>]) -> String {
+    let values: Vec<String> = values.iter().map(|v| string(&v.value)).collect();
+    format!("({})", values.join(", "))
+}
+
+/// A dollar quote for `text`: `$$` unless the closing tag would be found early, inside
+/// the text or across its end.
+fn dollar_quoted(text: &str) -> String {
+    let closes_early = |tag: &str| {
+        let close = format!("${tag}$");
+        format!("{text}{close}").find(&close) != Some(text.len())
+    };
+    let mut tag = String::new();
+    let mut n = 0;
+    while closes_early(&tag) {
+        n += 1;
+        tag = if n == 1 {
+            "sql".to_owned()
+        } else {
+            format!("sql{n}")
+        };
+    }
+    format!("${tag}${text}${tag}$")
+}
+
+/// One statement, with its final `;`.
+pub fn statement(kind: &StatementKind) -> String {
+    use StatementKind as S;
+    let body = match kind {
+        S::CreateSchema(s) => format!("create schema {}", name(&s.name.value)),
+        S::DropSchema(s) => format!("drop schema {}", name(&s.name.value)),
+        S::CreateEnum(t) => format!(
+            "create type {} as enum {}",
+            qualified(&t.name),
+            enum_values(&t.values)
+        ),
+        S::AssumeType(t) => format!(
+            "assume type {} as enum {}",
+            qualified(&t.name),
+            enum_values(&t.values)
+        ),
+        S::DropType(t) => format!("drop type {}", qualified(&t.name)),
+        S::AlterTypeAddValue(a) => {
+            let mut out = format!(
+                "alter type {} add value {}",
+                qualified(&a.name),
+                string(&a.value.value)
+            );
+            if let Some((placement, other)) = &a.position {
+                let word = match placement {
+                    ValuePlacement::Before => "before",
+                    ValuePlacement::After => "after",
+                };
+                let _ = write!(out, " {word} {}", string(&other.value));
+            }
+            out
+        }
+        S::AlterTypeRenameValue(r) => format!(
+            "alter type {} rename value {} to {}",
+            qualified(&r.name),
+            string(&r.from.value),
+            string(&r.to.value)
+        ),
+        S::CreateExtension(e) => format!("create extension {}", name(&e.name.value)),
+        S::DropExtension(e) => format!("drop extension {}", name(&e.name.value)),
+        S::CreateTable(t) => {
+            let mut out = format!(
+                "create table {} {}",
+                qualified(&t.name),
+                table_body(&t.columns, &t.constraints)
+            );
+            if let Some(p) = &t.partition_by {
+                let strategy = match p.strategy {
+                    PartitionStrategy::Range => "range",
+                    PartitionStrategy::List => "list",
+                    PartitionStrategy::Hash => "hash",
+                };
+                let _ = write!(out, " partition by {strategy} ({})", names(&p.columns));
+            }
+            out
+        }
+        S::AssumeTable(t) => format!(
+            "assume table {} {}",
+            qualified(&t.name),
+            table_body(&t.columns, &t.constraints)
+        ),
+        S::CreatePartition(p) => format!(
+            "create table {} partition of {} for values {}",
+            qualified(&p.name),
+            qualified(&p.parent),
+            expr(&p.bound)
+        ),
+        S::DropTable(t) => format!("drop table {}", qualified(&t.name)),
+        S::RenameTable(r) => format!(
+            "alter table {} rename to {}",
+            qualified(&r.table),
+            name(&r.new_name.value)
+        ),
+        S::AddColumn(a) => format!(
+            "alter table {} add column {}",
+            qualified(&a.table),
+            column_def(&a.column)
+        ),
+        S::DropColumn(d) => format!(
+            "alter table {} drop column {}",
+            qualified(&d.table),
+            name(&d.column.value)
+        ),
+        S::RenameColumn(r) => format!(
+            "alter table {} rename column {} to {}",
+            qualified(&r.table),
+            name(&r.column.value),
+            name(&r.new_name.value)
+        ),
+        S::AlterColumnType(a) => {
+            let mut out = format!(
+                "alter table {} alter column {} type {}",
+                qualified(&a.table),
+                name(&a.column.value),
+                data_type(&a.data_type)
+            );
+            if let Some(using) = &a.using {
+                let _ = write!(out, " using {}", expr(using));
+            }
+            out
+        }
+        S::SetNotNull(c) => format!(
+            "alter table {} alter column {} set not null",
+            qualified(&c.table),
+            name(&c.column.value)
+        ),
+        S::DropNotNull(c) => format!(
+            "alter table {} alter column {} drop not null",
+            qualified(&c.table),
+            name(&c.column.value)
+        ),
+        S::SetDefault(c) => format!(
+            "alter table {} alter column {} set default {}",
+            qualified(&c.table),
+            name(&c.column.value),
+            default_value(&c.default)
+        ),
+        S::DropDefault(c) => format!(
+            "alter table {} alter column {} drop default",
+            qualified(&c.table),
+            name(&c.column.value)
+        ),
+        S::AddConstraint(a) => {
+            let mut out = format!(
+                "alter table {} add {}",
+                qualified(&a.table),
+                table_constraint(&a.constraint)
+            );
+            if a.not_valid {
+                out.push_str(" not valid");
+            }
+            out
+        }
+        S::ValidateConstraint(v) => format!(
+            "alter table {} validate constraint {}",
+            qualified(&v.table),
+            name(&v.name.value)
+        ),
+        S::DropConstraint(d) => format!(
+            "alter table {} drop constraint {}",
+            qualified(&d.table),
+            name(&d.name.value)
+        ),
+        S::CreateIndex(i) => {
+            let mut out = String::from("create ");
+            if i.unique {
+                out.push_str("unique ");
+            }
+            out.push_str("index ");
+            if i.concurrently {
+                out.push_str("concurrently ");
+            }
+            if let Some(n) = &i.name {
+                let _ = write!(out, "{} ", name(&n.value));
+            }
+            let _ = write!(out, "on {}", qualified(&i.table));
+            if let Some(m) = &i.method {
+                let _ = write!(out, " using {}", name(&m.value));
+            }
+            let keys: Vec<String> = i
+                .keys
+                .iter()
+                .map(|k| {
+                    let mut key = match &k.target {
+                        IndexTarget::Column(c) => name(&c.value),
+                        IndexTarget::Expr(e) => expr(e),
+                    };
+                    match k.order {
+                        Some(SortOrder::Asc) => key.push_str(" asc"),
+                        Some(SortOrder::Desc) => key.push_str(" desc"),
+                        None => {}
+                    }
+                    match k.nulls {
+                        Some(NullsOrder::First) => key.push_str(" nulls first"),
+                        Some(NullsOrder::Last) => key.push_str(" nulls last"),
+                        None => {}
+                    }
+                    key
+                })
+                .collect();
+            let _ = write!(out, " ({})", keys.join(", "));
+            if !i.include.is_empty() {
+                let _ = write!(out, " include ({})", names(&i.include));
+            }
+            if let Some(p) = &i.predicate {
+                let _ = write!(out, " where {}", expr(p));
+            }
+            out
+        }
+        S::DropIndex(d) => format!(
+            "drop index {}{}",
+            if d.concurrently { "concurrently " } else { "" },
+            qualified(&d.name)
+        ),
+        S::RawSql(r) => format!(
+            "sql {}{}",
+            if r.nontransactional {
+                "nontransactional "
+            } else {
+                ""
+            },
+            dollar_quoted(&r.text)
+        ),
+    };
+    format!("{body};")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_quoted_exactly_when_needed() {
+        assert_eq!(name("users"), "users");
+        assert_eq!(name("_x$1"), "_x$1");
+        assert_eq!(name("Users"), "\"Users\"");
+        assert_eq!(name("1st"), "\"1st\"");
+        assert_eq!(name("a b"), "\"a b\"");
+        assert_eq!(name("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(name("check"), "\"check\"");
+        assert_eq!(name("depends_on"), "\"depends_on\"");
+    }
+
+    #[test]
+    fn dollar_quotes_avoid_the_text() {
+        assert_eq!(dollar_quoted(" a "), "$$ a $$");
+        assert_eq!(dollar_quoted("$$x$$"), "$sql$$$x$$$sql$");
+        assert_eq!(dollar_quoted("$$ $sql$"), "$sql2$$$ $sql$$sql2$");
+        assert_eq!(dollar_quoted("a$"), "$sql$a$$sql$");
+    }
+}
