@@ -1,0 +1,5 @@
+//! The third stage: the schema model (LANGUAGE.md 4, 6 and 7.2).
+//!
+//! Work in progress: so far, PostgreSQL's own names for unnamed constraints and indexes.
+
+pub mod names;
