@@ -12,6 +12,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod graph;
 pub mod project;
+pub mod quote;
 pub mod schema;
 pub mod source;
 pub mod syntax;

@@ -2,4 +2,6 @@
 //!
 //! Work in progress: so far, PostgreSQL's own names for unnamed constraints and indexes.
 
+pub mod expr;
+pub mod model;
 pub mod names;

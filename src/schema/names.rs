@@ -107,9 +107,16 @@ mod tests {
     #[test]
     fn short_names_are_joined() {
         assert_eq!(make_object_name("users", None, "pkey"), "users_pkey");
-        assert_eq!(make_object_name("users", Some("email"), "key"), "users_email_key");
         assert_eq!(
-            make_object_name("orders", Some(&name_addition(&["customer_id", "placed_at"])), "idx"),
+            make_object_name("users", Some("email"), "key"),
+            "users_email_key"
+        );
+        assert_eq!(
+            make_object_name(
+                "orders",
+                Some(&name_addition(&["customer_id", "placed_at"])),
+                "idx"
+            ),
             "orders_customer_id_placed_at_idx"
         );
     }

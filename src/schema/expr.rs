@@ -1,0 +1,197 @@
+//! What a raw SQL expression mentions.
+//!
+//! Expressions are passed to PostgreSQL verbatim, but the model needs to know which
+//! columns a check constraint or an index expression uses: PostgreSQL names an unnamed
+//! check after its one column, drops it with that column, and rewrites it when the column
+//! is renamed. This scanner finds the identifiers of an expression outside its string
+//! literals, quoted text and comments. Function names (an identifier before `(`) and type
+//! names (after `::`) are left out. It is an approximation that errs towards finding too
+//! much only when a column is named like a function or type the expression uses.
+
+use std::ops::Range;
+
+/// An identifier of an expression: its folded value and its byte range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identifier {
+    pub value: String,
+    pub range: Range<usize>,
+}
+
+pub fn identifiers(text: &str) -> Vec<Identifier> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    let mut after_cast = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let start = i;
+        match b {
+            b'\'' => {
+                i = skip_quoted(bytes, i, b'\'');
+                after_cast = false;
+            }
+            b'"' => {
+                i = skip_quoted(bytes, i, b'"');
+                let inner = text.get(start + 1..i.saturating_sub(1)).unwrap_or("");
+                let value = inner.replace("\"\"", "\"");
+                push(&mut found, text, value, start..i, after_cast);
+                after_cast = false;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |n| i + 2 + n + 2);
+            }
+            b'$' if bytes
+                .get(i + 1)
+                .is_some_and(|c| *c == b'$' || c.is_ascii_alphabetic()) =>
+            {
+                // A dollar-quoted string: skip to its closing tag.
+                let tag_end = text[i + 1..]
+                    .find('$')
+                    .map_or(bytes.len(), |n| i + 1 + n + 1);
+                let tag = &text[i..tag_end.min(bytes.len())];
+                i = text[tag_end.min(bytes.len())..]
+                    .find(tag)
+                    .map_or(bytes.len(), |n| tag_end + n + tag.len());
+            }
+            b':' if bytes.get(i + 1) == Some(&b':') => {
+                i += 2;
+                after_cast = true;
+            }
+            _ if b.is_ascii_alphabetic() || b == b'_' => {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+                {
+                    i += 1;
+                }
+                let value = text[start..i].to_ascii_lowercase();
+                push(&mut found, text, value, start..i, after_cast);
+                after_cast = false;
+            }
+            _ if b.is_ascii_digit() => {
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.') {
+                    i += 1;
+                }
+                after_cast = false;
+            }
+            _ => {
+                i += text[i..].chars().next().map_or(1, char::len_utf8);
+                if !b.is_ascii_whitespace() {
+                    after_cast = false;
+                }
+            }
+        }
+    }
+    found
+}
+
+fn push(
+    found: &mut Vec<Identifier>,
+    text: &str,
+    value: String,
+    range: Range<usize>,
+    after_cast: bool,
+) {
+    let next = text[range.end..].trim_start();
+    if after_cast || next.starts_with('(') {
+        return;
+    }
+    found.push(Identifier { value, range });
+}
+
+fn skip_quoted(bytes: &[u8], open: usize, quote: u8) -> usize {
+    let mut i = open + 1;
+    while i < bytes.len() {
+        if bytes[i] == quote {
+            if bytes.get(i + 1) == Some(&quote) {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// The distinct columns of `columns` that `text` mentions, in order of first mention.
+pub fn columns_used<'a>(text: &str, columns: impl Iterator<Item = &'a str> + Clone) -> Vec<String> {
+    let mut used: Vec<String> = Vec::new();
+    for identifier in identifiers(text) {
+        if columns.clone().any(|c| c == identifier.value) && !used.contains(&identifier.value) {
+            used.push(identifier.value);
+        }
+    }
+    used
+}
+
+/// `text` with every mention of column `from` renamed to `to` (quoted when needed).
+pub fn rename_column(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for identifier in identifiers(text) {
+        if identifier.value == from {
+            out.push_str(&text[last..identifier.range.start]);
+            out.push_str(&crate::quote::ident(to));
+            last = identifier.range.end;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(text: &str) -> Vec<String> {
+        identifiers(text).into_iter().map(|i| i.value).collect()
+    }
+
+    #[test]
+    fn identifiers_outside_strings_functions_and_casts() {
+        assert_eq!(values("role in ('owner', 'it''s admin')"), ["role"]);
+        assert_eq!(values("lower(Email) = \"Name\""), ["email", "Name"]);
+        assert_eq!(
+            values("amount::numeric > 0 -- total\n and x"),
+            ["amount", "and", "x"]
+        );
+        assert_eq!(values("$$ a b $$ || c /* d */"), ["c"]);
+        assert_eq!(
+            values("ended_at is null or ended_at >= started_at"),
+            ["ended_at", "is", "null", "or", "ended_at", "started_at"]
+        );
+    }
+
+    #[test]
+    fn columns_used_are_distinct_and_known() {
+        let columns = ["ended_at", "started_at", "id"];
+        assert_eq!(
+            columns_used(
+                "ended_at is null or ended_at >= started_at",
+                columns.iter().copied()
+            ),
+            ["ended_at", "started_at"]
+        );
+        assert_eq!(
+            columns_used("now() > '2020-01-01'", columns.iter().copied()),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn renaming_rewrites_only_the_column() {
+        assert_eq!(
+            rename_column(
+                "qty > 0 and qty_max > qty and 'qty' <> name",
+                "qty",
+                "Quantity"
+            ),
+            "\"Quantity\" > 0 and qty_max > \"Quantity\" and 'qty' <> name"
+        );
+    }
+}

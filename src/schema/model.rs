@@ -1,0 +1,317 @@
+//! The schema model: what the database holds after a revision.
+//!
+//! Maps are persistent (`imbl`): cloning a model is O(1) and a change costs O(log n), so
+//! the model before and after every revision is kept without copying whole schemas.
+//! Everything is keyed by folded names; the values keep the syntax they were declared
+//! with, so that derived downgrades and `show --schema` can write them back.
+
+use imbl::{OrdMap, Vector};
+
+use crate::syntax::ast::{
+    DataType, DefaultValue, ForeignReference, IdentityKind, IndexKey, PartitionBy, SqlExpr,
+};
+
+/// A schema-qualified name, folded.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl ObjName {
+    pub fn new(schema: &str, name: &str) -> Self {
+        ObjName {
+            schema: schema.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for ObjName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.schema == "public" {
+            write!(f, "{}", self.name)
+        } else {
+            write!(f, "{}.{}", self.schema, self.name)
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumType {
+    pub values: Vector<String>,
+    /// Declared with `assume type`: it exists, strata did not create it.
+    pub assumed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub data_type: DataType,
+    pub not_null: bool,
+    pub default: Option<DefaultValue>,
+    pub identity: Option<IdentityKind>,
+    /// The sequence behind an identity column, named when the column was made (renaming
+    /// the table or column later does not rename it, as in PostgreSQL).
+    pub sequence: Option<String>,
+    pub generated: Option<SqlExpr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConstraintKind {
+    PrimaryKey(Vec<String>),
+    Unique(Vec<String>),
+    /// The expression and the columns it mentions (for PostgreSQL's side effects).
+    Check {
+        expr: SqlExpr,
+        columns: Vec<String>,
+    },
+    ForeignKey {
+        columns: Vec<String>,
+        table: ObjName,
+        /// Always explicit here: the referenced primary key's columns when not written.
+        referenced: Vec<String>,
+        reference: ForeignReference,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Constraint {
+    pub name: String,
+    pub kind: ConstraintKind,
+    pub not_valid: bool,
+}
+
+impl Constraint {
+    /// The columns of its own table the constraint depends on.
+    pub fn columns(&self) -> &[String] {
+        match &self.kind {
+            ConstraintKind::PrimaryKey(c) | ConstraintKind::Unique(c) => c,
+            ConstraintKind::Check { columns, .. } => columns,
+            ConstraintKind::ForeignKey { columns, .. } => columns,
+        }
+    }
+
+    /// Whether PostgreSQL backs it with an index of the same name (a relation).
+    pub fn has_index(&self) -> bool {
+        matches!(
+            self.kind,
+            ConstraintKind::PrimaryKey(_) | ConstraintKind::Unique(_)
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub columns: Vector<Column>,
+    pub constraints: Vector<Constraint>,
+    pub partition_by: Option<PartitionBy>,
+    /// For a partition: its parent and bound.
+    pub partition_of: Option<(ObjName, SqlExpr)>,
+    /// Declared with `assume table`.
+    pub assumed: bool,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn constraint(&self, name: &str) -> Option<&Constraint> {
+        self.constraints.iter().find(|c| c.name == name)
+    }
+
+    pub fn primary_key(&self) -> Option<&Constraint> {
+        self.constraints
+            .iter()
+            .find(|c| matches!(c.kind, ConstraintKind::PrimaryKey(_)))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Index {
+    pub table: ObjName,
+    pub unique: bool,
+    pub method: Option<String>,
+    pub keys: Vec<IndexKey>,
+    pub include: Vec<String>,
+    pub predicate: Option<SqlExpr>,
+    /// Every column of the table the index depends on: key columns, columns named in
+    /// expressions and the predicate, included columns.
+    pub columns: Vec<String>,
+}
+
+/// What a relation name belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelationKind {
+    Table,
+    Index,
+    /// The index behind a primary key or unique constraint.
+    ConstraintIndex,
+    /// The sequence behind an identity column.
+    Sequence,
+}
+
+/// The whole schema at one point of the graph.
+///
+/// Tables, indexes and types are the objects; `relations` and `constraint_names` are
+/// registries derived from them, kept so that PostgreSQL's name choices and collision
+/// checks cost a lookup rather than a scan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Model {
+    pub schemas: OrdMap<String, ()>,
+    pub extensions: OrdMap<String, ()>,
+    pub types: OrdMap<ObjName, EnumType>,
+    pub tables: OrdMap<ObjName, Table>,
+    /// Indexes created by `create index` (constraint indexes live with their constraint).
+    pub indexes: OrdMap<ObjName, Index>,
+    relations: OrdMap<ObjName, RelationKind>,
+    /// How many constraints of each name each schema has (names are unique per table).
+    constraint_names: OrdMap<ObjName, u32>,
+    /// The indexes of each table, to find them without a scan.
+    table_indexes: OrdMap<(ObjName, ObjName), ()>,
+}
+
+impl Model {
+    /// The model of an empty database: only the default schema.
+    pub fn empty(default_schema: &str) -> Self {
+        let mut model = Model::default();
+        model.schemas.insert(default_schema.to_owned(), ());
+        model
+    }
+
+    /// What holds a relation name: tables, indexes, constraint indexes and sequences
+    /// share one namespace per schema in PostgreSQL.
+    pub fn relation(&self, name: &ObjName) -> Option<RelationKind> {
+        self.relations.get(name).copied()
+    }
+
+    /// Whether any constraint of that name exists in the schema.
+    pub fn constraint_name_exists(&self, name: &ObjName) -> bool {
+        self.constraint_names.contains_key(name)
+    }
+
+    pub fn add_table(&mut self, name: ObjName, table: Table) {
+        self.relations.insert(name.clone(), RelationKind::Table);
+        for constraint in &table.constraints {
+            self.register_constraint(&name, constraint);
+        }
+        for sequence in table.columns.iter().filter_map(|c| c.sequence.as_ref()) {
+            self.relations
+                .insert(ObjName::new(&name.schema, sequence), RelationKind::Sequence);
+        }
+        self.tables.insert(name, table);
+    }
+
+    pub fn remove_table(&mut self, name: &ObjName) -> Option<Table> {
+        let table = self.tables.remove(name)?;
+        self.relations.remove(name);
+        for constraint in &table.constraints {
+            self.unregister_constraint(name, constraint);
+        }
+        for sequence in table.columns.iter().filter_map(|c| c.sequence.as_ref()) {
+            self.relations.remove(&ObjName::new(&name.schema, sequence));
+        }
+        for index in self.indexes_of(name) {
+            self.remove_index(&index);
+        }
+        Some(table)
+    }
+
+    /// The indexes (made by `create index`) of a table, by name.
+    pub fn indexes_of(&self, table: &ObjName) -> Vec<ObjName> {
+        let start = (table.clone(), ObjName::new("", ""));
+        self.table_indexes
+            .range(start..)
+            .take_while(|((t, _), _)| t == table)
+            .map(|((_, i), _)| i.clone())
+            .collect()
+    }
+
+    pub fn table(&self, name: &ObjName) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    /// A table to change in place. Columns may be changed freely; constraints and
+    /// identity columns must go through the methods that keep the registries right.
+    pub fn table_mut(&mut self, name: &ObjName) -> Option<&mut Table> {
+        self.tables.get_mut(name)
+    }
+
+    pub fn add_constraint(&mut self, table: &ObjName, constraint: Constraint) {
+        self.register_constraint(table, &constraint);
+        if let Some(t) = self.tables.get_mut(table) {
+            t.constraints.push_back(constraint);
+        }
+    }
+
+    pub fn remove_constraint(&mut self, table: &ObjName, name: &str) -> Option<Constraint> {
+        let t = self.tables.get_mut(table)?;
+        let position = t.constraints.iter().position(|c| c.name == name)?;
+        let constraint = t.constraints.remove(position);
+        self.unregister_constraint(table, &constraint);
+        Some(constraint)
+    }
+
+    /// Registers or forgets the sequence of an identity column.
+    pub fn set_sequence(&mut self, schema: &str, sequence: &str, present: bool) {
+        let sequence = ObjName::new(schema, sequence);
+        if present {
+            self.relations.insert(sequence, RelationKind::Sequence);
+        } else {
+            self.relations.remove(&sequence);
+        }
+    }
+
+    pub fn add_index(&mut self, name: ObjName, index: Index) {
+        self.relations.insert(name.clone(), RelationKind::Index);
+        self.table_indexes
+            .insert((index.table.clone(), name.clone()), ());
+        self.indexes.insert(name, index);
+    }
+
+    pub fn remove_index(&mut self, name: &ObjName) -> Option<Index> {
+        let index = self.indexes.remove(name)?;
+        self.relations.remove(name);
+        self.table_indexes
+            .remove(&(index.table.clone(), name.clone()));
+        Some(index)
+    }
+
+    fn register_constraint(&mut self, table: &ObjName, constraint: &Constraint) {
+        let name = ObjName::new(&table.schema, &constraint.name);
+        *self.constraint_names.entry(name.clone()).or_insert(0) += 1;
+        if constraint.has_index() {
+            self.relations.insert(name, RelationKind::ConstraintIndex);
+        }
+    }
+
+    fn unregister_constraint(&mut self, table: &ObjName, constraint: &Constraint) {
+        let name = ObjName::new(&table.schema, &constraint.name);
+        if let Some(count) = self.constraint_names.get_mut(&name) {
+            *count -= 1;
+            if *count == 0 {
+                self.constraint_names.remove(&name);
+            }
+        }
+        if constraint.has_index() {
+            self.relations.remove(&name);
+        }
+    }
+
+    /// Tables whose foreign keys reference `table`, with the constraint names. A scan:
+    /// only dropping a table or a referenced key asks.
+    pub fn referencing(&self, table: &ObjName) -> Vec<(ObjName, String)> {
+        let mut found = Vec::new();
+        for (name, t) in &self.tables {
+            for c in &t.constraints {
+                if let ConstraintKind::ForeignKey { table: target, .. } = &c.kind {
+                    if target == table && name != table {
+                        found.push((name.clone(), c.name.clone()));
+                    }
+                }
+            }
+        }
+        found
+    }
+}
