@@ -80,6 +80,21 @@ pub enum Code {
     SeveralHeads,
     /// A branch point or merge, under `check --linear`.
     NotLinear,
+    /// A statement names a schema, table, column, type, index or constraint that does
+    /// not exist.
+    UnknownObject,
+    /// A statement creates something that exists already.
+    DuplicateObject,
+    /// A foreign key that PostgreSQL would refuse.
+    InvalidReference,
+    /// Dropping something that something else still uses.
+    InUse,
+    /// A statement whose downgrade cannot be derived.
+    NotReversible,
+    /// Two merged branches changed the same object differently.
+    MergeConflict,
+    /// A downgrade that does not give back the schema before the revision (a warning).
+    DowngradeMismatch,
 }
 
 impl Code {
@@ -112,6 +127,13 @@ impl Code {
             Code::RedundantDependsOn => "redundant-depends-on",
             Code::SeveralHeads => "several-heads",
             Code::NotLinear => "not-linear",
+            Code::UnknownObject => "unknown-object",
+            Code::DuplicateObject => "duplicate-object",
+            Code::InvalidReference => "invalid-reference",
+            Code::InUse => "in-use",
+            Code::NotReversible => "not-reversible",
+            Code::MergeConflict => "merge-conflict",
+            Code::DowngradeMismatch => "downgrade-mismatch",
         }
     }
 }

@@ -182,6 +182,57 @@ pub fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// A type as SQL: what PostgreSQL accepts after a column name or `::`.
+pub fn data_type(t: &crate::syntax::ast::DataType) -> String {
+    use crate::syntax::ast::{MultiWordType, TypeKind};
+    let modifiers = |m: &[i64]| {
+        if m.is_empty() {
+            String::new()
+        } else {
+            let m: Vec<String> = m.iter().map(i64::to_string).collect();
+            format!("({})", m.join(","))
+        }
+    };
+    let mut out = match &t.kind {
+        TypeKind::Named { name, modifiers: m } => {
+            let name = match &name.schema {
+                Some(schema) => format!("{}.{}", ident(&schema.value), ident(&name.name.value)),
+                // Built-in type names are key words in places (`integer`, `time`); they
+                // are written bare, as PostgreSQL's own dumps do.
+                None if name
+                    .name
+                    .value
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') =>
+                {
+                    name.name.value.clone()
+                }
+                None => ident(&name.name.value),
+            };
+            format!("{name}{}", modifiers(m))
+        }
+        TypeKind::MultiWord { name, modifiers: m } => {
+            let m = modifiers(m);
+            match name {
+                MultiWordType::DoublePrecision => "double precision".to_owned(),
+                MultiWordType::CharacterVarying => format!("character varying{m}"),
+                MultiWordType::BitVarying => format!("bit varying{m}"),
+                MultiWordType::TimestampWithTimeZone => format!("timestamp{m} with time zone"),
+                MultiWordType::TimestampWithoutTimeZone => {
+                    format!("timestamp{m} without time zone")
+                }
+                MultiWordType::TimeWithTimeZone => format!("time{m} with time zone"),
+                MultiWordType::TimeWithoutTimeZone => format!("time{m} without time zone"),
+            }
+        }
+        TypeKind::Raw(e) => e.text.clone(),
+    };
+    for _ in 0..t.array_dimensions {
+        out.push_str("[]");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

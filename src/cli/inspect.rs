@@ -2,6 +2,7 @@
 
 use super::{fail, load_clean, print_stdout, Cli, GraphFormat, Outcome};
 use crate::graph::text;
+use crate::schema::{apply, replay::Options};
 use crate::syntax::Depth;
 
 /// Runs `render` on a project whose files (read to `depth`) and graph are free of
@@ -42,11 +43,20 @@ pub(super) fn branches(cli: &Cli) -> Outcome {
     print_with(cli, Depth::Headers, |c| Ok(text::branches(&c.graph)))
 }
 
-pub(super) fn show(cli: &Cli, rev: &str) -> Outcome {
+pub(super) fn show(cli: &Cli, rev: &str, schema: bool) -> Outcome {
     // `show` counts statements, so it reads whole files.
     print_with(cli, Depth::Full, |c| {
         let node = c.graph.resolve_one(rev).map_err(|e| e.to_string())?;
-        Ok(text::show(&c.project, &c.graph, node))
+        if schema {
+            let options = Options::default();
+            let revision = c
+                .replay
+                .revision(node)
+                .ok_or_else(|| "the schema model could not be replayed".to_owned())?;
+            Ok(apply::dump(&revision.after, &options.default_schema))
+        } else {
+            Ok(text::show(&c.project, &c.graph, node))
+        }
     })
 }
 

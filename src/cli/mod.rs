@@ -20,6 +20,7 @@ use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::RevisionGraph;
 use crate::plural;
 use crate::project::{self, Project};
+use crate::schema::{self, replay::Options, replay::Replay};
 use crate::syntax::Depth;
 
 /// strata: an offline compiler from `.mig` migrations to PostgreSQL bundles
@@ -62,6 +63,9 @@ pub enum Command {
     Show {
         /// The revision: an id, a prefix of 4+ characters, head, LABEL@head, REV~N
         rev: String,
+        /// Print the schema after the revision instead, as `create` statements
+        #[arg(long)]
+        schema: bool,
     },
     /// Print the graph for Graphviz or Mermaid
     Graph {
@@ -145,7 +149,7 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::History { verbose } => inspect::history(cli, *verbose),
         Command::Heads => inspect::heads(cli),
         Command::Branches => inspect::branches(cli),
-        Command::Show { rev } => inspect::show(cli, rev),
+        Command::Show { rev, schema } => inspect::show(cli, rev, *schema),
         Command::Graph { format } => inspect::graph(cli, *format),
         Command::New { message, parent } => author::new(cli, message, parent.as_deref()),
         Command::Merge { revisions, message } => author::merge(cli, revisions, message),
@@ -156,6 +160,8 @@ pub fn run(cli: &Cli) -> Outcome {
 struct Checked {
     project: Project,
     graph: RevisionGraph,
+    /// Empty unless the files were read whole and the graph is sound.
+    replay: Replay,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -192,10 +198,20 @@ fn load(cli: &Cli, depth: Depth) -> Result<Checked, Outcome> {
     let (graph, graph_diagnostics) = RevisionGraph::build(&project);
     let mut diagnostics = project.diagnostics.clone();
     diagnostics.extend(graph_diagnostics);
+    // The schema model needs whole files and a sound graph; on a broken one its
+    // findings would only echo the errors that matter.
+    let mut replay = Replay::default();
+    if depth == Depth::Full && !diagnostic::has_errors(&diagnostics) {
+        let (replayed, schema_diagnostics) =
+            schema::replay::replay(&project, &graph, &Options::default());
+        replay = replayed;
+        diagnostics.extend(schema_diagnostics);
+    }
     diagnostic::sort(&mut diagnostics, &project.sources);
     Ok(Checked {
         project,
         graph,
+        replay,
         diagnostics,
     })
 }

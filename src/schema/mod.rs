@@ -2,6 +2,8 @@
 //!
 //! Work in progress: so far, PostgreSQL's own names for unnamed constraints and indexes.
 
+pub mod apply;
 pub mod expr;
 pub mod model;
 pub mod names;
+pub mod replay;

@@ -170,6 +170,8 @@ pub struct Model {
     constraint_names: OrdMap<ObjName, u32>,
     /// The indexes of each table, to find them without a scan.
     table_indexes: OrdMap<(ObjName, ObjName), ()>,
+    /// Which tables have foreign keys to which: (referenced, referencing) and how many.
+    references: OrdMap<(ObjName, ObjName), u32>,
 }
 
 impl Model {
@@ -216,6 +218,27 @@ impl Model {
             self.remove_index(&index);
         }
         Some(table)
+    }
+
+    /// Replaces a table's definition, registries following; its indexes stay.
+    pub fn replace_table(&mut self, name: &ObjName, table: Table) {
+        if let Some(old) = self.tables.get(name).cloned() {
+            for constraint in &old.constraints {
+                self.unregister_constraint(name, constraint);
+            }
+            for sequence in old.columns.iter().filter_map(|c| c.sequence.as_ref()) {
+                self.relations.remove(&ObjName::new(&name.schema, sequence));
+            }
+        }
+        for constraint in &table.constraints {
+            self.register_constraint(name, constraint);
+        }
+        for sequence in table.columns.iter().filter_map(|c| c.sequence.as_ref()) {
+            self.relations
+                .insert(ObjName::new(&name.schema, sequence), RelationKind::Sequence);
+        }
+        self.relations.insert(name.clone(), RelationKind::Table);
+        self.tables.insert(name.clone(), table);
     }
 
     /// The indexes (made by `create index`) of a table, by name.
@@ -279,6 +302,12 @@ impl Model {
     }
 
     fn register_constraint(&mut self, table: &ObjName, constraint: &Constraint) {
+        if let ConstraintKind::ForeignKey { table: target, .. } = &constraint.kind {
+            *self
+                .references
+                .entry((target.clone(), table.clone()))
+                .or_insert(0) += 1;
+        }
         let name = ObjName::new(&table.schema, &constraint.name);
         *self.constraint_names.entry(name.clone()).or_insert(0) += 1;
         if constraint.has_index() {
@@ -287,6 +316,15 @@ impl Model {
     }
 
     fn unregister_constraint(&mut self, table: &ObjName, constraint: &Constraint) {
+        if let ConstraintKind::ForeignKey { table: target, .. } = &constraint.kind {
+            let key = (target.clone(), table.clone());
+            if let Some(count) = self.references.get_mut(&key) {
+                *count -= 1;
+                if *count == 0 {
+                    self.references.remove(&key);
+                }
+            }
+        }
         let name = ObjName::new(&table.schema, &constraint.name);
         if let Some(count) = self.constraint_names.get_mut(&name) {
             *count -= 1;
@@ -299,15 +337,29 @@ impl Model {
         }
     }
 
-    /// Tables whose foreign keys reference `table`, with the constraint names. A scan:
-    /// only dropping a table or a referenced key asks.
+    /// The tables with foreign keys to `table` (itself included when it references
+    /// itself).
+    pub fn tables_referencing(&self, table: &ObjName) -> Vec<ObjName> {
+        let start = (table.clone(), ObjName::new("", ""));
+        self.references
+            .range(start..)
+            .take_while(|((t, _), _)| t == table)
+            .map(|((_, source), _)| source.clone())
+            .collect()
+    }
+
+    /// Foreign keys of other tables that reference `table`: (table, constraint).
     pub fn referencing(&self, table: &ObjName) -> Vec<(ObjName, String)> {
         let mut found = Vec::new();
-        for (name, t) in &self.tables {
-            for c in &t.constraints {
-                if let ConstraintKind::ForeignKey { table: target, .. } = &c.kind {
-                    if target == table && name != table {
-                        found.push((name.clone(), c.name.clone()));
+        for source in self.tables_referencing(table) {
+            if &source == table {
+                continue;
+            }
+            if let Some(t) = self.tables.get(&source) {
+                for c in &t.constraints {
+                    if matches!(&c.kind, ConstraintKind::ForeignKey { table: target, .. } if target == table)
+                    {
+                        found.push((source.clone(), c.name.clone()));
                     }
                 }
             }

@@ -1,0 +1,425 @@
+//! Replaying the graph: the model before and after every revision, the resolved upgrade
+//! statements, and every downgrade, derived or checked.
+
+use std::collections::BinaryHeap;
+
+use petgraph::graph::NodeIndex;
+
+use super::apply::{Applier, Derived};
+use super::model::{Model, ObjName};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::graph::RevisionGraph;
+use crate::project::Project;
+use crate::source::Span;
+use crate::syntax::ast::{Downgrade, Statement, StatementKind};
+
+/// Settings of the model.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Where unqualified names live.
+    pub default_schema: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            default_schema: "public".to_owned(),
+        }
+    }
+}
+
+/// How a revision is undone.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Downgraded {
+    /// These statements, in order: the explicit block with names resolved, or the
+    /// derived reversal of the upgrade.
+    Statements(Vec<Derived>),
+    /// `downgrade irreversible 'why'`.
+    Irreversible(String),
+    /// A derivation was needed and impossible; an error says where.
+    NotDerivable,
+}
+
+/// One revision's schema.
+#[derive(Clone, Debug)]
+pub struct RevisionSchema {
+    pub before: Model,
+    pub after: Model,
+    /// The upgrade with every constraint and index name explicit.
+    pub upgrade: Vec<Statement>,
+    pub downgrade: Downgraded,
+    /// Whether the downgrade was derived (not written).
+    pub derived: bool,
+}
+
+/// The replayed project.
+#[derive(Debug, Default)]
+pub struct Replay {
+    revisions: Vec<Option<RevisionSchema>>,
+}
+
+impl Replay {
+    pub fn revision(&self, node: NodeIndex) -> Option<&RevisionSchema> {
+        self.revisions.get(node.index()).and_then(Option::as_ref)
+    }
+}
+
+/// Replays every revision in replay order. Needs a graph without cycles.
+pub fn replay(
+    project: &Project,
+    graph: &RevisionGraph,
+    options: &Options,
+) -> (Replay, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut replay = Replay {
+        revisions: vec![None; graph.len()],
+    };
+    if graph.has_cycle() {
+        return (replay, diagnostics);
+    }
+    for &node in graph.replay_order() {
+        let n = graph.node(node);
+        let revision = &project.revisions[n.revision].revision;
+        let mut sources: Vec<NodeIndex> = n.parents.clone();
+        for &d in &n.depends_on {
+            if !sources.contains(&d) {
+                sources.push(d);
+            }
+        }
+        let before = match sources.as_slice() {
+            [] => Model::empty(&options.default_schema),
+            [one] => replay.after(*one),
+            many => merge(&replay, graph, node, many, options, &mut diagnostics),
+        };
+
+        let mut applier = Applier {
+            model: before.clone(),
+            default_schema: &options.default_schema,
+            diagnostics: &mut diagnostics,
+        };
+        let mut upgrade = Vec::new();
+        let mut reversals: Vec<(Span, Result<Vec<Derived>, String>)> = Vec::new();
+        for statement in revision.upgrade.iter().flat_map(|b| &b.statements) {
+            let applied = applier.apply(statement);
+            upgrade.push(applied.resolved);
+            reversals.push((statement.span, applied.reverse));
+        }
+        let after = applier.model;
+
+        let (downgrade, derived) = match &revision.downgrade {
+            Downgrade::Irreversible { reason, .. } => {
+                (Downgraded::Irreversible(reason.value.clone()), false)
+            }
+            Downgrade::Explicit(block) => {
+                let mut applier = Applier {
+                    model: after.clone(),
+                    default_schema: &options.default_schema,
+                    diagnostics: &mut diagnostics,
+                };
+                let mut statements = Vec::new();
+                for statement in &block.statements {
+                    let applied = applier.apply(statement);
+                    statements.push(Derived {
+                        statement: applied.resolved,
+                        note: None,
+                    });
+                }
+                let opaque = block
+                    .statements
+                    .iter()
+                    .any(|s| matches!(s.kind, StatementKind::RawSql(_)));
+                if !opaque {
+                    let differences = differences(&before, &applier.model);
+                    if !differences.is_empty() {
+                        diagnostics.push(Diagnostic::warning(
+                            Code::DowngradeMismatch,
+                            block.span,
+                            format!(
+                                "this downgrade does not give back the schema before the revision: {}",
+                                differences.join("; ")
+                            ),
+                        ));
+                    }
+                }
+                (Downgraded::Statements(statements), false)
+            }
+            Downgrade::Derived => {
+                let mut statements = Vec::new();
+                let mut derivable = true;
+                for (span, reversal) in reversals.into_iter().rev() {
+                    match reversal {
+                        Ok(list) => statements.extend(list),
+                        Err(why) => {
+                            derivable = false;
+                            diagnostics.push(Diagnostic::error(
+                                Code::NotReversible,
+                                span,
+                                format!(
+                                    "cannot derive a downgrade for this statement ({why}): write a \
+                                     `downgrade` block, or mark the revision \
+                                     `downgrade irreversible '...'`"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                if derivable {
+                    (Downgraded::Statements(statements), true)
+                } else {
+                    (Downgraded::NotDerivable, true)
+                }
+            }
+        };
+        replay.revisions[node.index()] = Some(RevisionSchema {
+            before,
+            after,
+            upgrade,
+            downgrade,
+            derived,
+        });
+    }
+    (replay, diagnostics)
+}
+
+impl Replay {
+    fn after(&self, node: NodeIndex) -> Model {
+        self.revisions[node.index()]
+            .as_ref()
+            .map(|r| r.after.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The latest revision that every one of `sources` follows (through parents and
+/// `depends_on`), found by walking back from all of them at once, latest first.
+fn common_ancestor(graph: &RevisionGraph, sources: &[NodeIndex]) -> Option<NodeIndex> {
+    let all: u64 = if sources.len() >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << sources.len()) - 1
+    };
+    let mut reached: std::collections::HashMap<NodeIndex, u64> = std::collections::HashMap::new();
+    let mut queue: BinaryHeap<(usize, NodeIndex)> = BinaryHeap::new();
+    for (i, &s) in sources.iter().enumerate() {
+        *reached.entry(s).or_insert(0) |= 1 << i.min(63);
+        queue.push((graph.position(s), s));
+    }
+    let mut done: std::collections::HashSet<NodeIndex> = std::collections::HashSet::new();
+    while let Some((_, node)) = queue.pop() {
+        if !done.insert(node) {
+            continue;
+        }
+        let mask = reached[&node];
+        if mask == all {
+            return Some(node);
+        }
+        let n = graph.node(node);
+        for &up in n.parents.iter().chain(&n.depends_on) {
+            *reached.entry(up).or_insert(0) |= mask;
+            queue.push((graph.position(up), up));
+        }
+    }
+    None
+}
+
+/// The model of a revision with several parents (or dependencies): a three-way merge of
+/// their models over their latest common ancestor. An object that two of them changed
+/// differently is an error naming both.
+fn merge(
+    replay: &Replay,
+    graph: &RevisionGraph,
+    node: NodeIndex,
+    sources: &[NodeIndex],
+    options: &Options,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Model {
+    let base = common_ancestor(graph, sources).map_or_else(
+        || Model::empty(&options.default_schema),
+        |a| replay.after(a),
+    );
+    let mut merged = replay.after(sources[0]);
+    let mut merged_from = graph.node(sources[0]).id.clone();
+    for &other in &sources[1..] {
+        let theirs = replay.after(other);
+        let their_id = &graph.node(other).id;
+        let mut conflicts: Vec<String> = Vec::new();
+
+        macro_rules! merge_map {
+            ($field:ident, $what:expr, $apply:expr) => {
+                for item in base.$field.diff(&theirs.$field) {
+                    let key = match &item {
+                        imbl::ordmap::DiffItem::Add(k, _)
+                        | imbl::ordmap::DiffItem::Remove(k, _) => (*k).clone(),
+                        imbl::ordmap::DiffItem::Update { new: (k, _), .. } => (*k).clone(),
+                    };
+                    let in_base = base.$field.get(&key);
+                    let in_ours = merged.$field.get(&key);
+                    let in_theirs = theirs.$field.get(&key);
+                    if in_ours == in_theirs {
+                        continue;
+                    }
+                    if in_ours == in_base {
+                        let value = in_theirs.cloned();
+                        $apply(&mut merged, &key, value);
+                    } else {
+                        conflicts.push(format!("{} `{}`", $what, key));
+                    }
+                }
+            };
+        }
+        merge_map!(
+            schemas,
+            "schema",
+            |m: &mut Model, k: &String, v: Option<()>| {
+                if v.is_some() {
+                    m.schemas.insert(k.clone(), ());
+                } else {
+                    m.schemas.remove(k);
+                }
+            }
+        );
+        merge_map!(
+            extensions,
+            "extension",
+            |m: &mut Model, k: &String, v: Option<()>| {
+                if v.is_some() {
+                    m.extensions.insert(k.clone(), ());
+                } else {
+                    m.extensions.remove(k);
+                }
+            }
+        );
+        merge_map!(
+            types,
+            "type",
+            |m: &mut Model, k: &ObjName, v: Option<super::model::EnumType>| {
+                match v {
+                    Some(t) => {
+                        m.types.insert(k.clone(), t);
+                    }
+                    None => {
+                        m.types.remove(k);
+                    }
+                }
+            }
+        );
+        merge_map!(
+            tables,
+            "table",
+            |m: &mut Model, k: &ObjName, v: Option<super::model::Table>| {
+                match v {
+                    Some(t) if m.tables.contains_key(k) => m.replace_table(k, t),
+                    Some(t) => m.add_table(k.clone(), t),
+                    None => {
+                        m.remove_table(k);
+                    }
+                }
+            }
+        );
+        merge_map!(
+            indexes,
+            "index",
+            |m: &mut Model, k: &ObjName, v: Option<super::model::Index>| {
+                m.remove_index(k);
+                if let Some(i) = v {
+                    m.add_index(k.clone(), i);
+                }
+            }
+        );
+        if !conflicts.is_empty() {
+            let n = graph.node(node);
+            diagnostics.push(Diagnostic::error(
+                Code::MergeConflict,
+                n.span,
+                format!(
+                    "`{merged_from}` and `{their_id}` change the same objects differently: {}; \
+                     this revision joins them and cannot hold both",
+                    conflicts.join(", ")
+                ),
+            ));
+        }
+        merged_from = format!("{merged_from}, {their_id}");
+    }
+    merged
+}
+
+/// How two models differ, in words (empty when they hold the same schema). Column order
+/// is ignored: PostgreSQL cannot put a re-added column back in its place.
+pub fn differences(expected: &Model, actual: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in expected.schemas.diff(&actual.schemas) {
+        out.push(describe("schema", &item));
+    }
+    for item in expected.extensions.diff(&actual.extensions) {
+        out.push(describe("extension", &item));
+    }
+    for item in expected.types.diff(&actual.types) {
+        out.push(describe("type", &item));
+    }
+    for item in expected.tables.diff(&actual.tables) {
+        match item {
+            imbl::ordmap::DiffItem::Update {
+                old: (name, a),
+                new: (_, b),
+            } => {
+                let same_columns = a.columns.len() == b.columns.len()
+                    && a.columns.iter().all(|c| b.columns.iter().any(|d| d == c));
+                let same_constraints = a.constraints.len() == b.constraints.len()
+                    && a.constraints
+                        .iter()
+                        .all(|c| b.constraints.iter().any(|d| d == c));
+                let same_rest =
+                    a.partition_by == b.partition_by && a.partition_of == b.partition_of;
+                if !(same_columns && same_constraints && same_rest) {
+                    out.push(format!("table `{name}` differs{}", table_detail(a, b)));
+                }
+            }
+            other => out.push(describe("table", &other)),
+        }
+    }
+    for item in expected.indexes.diff(&actual.indexes) {
+        out.push(describe("index", &item));
+    }
+    out
+}
+
+fn table_detail(a: &super::model::Table, b: &super::model::Table) -> String {
+    for c in &a.columns {
+        match b.column(&c.name) {
+            None => return format!(" (column `{}` is missing)", c.name),
+            Some(d) if d != c => return format!(" (column `{}` is not as it was)", c.name),
+            _ => {}
+        }
+    }
+    if let Some(c) = b.columns.iter().find(|c| a.column(&c.name).is_none()) {
+        return format!(" (column `{}` is left over)", c.name);
+    }
+    for c in &a.constraints {
+        match b.constraint(&c.name) {
+            None => return format!(" (constraint `{}` is missing)", c.name),
+            Some(d) if d != c => return format!(" (constraint `{}` is not as it was)", c.name),
+            _ => {}
+        }
+    }
+    if let Some(c) = b
+        .constraints
+        .iter()
+        .find(|c| a.constraint(&c.name).is_none())
+    {
+        return format!(" (constraint `{}` is left over)", c.name);
+    }
+    String::new()
+}
+
+fn describe<K: std::fmt::Display, V>(
+    what: &str,
+    item: &imbl::ordmap::DiffItem<'_, '_, K, V>,
+) -> String {
+    match item {
+        imbl::ordmap::DiffItem::Add(k, _) => format!("{what} `{k}` is left over"),
+        imbl::ordmap::DiffItem::Remove(k, _) => format!("{what} `{k}` is missing"),
+        imbl::ordmap::DiffItem::Update { new: (k, _), .. } => {
+            format!("{what} `{k}` is not as it was")
+        }
+    }
+}
