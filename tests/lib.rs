@@ -11,4 +11,5 @@ mod graph_cases;
 mod parse_cases;
 mod print_roundtrip;
 mod robustness;
+mod schema_cases;
 mod support;

@@ -344,7 +344,8 @@ impl<'a> Applier<'a> {
                 columns: names(c),
                 table: self.obj(&references.table),
                 referenced: names(&references.columns),
-                reference: references.clone(),
+                on_delete: references.on_delete,
+                on_update: references.on_update,
             },
         }
     }
@@ -393,7 +394,8 @@ impl<'a> Applier<'a> {
                     columns: me.clone(),
                     table: self.obj(&r.table),
                     referenced: r.columns.iter().map(|i| i.value.clone()).collect(),
-                    reference: r.clone(),
+                    on_delete: r.on_delete,
+                    on_update: r.on_update,
                 },
             };
             pending.push(Pending {
@@ -504,7 +506,8 @@ impl<'a> Applier<'a> {
                     columns,
                     table: target,
                     referenced,
-                    reference,
+                    on_delete,
+                    on_update,
                 } => {
                     let referenced = if referenced.is_empty() {
                         self.primary_key_of(&target, table, &named)
@@ -515,7 +518,8 @@ impl<'a> Applier<'a> {
                         columns,
                         table: target,
                         referenced,
-                        reference,
+                        on_delete,
+                        on_update,
                     }
                 }
                 other => other,
@@ -609,7 +613,7 @@ impl<'a> Applier<'a> {
             columns: own,
             table: target,
             referenced,
-            reference,
+            ..
         } = &p.kind
         else {
             return true;
@@ -643,7 +647,7 @@ impl<'a> Applier<'a> {
         } else {
             self.error(
                 Code::UnknownObject,
-                reference.table.span(),
+                p.span,
                 format!("foreign key to unknown table `{target}`"),
             );
             return false;
@@ -653,7 +657,7 @@ impl<'a> Applier<'a> {
                 [] => {
                     self.error(
                         Code::InvalidReference,
-                        reference.span,
+                        p.span,
                         format!(
                             "table `{target}` has no primary key for this foreign key to reference"
                         ),
@@ -669,7 +673,7 @@ impl<'a> Applier<'a> {
             if !target_columns.contains(column) {
                 self.error(
                     Code::UnknownObject,
-                    reference.span,
+                    p.span,
                     format!("foreign key to unknown column `{column}` of table `{target}`"),
                 );
                 return false;
@@ -690,7 +694,7 @@ impl<'a> Applier<'a> {
         if !keys.iter().any(|k| same_set(k, &referenced)) {
             self.error(
                 Code::InvalidReference,
-                reference.span,
+                p.span,
                 format!(
                     "no primary key or unique constraint of `{target}` covers exactly ({}); \
                      PostgreSQL requires one for a foreign key",
@@ -1738,14 +1742,15 @@ impl<'a> Applier<'a> {
                 columns,
                 table,
                 referenced,
-                reference,
+                on_delete,
+                on_update,
             } => TableConstraintKind::ForeignKey {
                 columns: idents(columns),
                 references: ForeignReference {
                     table: self.qualified(table, span),
                     columns: idents(referenced),
-                    on_delete: reference.on_delete,
-                    on_update: reference.on_update,
+                    on_delete: *on_delete,
+                    on_update: *on_update,
                     span,
                 },
             },

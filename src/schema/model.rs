@@ -8,7 +8,7 @@
 use imbl::{OrdMap, Vector};
 
 use crate::syntax::ast::{
-    DataType, DefaultValue, ForeignReference, IdentityKind, IndexKey, PartitionBy, SqlExpr,
+    DataType, DefaultValue, IdentityKind, IndexKey, PartitionBy, ReferentialAction, SqlExpr,
 };
 
 /// A schema-qualified name, folded.
@@ -71,7 +71,8 @@ pub enum ConstraintKind {
         table: ObjName,
         /// Always explicit here: the referenced primary key's columns when not written.
         referenced: Vec<String>,
-        reference: ForeignReference,
+        on_delete: Option<ReferentialAction>,
+        on_update: Option<ReferentialAction>,
     },
 }
 

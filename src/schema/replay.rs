@@ -164,6 +164,30 @@ pub fn replay(
                     }
                 }
                 if derivable {
+                    // The self-check: the derived downgrade must give back the schema
+                    // before the revision. A failure here is a bug in strata.
+                    let mut scratch = Vec::new();
+                    let mut applier = Applier {
+                        model: after.clone(),
+                        default_schema: &options.default_schema,
+                        diagnostics: &mut scratch,
+                    };
+                    for d in &statements {
+                        applier.apply(&d.statement);
+                    }
+                    let mut differences = differences(&before, &applier.model);
+                    differences.extend(scratch.iter().map(|d| d.message.clone()));
+                    if !differences.is_empty() {
+                        diagnostics.push(Diagnostic::warning(
+                            Code::DowngradeMismatch,
+                            graph.node(node).span,
+                            format!(
+                                "strata's derived downgrade does not give back the schema before \
+                                 this revision (please report this): {}",
+                                differences.join("; ")
+                            ),
+                        ));
+                    }
                     (Downgraded::Statements(statements), true)
                 } else {
                     (Downgraded::NotDerivable, true)

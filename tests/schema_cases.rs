@@ -1,0 +1,95 @@
+//! The schema model's fixtures: `tests/cases/schema/NAME/migrations/`. The golden
+//! `expected.txt` shows, per revision in replay order, the upgrade with every name
+//! explicit and the downgrade (derived or written), then every diagnostic. Cases named
+//! `err_*` must have errors, `warn_*` warnings only, and the others no diagnostic.
+
+use std::fmt::Write as _;
+
+use strata::diagnostic::{self, Severity};
+use strata::graph::RevisionGraph;
+use strata::project;
+use strata::schema::replay::{self, Downgraded, Options};
+use strata::syntax::{print, Depth};
+
+use crate::support::{assert_golden, cases_dir};
+
+fn transcript(case: &std::path::Path) -> (String, Vec<Severity>) {
+    let project = project::load(&case.join("migrations"), Depth::Full).expect("loads");
+    let (graph, mut diagnostics) = RevisionGraph::build(&project);
+    diagnostics.extend(project.diagnostics.iter().cloned());
+    let (replay, schema_diagnostics) = replay::replay(&project, &graph, &Options::default());
+    diagnostics.extend(schema_diagnostics);
+    let mut out = String::new();
+    for &node in graph.replay_order() {
+        let id = &graph.node(node).id;
+        let Some(revision) = replay.revision(node) else {
+            continue;
+        };
+        let _ = writeln!(out, "== {id}: upgrade");
+        for statement in &revision.upgrade {
+            let _ = writeln!(out, "{}", print::statement(&statement.kind));
+        }
+        let how = if revision.derived {
+            "derived"
+        } else {
+            "written"
+        };
+        let _ = writeln!(out, "== {id}: downgrade ({how})");
+        match &revision.downgrade {
+            Downgraded::Statements(statements) => {
+                for d in statements {
+                    if let Some(note) = &d.note {
+                        let _ = writeln!(out, "-- {note}");
+                    }
+                    let _ = writeln!(out, "{}", print::statement(&d.statement.kind));
+                }
+            }
+            Downgraded::Irreversible(why) => {
+                let _ = writeln!(out, "-- irreversible: {why}");
+            }
+            Downgraded::NotDerivable => {
+                let _ = writeln!(out, "-- not derivable");
+            }
+        }
+    }
+    diagnostic::sort(&mut diagnostics, &project.sources);
+    let prefix = format!("{}/", case.display());
+    if !diagnostics.is_empty() {
+        let _ = writeln!(out, "== diagnostics");
+        for d in &diagnostics {
+            out.push_str(&d.render(&project.sources).replace(&prefix, ""));
+        }
+    }
+    (out, diagnostics.iter().map(|d| d.severity).collect())
+}
+
+#[test]
+fn schema_cases_match_their_golden_transcripts() {
+    let root = cases_dir("schema");
+    let mut cases: Vec<_> = std::fs::read_dir(&root)
+        .expect("schema cases")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 25, "the schema fixtures are missing");
+    for case in cases {
+        let name = case
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        let (text, severities) = transcript(&case);
+        let errors = severities.contains(&Severity::Error);
+        let warnings = severities.contains(&Severity::Warning);
+        match name.split('_').next() {
+            Some("err") => assert!(errors, "{name} should have errors:\n{text}"),
+            Some("warn") => assert!(
+                warnings && !errors,
+                "{name} should have warnings only:\n{text}"
+            ),
+            _ => assert!(severities.is_empty(), "{name} should be clean:\n{text}"),
+        }
+        assert_golden(&case.join("expected.txt"), &text);
+    }
+}
