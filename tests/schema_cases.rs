@@ -13,11 +13,19 @@ use strata::syntax::{print, Depth};
 
 use crate::support::{assert_golden, cases_dir};
 
+/// Options that also replay every derived downgrade, proving it gives back the schema.
+fn verified() -> Options {
+    Options {
+        verify_derived: true,
+        ..Options::default()
+    }
+}
+
 fn transcript(case: &std::path::Path) -> (String, Vec<Severity>) {
     let project = project::load(&case.join("migrations"), Depth::Full).expect("loads");
     let (graph, mut diagnostics) = RevisionGraph::build(&project);
     diagnostics.extend(project.diagnostics.iter().cloned());
-    let (replay, schema_diagnostics) = replay::replay(&project, &graph, &Options::default());
+    let (replay, schema_diagnostics) = replay::replay(&project, &graph, &verified());
     diagnostics.extend(schema_diagnostics);
     let mut out = String::new();
     for &node in graph.replay_order() {
@@ -91,5 +99,22 @@ fn schema_cases_match_their_golden_transcripts() {
             _ => assert!(severities.is_empty(), "{name} should be clean:\n{text}"),
         }
         assert_golden(&case.join("expected.txt"), &text);
+    }
+}
+
+#[test]
+fn the_example_project_replays_cleanly_with_every_downgrade_verified() {
+    let project =
+        project::load(&crate::support::repo_root().join("migrations"), Depth::Full).expect("loads");
+    let (graph, diagnostics) = RevisionGraph::build(&project);
+    assert!(diagnostics.is_empty());
+    let (replay, diagnostics) = replay::replay(&project, &graph, &verified());
+    let rendered: Vec<String> = diagnostics
+        .iter()
+        .map(|d| d.render(&project.sources))
+        .collect();
+    assert!(rendered.is_empty(), "{}", rendered.join(""));
+    for &node in graph.replay_order() {
+        assert!(replay.revision(node).is_some());
     }
 }

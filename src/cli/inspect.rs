@@ -2,7 +2,7 @@
 
 use super::{fail, load_clean, print_stdout, Cli, GraphFormat, Outcome};
 use crate::graph::text;
-use crate::schema::{apply, replay::Options};
+use crate::schema::{self, apply, replay::Options};
 use crate::syntax::Depth;
 
 /// Runs `render` on a project whose files (read to `depth`) and graph are free of
@@ -48,12 +48,17 @@ pub(super) fn show(cli: &Cli, rev: &str, schema: bool) -> Outcome {
     print_with(cli, Depth::Full, |c| {
         let node = c.graph.resolve_one(rev).map_err(|e| e.to_string())?;
         if schema {
-            let options = Options::default();
-            let revision = c
-                .replay
-                .revision(node)
+            // Replayed again, keeping this revision's model: a replay keeps only what
+            // later revisions need.
+            let options = Options {
+                keep: vec![node],
+                ..Options::default()
+            };
+            let (replay, _) = schema::replay::replay(&c.project, &c.graph, &options);
+            let model = replay
+                .model_after(node)
                 .ok_or_else(|| "the schema model could not be replayed".to_owned())?;
-            Ok(apply::dump(&revision.after, &options.default_schema))
+            Ok(apply::dump(model, &options.default_schema))
         } else {
             Ok(text::show(&c.project, &c.graph, node))
         }

@@ -20,7 +20,7 @@ use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::RevisionGraph;
 use crate::plural;
 use crate::project::{self, Project};
-use crate::schema::{self, replay::Options, replay::Replay};
+use crate::schema::{self, replay::Options};
 use crate::syntax::Depth;
 
 /// strata: an offline compiler from `.mig` migrations to PostgreSQL bundles
@@ -160,8 +160,6 @@ pub fn run(cli: &Cli) -> Outcome {
 struct Checked {
     project: Project,
     graph: RevisionGraph,
-    /// Empty unless the files were read whole and the graph is sound.
-    replay: Replay,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -200,18 +198,18 @@ fn load(cli: &Cli, depth: Depth) -> Result<Checked, Outcome> {
     diagnostics.extend(graph_diagnostics);
     // The schema model needs whole files and a sound graph; on a broken one its
     // findings would only echo the errors that matter.
-    let mut replay = Replay::default();
     if depth == Depth::Full && !diagnostic::has_errors(&diagnostics) {
-        let (replayed, schema_diagnostics) =
-            schema::replay::replay(&project, &graph, &Options::default());
-        replay = replayed;
+        let options = Options {
+            record: false,
+            ..Options::default()
+        };
+        let (_, schema_diagnostics) = schema::replay::replay(&project, &graph, &options);
         diagnostics.extend(schema_diagnostics);
     }
     diagnostic::sort(&mut diagnostics, &project.sources);
     Ok(Checked {
         project,
         graph,
-        replay,
         diagnostics,
     })
 }

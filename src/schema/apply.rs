@@ -978,7 +978,7 @@ impl<'a> Applier<'a> {
                     );
                     return Ok(Vec::new());
                 }
-                ty.values.set(i, r.to.value.clone());
+                ty.values[i] = r.to.value.clone();
                 self.model.types.insert(name, ty);
                 Ok(vec![derived(
                     S::AlterTypeRenameValue(AlterTypeRenameValue {
@@ -1141,7 +1141,7 @@ impl<'a> Applier<'a> {
                     self.model.set_sequence(&table.schema, sequence, true);
                 }
                 if let Some(tm) = self.model.table_mut(&table) {
-                    tm.columns.push_back(column);
+                    tm.columns.push(column);
                 }
                 for (c, _) in named {
                     self.model.add_constraint(&table, c);
@@ -1196,7 +1196,7 @@ impl<'a> Applier<'a> {
                     .model
                     .indexes_of(&table)
                     .into_iter()
-                    .filter_map(|n| self.model.indexes.get(&n).map(|i| (n, i.clone())))
+                    .filter_map(|n| self.model.indexes.get(&n).map(|i| (n, (**i).clone())))
                     .filter(|(_, i)| i.columns.contains(&column.name))
                     .collect();
                 let mut reverse = vec![Derived {
@@ -1904,7 +1904,7 @@ impl<'a> Applier<'a> {
             .model
             .indexes_of(old)
             .into_iter()
-            .filter_map(|n| self.model.indexes.get(&n).map(|i| (n, i.clone())))
+            .filter_map(|n| self.model.indexes.get(&n).map(|i| (n, (**i).clone())))
             .collect();
         let sources = self.model.tables_referencing(old);
         let partitions: Vec<ObjName> = self
@@ -1914,9 +1914,10 @@ impl<'a> Applier<'a> {
             .filter(|(_, t)| t.partition_of.as_ref().is_some_and(|(p, _)| p == old))
             .map(|(n, _)| n.clone())
             .collect();
-        let Some(mut table) = self.model.remove_table(old) else {
+        let Some(table) = self.model.remove_table(old) else {
             return;
         };
+        let mut table = std::sync::Arc::unwrap_or_clone(table);
         // A table that references itself follows its own renaming.
         for c in table.constraints.iter_mut() {
             if let ConstraintKind::ForeignKey { table: target, .. } = &mut c.kind {
@@ -1972,7 +1973,12 @@ impl<'a> Applier<'a> {
             }
         }
         for name in self.model.indexes_of(table) {
-            if let Some(i) = self.model.indexes.get_mut(&name) {
+            if let Some(i) = self
+                .model
+                .indexes
+                .get_mut(&name)
+                .map(std::sync::Arc::make_mut)
+            {
                 rename(&mut i.columns);
                 rename(&mut i.include);
                 for key in &mut i.keys {

@@ -5,7 +5,9 @@
 //! Everything is keyed by folded names; the values keep the syntax they were declared
 //! with, so that derived downgrades and `show --schema` can write them back.
 
-use imbl::{OrdMap, Vector};
+use std::sync::Arc;
+
+use imbl::OrdMap;
 
 use crate::syntax::ast::{
     DataType, DefaultValue, IdentityKind, IndexKey, PartitionBy, ReferentialAction, SqlExpr,
@@ -39,7 +41,7 @@ impl std::fmt::Display for ObjName {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnumType {
-    pub values: Vector<String>,
+    pub values: Vec<String>,
     /// Declared with `assume type`: it exists, strata did not create it.
     pub assumed: bool,
 }
@@ -102,15 +104,27 @@ impl Constraint {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Table {
-    pub columns: Vector<Column>,
-    pub constraints: Vector<Constraint>,
+    pub columns: Vec<Column>,
+    pub constraints: Vec<Constraint>,
     pub partition_by: Option<PartitionBy>,
     /// For a partition: its parent and bound.
     pub partition_of: Option<(ObjName, SqlExpr)>,
     /// Declared with `assume table`.
     pub assumed: bool,
+}
+
+impl PartialEq for Table {
+    fn eq(&self, other: &Table) -> bool {
+        // The same allocation behind two `Arc`s: comparing models is mostly this.
+        std::ptr::eq(self, other)
+            || (self.columns == other.columns
+                && self.constraints == other.constraints
+                && self.partition_by == other.partition_by
+                && self.partition_of == other.partition_of
+                && self.assumed == other.assumed)
+    }
 }
 
 impl Table {
@@ -129,7 +143,7 @@ impl Table {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Index {
     pub table: ObjName,
     pub unique: bool,
@@ -140,6 +154,19 @@ pub struct Index {
     /// Every column of the table the index depends on: key columns, columns named in
     /// expressions and the predicate, included columns.
     pub columns: Vec<String>,
+}
+
+impl PartialEq for Index {
+    fn eq(&self, other: &Index) -> bool {
+        std::ptr::eq(self, other)
+            || (self.table == other.table
+                && self.unique == other.unique
+                && self.method == other.method
+                && self.keys == other.keys
+                && self.include == other.include
+                && self.predicate == other.predicate
+                && self.columns == other.columns)
+    }
 }
 
 /// What a relation name belongs to.
@@ -163,9 +190,10 @@ pub struct Model {
     pub schemas: OrdMap<String, ()>,
     pub extensions: OrdMap<String, ()>,
     pub types: OrdMap<ObjName, EnumType>,
-    pub tables: OrdMap<ObjName, Table>,
+    /// Behind `Arc`, so that the tree nodes a change copies hold pointers, not tables.
+    pub tables: OrdMap<ObjName, Arc<Table>>,
     /// Indexes created by `create index` (constraint indexes live with their constraint).
-    pub indexes: OrdMap<ObjName, Index>,
+    pub indexes: OrdMap<ObjName, Arc<Index>>,
     relations: OrdMap<ObjName, RelationKind>,
     /// How many constraints of each name each schema has (names are unique per table).
     constraint_names: OrdMap<ObjName, u32>,
@@ -203,10 +231,10 @@ impl Model {
             self.relations
                 .insert(ObjName::new(&name.schema, sequence), RelationKind::Sequence);
         }
-        self.tables.insert(name, table);
+        self.tables.insert(name, Arc::new(table));
     }
 
-    pub fn remove_table(&mut self, name: &ObjName) -> Option<Table> {
+    pub fn remove_table(&mut self, name: &ObjName) -> Option<Arc<Table>> {
         let table = self.tables.remove(name)?;
         self.relations.remove(name);
         for constraint in &table.constraints {
@@ -239,7 +267,7 @@ impl Model {
                 .insert(ObjName::new(&name.schema, sequence), RelationKind::Sequence);
         }
         self.relations.insert(name.clone(), RelationKind::Table);
-        self.tables.insert(name.clone(), table);
+        self.tables.insert(name.clone(), Arc::new(table));
     }
 
     /// The indexes (made by `create index`) of a table, by name.
@@ -253,24 +281,24 @@ impl Model {
     }
 
     pub fn table(&self, name: &ObjName) -> Option<&Table> {
-        self.tables.get(name)
+        self.tables.get(name).map(|t| &**t)
     }
 
     /// A table to change in place. Columns may be changed freely; constraints and
     /// identity columns must go through the methods that keep the registries right.
     pub fn table_mut(&mut self, name: &ObjName) -> Option<&mut Table> {
-        self.tables.get_mut(name)
+        self.tables.get_mut(name).map(Arc::make_mut)
     }
 
     pub fn add_constraint(&mut self, table: &ObjName, constraint: Constraint) {
         self.register_constraint(table, &constraint);
-        if let Some(t) = self.tables.get_mut(table) {
-            t.constraints.push_back(constraint);
+        if let Some(t) = self.table_mut(table) {
+            t.constraints.push(constraint);
         }
     }
 
     pub fn remove_constraint(&mut self, table: &ObjName, name: &str) -> Option<Constraint> {
-        let t = self.tables.get_mut(table)?;
+        let t = self.table_mut(table)?;
         let position = t.constraints.iter().position(|c| c.name == name)?;
         let constraint = t.constraints.remove(position);
         self.unregister_constraint(table, &constraint);
@@ -291,10 +319,10 @@ impl Model {
         self.relations.insert(name.clone(), RelationKind::Index);
         self.table_indexes
             .insert((index.table.clone(), name.clone()), ());
-        self.indexes.insert(name, index);
+        self.indexes.insert(name, Arc::new(index));
     }
 
-    pub fn remove_index(&mut self, name: &ObjName) -> Option<Index> {
+    pub fn remove_index(&mut self, name: &ObjName) -> Option<Arc<Index>> {
         let index = self.indexes.remove(name)?;
         self.relations.remove(name);
         self.table_indexes

@@ -1,7 +1,7 @@
 //! Replaying the graph: the model before and after every revision, the resolved upgrade
 //! statements, and every downgrade, derived or checked.
 
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 
 use petgraph::graph::NodeIndex;
 
@@ -18,12 +18,27 @@ use crate::syntax::ast::{Downgrade, Statement, StatementKind};
 pub struct Options {
     /// Where unqualified names live.
     pub default_schema: String,
+    /// Revisions whose model after the upgrade the caller wants (`show --schema`).
+    /// Others are dropped as soon as no later revision needs them.
+    pub keep: Vec<NodeIndex>,
+    /// Also replay every derived downgrade and check that it gives back the model
+    /// before its revision. Derived downgrades are right by construction; the tests turn
+    /// this on to prove it, on every fixture and on `migrations/`. (Written downgrades
+    /// are always checked.) Off, a revision's model is changed in place instead of
+    /// copied, which is what keeps a replay of 100,000 revisions fast.
+    pub verify_derived: bool,
+    /// Keep each revision's resolved upgrade and downgrade statements (for rendering).
+    /// `check` only needs the diagnostics.
+    pub record: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             default_schema: "public".to_owned(),
+            keep: Vec::new(),
+            verify_derived: false,
+            record: true,
         }
     }
 }
@@ -40,11 +55,9 @@ pub enum Downgraded {
     NotDerivable,
 }
 
-/// One revision's schema.
+/// One revision's schema work.
 #[derive(Clone, Debug)]
 pub struct RevisionSchema {
-    pub before: Model,
-    pub after: Model,
     /// The upgrade with every constraint and index name explicit.
     pub upgrade: Vec<Statement>,
     pub downgrade: Downgraded,
@@ -56,11 +69,113 @@ pub struct RevisionSchema {
 #[derive(Debug, Default)]
 pub struct Replay {
     revisions: Vec<Option<RevisionSchema>>,
+    /// The models after the revisions of [`Options::keep`].
+    kept: HashMap<NodeIndex, Model>,
 }
 
 impl Replay {
     pub fn revision(&self, node: NodeIndex) -> Option<&RevisionSchema> {
         self.revisions.get(node.index()).and_then(Option::as_ref)
+    }
+
+    /// The model after a revision named in [`Options::keep`].
+    pub fn model_after(&self, node: NodeIndex) -> Option<&Model> {
+        self.kept.get(&node)
+    }
+}
+
+/// The models a replay still needs: a revision's model lives until its last follower
+/// has taken it, and forever at a revision with several followers, which a later merge
+/// may need as the common ancestor of its parents. Keeping every model would cost memory
+/// for every change of every revision (each change copies a path of the trees).
+struct Live {
+    models: HashMap<NodeIndex, Model>,
+    /// Followers (through parents or `depends_on`) not yet replayed.
+    waiting: Vec<u32>,
+    /// Merges not yet replayed whose common ancestor is this revision.
+    ancestor_of: Vec<u32>,
+    /// The common ancestor of each merge.
+    ancestors: HashMap<NodeIndex, Option<NodeIndex>>,
+    /// Revisions the caller asked for.
+    keep: Vec<bool>,
+}
+
+impl Live {
+    fn new(graph: &RevisionGraph, options: &Options) -> Self {
+        let mut waiting = vec![0u32; graph.len()];
+        for &node in graph.replay_order() {
+            let n = graph.node(node);
+            let mut sources: Vec<NodeIndex> = n.parents.clone();
+            sources.extend(n.depends_on.iter().filter(|d| !n.parents.contains(d)));
+            for s in sources {
+                waiting[s.index()] += 1;
+            }
+        }
+        let mut ancestor_of = vec![0u32; graph.len()];
+        let mut ancestors = HashMap::new();
+        for &node in graph.replay_order() {
+            let sources = sources(graph, node);
+            if sources.len() > 1 {
+                let ancestor = common_ancestor(graph, &sources);
+                if let Some(a) = ancestor {
+                    ancestor_of[a.index()] += 1;
+                }
+                ancestors.insert(node, ancestor);
+            }
+        }
+        let mut keep = vec![false; graph.len()];
+        for node in &options.keep {
+            if let Some(k) = keep.get_mut(node.index()) {
+                *k = true;
+            }
+        }
+        Live {
+            models: HashMap::new(),
+            waiting,
+            ancestor_of,
+            ancestors,
+            keep,
+        }
+    }
+
+    /// A source's model for a follower: moved out when nothing else needs it, so that
+    /// changes to it are made in place.
+    fn needed(&self, node: NodeIndex) -> bool {
+        self.waiting[node.index()] > 0
+            || self.ancestor_of[node.index()] > 0
+            || self.keep[node.index()]
+    }
+
+    fn take(&mut self, source: NodeIndex) -> Model {
+        let waiting = &mut self.waiting[source.index()];
+        *waiting = waiting.saturating_sub(1);
+        if self.needed(source) {
+            self.models.get(&source).cloned().unwrap_or_default()
+        } else {
+            self.models.remove(&source).unwrap_or_default()
+        }
+    }
+
+    /// The common ancestor's model for a merge, released when no other merge needs it.
+    fn ancestor(&mut self, merge: NodeIndex) -> Option<Model> {
+        let ancestor = (*self.ancestors.get(&merge)?)?;
+        let uses = &mut self.ancestor_of[ancestor.index()];
+        *uses = uses.saturating_sub(1);
+        let model = self.models.get(&ancestor).cloned();
+        if !self.needed(ancestor) {
+            self.models.remove(&ancestor);
+        }
+        model
+    }
+
+    fn get(&self, node: NodeIndex) -> Model {
+        self.models.get(&node).cloned().unwrap_or_default()
+    }
+
+    fn put(&mut self, node: NodeIndex, model: Model) {
+        if self.needed(node) {
+            self.models.insert(node, model);
+        }
     }
 }
 
@@ -73,27 +188,44 @@ pub fn replay(
     let mut diagnostics = Vec::new();
     let mut replay = Replay {
         revisions: vec![None; graph.len()],
+        kept: HashMap::new(),
     };
     if graph.has_cycle() {
         return (replay, diagnostics);
     }
+    let mut live = Live::new(graph, options);
     for &node in graph.replay_order() {
         let n = graph.node(node);
         let revision = &project.revisions[n.revision].revision;
-        let mut sources: Vec<NodeIndex> = n.parents.clone();
-        for &d in &n.depends_on {
-            if !sources.contains(&d) {
-                sources.push(d);
-            }
-        }
+        let sources = sources(graph, node);
         let before = match sources.as_slice() {
             [] => Model::empty(&options.default_schema),
-            [one] => replay.after(*one),
-            many => merge(&replay, graph, node, many, options, &mut diagnostics),
+            [one] => live.take(*one),
+            many => {
+                let base = live
+                    .ancestor(node)
+                    .unwrap_or_else(|| Model::empty(&options.default_schema));
+                let merged = merge(&live, &base, graph, node, many, &mut diagnostics);
+                for &s in many {
+                    live.take(s);
+                }
+                merged
+            }
         };
 
+        // The model before the revision is kept only when a downgrade is to be compared
+        // with it; otherwise the upgrade changes it in place.
+        let compare = match &revision.downgrade {
+            Downgrade::Explicit(block) => !block
+                .statements
+                .iter()
+                .any(|s| matches!(s.kind, StatementKind::RawSql(_))),
+            Downgrade::Derived => options.verify_derived,
+            Downgrade::Irreversible { .. } => false,
+        };
+        let before_copy = compare.then(|| before.clone());
         let mut applier = Applier {
-            model: before.clone(),
+            model: before,
             default_schema: &options.default_schema,
             diagnostics: &mut diagnostics,
         };
@@ -124,12 +256,8 @@ pub fn replay(
                         note: None,
                     });
                 }
-                let opaque = block
-                    .statements
-                    .iter()
-                    .any(|s| matches!(s.kind, StatementKind::RawSql(_)));
-                if !opaque {
-                    let differences = differences(&before, &applier.model);
+                if let Some(before) = &before_copy {
+                    let differences = differences(before, &applier.model);
                     if !differences.is_empty() {
                         diagnostics.push(Diagnostic::warning(
                             Code::DowngradeMismatch,
@@ -163,7 +291,9 @@ pub fn replay(
                         }
                     }
                 }
-                if derivable {
+                if !derivable {
+                    (Downgraded::NotDerivable, true)
+                } else if let Some(before) = &before_copy {
                     // The self-check: the derived downgrade must give back the schema
                     // before the revision. A failure here is a bug in strata.
                     let mut scratch = Vec::new();
@@ -175,7 +305,7 @@ pub fn replay(
                     for d in &statements {
                         applier.apply(&d.statement);
                     }
-                    let mut differences = differences(&before, &applier.model);
+                    let mut differences = differences(before, &applier.model);
                     differences.extend(scratch.iter().map(|d| d.message.clone()));
                     if !differences.is_empty() {
                         diagnostics.push(Diagnostic::warning(
@@ -190,28 +320,31 @@ pub fn replay(
                     }
                     (Downgraded::Statements(statements), true)
                 } else {
-                    (Downgraded::NotDerivable, true)
+                    (Downgraded::Statements(statements), true)
                 }
             }
         };
-        replay.revisions[node.index()] = Some(RevisionSchema {
-            before,
-            after,
-            upgrade,
-            downgrade,
-            derived,
-        });
+        if options.record {
+            replay.revisions[node.index()] = Some(RevisionSchema {
+                upgrade,
+                downgrade,
+                derived,
+            });
+        }
+        if options.keep.contains(&node) {
+            replay.kept.insert(node, after.clone());
+        }
+        live.put(node, after);
     }
     (replay, diagnostics)
 }
 
-impl Replay {
-    fn after(&self, node: NodeIndex) -> Model {
-        self.revisions[node.index()]
-            .as_ref()
-            .map(|r| r.after.clone())
-            .unwrap_or_default()
-    }
+/// The revisions a revision's model is built from: its parents, then its dependencies.
+fn sources(graph: &RevisionGraph, node: NodeIndex) -> Vec<NodeIndex> {
+    let n = graph.node(node);
+    let mut sources: Vec<NodeIndex> = n.parents.clone();
+    sources.extend(n.depends_on.iter().filter(|d| !n.parents.contains(d)));
+    sources
 }
 
 /// The latest revision that every one of `sources` follows (through parents and
@@ -250,21 +383,17 @@ fn common_ancestor(graph: &RevisionGraph, sources: &[NodeIndex]) -> Option<NodeI
 /// their models over their latest common ancestor. An object that two of them changed
 /// differently is an error naming both.
 fn merge(
-    replay: &Replay,
+    live: &Live,
+    base: &Model,
     graph: &RevisionGraph,
     node: NodeIndex,
     sources: &[NodeIndex],
-    options: &Options,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Model {
-    let base = common_ancestor(graph, sources).map_or_else(
-        || Model::empty(&options.default_schema),
-        |a| replay.after(a),
-    );
-    let mut merged = replay.after(sources[0]);
+    let mut merged = live.get(sources[0]);
     let mut merged_from = graph.node(sources[0]).id.clone();
     for &other in &sources[1..] {
-        let theirs = replay.after(other);
+        let theirs = live.get(other);
         let their_id = &graph.node(other).id;
         let mut conflicts: Vec<String> = Vec::new();
 
@@ -327,29 +456,29 @@ fn merge(
                 }
             }
         );
-        merge_map!(
-            tables,
-            "table",
-            |m: &mut Model, k: &ObjName, v: Option<super::model::Table>| {
-                match v {
-                    Some(t) if m.tables.contains_key(k) => m.replace_table(k, t),
-                    Some(t) => m.add_table(k.clone(), t),
-                    None => {
-                        m.remove_table(k);
-                    }
+        merge_map!(tables, "table", |m: &mut Model,
+                                     k: &ObjName,
+                                     v: Option<
+            std::sync::Arc<super::model::Table>,
+        >| {
+            match v.map(std::sync::Arc::unwrap_or_clone) {
+                Some(t) if m.tables.contains_key(k) => m.replace_table(k, t),
+                Some(t) => m.add_table(k.clone(), t),
+                None => {
+                    m.remove_table(k);
                 }
             }
-        );
-        merge_map!(
-            indexes,
-            "index",
-            |m: &mut Model, k: &ObjName, v: Option<super::model::Index>| {
-                m.remove_index(k);
-                if let Some(i) = v {
-                    m.add_index(k.clone(), i);
-                }
+        });
+        merge_map!(indexes, "index", |m: &mut Model,
+                                      k: &ObjName,
+                                      v: Option<
+            std::sync::Arc<super::model::Index>,
+        >| {
+            m.remove_index(k);
+            if let Some(i) = v {
+                m.add_index(k.clone(), std::sync::Arc::unwrap_or_clone(i));
             }
-        );
+        });
         if !conflicts.is_empty() {
             let n = graph.node(node);
             diagnostics.push(Diagnostic::error(
