@@ -1122,9 +1122,9 @@ impl<'a> Applier<'a> {
                     return Ok(Vec::new());
                 }
                 let (mut column, pending) = self.column(&a.column, 0);
-                let mut all: Vec<Column> = t.columns.iter().cloned().collect();
+                let mut all: Vec<Column> = t.columns.to_vec();
                 all.push(column.clone());
-                let existing: Vec<Constraint> = t.constraints.iter().cloned().collect();
+                let existing: Vec<Constraint> = t.constraints.to_vec();
                 let named = self.name_constraints(&table, &all, &existing, pending);
                 if named
                     .iter()
@@ -1302,7 +1302,7 @@ impl<'a> Applier<'a> {
                 let Some((table, t)) = self.table_or_error(&a.table) else {
                     return Ok(Vec::new());
                 };
-                let all: Vec<Column> = t.columns.iter().cloned().collect();
+                let all: Vec<Column> = t.columns.to_vec();
                 let kind = self.constraint_kind(&a.constraint.kind, &all);
                 let pending = Pending {
                     name: a.constraint.name.as_ref().map(|n| n.value.clone()),
@@ -1334,7 +1334,7 @@ impl<'a> Applier<'a> {
                     );
                     return Ok(Vec::new());
                 }
-                let existing: Vec<Constraint> = t.constraints.iter().cloned().collect();
+                let existing: Vec<Constraint> = t.constraints.to_vec();
                 let named = self.name_constraints(&table, &all, &existing, vec![pending]);
                 let Some((mut constraint, _)) = named.into_iter().next() else {
                     return Ok(Vec::new());
