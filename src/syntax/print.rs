@@ -92,9 +92,31 @@ fn modifiers(list: &[i64]) -> String {
     }
 }
 
+/// A type name: bare unless it needs quotes. Unlike other names, a type name may be a
+/// keyword of the language (`timestamp`, `time`, `bit`): the grammar reads a type there,
+/// except for the words that start a column constraint.
+fn type_name(q: &QualifiedName) -> String {
+    const CONSTRAINT_WORDS: &[&str] = &[
+        "check", "constraint", "default", "generated", "not", "null", "primary", "references",
+        "unique",
+    ];
+    let value = q.name.value.as_str();
+    let plain = q.schema.is_none()
+        && value.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'$')
+        && !CONSTRAINT_WORDS.contains(&value);
+    if plain {
+        value.to_owned()
+    } else {
+        qualified(q)
+    }
+}
+
 pub fn data_type(t: &DataType) -> String {
     let mut out = match &t.kind {
-        TypeKind::Named { name, modifiers: m } => format!("{}{}", qualified(name), modifiers(m)),
+        TypeKind::Named { name, modifiers: m } => format!("{}{}", type_name(name), modifiers(m)),
         TypeKind::MultiWord { name, modifiers: m } => {
             let m = modifiers(m);
             match name {
