@@ -245,3 +245,36 @@ fn the_example_project_has_one_head_but_is_not_linear() {
          strata: 2 errors and 0 warnings in migrations\n"
     );
 }
+
+#[test]
+fn show_schema_prints_the_model_after_a_revision() {
+    let root = repo_root();
+    for (rev, golden) in [
+        ("head", "show_schema_head.txt"),
+        ("0002_users", "show_schema_0002_users.txt"),
+    ] {
+        let out = strata(&root, &["show", rev, "--schema"]);
+        assert_eq!(out.stderr, "");
+        assert_eq!(out.code, 0);
+        crate::support::assert_golden(&root.join("tests/cases/cli").join(golden), &out.stdout);
+    }
+}
+
+#[test]
+fn check_reports_schema_errors_with_exit_1() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    write(
+        tmp.path(),
+        "migrations/0001_a.mig",
+        "revision 0001_a;\nupgrade {\n  create table t (id int primary key);\n  alter table t add column id int;\n}\n",
+    );
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(
+        out.stderr,
+        "migrations/0001_a.mig:4:28: error: table `t` has a column `id` already\n\
+         4 |   alter table t add column id int;\n  \
+         |                            ^^\n\
+         strata: 1 error and 0 warnings in migrations\n"
+    );
+    assert_eq!(out.code, 1);
+}

@@ -97,12 +97,22 @@ fn modifiers(list: &[i64]) -> String {
 /// except for the words that start a column constraint.
 fn type_name(q: &QualifiedName) -> String {
     const CONSTRAINT_WORDS: &[&str] = &[
-        "check", "constraint", "default", "generated", "not", "null", "primary", "references",
+        "check",
+        "constraint",
+        "default",
+        "generated",
+        "not",
+        "null",
+        "primary",
+        "references",
         "unique",
     ];
     let value = q.name.value.as_str();
     let plain = q.schema.is_none()
-        && value.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && value
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
         && value
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'$')
