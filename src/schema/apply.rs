@@ -1465,14 +1465,16 @@ impl<'a> Applier<'a> {
                         name
                     }
                     None => {
-                        let keys = i
+                        let figured: Vec<Option<String>> = i
                             .keys
                             .iter()
                             .map(|k| match &k.target {
-                                IndexTarget::Column(c) => Some(c.value.as_str()),
-                                IndexTarget::Expr(_) => None,
+                                IndexTarget::Column(c) => Some(c.value.clone()),
+                                IndexTarget::Expr(e) => expr::index_column_name(&e.text),
                             })
-                            .chain(i.include.iter().map(|c| Some(c.value.as_str())));
+                            .chain(i.include.iter().map(|c| Some(c.value.clone())))
+                            .collect();
+                        let keys = figured.iter().map(|k| k.as_deref());
                         let addition = names::name_addition(&names::index_column_names(keys));
                         let model = &self.model;
                         let chosen = names::choose_name(&table.name, Some(&addition), "idx", |n| {

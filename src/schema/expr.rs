@@ -195,3 +195,116 @@ mod tests {
         );
     }
 }
+
+/// The name PostgreSQL gives an index column made of an expression
+/// (`FigureIndexColname`): a function call is named after the function, a column
+/// reference after the column, a cast after what it casts, `CASE` is `case`; anything
+/// else (an operator, a literal) has no name, and the index calls it `expr`.
+pub fn index_column_name(text: &str) -> Option<String> {
+    let mut text = text.trim();
+    // Parentheses around the whole expression change nothing.
+    while text.starts_with('(') && text.ends_with(')') && encloses(text) {
+        text = text[1..text.len() - 1].trim();
+    }
+    if let Some(left) = top_level_cast(text) {
+        return index_column_name(left);
+    }
+    let bytes = text.as_bytes();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    loop {
+        let start = i;
+        if bytes.get(i) == Some(&b'"') {
+            i = skip_quoted(bytes, i, b'"');
+            parts.push(text[start + 1..i - 1].replace("\"\"", "\""));
+        } else if bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+            {
+                i += 1;
+            }
+            parts.push(text[start..i].to_ascii_lowercase());
+        } else {
+            return None;
+        }
+        let rest = text[i..].trim_start();
+        if let Some(after) = rest.strip_prefix('.') {
+            i = text.len() - after.trim_start().len();
+            continue;
+        }
+        let name = parts.last().cloned();
+        if rest.starts_with('(') || rest.is_empty() {
+            return name;
+        }
+        if parts.len() == 1 && parts[0] == "case" {
+            return name;
+        }
+        return None;
+    }
+}
+
+/// Whether the first `(` of `text` closes at its last character.
+fn encloses(text: &str) -> bool {
+    let mut depth = 0;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == text.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The left side of a cast `X::type` at the top level of `text`, if it is one.
+fn top_level_cast(text: &str) -> Option<&str> {
+    let mut depth = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b'\'' | b'"' => {
+                i = skip_quoted(bytes, i, bytes[i]);
+                continue;
+            }
+            b':' if depth == 0 && bytes[i + 1] == b':' => return Some(&text[..i]),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod index_column_name_tests {
+    use super::index_column_name;
+
+    #[test]
+    fn expressions_are_named_as_postgresql_names_them() {
+        assert_eq!(index_column_name("lower(email)").as_deref(), Some("lower"));
+        assert_eq!(
+            index_column_name("(lower(email))").as_deref(),
+            Some("lower")
+        );
+        assert_eq!(index_column_name("public.f(x)").as_deref(), Some("f"));
+        assert_eq!(index_column_name("(x::text)").as_deref(), Some("x"));
+        assert_eq!(index_column_name("t.\"Name\"").as_deref(), Some("Name"));
+        assert_eq!(
+            index_column_name("case when a then 1 end").as_deref(),
+            Some("case")
+        );
+        assert_eq!(index_column_name("x + y"), None);
+        assert_eq!(index_column_name("(total * 2)"), None);
+        assert_eq!(index_column_name("'a'"), None);
+    }
+}
