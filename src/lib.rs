@@ -2,7 +2,9 @@
 //!
 //! The pipeline, one module per stage (see `docs/ARCHITECTURE.md`):
 //! [`project`] finds and loads the files, [`syntax`] parses each into a typed tree,
-//! [`graph`] builds and checks the revision graph and resolves revision references.
+//! [`graph`] builds and checks the revision graph and resolves revision references,
+//! [`schema`] replays the schema model, checks every statement against it, and derives
+//! downgrades.
 
 // pest_derive without its `std` feature names `alloc` in the code it generates.
 extern crate alloc;

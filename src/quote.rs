@@ -184,7 +184,7 @@ pub fn literal(text: &str) -> String {
 
 /// A type as SQL: what PostgreSQL accepts after a column name or `::`.
 pub fn data_type(t: &crate::syntax::ast::DataType) -> String {
-    use crate::syntax::ast::{MultiWordType, TypeKind};
+    use crate::syntax::ast::TypeKind;
     let modifiers = |m: &[i64]| {
         if m.is_empty() {
             String::new()
@@ -211,20 +211,7 @@ pub fn data_type(t: &crate::syntax::ast::DataType) -> String {
             };
             format!("{name}{}", modifiers(m))
         }
-        TypeKind::MultiWord { name, modifiers: m } => {
-            let m = modifiers(m);
-            match name {
-                MultiWordType::DoublePrecision => "double precision".to_owned(),
-                MultiWordType::CharacterVarying => format!("character varying{m}"),
-                MultiWordType::BitVarying => format!("bit varying{m}"),
-                MultiWordType::TimestampWithTimeZone => format!("timestamp{m} with time zone"),
-                MultiWordType::TimestampWithoutTimeZone => {
-                    format!("timestamp{m} without time zone")
-                }
-                MultiWordType::TimeWithTimeZone => format!("time{m} with time zone"),
-                MultiWordType::TimeWithoutTimeZone => format!("time{m} without time zone"),
-            }
-        }
+        TypeKind::MultiWord { name, modifiers: m } => name.spelled(&modifiers(m)),
         TypeKind::Raw(e) => e.text.clone(),
     };
     for _ in 0..t.array_dimensions {

@@ -6,28 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use strata::project;
-use strata::source::SourceMap;
 use strata::syntax::ast::*;
-use strata::syntax::Depth;
 
-use crate::support::{cases_dir, files_with_extension, repo_root};
-
-fn all_revisions() -> Vec<Revision> {
-    let mut revisions: Vec<Revision> = project::load(&repo_root().join("migrations"), Depth::Full)
-        .expect("example project")
-        .revisions
-        .into_iter()
-        .map(|r| r.revision)
-        .collect();
-    for path in files_with_extension(&cases_dir("parse/ok"), "mig") {
-        let mut sources = SourceMap::new();
-        let loaded = project::load_file(&mut sources, &path, String::new(), String::new())
-            .expect("fixture readable");
-        revisions.extend(loaded.revision.map(|r| r.revision));
-    }
-    revisions
-}
+use crate::support::all_revisions;
 
 fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
     let mut columns: Vec<&ColumnDef> = Vec::new();

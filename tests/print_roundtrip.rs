@@ -5,9 +5,9 @@
 use strata::project;
 use strata::source::SourceMap;
 use strata::syntax::ast::{Downgrade, Revision, Statement};
-use strata::syntax::{print, Depth};
+use strata::syntax::print;
 
-use crate::support::{cases_dir, files_with_extension, repo_root};
+use crate::support::all_revisions;
 
 fn statements(revision: &Revision) -> Vec<&Statement> {
     let mut all: Vec<&Statement> = revision
@@ -47,18 +47,7 @@ fn reparse(text: &str) -> Vec<Statement> {
 
 #[test]
 fn printed_statements_parse_back_to_themselves() {
-    let mut revisions: Vec<Revision> = project::load(&repo_root().join("migrations"), Depth::Full)
-        .expect("example project")
-        .revisions
-        .into_iter()
-        .map(|r| r.revision)
-        .collect();
-    for path in files_with_extension(&cases_dir("parse/ok"), "mig") {
-        let mut sources = SourceMap::new();
-        let loaded = project::load_file(&mut sources, &path, String::new(), String::new())
-            .expect("readable");
-        revisions.extend(loaded.revision.map(|r| r.revision));
-    }
+    let revisions = all_revisions();
     let mut count = 0;
     for revision in &revisions {
         for statement in statements(revision) {

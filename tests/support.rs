@@ -53,6 +53,25 @@ pub fn render_all(sources: &SourceMap, diagnostics: &mut [Diagnostic]) -> String
     diagnostics.iter().map(|d| d.render(sources)).collect()
 }
 
+/// Every revision of `migrations/` and of the parser's ok fixtures: every statement form
+/// of the language, for tests that must see them all.
+pub fn all_revisions() -> Vec<strata::syntax::ast::Revision> {
+    let mut revisions: Vec<_> =
+        strata::project::load(&repo_root().join("migrations"), strata::syntax::Depth::Full)
+            .expect("example project")
+            .revisions
+            .into_iter()
+            .map(|r| r.revision)
+            .collect();
+    for path in files_with_extension(&cases_dir("parse/ok"), "mig") {
+        let mut sources = SourceMap::new();
+        let loaded = strata::project::load_file(&mut sources, &path, String::new(), String::new())
+            .expect("fixture readable");
+        revisions.extend(loaded.revision.map(|r| r.revision));
+    }
+    revisions
+}
+
 /// What a run of the real `strata` binary gave.
 #[derive(Debug)]
 pub struct Output {

@@ -1,6 +1,8 @@
 //! The third stage: the schema model (LANGUAGE.md 4, 6 and 7.2).
 //!
-//! Work in progress: so far, PostgreSQL's own names for unnamed constraints and indexes.
+//! [`replay::replay`] walks the graph in replay order and gives, per revision, the
+//! upgrade with every name explicit and its downgrade (derived, or written and checked),
+//! with a diagnostic for every statement the model refuses. See `docs/ARCHITECTURE.md`.
 
 pub mod apply;
 pub mod expr;

@@ -311,6 +311,23 @@ pub enum MultiWordType {
     TimeWithoutTimeZone,
 }
 
+impl MultiWordType {
+    /// The type's words with its modifiers, already written out, where they belong:
+    /// `timestamp(3) with time zone`. The same in `.mig` and in SQL.
+    pub fn spelled(self, modifiers: &str) -> String {
+        let m = modifiers;
+        match self {
+            MultiWordType::DoublePrecision => "double precision".to_owned(),
+            MultiWordType::CharacterVarying => format!("character varying{m}"),
+            MultiWordType::BitVarying => format!("bit varying{m}"),
+            MultiWordType::TimestampWithTimeZone => format!("timestamp{m} with time zone"),
+            MultiWordType::TimestampWithoutTimeZone => format!("timestamp{m} without time zone"),
+            MultiWordType::TimeWithTimeZone => format!("time{m} with time zone"),
+            MultiWordType::TimeWithoutTimeZone => format!("time{m} without time zone"),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Constraints
 

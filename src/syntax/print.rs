@@ -127,20 +127,7 @@ fn type_name(q: &QualifiedName) -> String {
 pub fn data_type(t: &DataType) -> String {
     let mut out = match &t.kind {
         TypeKind::Named { name, modifiers: m } => format!("{}{}", type_name(name), modifiers(m)),
-        TypeKind::MultiWord { name, modifiers: m } => {
-            let m = modifiers(m);
-            match name {
-                MultiWordType::DoublePrecision => "double precision".to_owned(),
-                MultiWordType::CharacterVarying => format!("character varying{m}"),
-                MultiWordType::BitVarying => format!("bit varying{m}"),
-                MultiWordType::TimestampWithTimeZone => format!("timestamp{m} with time zone"),
-                MultiWordType::TimestampWithoutTimeZone => {
-                    format!("timestamp{m} without time zone")
-                }
-                MultiWordType::TimeWithTimeZone => format!("time{m} with time zone"),
-                MultiWordType::TimeWithoutTimeZone => format!("time{m} without time zone"),
-            }
-        }
+        TypeKind::MultiWord { name, modifiers: m } => name.spelled(&modifiers(m)),
         TypeKind::Raw(e) => expr(e),
     };
     for _ in 0..t.array_dimensions {
