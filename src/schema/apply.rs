@@ -918,7 +918,7 @@ impl<'a> Applier<'a> {
                         a.name.span(),
                         format!("unknown type `{name}`"),
                     );
-                    return Err(ENUM_VALUE.to_owned());
+                    return Ok(Vec::new());
                 };
                 if ty.values.contains(&a.value.value) {
                     self.error(
@@ -926,7 +926,7 @@ impl<'a> Applier<'a> {
                         a.value.span,
                         format!("type `{name}` has the value '{}' already", a.value.value),
                     );
-                    return Err(ENUM_VALUE.to_owned());
+                    return Ok(Vec::new());
                 }
                 let at = match &a.position {
                     None => Some(ty.values.len()),
@@ -946,7 +946,7 @@ impl<'a> Applier<'a> {
                         other,
                         format!("type `{name}` has no such value"),
                     );
-                    return Err(ENUM_VALUE.to_owned());
+                    return Ok(Vec::new());
                 };
                 ty.values.insert(at, a.value.value.clone());
                 self.model.types.insert(name, ty);
