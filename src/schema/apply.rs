@@ -2,6 +2,8 @@
 //! PostgreSQL's side effects, the names PostgreSQL would choose, and its reversal
 //! (LANGUAGE.md 6), computed from the model as it stood before the statement.
 
+use std::sync::Arc;
+
 use super::expr;
 use super::model::*;
 use super::names;
@@ -181,10 +183,11 @@ impl<'a> Applier<'a> {
         }
     }
 
-    fn table_or_error(&mut self, q: &QualifiedName) -> Option<(ObjName, Table)> {
+    /// The table a statement names (shared, not copied), or an error.
+    fn table_or_error(&mut self, q: &QualifiedName) -> Option<(ObjName, Arc<Table>)> {
         let name = self.obj(q);
-        match self.model.table(&name) {
-            Some(t) => Some((name, t.clone())),
+        match self.model.tables.get(&name) {
+            Some(t) => Some((name, Arc::clone(t))),
             None => {
                 self.error(
                     Code::UnknownObject,
