@@ -9,6 +9,8 @@ mod coverage;
 mod graph_api;
 mod graph_cases;
 mod parse_cases;
+mod pg;
+mod pg_names;
 mod print_roundtrip;
 mod robustness;
 mod schema_cases;
