@@ -14,14 +14,13 @@ use std::sync::{Mutex, OnceLock};
 const BIN: &str = "/usr/lib/postgresql/15/bin";
 
 pub struct Server {
-    root: PathBuf,
     socket: PathBuf,
     port: u16,
 }
 
 static SERVER: OnceLock<Server> = OnceLock::new();
 /// The folder to remove at exit (a static, so the exit hook can reach it).
-static CLEANUP: Mutex<Option<(PathBuf, bool)>> = Mutex::new(None);
+static CLEANUP: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 fn running_as_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
@@ -53,7 +52,7 @@ extern "C" fn stop_server() {
     let Ok(mut guard) = CLEANUP.lock() else {
         return;
     };
-    if let Some((root, _)) = guard.take() {
+    if let Some(root) = guard.take() {
         let _ = server_command("pg_ctl")
             .arg("-D")
             .arg(root.join("data"))
@@ -86,7 +85,7 @@ pub fn server() -> &'static Server {
             assert!(status.success(), "chown to postgres failed");
         }
         // Registered before the start, so that a failed start is cleaned up too.
-        *CLEANUP.lock().expect("cleanup lock") = Some((root.clone(), true));
+        *CLEANUP.lock().expect("cleanup lock") = Some(root.clone());
         // SAFETY: registering a plain `extern "C"` function with no captured state.
         unsafe {
             libc::atexit(stop_server);
@@ -120,7 +119,7 @@ pub fn server() -> &'static Server {
                 .expect("pg_ctl runs"),
             "pg_ctl start",
         );
-        Server { root, socket, port }
+        Server { socket, port }
     })
 }
 
@@ -185,9 +184,5 @@ impl Server {
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
         check(output, sql);
         text.lines().map(str::to_owned).collect()
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
     }
 }
