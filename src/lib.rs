@@ -15,6 +15,7 @@ pub mod diagnostic;
 pub mod graph;
 pub mod project;
 pub mod quote;
+pub mod render;
 pub mod schema;
 pub mod source;
 pub mod syntax;

@@ -10,6 +10,7 @@ mod graph_api;
 mod graph_cases;
 mod parse_cases;
 mod pg;
+mod pg_apply;
 mod pg_names;
 mod print_roundtrip;
 mod robustness;

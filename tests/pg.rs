@@ -178,6 +178,25 @@ impl Server {
         child.wait_with_output().expect("psql finishes")
     }
 
+    /// `pg_dump --schema-only` of a database, without the `\restrict` pair that
+    /// pg_dump 15.14 and later writes with a random key.
+    pub fn dump(&self, database: &str) -> String {
+        let output = Command::new(Path::new(BIN).join("pg_dump"))
+            .arg("-h")
+            .arg(&self.socket)
+            .arg("-p")
+            .arg(self.port.to_string())
+            .args(["-U", "postgres", "--schema-only", "--no-owner", database])
+            .output()
+            .expect("pg_dump runs");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        check(output, "pg_dump");
+        text.lines()
+            .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// The lines a query prints, which must succeed.
     pub fn query(&self, database: &str, sql: &str) -> Vec<String> {
         let output = self.run(database, sql);

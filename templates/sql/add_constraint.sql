@@ -1,0 +1,1 @@
+ALTER TABLE {{ table }} ADD {{ constraint }}{% if not_valid %} NOT VALID{% endif %};

@@ -1,0 +1,1 @@
+ALTER TABLE {{ table }} ALTER COLUMN {{ column }} TYPE {{ data_type }}{% if let Some(u) = using %} USING {{ u }}{% endif %};

@@ -1,0 +1,1 @@
+ALTER TYPE {{ name }} RENAME VALUE {{ from }} TO {{ to }};

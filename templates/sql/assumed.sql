@@ -1,0 +1,1 @@
+-- assumed, not created: {{ what }}

@@ -1,0 +1,1 @@
+CREATE TYPE {{ name }} AS ENUM ({{ values|join(", ") }});

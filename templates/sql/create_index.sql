@@ -1,0 +1,1 @@
+CREATE {% if unique %}UNIQUE {% endif %}INDEX {% if concurrently %}CONCURRENTLY {% endif %}{{ name }} ON {{ table }}{% if let Some(m) = method %} USING {{ m }}{% endif %} ({{ keys|join(", ") }}){% if !include.is_empty() %} INCLUDE ({{ include|join(", ") }}){% endif %}{% if let Some(p) = predicate %} WHERE ({{ p }}){% endif %};

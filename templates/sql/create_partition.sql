@@ -1,0 +1,1 @@
+CREATE TABLE {{ name }} PARTITION OF {{ parent }} FOR VALUES {{ bound }};

@@ -1,0 +1,2 @@
+{{ text }}{% if needs_semicolon %}
+;{% endif %}
