@@ -12,6 +12,7 @@ mod parse_cases;
 mod pg;
 mod pg_apply;
 mod pg_names;
+mod pg_scripts;
 mod print_roundtrip;
 mod robustness;
 mod schema_cases;

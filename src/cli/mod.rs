@@ -9,6 +9,7 @@
 mod author;
 mod check;
 mod inspect;
+mod sql;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::RevisionGraph;
 use crate::plural;
 use crate::project::{self, Project};
+use crate::render::script::Direction;
 use crate::schema::{self, replay::Options};
 use crate::syntax::Depth;
 
@@ -71,6 +73,18 @@ pub enum Command {
     Graph {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
+    },
+    /// Print the SQL that upgrades a database from FROM (default: base) to TO
+    Upgrade {
+        /// `TO` or `FROM:TO`: revision references, `heads`, `base`, or `+N` after FROM
+        #[arg(value_name = "[FROM:]TO")]
+        range: String,
+    },
+    /// Print the SQL that downgrades a database from FROM to TO
+    Downgrade {
+        /// `FROM:TO`, for example `head:base`, `heads:base` or `head:-1`
+        #[arg(value_name = "FROM:TO")]
+        range: String,
     },
     /// Create a revision file after the current head
     New {
@@ -151,6 +165,8 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::Branches => inspect::branches(cli),
         Command::Show { rev, schema } => inspect::show(cli, rev, *schema),
         Command::Graph { format } => inspect::graph(cli, *format),
+        Command::Upgrade { range } => sql::print(cli, range, Direction::Upgrade),
+        Command::Downgrade { range } => sql::print(cli, range, Direction::Downgrade),
         Command::New { message, parent } => author::new(cli, message, parent.as_deref()),
         Command::Merge { revisions, message } => author::merge(cli, revisions, message),
     }

@@ -9,6 +9,8 @@
 //! Work in progress (issue 5): statements are rendered; scripts, the guard, version
 //! bookkeeping and bundles are still to come.
 
+pub mod script;
+
 use askama::Template;
 
 use crate::quote;
