@@ -2,10 +2,11 @@
 CARGO ?= cargo
 STRATA = target/release/strata
 
-.PHONY: help build run test lint fmt update-golden
+.PHONY: help build run bundle test lint fmt update-golden
 
 help:
-	@echo "make run            build strata and run the main job on migrations/"
+	@echo "make run            build strata, check migrations/ and compile it into out/"
+	@echo "make bundle         compile migrations/ into out/ (the bundle is committed)"
 	@echo "make test           run every test (unit, fixtures, CLI, robustness)"
 	@echo "make lint           cargo fmt --check and clippy with warnings denied"
 	@echo "make fmt            format the code"
@@ -14,10 +15,13 @@ help:
 build:
 	$(CARGO) build --release --locked
 
-# The main job on the example project. Until bundles exist (issue 5) it checks
-# migrations/ and reports every problem.
+# The main job on the example project: check it, then compile it into its bundle.
 run: build
 	$(STRATA) --dir migrations check
+	$(STRATA) --dir migrations build --out out
+
+bundle: build
+	$(STRATA) --dir migrations build --out out
 
 test:
 	$(CARGO) test --locked

@@ -10,6 +10,7 @@
 extern crate alloc;
 
 pub mod authoring;
+pub mod bundle;
 pub mod cli;
 pub mod diagnostic;
 pub mod graph;

@@ -4,6 +4,7 @@
 //! `UPDATE_GOLDEN=1 cargo test` (or `make update-golden`) and reviewed like code.
 
 mod authoring;
+mod bundle;
 mod cli;
 mod coverage;
 mod graph_api;

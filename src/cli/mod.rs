@@ -86,6 +86,26 @@ pub enum Command {
         #[arg(value_name = "FROM:TO")]
         range: String,
     },
+    /// Write a bundle: upgrade.sql, downgrade.sql, manifest.json, SHA256SUMS
+    Build {
+        /// Where the bundle starts
+        #[arg(long, default_value = "base", value_name = "REV")]
+        from: String,
+        /// Where it ends
+        #[arg(long, default_value = "head", value_name = "REV")]
+        to: String,
+        /// The folder bundles go in
+        #[arg(long, default_value = "out", value_name = "DIR")]
+        out: PathBuf,
+        /// The bundle's folder name (default: FROM-TO)
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Rebuild a bundle from the sources and report every difference
+    Verify {
+        /// The bundle folder
+        bundle: PathBuf,
+    },
     /// Create a revision file after the current head
     New {
         /// The revision's message; its slug names the file
@@ -165,6 +185,13 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::Branches => inspect::branches(cli),
         Command::Show { rev, schema } => inspect::show(cli, rev, *schema),
         Command::Graph { format } => inspect::graph(cli, *format),
+        Command::Build {
+            from,
+            to,
+            out,
+            name,
+        } => sql::build(cli, from, to, out, name.as_deref()),
+        Command::Verify { bundle } => sql::verify(cli, bundle),
         Command::Upgrade { range } => sql::print(cli, range, Direction::Upgrade),
         Command::Downgrade { range } => sql::print(cli, range, Direction::Downgrade),
         Command::New { message, parent } => author::new(cli, message, parent.as_deref()),

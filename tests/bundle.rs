@@ -1,0 +1,173 @@
+//! Bundles through the real binary: contents, checksums, verify, determinism, atomicity.
+
+use std::fs;
+use std::path::Path;
+
+use pretty_assertions::assert_eq;
+
+use crate::support::{repo_root, strata};
+
+const NAME: &str = "base-0015_rename_token_count";
+
+fn copy_migrations(to: &Path, reverse: bool) {
+    let from = repo_root().join("migrations");
+    let mut files: Vec<_> = fs::read_dir(&from)
+        .expect("migrations")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    if reverse {
+        files.reverse();
+    }
+    let dir = to.join("migrations");
+    fs::create_dir_all(&dir).expect("folder");
+    for file in files {
+        fs::copy(&file, dir.join(file.file_name().expect("a name"))).expect("copy");
+    }
+}
+
+fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .expect("bundle")
+        .map(|e| {
+            let path = e.expect("entry").path();
+            let name = path
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
+            (name, fs::read(&path).expect("read"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_bundle_is_the_same_bytes_from_any_checkout() {
+    let first = tempfile::tempdir().expect("temp dir");
+    let second = tempfile::tempdir().expect("temp dir");
+    copy_migrations(first.path(), false);
+    // Another absolute path, files created in the other order, another folder layout.
+    copy_migrations(&second.path().join("deep/er"), true);
+    let out = strata(first.path(), &["build"]);
+    assert_eq!(out.stdout, format!("wrote out/{NAME}\n"), "{}", out.stderr);
+    let out = strata(&second.path().join("deep/er"), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let a = listing(&first.path().join("out").join(NAME));
+    let b = listing(&second.path().join("deep/er/out").join(NAME));
+    assert_eq!(
+        a.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        [
+            "SHA256SUMS",
+            "downgrade.sql",
+            "manifest.json",
+            "upgrade.sql"
+        ]
+    );
+    assert!(a == b, "the two bundles differ");
+    // The committed bundle of the example project is current.
+    assert!(
+        a == listing(&repo_root().join("out").join(NAME)),
+        "out/{NAME} is stale: run `make run`"
+    );
+}
+
+#[test]
+fn checksums_pass_and_verify_names_every_difference() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    copy_migrations(tmp.path(), false);
+    assert_eq!(strata(tmp.path(), &["build"]).code, 0);
+    let bundle = tmp.path().join("out").join(NAME);
+    let sums = std::process::Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(&bundle)
+        .output()
+        .expect("sha256sum runs");
+    assert!(
+        sums.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sums.stdout)
+    );
+
+    let bundle_arg = format!("out/{NAME}");
+    let out = strata(tmp.path(), &["verify", &bundle_arg]);
+    assert_eq!(
+        out.stdout,
+        format!("out/{NAME}: the bundle matches its sources\n")
+    );
+    assert_eq!(out.code, 0);
+
+    // One changed byte of SQL.
+    let upgrade = bundle.join("upgrade.sql");
+    let original = fs::read(&upgrade).expect("read");
+    let mut edited = original.clone();
+    let at = edited.iter().position(|&b| b == b'C').expect("a C");
+    edited[at] = b'c';
+    fs::write(&upgrade, &edited).expect("write");
+    let out = strata(tmp.path(), &["verify", &bundle_arg]);
+    assert_eq!(
+        out.stderr,
+        format!("out/{NAME}: `upgrade.sql` differs from what the sources and options give\n")
+    );
+    assert_eq!(out.code, 1);
+    fs::write(&upgrade, &original).expect("restore");
+
+    // Other options than those recorded.
+    let manifest = bundle.join("manifest.json");
+    let text = fs::read_to_string(&manifest).expect("read");
+    fs::write(
+        &manifest,
+        text.replace(
+            "\"default_schema\": \"public\"",
+            "\"default_schema\": \"app\"",
+        ),
+    )
+    .expect("write");
+    let out = strata(tmp.path(), &["verify", &bundle_arg]);
+    assert!(
+        out.stderr
+            .contains("the bundle was built with other options"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.code, 1);
+    fs::write(&manifest, text).expect("restore");
+
+    // A changed source.
+    let source = tmp.path().join("migrations/0003_sessions.mig");
+    let mut text = fs::read_to_string(&source).expect("read");
+    text.push_str("-- a comment changes the source all the same\n");
+    fs::write(&source, text).expect("write");
+    let out = strata(tmp.path(), &["verify", &bundle_arg]);
+    assert!(
+        out.stderr.contains("the source of `0003_sessions` (0003_sessions.mig) has changed since the bundle was built"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.code, 1);
+}
+
+#[test]
+fn a_failed_build_leaves_nothing_behind_and_the_old_bundle_as_it_was() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    copy_migrations(tmp.path(), false);
+    assert_eq!(strata(tmp.path(), &["build"]).code, 0);
+    let out_dir = tmp.path().join("out");
+    let before = listing(&out_dir.join(NAME));
+    // A project with an error: nothing is written.
+    fs::write(
+        tmp.path().join("migrations/0016_broken.mig"),
+        "revision 0016_broken parents 0015_rename_token_count;\nupgrade { drop table nope; }\n",
+    )
+    .expect("write");
+    let out = strata(tmp.path(), &["build"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "");
+    assert_eq!(listing(&out_dir.join(NAME)), before);
+    let entries: Vec<String> = fs::read_dir(&out_dir)
+        .expect("out")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(entries, [NAME], "no temporary folder is left");
+}
