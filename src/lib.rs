@@ -12,6 +12,7 @@ extern crate alloc;
 pub mod authoring;
 pub mod bundle;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod graph;
 pub mod project;

@@ -278,3 +278,33 @@ fn check_reports_schema_errors_with_exit_1() {
     );
     assert_eq!(out.code, 1);
 }
+
+#[test]
+fn a_configuration_with_an_unknown_key_is_refused_with_exit_2() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    write(tmp.path(), "migrations/0001_a.mig", "revision 0001_a;\n");
+    write(tmp.path(), "strata.toml", "lock_timout = '5s'\n");
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with("strata: error: `strata.toml`: "),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("unknown field `lock_timout`"),
+        "{}",
+        out.stderr
+    );
+
+    // A configured migrations folder is used when --dir is not given.
+    write(tmp.path(), "strata.toml", "migrations = \"db\"\n");
+    write(tmp.path(), "db/0001_a.mig", "revision 0001_a;\n");
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with("db: 1 revision checked"),
+        "{}",
+        out.stdout
+    );
+}

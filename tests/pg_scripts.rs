@@ -102,3 +102,78 @@ fn version_rows_follow_branches_and_merges() {
     run(&["upgrade", "0007_session_templates:head"]);
     assert_eq!(versions(&database), ["0015_rename_token_count"]);
 }
+
+/// Runs the real binary in a copy of the example project with a `strata.toml`.
+fn sql_with_config(config: &str, args: &[&str]) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("migrations");
+    std::fs::create_dir(&dir).expect("folder");
+    for entry in std::fs::read_dir(repo_root().join("migrations")).expect("migrations") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, dir.join(path.file_name().expect("a name"))).expect("copy");
+    }
+    std::fs::write(tmp.path().join("strata.toml"), config).expect("config");
+    let out = strata(tmp.path(), args);
+    assert_eq!(out.code, 0, "strata {args:?}: {}", out.stderr);
+    (tmp, out.stdout)
+}
+
+#[test]
+fn the_alembic_layout_takes_over_a_database_at_a_revision() {
+    let server = server();
+    let database = server.database();
+    let config = "[version]\nlayout = \"alembic\"\n";
+    let (_tmp, first) = sql_with_config(config, &["upgrade", "0005_agents"]);
+    let output = server.run(&database, &first);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        server.query(&database, "SELECT version_num FROM alembic_version;"),
+        ["0005_agents"]
+    );
+    // The column is Alembic's own.
+    assert_eq!(
+        server.query(
+            &database,
+            "SELECT data_type || ':' || character_maximum_length FROM information_schema.columns \
+             WHERE table_name = 'alembic_version';"
+        ),
+        ["character varying:32"]
+    );
+    let (_tmp, rest) = sql_with_config(config, &["upgrade", "0005_agents:head"]);
+    let output = server.run(&database, &rest);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        server.query(&database, "SELECT version_num FROM alembic_version;"),
+        ["0015_rename_token_count"]
+    );
+}
+
+#[test]
+fn session_settings_come_from_the_configuration() {
+    let config =
+        "lock_timeout = \"5s\"\nstatement_timeout = \"15min\"\nsearch_path = \"public, Other\"\n";
+    let (_tmp, upgrade) = sql_with_config(config, &["upgrade", "0001_organizations"]);
+    assert!(
+        upgrade.contains(
+            "\\set ON_ERROR_STOP on\nSET lock_timeout = '5s';\nSET statement_timeout = '15min';\n\
+             SET search_path = public, \"Other\";\nBEGIN;\n"
+        ),
+        "{upgrade}"
+    );
+    let server = server();
+    let database = server.database();
+    let output = server.run(&database, &upgrade);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

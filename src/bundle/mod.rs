@@ -13,6 +13,7 @@ use petgraph::graph::NodeIndex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::config::{Config, VersionConfig};
 use crate::graph::RevisionGraph;
 use crate::project::Project;
 use crate::render::script::{self, Direction, Request, ScriptError};
@@ -51,9 +52,14 @@ pub struct ManifestRange {
     pub to: Vec<String>,
 }
 
+/// The options a bundle depends on: everything of the configuration but its folders.
 #[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
 pub struct ManifestOptions {
     pub default_schema: String,
+    pub search_path: Option<String>,
+    pub lock_timeout: Option<String>,
+    pub statement_timeout: Option<String>,
+    pub version: VersionConfig,
 }
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
@@ -92,7 +98,7 @@ pub struct Inputs<'a> {
     pub replay: &'a Replay,
     pub from: &'a [NodeIndex],
     pub to: &'a [NodeIndex],
-    pub default_schema: &'a str,
+    pub config: &'a Config,
 }
 
 /// Makes a bundle in memory.
@@ -122,6 +128,7 @@ pub fn assemble(inputs: &Inputs<'_>) -> Result<Bundle, ScriptError> {
         direction: Direction::Upgrade,
         source,
         range: &up_range,
+        config: inputs.config,
     })?;
     let downgrade = script::script(&Request {
         project: inputs.project,
@@ -132,6 +139,7 @@ pub fn assemble(inputs: &Inputs<'_>) -> Result<Bundle, ScriptError> {
         direction: Direction::Downgrade,
         source,
         range: &down_range,
+        config: inputs.config,
     })?;
 
     let below = graph.ancestors(inputs.from);
@@ -176,7 +184,11 @@ pub fn assemble(inputs: &Inputs<'_>) -> Result<Bundle, ScriptError> {
             to: ids(inputs.to),
         },
         options: ManifestOptions {
-            default_schema: inputs.default_schema.to_owned(),
+            default_schema: inputs.config.default_schema.clone(),
+            search_path: inputs.config.search_path.clone(),
+            lock_timeout: inputs.config.lock_timeout.clone(),
+            statement_timeout: inputs.config.statement_timeout.clone(),
+            version: inputs.config.version.clone(),
         },
         revisions,
         files: [(UPGRADE, &upgrade), (DOWNGRADE, &downgrade)]

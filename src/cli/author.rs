@@ -74,7 +74,7 @@ pub(super) fn merge(cli: &Cli, revisions: &[String], message: &str) -> Outcome {
 fn write(cli: &Cli, checked: &super::Checked, parents: &[&str], message: &str) -> Outcome {
     let ids = (0..checked.graph.len()).map(|i| checked.graph.node(NodeIndex::new(i)).id.as_str());
     let id = authoring::next_id(ids, message);
-    match authoring::create_revision(&cli.dir, &id, parents, message) {
+    match authoring::create_revision(cli.dir(), &id, parents, message) {
         Ok(path) => {
             print_stdout(&format!("created {}\n", path.display()));
             Outcome::Clean

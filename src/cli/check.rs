@@ -42,13 +42,13 @@ pub(super) fn run(cli: &Cli, single_head: bool, linear: bool, format: CheckForma
                     "strata: {} and {} in {}\n",
                     plural(errors, "error"),
                     plural(warnings, "warning"),
-                    cli.dir.display()
+                    cli.dir().display()
                 ));
             } else {
                 let graph = &checked.graph;
                 print_stdout(&format!(
                     "{}: {} checked, no errors, {}\ngraph: {}, {}, {}, {}\n",
-                    cli.dir.display(),
+                    cli.dir().display(),
                     plural(graph.len(), "revision"),
                     plural(warnings, "warning"),
                     plural(graph.roots().len(), "root"),

@@ -52,7 +52,7 @@ pub(super) fn show(cli: &Cli, rev: &str, schema: bool) -> Outcome {
             // later revisions need.
             let options = Options {
                 keep: vec![node],
-                ..Options::default()
+                ..cli.schema_options()
             };
             let (replay, _) = schema::replay::replay(&c.project, &c.graph, &options);
             let model = replay

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config::{self, Config};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::RevisionGraph;
 use crate::plural;
@@ -29,9 +30,17 @@ use crate::syntax::Depth;
 #[derive(Parser, Debug)]
 #[command(name = "strata", version, about, long_about = None)]
 pub struct Cli {
-    /// The migrations folder
-    #[arg(long, global = true, default_value = "migrations", value_name = "DIR")]
-    pub dir: PathBuf,
+    /// The migrations folder (default: `migrations`, or the configuration's)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// The configuration file (default: `strata.toml` when it exists)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The configuration, read once the arguments are parsed.
+    #[arg(skip)]
+    pub settings: Config,
 
     #[command(subcommand)]
     pub command: Command,
@@ -94,9 +103,9 @@ pub enum Command {
         /// Where it ends
         #[arg(long, default_value = "head", value_name = "REV")]
         to: String,
-        /// The folder bundles go in
-        #[arg(long, default_value = "out", value_name = "DIR")]
-        out: PathBuf,
+        /// The folder bundles go in (default: `out`, or the configuration's)
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
         /// The bundle's folder name (default: FROM-TO)
         #[arg(long)]
         name: Option<String>,
@@ -161,7 +170,7 @@ impl From<Outcome> for ExitCode {
 
 /// Runs the command line with the process's arguments.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
             // clap prints help and version to standard output and usage errors to
@@ -170,7 +179,26 @@ pub fn main() -> ExitCode {
             return ExitCode::from(error.exit_code().clamp(0, 255) as u8);
         }
     };
+    cli.settings = match config::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(message) => return fail(&message).into(),
+    };
     run(&cli).into()
+}
+
+impl Cli {
+    /// The migrations folder: `--dir`, else the configuration's.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.as_deref().unwrap_or(&self.settings.migrations)
+    }
+
+    /// The schema model's options from the configuration.
+    fn schema_options(&self) -> Options {
+        Options {
+            default_schema: self.settings.default_schema.clone(),
+            ..Options::default()
+        }
+    }
 }
 
 pub fn run(cli: &Cli) -> Outcome {
@@ -190,7 +218,13 @@ pub fn run(cli: &Cli) -> Outcome {
             to,
             out,
             name,
-        } => sql::build(cli, from, to, out, name.as_deref()),
+        } => sql::build(
+            cli,
+            from,
+            to,
+            out.as_deref().unwrap_or(&cli.settings.out),
+            name.as_deref(),
+        ),
         Command::Verify { bundle } => sql::verify(cli, bundle),
         Command::Upgrade { range } => sql::print(cli, range, Direction::Upgrade),
         Command::Downgrade { range } => sql::print(cli, range, Direction::Downgrade),
@@ -235,7 +269,7 @@ impl Checked {
 
 /// Loads and checks the project; an unreadable folder is reported here.
 fn load(cli: &Cli, depth: Depth) -> Result<Checked, Outcome> {
-    let project = project::load(&cli.dir, depth).map_err(|error| fail(&error.to_string()))?;
+    let project = project::load(cli.dir(), depth).map_err(|error| fail(&error.to_string()))?;
     let (graph, graph_diagnostics) = RevisionGraph::build(&project);
     let mut diagnostics = project.diagnostics.clone();
     diagnostics.extend(graph_diagnostics);
@@ -244,7 +278,7 @@ fn load(cli: &Cli, depth: Depth) -> Result<Checked, Outcome> {
     if depth == Depth::Full && !diagnostic::has_errors(&diagnostics) {
         let options = Options {
             record: false,
-            ..Options::default()
+            ..cli.schema_options()
         };
         let (_, schema_diagnostics) = schema::replay::replay(&project, &graph, &options);
         diagnostics.extend(schema_diagnostics);
@@ -266,7 +300,7 @@ fn load_clean(cli: &Cli, depth: Depth) -> Result<Checked, Outcome> {
         print_stderr(&format!(
             "strata: {} in {}; fix them first\n",
             plural(checked.count(Severity::Error), "error"),
-            cli.dir.display()
+            cli.dir().display()
         ));
         return Err(Outcome::Findings);
     }

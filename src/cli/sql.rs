@@ -6,7 +6,7 @@ use std::path::Path;
 use super::{fail, load_clean, print_stderr, print_stdout, Cli, Outcome};
 use crate::bundle;
 use crate::render::script::{self, Direction, Request};
-use crate::schema::replay::{self, Options};
+use crate::schema::replay;
 use crate::syntax::Depth;
 
 pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
@@ -23,8 +23,8 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
         Ok(resolved) => resolved,
         Err(error) => return fail(&error.to_string()),
     };
-    let (replay, _) = replay::replay(&checked.project, graph, &Options::default());
-    let source = cli.dir.display().to_string();
+    let (replay, _) = replay::replay(&checked.project, graph, &cli.schema_options());
+    let source = cli.dir().display().to_string();
     let request = Request {
         project: &checked.project,
         graph,
@@ -34,6 +34,7 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
         direction,
         source: &source,
         range,
+        config: &cli.settings,
     };
     match script::script(&request) {
         Ok(sql) => {
@@ -46,19 +47,19 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
 
 /// The bundle of a range, in memory, with its manifest.
 fn assemble(
+    cli: &Cli,
     checked: &super::Checked,
     from: &[petgraph::graph::NodeIndex],
     to: &[petgraph::graph::NodeIndex],
 ) -> Result<(bundle::Bundle, bundle::Manifest), String> {
-    let options = Options::default();
-    let (replay, _) = replay::replay(&checked.project, &checked.graph, &options);
+    let (replay, _) = replay::replay(&checked.project, &checked.graph, &cli.schema_options());
     let made = bundle::assemble(&bundle::Inputs {
         project: &checked.project,
         graph: &checked.graph,
         replay: &replay,
         from,
         to,
-        default_schema: &options.default_schema,
+        config: &cli.settings,
     })
     .map_err(|e| e.to_string())?;
     let manifest_bytes = &made
@@ -80,7 +81,7 @@ pub(super) fn build(cli: &Cli, from: &str, to: &str, out: &Path, name: Option<&s
         (Ok(f), Ok(t)) => (f, t),
         (Err(e), _) | (_, Err(e)) => return fail(&e.to_string()),
     };
-    let (made, _) = match assemble(&checked, &from_nodes, &to_nodes) {
+    let (made, _) = match assemble(cli, &checked, &from_nodes, &to_nodes) {
         Ok(made) => made,
         Err(message) => return fail(&message),
     };
@@ -124,7 +125,7 @@ pub(super) fn verify(cli: &Cli, dir: &Path) -> Outcome {
             return Outcome::Findings;
         }
     };
-    let (expected, current) = match assemble(&checked, &from, &to) {
+    let (expected, current) = match assemble(cli, &checked, &from, &to) {
         Ok(made) => made,
         Err(message) => return fail(&message),
     };

@@ -15,6 +15,7 @@ use petgraph::graph::NodeIndex;
 use sha2::{Digest, Sha256};
 
 use super::statement;
+use crate::config::{Config, Layout, ALEMBIC_ID_WIDTH};
 use crate::graph::RevisionGraph;
 use crate::project::Project;
 use crate::quote;
@@ -39,6 +40,8 @@ pub struct Request<'a> {
     pub source: &'a str,
     /// The range as the user wrote it, for the header's rebuild command.
     pub range: &'a str,
+    /// Session settings and the version tables.
+    pub config: &'a Config,
 }
 
 /// Why a script cannot be written.
@@ -50,6 +53,8 @@ pub enum ScriptError {
     Irreversible { revision: String, reason: String },
     /// A downgrade crosses a revision whose downgrade could not be derived.
     NoDowngrade { revision: String },
+    /// A revision id does not fit Alembic's `version_num varchar(32)`.
+    TooLongForAlembic { revision: String },
 }
 
 impl fmt::Display for ScriptError {
@@ -65,6 +70,11 @@ impl fmt::Display for ScriptError {
             ScriptError::NoDowngrade { revision } => {
                 write!(f, "the downgrade crosses `{revision}`, whose downgrade cannot be derived")
             }
+            ScriptError::TooLongForAlembic { revision } => write!(
+                f,
+                "revision id `{revision}` is longer than {ALEMBIC_ID_WIDTH} characters, the width of \
+                 alembic_version.version_num"
+            ),
         }
     }
 }
@@ -110,7 +120,7 @@ fn ids(graph: &RevisionGraph, nodes: &[NodeIndex]) -> String {
 }
 
 /// The guard: lock, then refuse unless the version rows are exactly `expected`.
-fn guard(out: &mut String, expected: &[String]) {
+fn guard(out: &mut String, expected: &[String], table: &str, column: &str) {
     let expected_text = expected.join(", ");
     let shown = if expected.is_empty() {
         "base".to_owned()
@@ -128,12 +138,17 @@ fn guard(out: &mut String, expected: &[String]) {
         "    found text;".to_owned(),
         "BEGIN".to_owned(),
         format!("    PERFORM pg_advisory_xact_lock({LOCK_KEY});"),
-        "    IF to_regclass('strata_version') IS NULL THEN".to_owned(),
+        format!(
+            "    IF to_regclass({}) IS NULL THEN",
+            quote::literal(&quote::ident(table))
+        ),
         "        found := '';".to_owned(),
         "    ELSE".to_owned(),
-        "        SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE \"C\"), '')"
-            .to_owned(),
-        "          INTO found FROM strata_version;".to_owned(),
+        format!(
+            "        SELECT coalesce(string_agg({c}, ', ' ORDER BY {c} COLLATE \"C\"), '')",
+            c = quote::ident(column)
+        ),
+        format!("          INTO found FROM {};", quote::ident(table)),
         "    END IF;".to_owned(),
         format!("    IF found <> {} THEN", quote::literal(&expected_text)),
         format!("        RAISE EXCEPTION {},", quote::literal(&message)),
@@ -148,11 +163,41 @@ fn guard(out: &mut String, expected: &[String]) {
     }
 }
 
-const VERSION_TABLES: &str = "CREATE TABLE IF NOT EXISTS strata_version (revision text PRIMARY KEY);\n\
-CREATE TABLE IF NOT EXISTS strata_history (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    \
-revision text NOT NULL,\n    direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),\n    \
-source_sha256 text NOT NULL,\n    applied_at timestamptz NOT NULL DEFAULT now(),\n    \
-applied_by text NOT NULL DEFAULT current_user\n);\n";
+/// The statements that create the version tables when they do not exist.
+fn version_tables(config: &Config) -> String {
+    let version = match config.version.layout {
+        Layout::Strata => format!(
+            "CREATE TABLE IF NOT EXISTS {} (revision text PRIMARY KEY);\n",
+            quote::ident(&config.version.table)
+        ),
+        Layout::Alembic => "CREATE TABLE IF NOT EXISTS alembic_version (\n    version_num varchar(32) NOT NULL,\n    \
+             CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n);\n"
+            .to_owned(),
+    };
+    format!(
+        "{version}CREATE TABLE IF NOT EXISTS {} (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    \
+         revision text NOT NULL,\n    direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),\n    \
+         source_sha256 text NOT NULL,\n    applied_at timestamptz NOT NULL DEFAULT now(),\n    \
+         applied_by text NOT NULL DEFAULT current_user\n);\n",
+        quote::ident(&config.version.history)
+    )
+}
+
+/// `SET` lines for the configured session settings.
+fn settings(config: &Config) -> String {
+    let mut out = String::new();
+    if let Some(t) = &config.lock_timeout {
+        let _ = writeln!(out, "SET lock_timeout = {};", quote::literal(t));
+    }
+    if let Some(t) = &config.statement_timeout {
+        let _ = writeln!(out, "SET statement_timeout = {};", quote::literal(t));
+    }
+    if let Some(path) = &config.search_path {
+        let schemas: Vec<String> = path.split(',').map(|s| quote::ident(s.trim())).collect();
+        let _ = writeln!(out, "SET search_path = {};", schemas.join(", "));
+    }
+    out
+}
 
 /// Writes the script.
 pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
@@ -203,12 +248,27 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
         Direction::Upgrade => "upgrade",
         Direction::Downgrade => "downgrade",
     };
+    let config = request.config;
+    if config.version.layout == Layout::Alembic {
+        let long = steps
+            .iter()
+            .chain(&applied)
+            .map(|&n| &graph.node(n).id)
+            .find(|id| id.len() > ALEMBIC_ID_WIDTH);
+        if let Some(id) = long {
+            return Err(ScriptError::TooLongForAlembic {
+                revision: id.clone(),
+            });
+        }
+    }
+    let (table, column) = config.version.table_and_column();
+    let history = quote::ident(&config.version.history);
     let mut out = String::new();
     let _ = writeln!(
         out,
         "-- strata {word}: {} -> {} ({} revision{})\n\
          -- generated from {} by strata; do not edit; rebuild with: strata {word} {}\n\
-         \\set ON_ERROR_STOP on\nBEGIN;",
+         \\set ON_ERROR_STOP on",
         ids(graph, request.from),
         ids(graph, request.to),
         steps.len(),
@@ -216,9 +276,11 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
         request.source,
         request.range
     );
-    guard(&mut out, &version_rows(graph, &applied));
+    out.push_str(&settings(config));
+    out.push_str("BEGIN;\n");
+    guard(&mut out, &version_rows(graph, &applied), table, column);
     if request.direction == Direction::Upgrade {
-        out.push_str(VERSION_TABLES);
+        out.push_str(&version_tables(config));
     }
     for node in steps {
         let n = graph.node(node);
@@ -257,12 +319,12 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
             graph,
             node,
             request.direction,
-            &before_rows,
-            &after_rows,
+            (&before_rows, &after_rows),
+            (table, column),
         );
         let _ = writeln!(
             out,
-            "INSERT INTO strata_history (revision, direction, source_sha256) VALUES ({}, '{word}', '{sha}');",
+            "INSERT INTO {history} (revision, direction, source_sha256) VALUES ({}, '{word}', '{sha}');",
             quote::literal(&n.id)
         );
     }
@@ -289,9 +351,10 @@ fn bookkeeping(
     graph: &RevisionGraph,
     node: NodeIndex,
     direction: Direction,
-    before: &[String],
-    after: &[String],
+    (before, after): (&[String], &[String]),
+    (table, column): (&str, &str),
 ) {
+    let (table, column) = (quote::ident(table), quote::ident(column));
     let id = &graph.node(node).id;
     // Rows that go, and rows that come, in the order of the revision's parents.
     let parents: Vec<&String> = graph
@@ -323,23 +386,15 @@ fn bookkeeping(
         let (old, new) = (gone.remove(0), come.remove(0));
         let _ = writeln!(
             out,
-            "UPDATE strata_version SET revision = {} WHERE revision = {};",
+            "UPDATE {table} SET {column} = {} WHERE {column} = {};",
             lit(new),
             lit(old)
         );
     }
     for old in gone {
-        let _ = writeln!(
-            out,
-            "DELETE FROM strata_version WHERE revision = {};",
-            lit(old)
-        );
+        let _ = writeln!(out, "DELETE FROM {table} WHERE {column} = {};", lit(old));
     }
     for new in come {
-        let _ = writeln!(
-            out,
-            "INSERT INTO strata_version (revision) VALUES ({});",
-            lit(new)
-        );
+        let _ = writeln!(out, "INSERT INTO {table} ({column}) VALUES ({});", lit(new));
     }
 }

@@ -1,0 +1,126 @@
+//! `strata.toml`: the project's settings (BUNDLES.md 4). Every key is optional.
+//!
+//! ```toml
+//! migrations = "migrations"       # the migrations folder
+//! out = "out"                      # where `build` writes bundles
+//! default_schema = "public"        # where unqualified names live
+//! search_path = "public"           # rendered as SET search_path
+//! lock_timeout = "5s"              # rendered as SET lock_timeout
+//! statement_timeout = "15min"      # rendered as SET statement_timeout
+//!
+//! [version]
+//! layout = "strata"                # or "alembic": alembic_version (version_num varchar(32))
+//! table = "strata_version"         # the version table (strata layout)
+//! history = "strata_history"       # the append-only log
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The settings, with their defaults filled in.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub migrations: PathBuf,
+    pub out: PathBuf,
+    pub default_schema: String,
+    pub search_path: Option<String>,
+    pub lock_timeout: Option<String>,
+    pub statement_timeout: Option<String>,
+    pub version: VersionConfig,
+}
+
+/// Where the database records its position.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VersionConfig {
+    pub layout: Layout,
+    pub table: String,
+    pub history: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// `strata_version (revision text primary key)`.
+    Strata,
+    /// Alembic's `alembic_version (version_num varchar(32))`, to take over a database
+    /// Alembic managed, or hand one back.
+    Alembic,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            migrations: PathBuf::from("migrations"),
+            out: PathBuf::from("out"),
+            default_schema: "public".to_owned(),
+            search_path: None,
+            lock_timeout: None,
+            statement_timeout: None,
+            version: VersionConfig::default(),
+        }
+    }
+}
+
+impl Default for VersionConfig {
+    fn default() -> Self {
+        VersionConfig {
+            layout: Layout::Strata,
+            table: "strata_version".to_owned(),
+            history: "strata_history".to_owned(),
+        }
+    }
+}
+
+impl VersionConfig {
+    /// The version table and its column.
+    pub fn table_and_column(&self) -> (&str, &str) {
+        match self.layout {
+            Layout::Strata => (&self.table, "revision"),
+            Layout::Alembic => ("alembic_version", "version_num"),
+        }
+    }
+}
+
+/// The width of Alembic's `version_num` column.
+pub const ALEMBIC_ID_WIDTH: usize = 32;
+
+/// Reads a configuration file. `None` for the path: `strata.toml` if it exists, else
+/// the defaults.
+pub fn load(path: Option<&Path>) -> Result<Config, String> {
+    let (path, required) = match path {
+        Some(path) => (path.to_owned(), true),
+        None => (PathBuf::from("strata.toml"), false),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            return Ok(Config::default())
+        }
+        Err(e) => return Err(format!("cannot read `{}`: {e}", path.display())),
+    };
+    toml::from_str(&text).map_err(|e| format!("`{}`: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_optional_and_unknown_keys_are_refused() {
+        assert_eq!(
+            toml::from_str::<Config>("").expect("empty"),
+            Config::default()
+        );
+        let config: Config =
+            toml::from_str("lock_timeout = '5s'\n[version]\nlayout = 'alembic'\n").expect("parses");
+        assert_eq!(config.lock_timeout.as_deref(), Some("5s"));
+        assert_eq!(
+            config.version.table_and_column(),
+            ("alembic_version", "version_num")
+        );
+        assert!(toml::from_str::<Config>("lock_timout = '5s'").is_err());
+    }
+}
