@@ -95,6 +95,8 @@ pub enum Code {
     MergeConflict,
     /// A downgrade that does not give back the schema before the revision (a warning).
     DowngradeMismatch,
+    /// A revision mixes statements inside and outside a transaction (a warning).
+    MixedTransactions,
 }
 
 impl Code {
@@ -134,6 +136,7 @@ impl Code {
             Code::NotReversible => "not-reversible",
             Code::MergeConflict => "merge-conflict",
             Code::DowngradeMismatch => "downgrade-mismatch",
+            Code::MixedTransactions => "mixed-transactions",
         }
     }
 }

@@ -177,3 +177,32 @@ fn session_settings_come_from_the_configuration() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn a_script_stopped_after_a_statement_outside_the_transaction_is_not_run_twice() {
+    let server = server();
+    let database = server.database();
+    let upgrade = sql(&["upgrade", "head"]);
+    // The script as far as the concurrent index: as if psql had been stopped there.
+    let cut = upgrade
+        .find("CREATE INDEX CONCURRENTLY")
+        .expect("a concurrent index");
+    let end = cut + upgrade[cut..].find('\n').expect("a line end");
+    let output = server.run(&database, &upgrade[..end]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Everything before the segment is committed and recorded.
+    assert_eq!(versions(&database), ["0011_agent_status_paused"]);
+    // A rerun of the whole script stops at once and says where the database is.
+    let again = server.run(&database, &upgrade);
+    assert_eq!(again.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr
+            .contains("this database is at 0011_agent_status_paused, but this script expects base"),
+        "{stderr}"
+    );
+}

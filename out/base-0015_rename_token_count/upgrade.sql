@@ -197,8 +197,27 @@ INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0011_ag
 
 -- 0012_messages_created_index: Index messages by creation time without locking writers   [source sha256: 66d7e38f41c2bb45158e4d95b2e4e63e03062b1e3f5b3e3dede78bbac985f552]
 COMMIT;
+-- outside a transaction
 CREATE INDEX CONCURRENTLY messages_created_at_idx ON messages (created_at);
 BEGIN;
+-- guard: refuse to run unless the database is at 0011_agent_status_paused
+DO $strata$
+DECLARE
+    found text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(126943972389985);
+    IF to_regclass('strata_version') IS NULL THEN
+        found := '';
+    ELSE
+        SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '')
+          INTO found FROM strata_version;
+    END IF;
+    IF found <> '0011_agent_status_paused' THEN
+        RAISE EXCEPTION 'strata: this database is at %, but this script expects 0011_agent_status_paused',
+            CASE WHEN found = '' THEN 'base' ELSE found END;
+    END IF;
+END
+$strata$;
 -- version bookkeeping for 0012_messages_created_index
 UPDATE strata_version SET revision = '0012_messages_created_index' WHERE revision = '0011_agent_status_paused';
 INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0012_messages_created_index', 'upgrade', '66d7e38f41c2bb45158e4d95b2e4e63e03062b1e3f5b3e3dede78bbac985f552');

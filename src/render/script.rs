@@ -296,17 +296,22 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
         let _ = writeln!(out, "\n-- {}: {message}   [source sha256: {sha}]", n.id);
         let schema = request.replay.revision(node);
         let before_rows = version_rows(graph, &applied);
+        let position = Position {
+            rows: &before_rows,
+            table,
+            column,
+        };
         match request.direction {
             Direction::Upgrade => {
                 for s in schema.map(|r| r.upgrade.as_slice()).unwrap_or_default() {
-                    write_statement(&mut out, &s.kind, None);
+                    write_statement(&mut out, &s.kind, None, &position);
                 }
                 applied.push(node);
             }
             Direction::Downgrade => {
                 if let Some(Downgraded::Statements(statements)) = schema.map(|r| &r.downgrade) {
                     for d in statements {
-                        write_statement(&mut out, &d.statement.kind, d.note.as_deref());
+                        write_statement(&mut out, &d.statement.kind, d.note.as_deref(), &position);
                     }
                 }
                 applied.retain(|&a| a != node);
@@ -332,13 +337,33 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     Ok(out)
 }
 
-fn write_statement(out: &mut String, kind: &crate::syntax::ast::StatementKind, note: Option<&str>) {
+/// Where the version rows stand while a revision's statements run, for the re-check
+/// after a statement that ran outside the transaction.
+struct Position<'a> {
+    rows: &'a [String],
+    table: &'a str,
+    column: &'a str,
+}
+
+fn write_statement(
+    out: &mut String,
+    kind: &crate::syntax::ast::StatementKind,
+    note: Option<&str>,
+    position: &Position<'_>,
+) {
     if let Some(note) = note {
         let _ = writeln!(out, "-- note: {}", note.replace('\n', " "));
     }
     if kind.is_nontransactional() {
-        // PostgreSQL refuses these inside a transaction block.
-        let _ = writeln!(out, "COMMIT;\n{}\nBEGIN;", statement(kind));
+        // PostgreSQL refuses these inside a transaction block. The locks of the guard
+        // end with the transaction, so the next one checks again that the database is
+        // where the previous segment left it.
+        let _ = writeln!(
+            out,
+            "COMMIT;\n-- outside a transaction\n{}\nBEGIN;",
+            statement(kind)
+        );
+        guard(out, position.rows, position.table, position.column);
     } else {
         let _ = writeln!(out, "{}", statement(kind));
     }

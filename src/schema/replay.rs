@@ -237,6 +237,26 @@ pub fn replay(
             reversals.push((statement.span, applied.reverse));
         }
         let after = applier.model;
+        let statements: Vec<&Statement> = revision
+            .upgrade
+            .iter()
+            .flat_map(|b| &b.statements)
+            .collect();
+        let outside = statements
+            .iter()
+            .filter(|s| s.kind.is_nontransactional())
+            .count();
+        if outside > 0 && outside < statements.len() {
+            if let Some(first) = statements.iter().find(|s| s.kind.is_nontransactional()) {
+                diagnostics.push(Diagnostic::warning(
+                    Code::MixedTransactions,
+                    first.span,
+                    "this statement runs outside a transaction, among statements that run inside \
+                     one: a failure between them leaves the revision half applied"
+                        .to_owned(),
+                ));
+            }
+        }
 
         let (downgrade, derived) = match &revision.downgrade {
             Downgrade::Irreversible { reason, .. } => {
