@@ -206,3 +206,76 @@ fn a_script_stopped_after_a_statement_outside_the_transaction_is_not_run_twice()
         "{stderr}"
     );
 }
+
+#[test]
+fn hostile_names_and_text_apply_and_mean_what_they_say() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("migrations");
+    std::fs::create_dir(&dir).expect("folder");
+    std::fs::write(
+        dir.join("0001_hostile.mig"),
+        "revision 0001_hostile\n  message 'It''s */ not -- a comment; DROP TABLE x; /* really';\n\
+         upgrade {\n\
+           create table \"select\" (\n\
+             \"Order\" int primary key,\n\
+             \"user\" text default 'O''Brien -- */',\n\
+             \"Mixed Case\" text default 'a \"quoted\" word',\n\
+             \"from\" int check `\"from\" > 0`\n\
+           );\n\
+           create index on \"select\" (\"user\");\n\
+           sql $$ INSERT INTO \"select\" (\"Order\", \"from\") VALUES (1, 2) $$;\n\
+           alter table \"select\" add column \"check\" boolean not null default true;\n\
+         }\n\
+         downgrade {\n\
+           drop table \"select\";\n\
+         }\n",
+    )
+    .expect("write");
+    let out = strata(tmp.path(), &["upgrade", "head"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(
+            "-- 0001_hostile: It's */ not -- a comment; DROP TABLE x; /* really   [source sha256: "
+        ),
+        "{}",
+        out.stdout
+    );
+    let server = server();
+    let database = server.database();
+    let output = server.run(&database, &out.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        server.query(
+            &database,
+            "SELECT \"Order\", \"user\", \"Mixed Case\", \"from\", \"check\" FROM \"select\";"
+        ),
+        ["1|O'Brien -- */|a \"quoted\" word|2|t"]
+    );
+    assert_eq!(
+        server.query(
+            &database,
+            "SELECT conname FROM pg_constraint WHERE conrelid = '\"select\"'::regclass ORDER BY 1;"
+        ),
+        ["select_from_check", "select_pkey"]
+    );
+    assert_eq!(
+        server.query(
+            &database,
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'select' ORDER BY 1;"
+        ),
+        ["select_pkey", "select_user_idx"]
+    );
+    let down = strata(tmp.path(), &["downgrade", "head:base"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    let output = server.run(&database, &down.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(server.query(&database, "SELECT to_regclass('\"select\"') IS NULL;") == ["t"]);
+}
