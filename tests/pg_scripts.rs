@@ -279,3 +279,29 @@ fn hostile_names_and_text_apply_and_mean_what_they_say() {
     );
     assert!(server.query(&database, "SELECT to_regclass('\"select\"') IS NULL;") == ["t"]);
 }
+
+#[test]
+fn a_downgrade_starts_from_several_heads() {
+    let project = repo_root().join("tests/cases/graph/branch_point");
+    let server = server();
+    let database = server.database();
+    let run = |args: &[&str]| {
+        let out = strata(&project, args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        let output = server.run(&database, &out.stdout);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    run(&["upgrade", "heads"]);
+    assert_eq!(versions(&database), ["0003_search", "0004_invoices"]);
+    // Both branches back to the branch point's first child: one branch reverted whole.
+    run(&["downgrade", "heads:0002_billing"]);
+    assert_eq!(versions(&database), ["0002_billing"]);
+    run(&["upgrade", "0002_billing:heads"]);
+    assert_eq!(versions(&database), ["0003_search", "0004_invoices"]);
+    run(&["downgrade", "heads:base"]);
+    assert!(versions(&database).is_empty());
+}
