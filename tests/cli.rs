@@ -308,3 +308,45 @@ fn a_configuration_with_an_unknown_key_is_refused_with_exit_2() {
         out.stdout
     );
 }
+
+#[test]
+fn sql_commands_print_nothing_on_error() {
+    let root = repo_root();
+    let out = strata(&root, &["upgrade", "nope"]);
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    assert_eq!(out.stderr, "strata: error: unknown revision `nope`\n");
+    let out = strata(&root, &["downgrade", "head"]);
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    assert_eq!(
+        out.stderr,
+        "strata: error: `head` is not a range: expected `FROM:TO`\n"
+    );
+    let out = strata(
+        &root,
+        &["upgrade", "0015_rename_token_count:0001_organizations"],
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    assert!(out.stderr.contains("is not below"), "{}", out.stderr);
+
+    // Crossing an irreversible revision is refused, naming it and its reason.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    write(
+        tmp.path(),
+        "migrations/0001_a.mig",
+        "revision 0001_a;\nupgrade { create table t (id int); }\n",
+    );
+    write(
+        tmp.path(),
+        "migrations/0002_b.mig",
+        "revision 0002_b parents 0001_a;\nupgrade { drop table t; }\ndowngrade irreversible 'the rows of t are gone';\n",
+    );
+    let out = strata(tmp.path(), &["downgrade", "head:base"]);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "strata: error: the downgrade crosses `0002_b`, which is irreversible: the rows of t are gone\n"
+    );
+    assert_eq!(out.code, 2);
+    let out = strata(tmp.path(), &["downgrade", "head:0002_b"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
