@@ -2,7 +2,7 @@
 CARGO ?= cargo
 STRATA = target/release/strata
 
-.PHONY: help build run bundle test lint fmt update-golden
+.PHONY: help build run bundle test lint fmt update-golden bench
 
 help:
 	@echo "make run            build strata, check migrations/ and compile it into out/"
@@ -11,6 +11,7 @@ help:
 	@echo "make lint           cargo fmt --check and clippy with warnings denied"
 	@echo "make fmt            format the code"
 	@echo "make update-golden  rewrite the golden files of the fixtures (review the diff)"
+	@echo "make bench          time strata (and Alembic) on generated projects; BENCH=--quick for less"
 
 build:
 	$(CARGO) build --release --locked
@@ -35,3 +36,6 @@ fmt:
 
 update-golden:
 	UPDATE_GOLDEN=1 $(CARGO) test --locked
+
+bench:
+	python3 bench/bench.py $(BENCH)

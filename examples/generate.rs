@@ -1,8 +1,11 @@
 //! Writes a synthetic strata project, for benchmarks and scale tests.
 //!
 //! ```sh
-//! cargo run --release --example generate -- OUT_DIR REVISIONS [linear|branchy]
+//! cargo run --release --example generate -- OUT_DIR REVISIONS [linear|branchy] [ALEMBIC_DIR]
 //! ```
+//!
+//! With `ALEMBIC_DIR`, the same graph and the same schema changes are also written as an
+//! Alembic project (`op.*` calls), for side-by-side benchmarks.
 //!
 //! The output depends only on the arguments. Every revision changes one table of its
 //! own line of history, in a cycle of realistic statements: a table with constraints and
@@ -22,6 +25,7 @@ struct Lineage {
 
 struct Generator {
     out: PathBuf,
+    alembic: Option<PathBuf>,
     written: usize,
     last_id: Option<String>,
 }
@@ -51,8 +55,36 @@ impl Generator {
             "\n  message 'Synthetic revision {}';\n",
             self.written + 1
         );
+        let mut alembic_body = "    pass\n".to_owned();
         if let Some(lineage) = lineage {
+            let step = lineage.step % 8;
             text.push_str(&body(&id, lineage));
+            alembic_body = alembic(&id, step, &lineage.table);
+        }
+        if let Some(dir) = &self.alembic {
+            let python_list = |ids: &[String]| match ids {
+                [] => "None".to_owned(),
+                [one] => format!("'{one}'"),
+                many => format!(
+                    "({},)",
+                    many.iter()
+                        .map(|i| format!("'{i}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let module = format!(
+                "\"\"\"Synthetic revision {}\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\n\
+                 revision = '{id}'\ndown_revision = {}\nbranch_labels = None\ndepends_on = {}\n\n\
+                 def upgrade():\n{alembic_body}\n\ndef downgrade():\n    pass\n",
+                self.written + 1,
+                python_list(parents),
+                python_list(depends_on),
+            );
+            let versions = dir.join("versions");
+            std::fs::create_dir_all(&versions).expect("create the Alembic folder");
+            std::fs::write(versions.join(format!("{id}.py")), module)
+                .expect("write an Alembic revision");
         }
         let dir = self.out.join(format!("{:03}", self.written / 1000));
         std::fs::create_dir_all(&dir).expect("create the output folder");
@@ -60,6 +92,34 @@ impl Generator {
         self.written += 1;
         self.last_id = Some(id.clone());
         id
+    }
+}
+
+/// The same step as Alembic operations.
+fn alembic(id: &str, step: usize, table: &str) -> String {
+    let t = if step == 0 {
+        format!("t_{id}")
+    } else {
+        table.to_owned()
+    };
+    match step {
+        0 => format!(
+            "    op.create_table('{t}',\n\
+             \x20       sa.Column('id', sa.BigInteger(), sa.Identity(always=True), primary_key=True),\n\
+             \x20       sa.Column('name', sa.Text(), nullable=False, server_default=''),\n\
+             \x20       sa.Column('amount', sa.Numeric(12, 2), nullable=False, server_default='0'),\n\
+             \x20       sa.Column('created_at', sa.DateTime(timezone=True), nullable=False, server_default=sa.text('now()')),\n\
+             \x20       sa.CheckConstraint('amount >= 0'),\n\
+             \x20       sa.UniqueConstraint('name'))\n\
+             \x20   op.create_index('{t}_created_at_idx', '{t}', [sa.text('created_at DESC')])"
+        ),
+        1 => format!("    op.add_column('{t}', sa.Column('note', sa.Text()))"),
+        2 => format!("    op.add_column('{t}', sa.Column('score', sa.Integer(), nullable=False, server_default='0'))"),
+        3 => format!("    op.create_index('{t}_score_idx', '{t}', ['score'])"),
+        4 => format!("    op.alter_column('{t}', 'note', new_column_name='remark')"),
+        5 => format!("    op.alter_column('{t}', 'score', type_=sa.BigInteger())"),
+        6 => format!("    op.drop_column('{t}', 'remark')"),
+        _ => format!("    op.execute('UPDATE {t} SET score = score + 1')"),
     }
 }
 
@@ -91,9 +151,26 @@ fn body(id: &str, lineage: &mut Lineage) -> String {
     }
 }
 
-fn generate(out: &Path, revisions: usize, branchy: bool) {
+fn generate(out: &Path, revisions: usize, branchy: bool, alembic: Option<PathBuf>) {
+    if let Some(dir) = &alembic {
+        std::fs::create_dir_all(dir).expect("create the Alembic folder");
+        std::fs::write(
+            dir.join("alembic.ini"),
+            "[alembic]\nscript_location = %(here)s\n",
+        )
+        .expect("alembic.ini");
+        std::fs::write(
+            dir.join("env.py"),
+            "from alembic import context\n\n\
+             context.configure(url='postgresql://', literal_binds=True, dialect_opts={'paramstyle': 'named'})\n\
+             with context.begin_transaction():\n    context.run_migrations()\n",
+        )
+        .expect("env.py");
+        std::fs::write(dir.join("script.py.mako"), "").expect("script.py.mako");
+    }
     let mut generator = Generator {
         out: out.to_owned(),
+        alembic,
         written: 0,
         last_id: None,
     };
@@ -129,7 +206,7 @@ fn generate(out: &Path, revisions: usize, branchy: bool) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: generate OUT_DIR REVISIONS [linear|branchy]";
+    let usage = "usage: generate OUT_DIR REVISIONS [linear|branchy] [ALEMBIC_DIR]";
     let (Some(out), Some(count)) = (args.first(), args.get(1)) else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -151,5 +228,5 @@ fn main() {
         eprintln!("{} exists; refusing to write into it", out.display());
         std::process::exit(2);
     }
-    generate(&out, count, branchy);
+    generate(&out, count, branchy, args.get(3).map(PathBuf::from));
 }

@@ -142,11 +142,14 @@ pub fn assemble(inputs: &Inputs<'_>) -> Result<Bundle, ScriptError> {
         config: inputs.config,
     })?;
 
-    let below = graph.ancestors(inputs.from);
+    let mut below = vec![false; graph.len()];
+    for n in graph.ancestors(inputs.from) {
+        below[n.index()] = true;
+    }
     let revisions = graph
         .ancestors(inputs.to)
         .into_iter()
-        .filter(|n| !below.contains(n))
+        .filter(|n| !below[n.index()])
         .map(|node| {
             let n = graph.node(node);
             let revision = &inputs.project.revisions[n.revision].revision;

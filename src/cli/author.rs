@@ -8,7 +8,7 @@ use crate::authoring;
 use crate::syntax::Depth;
 
 pub(super) fn new(cli: &Cli, message: &str, parent: Option<&str>) -> Outcome {
-    let checked = match load_clean(cli, Depth::Full) {
+    let checked = match load_clean(cli, Depth::Full, false) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
@@ -39,7 +39,7 @@ pub(super) fn new(cli: &Cli, message: &str, parent: Option<&str>) -> Outcome {
 }
 
 pub(super) fn merge(cli: &Cli, revisions: &[String], message: &str) -> Outcome {
-    let checked = match load_clean(cli, Depth::Full) {
+    let checked = match load_clean(cli, Depth::Full, false) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };

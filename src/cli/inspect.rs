@@ -12,7 +12,7 @@ fn print_with(
     depth: Depth,
     render: impl FnOnce(&super::Checked) -> Result<String, String>,
 ) -> Outcome {
-    let checked = match load_clean(cli, depth) {
+    let checked = match load_clean(cli, depth, false) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };

@@ -23,7 +23,7 @@ use crate::graph::RevisionGraph;
 use crate::plural;
 use crate::project::{self, Project};
 use crate::render::script::Direction;
-use crate::schema::{self, replay::Options};
+use crate::schema::{self, replay::Options, replay::Replay};
 use crate::syntax::Depth;
 
 /// strata: an offline compiler from `.mig` migrations to PostgreSQL bundles
@@ -237,6 +237,8 @@ pub fn run(cli: &Cli) -> Outcome {
 struct Checked {
     project: Project,
     graph: RevisionGraph,
+    /// The schema replay; statements are kept only when loaded with `record`.
+    replay: Replay,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -268,33 +270,38 @@ impl Checked {
 }
 
 /// Loads and checks the project; an unreadable folder is reported here.
-fn load(cli: &Cli, depth: Depth) -> Result<Checked, Outcome> {
+/// Loads and checks the project. With `record`, the replay keeps every revision's
+/// resolved statements (for the commands that write SQL); `check` only needs diagnostics.
+fn load(cli: &Cli, depth: Depth, record: bool) -> Result<Checked, Outcome> {
     let project = project::load(cli.dir(), depth).map_err(|error| fail(&error.to_string()))?;
     let (graph, graph_diagnostics) = RevisionGraph::build(&project);
     let mut diagnostics = project.diagnostics.clone();
     diagnostics.extend(graph_diagnostics);
     // The schema model needs whole files and a sound graph; on a broken one its
     // findings would only echo the errors that matter.
+    let mut replay = Replay::default();
     if depth == Depth::Full && !diagnostic::has_errors(&diagnostics) {
         let options = Options {
-            record: false,
+            record,
             ..cli.schema_options()
         };
-        let (_, schema_diagnostics) = schema::replay::replay(&project, &graph, &options);
+        let (replayed, schema_diagnostics) = schema::replay::replay(&project, &graph, &options);
+        replay = replayed;
         diagnostics.extend(schema_diagnostics);
     }
     diagnostic::sort(&mut diagnostics, &project.sources);
     Ok(Checked {
         project,
         graph,
+        replay,
         diagnostics,
     })
 }
 
 /// Loads a project for a command that needs it free of errors: with errors, prints
 /// them and stops; with warnings only, prints them and goes on.
-fn load_clean(cli: &Cli, depth: Depth) -> Result<Checked, Outcome> {
-    let checked = load(cli, depth)?;
+fn load_clean(cli: &Cli, depth: Depth, record: bool) -> Result<Checked, Outcome> {
+    let checked = load(cli, depth, record)?;
     print_stderr(&checked.rendered());
     if checked.has_errors() {
         print_stderr(&format!(

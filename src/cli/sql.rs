@@ -6,11 +6,10 @@ use std::path::Path;
 use super::{fail, load_clean, print_stderr, print_stdout, Cli, Outcome};
 use crate::bundle;
 use crate::render::script::{self, Direction, Request};
-use crate::schema::replay;
 use crate::syntax::Depth;
 
 pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
-    let checked = match load_clean(cli, Depth::Full) {
+    let checked = match load_clean(cli, Depth::Full, true) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
@@ -23,12 +22,12 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
         Ok(resolved) => resolved,
         Err(error) => return fail(&error.to_string()),
     };
-    let (replay, _) = replay::replay(&checked.project, graph, &cli.schema_options());
+    let replay = &checked.replay;
     let source = cli.dir().display().to_string();
     let request = Request {
         project: &checked.project,
         graph,
-        replay: &replay,
+        replay,
         from: &resolved.from,
         to: &resolved.to,
         direction,
@@ -52,11 +51,10 @@ fn assemble(
     from: &[petgraph::graph::NodeIndex],
     to: &[petgraph::graph::NodeIndex],
 ) -> Result<(bundle::Bundle, bundle::Manifest), String> {
-    let (replay, _) = replay::replay(&checked.project, &checked.graph, &cli.schema_options());
     let made = bundle::assemble(&bundle::Inputs {
         project: &checked.project,
         graph: &checked.graph,
-        replay: &replay,
+        replay: &checked.replay,
         from,
         to,
         config: &cli.settings,
@@ -73,7 +71,7 @@ fn assemble(
 }
 
 pub(super) fn build(cli: &Cli, from: &str, to: &str, out: &Path, name: Option<&str>) -> Outcome {
-    let checked = match load_clean(cli, Depth::Full) {
+    let checked = match load_clean(cli, Depth::Full, true) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
@@ -104,7 +102,7 @@ pub(super) fn verify(cli: &Cli, dir: &Path) -> Outcome {
         Ok(manifest) => manifest,
         Err(message) => return fail(&message),
     };
-    let checked = match load_clean(cli, Depth::Full) {
+    let checked = match load_clean(cli, Depth::Full, true) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };

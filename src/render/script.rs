@@ -9,6 +9,7 @@
 //! inserted. Reverting does the opposite: the revision's row becomes its first parent
 //! that is a head again, other such parents are inserted, and it is deleted when none is.
 
+use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 
 use petgraph::graph::NodeIndex;
@@ -85,22 +86,59 @@ impl std::error::Error for ScriptError {}
 /// once cannot both pass it.
 const LOCK_KEY: i64 = 0x7374_7261_7461; // "strata"
 
-/// Revisions that are applied at a position and that no applied revision names as a
-/// parent: the version rows of a database at that position, sorted by id.
-fn version_rows(graph: &RevisionGraph, applied: &[NodeIndex]) -> Vec<String> {
-    let mut is_parent = vec![false; graph.len()];
-    for &node in applied {
+/// The version rows as a script moves through revisions: the applied revisions that no
+/// applied revision names as a parent. Kept incrementally, with a count of each
+/// revision's applied children, so that a long script costs linear time.
+struct Rows {
+    applied: Vec<bool>,
+    children: Vec<u32>,
+    rows: BTreeSet<String>,
+}
+
+impl Rows {
+    fn new(graph: &RevisionGraph, applied: &[NodeIndex]) -> Self {
+        let mut rows = Rows {
+            applied: vec![false; graph.len()],
+            children: vec![0; graph.len()],
+            rows: BTreeSet::new(),
+        };
+        for &node in applied {
+            rows.applied[node.index()] = true;
+            for &p in &graph.node(node).parents {
+                rows.children[p.index()] += 1;
+            }
+        }
+        for &node in applied {
+            if rows.children[node.index()] == 0 {
+                rows.rows.insert(graph.node(node).id.clone());
+            }
+        }
+        rows
+    }
+
+    fn list(&self) -> Vec<String> {
+        self.rows.iter().cloned().collect()
+    }
+
+    fn apply(&mut self, graph: &RevisionGraph, node: NodeIndex) {
+        self.applied[node.index()] = true;
         for &p in &graph.node(node).parents {
-            is_parent[p.index()] = true;
+            self.children[p.index()] += 1;
+            self.rows.remove(&graph.node(p).id);
+        }
+        self.rows.insert(graph.node(node).id.clone());
+    }
+
+    fn revert(&mut self, graph: &RevisionGraph, node: NodeIndex) {
+        self.applied[node.index()] = false;
+        self.rows.remove(&graph.node(node).id);
+        for &p in &graph.node(node).parents {
+            self.children[p.index()] -= 1;
+            if self.children[p.index()] == 0 && self.applied[p.index()] {
+                self.rows.insert(graph.node(p).id.clone());
+            }
         }
     }
-    let mut rows: Vec<String> = applied
-        .iter()
-        .filter(|n| !is_parent[n.index()])
-        .map(|&n| graph.node(n).id.clone())
-        .collect();
-    rows.sort();
-    rows
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -208,7 +246,15 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     };
     let below = graph.ancestors(lower);
     let above = graph.ancestors(upper);
-    if below.iter().any(|n| !above.contains(n)) {
+    let mut in_above = vec![false; graph.len()];
+    let mut in_below = vec![false; graph.len()];
+    for n in &above {
+        in_above[n.index()] = true;
+    }
+    for n in &below {
+        in_below[n.index()] = true;
+    }
+    if below.iter().any(|n| !in_above[n.index()]) {
         return Err(ScriptError::NotBelow {
             lower: ids(graph, lower),
             upper: ids(graph, upper),
@@ -217,11 +263,11 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     let mut steps: Vec<NodeIndex> = above
         .iter()
         .copied()
-        .filter(|n| !below.contains(n))
+        .filter(|n| !in_below[n.index()])
         .collect();
-    let mut applied: Vec<NodeIndex> = match request.direction {
-        Direction::Upgrade => below.clone(),
-        Direction::Downgrade => above.clone(),
+    let applied: &[NodeIndex] = match request.direction {
+        Direction::Upgrade => &below,
+        Direction::Downgrade => &above,
     };
     if request.direction == Direction::Downgrade {
         steps.reverse();
@@ -252,7 +298,7 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     if config.version.layout == Layout::Alembic {
         let long = steps
             .iter()
-            .chain(&applied)
+            .chain(applied)
             .map(|&n| &graph.node(n).id)
             .find(|id| id.len() > ALEMBIC_ID_WIDTH);
         if let Some(id) = long {
@@ -278,7 +324,8 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     );
     out.push_str(&settings(config));
     out.push_str("BEGIN;\n");
-    guard(&mut out, &version_rows(graph, &applied), table, column);
+    let mut rows = Rows::new(graph, applied);
+    guard(&mut out, &rows.list(), table, column);
     if request.direction == Direction::Upgrade {
         out.push_str(&version_tables(config));
     }
@@ -295,7 +342,7 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
         let sha = sha256_hex(text);
         let _ = writeln!(out, "\n-- {}: {message}   [source sha256: {sha}]", n.id);
         let schema = request.replay.revision(node);
-        let before_rows = version_rows(graph, &applied);
+        let before_rows = rows.list();
         let position = Position {
             rows: &before_rows,
             table,
@@ -306,7 +353,7 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
                 for s in schema.map(|r| r.upgrade.as_slice()).unwrap_or_default() {
                     write_statement(&mut out, &s.kind, None, &position);
                 }
-                applied.push(node);
+                rows.apply(graph, node);
             }
             Direction::Downgrade => {
                 if let Some(Downgraded::Statements(statements)) = schema.map(|r| &r.downgrade) {
@@ -314,10 +361,10 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
                         write_statement(&mut out, &d.statement.kind, d.note.as_deref(), &position);
                     }
                 }
-                applied.retain(|&a| a != node);
+                rows.revert(graph, node);
             }
         }
-        let after_rows = version_rows(graph, &applied);
+        let after_rows = rows.list();
         let _ = writeln!(out, "-- version bookkeeping for {}", n.id);
         bookkeeping(
             &mut out,
