@@ -10,7 +10,7 @@ use strata::schema::replay::{self, Downgraded, Options};
 use strata::syntax::Depth;
 
 use crate::pg::server;
-use crate::support::{cases_dir, repo_root};
+use crate::support::{clean_schema_cases, repo_root};
 
 /// The whole upgrade and the whole downgrade of a project, as SQL scripts.
 fn scripts(dir: &std::path::Path) -> (String, String) {
@@ -86,18 +86,7 @@ fn the_example_project_upgrades_and_downgrades_on_postgresql() {
 
 #[test]
 fn every_clean_schema_fixture_upgrades_and_downgrades_on_postgresql() {
-    let mut cases: Vec<_> = std::fs::read_dir(cases_dir("schema"))
-        .expect("schema cases")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            p.is_dir() && !name.starts_with("err_") && !name.starts_with("warn_")
-        })
-        .collect();
-    cases.sort();
+    let cases = clean_schema_cases();
     assert!(cases.len() > 25);
     for case in cases {
         round_trip(&case.join("migrations"));

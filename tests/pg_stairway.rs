@@ -60,19 +60,7 @@ fn every_revision_of_the_example_goes_up_down_and_up_again() {
 
 #[test]
 fn every_revision_of_every_clean_schema_fixture_goes_up_down_and_up_again() {
-    let mut cases: Vec<_> = std::fs::read_dir(crate::support::cases_dir("schema"))
-        .expect("schema cases")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            // `warn_` fixtures hold downgrades that are wrong on purpose.
-            p.is_dir() && !name.starts_with("err_") && !name.starts_with("warn_")
-        })
-        .collect();
-    cases.sort();
+    let cases = crate::support::clean_schema_cases();
     for case in cases {
         stairway(&case.join("migrations"));
     }

@@ -72,6 +72,24 @@ pub fn all_revisions() -> Vec<strata::syntax::ast::Revision> {
     revisions
 }
 
+/// The schema fixtures whose SQL must apply and undo cleanly: all but `err_*` (they do
+/// not compile) and `warn_*` (their downgrades are wrong on purpose), sorted.
+pub fn clean_schema_cases() -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir("schema"))
+        .expect("schema cases")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            p.is_dir() && !name.starts_with("err_") && !name.starts_with("warn_")
+        })
+        .collect();
+    cases.sort();
+    cases
+}
+
 /// What a run of the real `strata` binary gave.
 #[derive(Debug)]
 pub struct Output {
