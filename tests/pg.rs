@@ -76,6 +76,19 @@ pub fn server() -> &'static Server {
             .keep();
         let socket = root.join("socket");
         std::fs::create_dir_all(&socket).expect("socket folder");
+        if running_as_root()
+            && !Command::new("id")
+                .arg("postgres")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        {
+            // The package creates this user; a machine with the binaries alone may not.
+            let status = Command::new("useradd")
+                .args(["--system", "--no-create-home", "postgres"])
+                .status()
+                .expect("useradd runs");
+            assert!(status.success(), "cannot create the postgres user");
+        }
         if running_as_root() {
             let status = Command::new("chown")
                 .args(["-R", "postgres:"])
