@@ -5,20 +5,7 @@ use std::path::Path;
 
 use pretty_assertions::assert_eq;
 
-use crate::support::{repo_root, strata};
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create");
-    for entry in fs::read_dir(from).expect("read") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
+use crate::support::{copy_dir, repo_root, strata};
 
 fn files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)

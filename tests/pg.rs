@@ -210,6 +210,16 @@ impl Server {
             .join("\n")
     }
 
+    /// Runs SQL that must succeed; `what` names it in the failure.
+    pub fn apply(&self, database: &str, sql: &str, what: &str) {
+        let output = self.run(database, sql);
+        assert!(
+            output.status.success(),
+            "{what} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     /// The lines a query prints, which must succeed.
     pub fn query(&self, database: &str, sql: &str) -> Vec<String> {
         let output = self.run(database, sql);

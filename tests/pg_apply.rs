@@ -47,26 +47,17 @@ fn scripts(dir: &std::path::Path) -> (String, String) {
     (upgrade, downgrade.concat())
 }
 
-fn apply(database: &str, sql: &str, what: &str) {
-    let output = server().run(database, sql);
-    assert!(
-        output.status.success(),
-        "{what} failed:\n{}\n--- SQL ---\n{sql}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 fn round_trip(dir: &std::path::Path) {
     let (upgrade, downgrade) = scripts(dir);
     let server = server();
     let empty = server.database();
     let database = server.database();
-    apply(
+    server.apply(
         &database,
         &upgrade,
         &format!("upgrade of {}", dir.display()),
     );
-    apply(
+    server.apply(
         &database,
         &downgrade,
         &format!("downgrade of {}", dir.display()),

@@ -94,7 +94,8 @@ fn model_names(model: &Model) -> BTreeSet<String> {
     names
 }
 
-fn model_after(mig: &str) -> Model {
+/// A project of one revision whose upgrade is `mig`.
+fn one_revision(mig: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let migrations = dir.path().join("migrations");
     std::fs::create_dir(&migrations).expect("folder");
@@ -103,6 +104,12 @@ fn model_after(mig: &str) -> Model {
         format!("revision 0001_names;\nupgrade {{\n{mig}\n}}\n"),
     )
     .expect("write");
+    dir
+}
+
+fn model_after(mig: &str) -> Model {
+    let dir = one_revision(mig);
+    let migrations = dir.path().join("migrations");
     let project = project::load(&migrations, Depth::Full).expect("loads");
     assert!(project.diagnostics.is_empty(), "{:?}", project.diagnostics);
     let (graph, diagnostics) = RevisionGraph::build(&project);
@@ -143,14 +150,7 @@ fn catalog_names(sql: &str) -> BTreeSet<String> {
 
 /// The `.mig` tables through strata's own SQL: what the catalog holds after it.
 fn catalog_names_after_strata(mig: &str) -> BTreeSet<String> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let migrations = dir.path().join("migrations");
-    std::fs::create_dir(&migrations).expect("folder");
-    std::fs::write(
-        migrations.join("0001_names.mig"),
-        format!("revision 0001_names;\nupgrade {{\n{mig}\n}}\n"),
-    )
-    .expect("write");
+    let dir = one_revision(mig);
     let out = crate::support::strata(dir.path(), &["upgrade", "head"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let mut names = catalog_names(&out.stdout);

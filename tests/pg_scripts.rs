@@ -27,12 +27,7 @@ fn the_example_project_upgrades_once_and_downgrades_to_base() {
     let empty = server.database();
     let database = server.database();
     let upgrade = sql(&["upgrade", "head"]);
-    let output = server.run(&database, &upgrade);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    server.apply(&database, &upgrade, "the script");
     assert_eq!(versions(&database), ["0015_rename_token_count"]);
     let dump = server.dump(&database);
 
@@ -54,12 +49,7 @@ fn the_example_project_upgrades_once_and_downgrades_to_base() {
     assert_eq!(server.dump(&database), dump);
 
     let downgrade = sql(&["downgrade", "head:base"]);
-    let output = server.run(&database, &downgrade);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    server.apply(&database, &downgrade, "the script");
     assert!(versions(&database).is_empty());
     let history = server.query(
         &database,
@@ -78,12 +68,7 @@ fn version_rows_follow_branches_and_merges() {
     let server = server();
     let database = server.database();
     let run = |args: &[&str]| {
-        let output = server.run(&database, &sql(args));
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        server.apply(&database, &sql(args), &format!("{args:?}"));
     };
     // Up one branch of the branch point 0005.
     run(&["upgrade", "0007_session_templates"]);
@@ -106,12 +91,10 @@ fn version_rows_follow_branches_and_merges() {
 /// Runs the real binary in a copy of the example project with a `strata.toml`.
 fn sql_with_config(config: &str, args: &[&str]) -> (tempfile::TempDir, String) {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path().join("migrations");
-    std::fs::create_dir(&dir).expect("folder");
-    for entry in std::fs::read_dir(repo_root().join("migrations")).expect("migrations") {
-        let path = entry.expect("entry").path();
-        std::fs::copy(&path, dir.join(path.file_name().expect("a name"))).expect("copy");
-    }
+    crate::support::copy_dir(
+        &repo_root().join("migrations"),
+        &tmp.path().join("migrations"),
+    );
     std::fs::write(tmp.path().join("strata.toml"), config).expect("config");
     let out = strata(tmp.path(), args);
     assert_eq!(out.code, 0, "strata {args:?}: {}", out.stderr);
@@ -124,12 +107,7 @@ fn the_alembic_layout_takes_over_a_database_at_a_revision() {
     let database = server.database();
     let config = "[version]\nlayout = \"alembic\"\n";
     let (_tmp, first) = sql_with_config(config, &["upgrade", "0005_agents"]);
-    let output = server.run(&database, &first);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    server.apply(&database, &first, "the script");
     assert_eq!(
         server.query(&database, "SELECT version_num FROM alembic_version;"),
         ["0005_agents"]
@@ -144,12 +122,7 @@ fn the_alembic_layout_takes_over_a_database_at_a_revision() {
         ["character varying:32"]
     );
     let (_tmp, rest) = sql_with_config(config, &["upgrade", "0005_agents:head"]);
-    let output = server.run(&database, &rest);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    server.apply(&database, &rest, "the script");
     assert_eq!(
         server.query(&database, "SELECT version_num FROM alembic_version;"),
         ["0015_rename_token_count"]
@@ -170,12 +143,7 @@ fn session_settings_come_from_the_configuration() {
     );
     let server = server();
     let database = server.database();
-    let output = server.run(&database, &upgrade);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    server.apply(&database, &upgrade, "the script");
 }
 
 #[test]
@@ -188,12 +156,7 @@ fn a_script_stopped_after_a_statement_outside_the_transaction_is_not_run_twice()
         .find("CREATE INDEX CONCURRENTLY")
         .expect("a concurrent index");
     let end = cut + upgrade[cut..].find('\n').expect("a line end");
-    let output = server.run(&database, &upgrade[..end]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    server.apply(&database, &upgrade[..end], "the script");
     // Everything before the segment is committed and recorded.
     assert_eq!(versions(&database), ["0011_agent_status_paused"]);
     // A rerun of the whole script stops at once and says where the database is.
@@ -242,12 +205,7 @@ fn hostile_names_and_text_apply_and_mean_what_they_say() {
     );
     let server = server();
     let database = server.database();
-    let output = server.run(&database, &out.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    server.apply(&database, &out.stdout, "the script");
     assert_eq!(
         server.query(
             &database,
@@ -271,12 +229,7 @@ fn hostile_names_and_text_apply_and_mean_what_they_say() {
     );
     let down = strata(tmp.path(), &["downgrade", "head:base"]);
     assert_eq!(down.code, 0, "{}", down.stderr);
-    let output = server.run(&database, &down.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    server.apply(&database, &down.stdout, "the script");
     assert!(server.query(&database, "SELECT to_regclass('\"select\"') IS NULL;") == ["t"]);
 }
 
@@ -288,12 +241,7 @@ fn a_downgrade_starts_from_several_heads() {
     let run = |args: &[&str]| {
         let out = strata(&project, args);
         assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
-        let output = server.run(&database, &out.stdout);
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        server.apply(&database, &out.stdout, &format!("{args:?}"));
     };
     run(&["upgrade", "heads"]);
     assert_eq!(versions(&database), ["0003_search", "0004_invoices"]);
