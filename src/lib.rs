@@ -21,6 +21,7 @@ pub mod render;
 pub mod schema;
 pub mod source;
 pub mod syntax;
+pub mod timings;
 
 /// `1 revision`, `2 revisions`: counts in messages read as sentences.
 pub(crate) fn plural(n: usize, word: &str) -> String {

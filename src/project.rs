@@ -75,24 +75,27 @@ pub fn load(dir: &Path, depth: Depth) -> Result<Project, LoadError> {
     if !dir.is_dir() {
         return Err(LoadError::NotADirectory(dir.to_owned()));
     }
-    let mut files = discover(dir)?;
+    let mut files = crate::timings::stage("discover", || discover(dir))?;
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
 
-    let loaded: Vec<Result<(SourceFile, LoadedFile), LoadError>> = files
-        .into_par_iter()
-        .enumerate()
-        .map(|(index, found)| {
-            let display_path = found.path.to_string_lossy().into_owned();
-            let contents = read(&found.path)?;
-            Ok(load_contents(
-                FileId(index as u32),
-                contents,
-                display_path,
-                found.relative,
-                depth,
-            ))
-        })
-        .collect();
+    let loaded: Vec<Result<(SourceFile, LoadedFile), LoadError>> =
+        crate::timings::stage("read+parse", || {
+            files
+                .into_par_iter()
+                .enumerate()
+                .map(|(index, found)| {
+                    let display_path = found.path.to_string_lossy().into_owned();
+                    let contents = read(&found.path)?;
+                    Ok(load_contents(
+                        FileId(index as u32),
+                        contents,
+                        display_path,
+                        found.relative,
+                        depth,
+                    ))
+                })
+                .collect()
+        });
 
     // Sized up front: growing by doubling would copy a large project's tree several
     // times and leave the old buffers behind in the process's memory.

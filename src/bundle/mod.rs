@@ -119,27 +119,31 @@ pub fn assemble(inputs: &Inputs<'_>) -> Result<Bundle, ScriptError> {
     let source = "migrations";
     let up_range = format!("{}:{}", position(inputs.from), position(inputs.to));
     let down_range = format!("{}:{}", position(inputs.to), position(inputs.from));
-    let upgrade = script::script(&Request {
-        project: inputs.project,
-        graph,
-        replay: inputs.replay,
-        from: inputs.from,
-        to: inputs.to,
-        direction: Direction::Upgrade,
-        source,
-        range: &up_range,
-        config: inputs.config,
+    let upgrade = crate::timings::stage("render upgrade", || {
+        script::script(&Request {
+            project: inputs.project,
+            graph,
+            replay: inputs.replay,
+            from: inputs.from,
+            to: inputs.to,
+            direction: Direction::Upgrade,
+            source,
+            range: &up_range,
+            config: inputs.config,
+        })
     })?;
-    let downgrade = script::script(&Request {
-        project: inputs.project,
-        graph,
-        replay: inputs.replay,
-        from: inputs.to,
-        to: inputs.from,
-        direction: Direction::Downgrade,
-        source,
-        range: &down_range,
-        config: inputs.config,
+    let downgrade = crate::timings::stage("render downgrade", || {
+        script::script(&Request {
+            project: inputs.project,
+            graph,
+            replay: inputs.replay,
+            from: inputs.to,
+            to: inputs.from,
+            direction: Direction::Downgrade,
+            source,
+            range: &down_range,
+            config: inputs.config,
+        })
     })?;
 
     let mut below = vec![false; graph.len()];

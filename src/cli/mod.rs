@@ -274,7 +274,8 @@ impl Checked {
 /// resolved statements (for the commands that write SQL); `check` only needs diagnostics.
 fn load(cli: &Cli, depth: Depth, record: bool) -> Result<Checked, Outcome> {
     let project = project::load(cli.dir(), depth).map_err(|error| fail(&error.to_string()))?;
-    let (graph, graph_diagnostics) = RevisionGraph::build(&project);
+    let (graph, graph_diagnostics) =
+        crate::timings::stage("graph", || RevisionGraph::build(&project));
     let mut diagnostics = project.diagnostics.clone();
     diagnostics.extend(graph_diagnostics);
     // The schema model needs whole files and a sound graph; on a broken one its
@@ -285,7 +286,9 @@ fn load(cli: &Cli, depth: Depth, record: bool) -> Result<Checked, Outcome> {
             record,
             ..cli.schema_options()
         };
-        let (replayed, schema_diagnostics) = schema::replay::replay(&project, &graph, &options);
+        let (replayed, schema_diagnostics) = crate::timings::stage("schema", || {
+            schema::replay::replay(&project, &graph, &options)
+        });
         replay = replayed;
         diagnostics.extend(schema_diagnostics);
     }

@@ -79,7 +79,9 @@ pub(super) fn build(cli: &Cli, from: &str, to: &str, out: &Path, name: Option<&s
         (Ok(f), Ok(t)) => (f, t),
         (Err(e), _) | (_, Err(e)) => return fail(&e.to_string()),
     };
-    let (made, _) = match assemble(cli, &checked, &from_nodes, &to_nodes) {
+    let (made, _) = match crate::timings::stage("assemble", || {
+        assemble(cli, &checked, &from_nodes, &to_nodes)
+    }) {
         Ok(made) => made,
         Err(message) => return fail(&message),
     };
@@ -88,7 +90,7 @@ pub(super) fn build(cli: &Cli, from: &str, to: &str, out: &Path, name: Option<&s
         str::to_owned,
     );
     let dir = bundle::target(out, &name);
-    match bundle::write(&made, &dir) {
+    match crate::timings::stage("write", || bundle::write(&made, &dir)) {
         Ok(()) => {
             print_stdout(&format!("wrote {}\n", dir.display()));
             Outcome::Clean
