@@ -11,7 +11,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::RevisionGraph;
 use crate::project::Project;
 use crate::source::Span;
-use crate::syntax::ast::{Downgrade, Statement, StatementKind};
+use crate::syntax::ast::{Downgrade, Revision, Statement, StatementKind};
 
 /// Settings of the model.
 #[derive(Clone, Debug)]
@@ -193,10 +193,54 @@ pub fn replay(
     if graph.has_cycle() {
         return (replay, diagnostics);
     }
-    let mut live = Live::new(graph, options);
+    let mut replayer = Replayer::new(graph, options);
     for &node in graph.replay_order() {
-        let n = graph.node(node);
-        let revision = &project.revisions[n.revision].revision;
+        let revision = &project.revisions[graph.node(node).revision].revision;
+        let schema = replayer.step(node, revision, &mut diagnostics);
+        if options.record {
+            replay.revisions[node.index()] = Some(schema);
+        }
+    }
+    replay.kept = replayer.into_kept();
+    (replay, diagnostics)
+}
+
+/// The replay one revision at a time, for callers that hand each revision's tree over
+/// as they read it and do not keep it: [`Replayer::step`] must see every revision, in
+/// [`RevisionGraph::replay_order`].
+pub struct Replayer<'g> {
+    graph: &'g RevisionGraph,
+    options: &'g Options,
+    live: Live,
+    kept: HashMap<NodeIndex, Model>,
+}
+
+impl<'g> Replayer<'g> {
+    /// Needs a graph without cycles.
+    pub fn new(graph: &'g RevisionGraph, options: &'g Options) -> Self {
+        Replayer {
+            graph,
+            options,
+            live: Live::new(graph, options),
+            kept: HashMap::new(),
+        }
+    }
+
+    /// The models after the revisions of [`Options::keep`], once every revision is
+    /// replayed.
+    pub fn into_kept(self) -> HashMap<NodeIndex, Model> {
+        self.kept
+    }
+
+    /// Replays `revision`, the tree of `node`: checks its statements against the model,
+    /// resolves their names, and derives or checks its downgrade.
+    pub fn step(
+        &mut self,
+        node: NodeIndex,
+        revision: &Revision,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> RevisionSchema {
+        let (graph, options, live) = (self.graph, self.options, &mut self.live);
         let sources = sources(graph, node);
         let before = match sources.as_slice() {
             [] => Model::empty(&options.default_schema),
@@ -205,7 +249,7 @@ pub fn replay(
                 let base = live
                     .ancestor(node)
                     .unwrap_or_else(|| Model::empty(&options.default_schema));
-                let merged = merge(&live, &base, graph, node, many, &mut diagnostics);
+                let merged = merge(live, &base, graph, node, many, diagnostics);
                 for &s in many {
                     live.take(s);
                 }
@@ -227,7 +271,7 @@ pub fn replay(
         let mut applier = Applier {
             model: before,
             default_schema: &options.default_schema,
-            diagnostics: &mut diagnostics,
+            diagnostics,
         };
         let mut upgrade = Vec::new();
         let mut reversals: Vec<(Span, Result<Vec<Derived>, String>)> = Vec::new();
@@ -252,7 +296,7 @@ pub fn replay(
                     Code::MixedTransactions,
                     first.span,
                     "this statement runs outside a transaction, among statements that run inside \
-                     one: a failure between them leaves the revision half applied"
+                         one: a failure between them leaves the revision half applied"
                         .to_owned(),
                 ));
             }
@@ -266,7 +310,7 @@ pub fn replay(
                 let mut applier = Applier {
                     model: after.clone(),
                     default_schema: &options.default_schema,
-                    diagnostics: &mut diagnostics,
+                    diagnostics,
                 };
                 let mut statements = Vec::new();
                 for statement in &block.statements {
@@ -280,13 +324,13 @@ pub fn replay(
                     let differences = differences(before, &applier.model);
                     if !differences.is_empty() {
                         diagnostics.push(Diagnostic::warning(
-                            Code::DowngradeMismatch,
-                            block.span,
-                            format!(
-                                "this downgrade does not give back the schema before the revision: {}",
-                                differences.join("; ")
-                            ),
-                        ));
+                                Code::DowngradeMismatch,
+                                block.span,
+                                format!(
+                                    "this downgrade does not give back the schema before the revision: {}",
+                                    differences.join("; ")
+                                ),
+                            ));
                     }
                 }
                 (Downgraded::Statements(statements), false)
@@ -300,14 +344,14 @@ pub fn replay(
                         Err(why) => {
                             derivable = false;
                             diagnostics.push(Diagnostic::error(
-                                Code::NotReversible,
-                                span,
-                                format!(
-                                    "cannot derive a downgrade for this statement ({why}): write a \
-                                     `downgrade` block, or mark the revision \
-                                     `downgrade irreversible '...'`"
-                                ),
-                            ));
+                                    Code::NotReversible,
+                                    span,
+                                    format!(
+                                        "cannot derive a downgrade for this statement ({why}): write a \
+                                         `downgrade` block, or mark the revision \
+                                         `downgrade irreversible '...'`"
+                                    ),
+                                ));
                         }
                     }
                 }
@@ -333,7 +377,7 @@ pub fn replay(
                             graph.node(node).span,
                             format!(
                                 "strata's derived downgrade does not give back the schema before \
-                                 this revision (please report this): {}",
+                                     this revision (please report this): {}",
                                 differences.join("; ")
                             ),
                         ));
@@ -344,19 +388,16 @@ pub fn replay(
                 }
             }
         };
-        if options.record {
-            replay.revisions[node.index()] = Some(RevisionSchema {
-                upgrade,
-                downgrade,
-                derived,
-            });
-        }
         if options.keep.contains(&node) {
-            replay.kept.insert(node, after.clone());
+            self.kept.insert(node, after.clone());
         }
         live.put(node, after);
+        RevisionSchema {
+            upgrade,
+            downgrade,
+            derived,
+        }
     }
-    (replay, diagnostics)
 }
 
 /// The revisions a revision's model is built from: its parents, then its dependencies.
