@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use sha2::{Digest, Sha256};
+
 /// Which file of a [`SourceMap`] a span belongs to.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct FileId(pub u32);
@@ -161,17 +163,27 @@ pub struct SourceFile {
     /// The text, when the file could be read as UTF-8.
     pub text: Option<String>,
     lines: Option<LineIndex>,
+    /// SHA-256 of the text (of nothing, for a file that could not be read as text),
+    /// taken once at load for the scripts and the manifest.
+    sha256: [u8; 32],
 }
 
 impl SourceFile {
     pub fn new(display_path: String, relative_path: String, text: Option<String>) -> Self {
         let lines = text.as_deref().map(LineIndex::new);
+        let sha256 = Sha256::digest(text.as_deref().unwrap_or("").as_bytes()).into();
         SourceFile {
             display_path,
             relative_path,
             text,
             lines,
+            sha256,
         }
+    }
+
+    /// The SHA-256 of the text, in lowercase hexadecimal.
+    pub fn sha256_hex(&self) -> String {
+        hex::encode(self.sha256)
     }
 
     pub fn lines(&self) -> Option<(&str, &LineIndex)> {

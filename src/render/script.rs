@@ -13,14 +13,13 @@ use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
 
 use petgraph::graph::NodeIndex;
-use sha2::{Digest, Sha256};
 
 use super::statement;
-use crate::config::{Config, Layout, ALEMBIC_ID_WIDTH};
+use crate::config::{self, Config, ALEMBIC_ID_WIDTH};
 use crate::graph::RevisionGraph;
 use crate::project::Project;
 use crate::quote;
-use crate::schema::replay::{Downgraded, Replay};
+use crate::schema::replay::{Downgraded, Replay, RevisionSchema};
 
 /// Which way a script goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,34 +85,27 @@ impl std::error::Error for ScriptError {}
 /// once cannot both pass it.
 const LOCK_KEY: i64 = 0x7374_7261_7461; // "strata"
 
-/// The version rows as a script moves through revisions: the applied revisions that no
-/// applied revision names as a parent. Kept incrementally, with a count of each
-/// revision's applied children, so that a long script costs linear time.
+/// The version rows as a script moves up through revisions: the applied revisions that
+/// no applied revision names as a parent. Applying one takes its parents' rows and adds
+/// its own, so a long script costs linear time.
 struct Rows {
-    applied: Vec<bool>,
-    children: Vec<u32>,
     rows: BTreeSet<String>,
 }
 
 impl Rows {
     fn new(graph: &RevisionGraph, applied: &[NodeIndex]) -> Self {
-        let mut rows = Rows {
-            applied: vec![false; graph.len()],
-            children: vec![0; graph.len()],
-            rows: BTreeSet::new(),
-        };
+        let mut has_child = vec![false; graph.len()];
         for &node in applied {
-            rows.applied[node.index()] = true;
             for &p in &graph.node(node).parents {
-                rows.children[p.index()] += 1;
+                has_child[p.index()] = true;
             }
         }
-        for &node in applied {
-            if rows.children[node.index()] == 0 {
-                rows.rows.insert(graph.node(node).id.clone());
-            }
-        }
-        rows
+        let rows = applied
+            .iter()
+            .filter(|n| !has_child[n.index()])
+            .map(|&n| graph.node(n).id.clone())
+            .collect();
+        Rows { rows }
     }
 
     fn list(&self) -> Vec<String> {
@@ -121,32 +113,11 @@ impl Rows {
     }
 
     fn apply(&mut self, graph: &RevisionGraph, node: NodeIndex) {
-        self.applied[node.index()] = true;
         for &p in &graph.node(node).parents {
-            self.children[p.index()] += 1;
             self.rows.remove(&graph.node(p).id);
         }
         self.rows.insert(graph.node(node).id.clone());
     }
-
-    fn revert(&mut self, graph: &RevisionGraph, node: NodeIndex) {
-        self.applied[node.index()] = false;
-        self.rows.remove(&graph.node(node).id);
-        for &p in &graph.node(node).parents {
-            self.children[p.index()] -= 1;
-            if self.children[p.index()] == 0 && self.applied[p.index()] {
-                self.rows.insert(graph.node(p).id.clone());
-            }
-        }
-    }
-}
-
-fn sha256_hex(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().fold(String::with_capacity(64), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }
 
 fn ids(graph: &RevisionGraph, nodes: &[NodeIndex]) -> String {
@@ -204,11 +175,11 @@ fn guard(out: &mut String, expected: &[String], table: &str, column: &str) {
 /// The statements that create the version tables when they do not exist.
 fn version_tables(config: &Config) -> String {
     let version = match config.version.layout {
-        Layout::Strata => format!(
+        config::Layout::Strata => format!(
             "CREATE TABLE IF NOT EXISTS {} (revision text PRIMARY KEY);\n",
             quote::ident(&config.version.table)
         ),
-        Layout::Alembic => "CREATE TABLE IF NOT EXISTS alembic_version (\n    version_num varchar(32) NOT NULL,\n    \
+        config::Layout::Alembic => "CREATE TABLE IF NOT EXISTS alembic_version (\n    version_num varchar(32) NOT NULL,\n    \
              CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n);\n"
             .to_owned(),
     };
@@ -237,123 +208,203 @@ fn settings(config: &Config) -> String {
     out
 }
 
-/// Writes the script.
-pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
-    let graph = request.graph;
-    let (lower, upper) = match request.direction {
-        Direction::Upgrade => (request.from, request.to),
-        Direction::Downgrade => (request.to, request.from),
-    };
-    let below = graph.ancestors(lower);
-    let above = graph.ancestors(upper);
-    let mut in_above = vec![false; graph.len()];
-    let mut in_below = vec![false; graph.len()];
-    for n in &above {
-        in_above[n.index()] = true;
+/// The revisions between two positions of the graph, checked: the lower position must
+/// be below the upper one.
+pub(crate) struct Plan {
+    /// The revisions a script crosses, in replay order (the upgrade's order).
+    pub steps: Vec<NodeIndex>,
+    /// The revisions applied at the lower position.
+    pub below: Vec<NodeIndex>,
+    /// The revisions applied at the upper position.
+    pub above: Vec<NodeIndex>,
+}
+
+impl Plan {
+    pub fn new(
+        graph: &RevisionGraph,
+        lower: &[NodeIndex],
+        upper: &[NodeIndex],
+    ) -> Result<Plan, ScriptError> {
+        let below = graph.ancestors(lower);
+        let above = graph.ancestors(upper);
+        let mut in_above = vec![false; graph.len()];
+        let mut in_below = vec![false; graph.len()];
+        for n in &above {
+            in_above[n.index()] = true;
+        }
+        for n in &below {
+            in_below[n.index()] = true;
+        }
+        if below.iter().any(|n| !in_above[n.index()]) {
+            return Err(ScriptError::NotBelow {
+                lower: ids(graph, lower),
+                upper: ids(graph, upper),
+            });
+        }
+        let steps = above
+            .iter()
+            .copied()
+            .filter(|n| !in_below[n.index()])
+            .collect();
+        Ok(Plan {
+            steps,
+            below,
+            above,
+        })
     }
-    for n in &below {
-        in_below[n.index()] = true;
+
+    /// The version rows at the lower and at the upper position.
+    pub fn rows(&self, graph: &RevisionGraph) -> (Vec<String>, Vec<String>) {
+        (
+            Rows::new(graph, &self.below).list(),
+            Rows::new(graph, &self.above).list(),
+        )
     }
-    if below.iter().any(|n| !in_above[n.index()]) {
-        return Err(ScriptError::NotBelow {
-            lower: ids(graph, lower),
-            upper: ids(graph, upper),
-        });
+
+    /// Each step with the version rows before and after it is applied, in replay order.
+    /// A downgrade reverts the same steps in reverse, between the same rows.
+    pub fn positions<'g>(
+        &'g self,
+        graph: &'g RevisionGraph,
+    ) -> impl Iterator<Item = (NodeIndex, Vec<String>, Vec<String>)> + 'g {
+        let mut rows = Rows::new(graph, &self.below);
+        self.steps.iter().map(move |&node| {
+            let before = rows.list();
+            rows.apply(graph, node);
+            (node, before, rows.list())
+        })
     }
-    let mut steps: Vec<NodeIndex> = above
-        .iter()
-        .copied()
-        .filter(|n| !in_below[n.index()])
-        .collect();
-    let applied: &[NodeIndex] = match request.direction {
-        Direction::Upgrade => &below,
-        Direction::Downgrade => &above,
-    };
-    if request.direction == Direction::Downgrade {
-        steps.reverse();
-        for &node in &steps {
-            let revision = request.replay.revision(node);
-            match revision.map(|r| &r.downgrade) {
-                Some(Downgraded::Statements(_)) => {}
-                Some(Downgraded::Irreversible(reason)) => {
-                    return Err(ScriptError::Irreversible {
-                        revision: graph.node(node).id.clone(),
-                        reason: reason.clone(),
-                    })
-                }
-                _ => {
-                    return Err(ScriptError::NoDowngrade {
-                        revision: graph.node(node).id.clone(),
-                    })
-                }
-            }
+}
+
+/// Why a revision cannot be reverted, if it cannot.
+pub(crate) fn downgrade_problem(
+    graph: &RevisionGraph,
+    node: NodeIndex,
+    schema: Option<&RevisionSchema>,
+) -> Option<ScriptError> {
+    match schema.map(|r| &r.downgrade) {
+        Some(Downgraded::Statements(_)) => None,
+        Some(Downgraded::Irreversible(reason)) => Some(ScriptError::Irreversible {
+            revision: graph.node(node).id.clone(),
+            reason: reason.clone(),
+        }),
+        _ => Some(ScriptError::NoDowngrade {
+            revision: graph.node(node).id.clone(),
+        }),
+    }
+}
+
+/// Refuses ids that do not fit Alembic's version table, checked in the order given.
+pub(crate) fn check_ids<'n>(
+    graph: &RevisionGraph,
+    config: &Config,
+    nodes: impl IntoIterator<Item = &'n NodeIndex>,
+) -> Result<(), ScriptError> {
+    if config.version.layout != config::Layout::Alembic {
+        return Ok(());
+    }
+    match nodes
+        .into_iter()
+        .map(|&n| &graph.node(n).id)
+        .find(|id| id.len() > ALEMBIC_ID_WIDTH)
+    {
+        Some(id) => Err(ScriptError::TooLongForAlembic {
+            revision: id.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// What the parts of a script share: where the version rows live.
+pub(crate) struct Renderer<'a> {
+    graph: &'a RevisionGraph,
+    project: &'a Project,
+    config: &'a Config,
+    table: &'a str,
+    column: &'a str,
+    history: String,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(graph: &'a RevisionGraph, project: &'a Project, config: &'a Config) -> Self {
+        let (table, column) = config.version.table_and_column();
+        Renderer {
+            graph,
+            project,
+            config,
+            table,
+            column,
+            history: quote::ident(&config.version.history),
         }
     }
 
-    let word = match request.direction {
-        Direction::Upgrade => "upgrade",
-        Direction::Downgrade => "downgrade",
-    };
-    let config = request.config;
-    if config.version.layout == Layout::Alembic {
-        let long = steps
-            .iter()
-            .chain(applied)
-            .map(|&n| &graph.node(n).id)
-            .find(|id| id.len() > ALEMBIC_ID_WIDTH);
-        if let Some(id) = long {
-            return Err(ScriptError::TooLongForAlembic {
-                revision: id.clone(),
-            });
+    /// Everything before the first revision: the title, the session settings, the
+    /// transaction, the guard that expects `rows`, and (upgrading) the version tables.
+    #[allow(clippy::too_many_arguments)]
+    pub fn header(
+        &self,
+        direction: Direction,
+        from: &[NodeIndex],
+        to: &[NodeIndex],
+        steps: usize,
+        source: &str,
+        range: &str,
+        rows: &[String],
+    ) -> String {
+        let graph = self.graph;
+        let word = direction.word();
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "-- strata {word}: {} -> {} ({} revision{})\n\
+             -- generated from {} by strata; do not edit; rebuild with: strata {word} {}\n\
+             \\set ON_ERROR_STOP on",
+            ids(graph, from),
+            ids(graph, to),
+            steps,
+            if steps == 1 { "" } else { "s" },
+            source,
+            range
+        );
+        out.push_str(&settings(self.config));
+        out.push_str("BEGIN;\n");
+        guard(&mut out, rows, self.table, self.column);
+        if direction == Direction::Upgrade {
+            out.push_str(&version_tables(self.config));
         }
+        out
     }
-    let (table, column) = config.version.table_and_column();
-    let history = quote::ident(&config.version.history);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "-- strata {word}: {} -> {} ({} revision{})\n\
-         -- generated from {} by strata; do not edit; rebuild with: strata {word} {}\n\
-         \\set ON_ERROR_STOP on",
-        ids(graph, request.from),
-        ids(graph, request.to),
-        steps.len(),
-        if steps.len() == 1 { "" } else { "s" },
-        request.source,
-        request.range
-    );
-    out.push_str(&settings(config));
-    out.push_str("BEGIN;\n");
-    let mut rows = Rows::new(graph, applied);
-    guard(&mut out, &rows.list(), table, column);
-    if request.direction == Direction::Upgrade {
-        out.push_str(&version_tables(config));
-    }
-    for node in steps {
+
+    /// One revision's section: applying it (upgrade) or reverting it (downgrade), from
+    /// the version rows `before` to the rows `after`.
+    pub fn section(
+        &self,
+        node: NodeIndex,
+        schema: Option<&RevisionSchema>,
+        direction: Direction,
+        (before, after): (&[String], &[String]),
+    ) -> String {
+        let graph = self.graph;
         let n = graph.node(node);
-        let source = request.project.sources.file(n.file);
-        let text = source.text.as_deref().unwrap_or("");
-        let revision = &request.project.revisions[n.revision].revision;
-        let message = revision
+        let message = self.project.revisions[n.revision]
+            .revision
             .header
             .message
             .as_ref()
             .map_or("", |m| m.value.as_str());
-        let sha = sha256_hex(text);
+        let sha = self.project.sources.file(n.file).sha256_hex();
+        let mut out = String::new();
         let _ = writeln!(out, "\n-- {}: {message}   [source sha256: {sha}]", n.id);
-        let schema = request.replay.revision(node);
-        let before_rows = rows.list();
         let position = Position {
-            rows: &before_rows,
-            table,
-            column,
+            rows: before,
+            table: self.table,
+            column: self.column,
         };
-        match request.direction {
+        match direction {
             Direction::Upgrade => {
                 for s in schema.map(|r| r.upgrade.as_slice()).unwrap_or_default() {
                     write_statement(&mut out, &s.kind, None, &position);
                 }
-                rows.apply(graph, node);
             }
             Direction::Downgrade => {
                 if let Some(Downgraded::Statements(statements)) = schema.map(|r| &r.downgrade) {
@@ -361,26 +412,102 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
                         write_statement(&mut out, &d.statement.kind, d.note.as_deref(), &position);
                     }
                 }
-                rows.revert(graph, node);
             }
         }
-        let after_rows = rows.list();
         let _ = writeln!(out, "-- version bookkeeping for {}", n.id);
         bookkeeping(
             &mut out,
             graph,
             node,
-            request.direction,
-            (&before_rows, &after_rows),
-            (table, column),
+            direction,
+            (before, after),
+            (self.table, self.column),
         );
         let _ = writeln!(
             out,
-            "INSERT INTO {history} (revision, direction, source_sha256) VALUES ({}, '{word}', '{sha}');",
-            quote::literal(&n.id)
+            "INSERT INTO {} (revision, direction, source_sha256) VALUES ({}, '{}', '{sha}');",
+            self.history,
+            quote::literal(&n.id),
+            direction.word()
         );
+        out
     }
-    out.push_str("\nCOMMIT;\n");
+}
+
+/// The end of every script.
+pub(crate) const FOOTER: &str = "\nCOMMIT;\n";
+
+impl Direction {
+    fn word(self) -> &'static str {
+        match self {
+            Direction::Upgrade => "upgrade",
+            Direction::Downgrade => "downgrade",
+        }
+    }
+}
+
+/// Writes the script.
+pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
+    let graph = request.graph;
+    let (lower, upper) = match request.direction {
+        Direction::Upgrade => (request.from, request.to),
+        Direction::Downgrade => (request.to, request.from),
+    };
+    let plan = Plan::new(graph, lower, upper)?;
+    let schema = |node| request.replay.revision(node);
+    match request.direction {
+        Direction::Upgrade => {
+            check_ids(graph, request.config, plan.steps.iter().chain(&plan.below))?
+        }
+        Direction::Downgrade => {
+            if let Some(problem) = plan
+                .steps
+                .iter()
+                .rev()
+                .find_map(|&node| downgrade_problem(graph, node, schema(node)))
+            {
+                return Err(problem);
+            }
+            check_ids(
+                graph,
+                request.config,
+                plan.steps.iter().rev().chain(&plan.above),
+            )?;
+        }
+    }
+    let renderer = Renderer::new(graph, request.project, request.config);
+    let (lower_rows, upper_rows) = plan.rows(graph);
+    let rows = match request.direction {
+        Direction::Upgrade => lower_rows,
+        Direction::Downgrade => upper_rows,
+    };
+    let mut out = renderer.header(
+        request.direction,
+        request.from,
+        request.to,
+        plan.steps.len(),
+        request.source,
+        request.range,
+        &rows,
+    );
+    let mut sections: Vec<String> = plan
+        .positions(graph)
+        .map(|(node, before, after)| match request.direction {
+            Direction::Upgrade => {
+                renderer.section(node, schema(node), Direction::Upgrade, (&before, &after))
+            }
+            Direction::Downgrade => {
+                renderer.section(node, schema(node), Direction::Downgrade, (&after, &before))
+            }
+        })
+        .collect();
+    if request.direction == Direction::Downgrade {
+        sections.reverse();
+    }
+    for section in sections {
+        out.push_str(&section);
+    }
+    out.push_str(FOOTER);
     Ok(out)
 }
 
