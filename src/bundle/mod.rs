@@ -5,8 +5,11 @@
 //!
 //! This module is the only one that writes bundle files, and it writes them atomically:
 //! the bundle is made in a temporary folder beside the target and renamed into place.
+//! It is written as the replay goes ([`Writer`]), so that no script is whole in memory.
 
-use std::fmt::Write as _;
+use std::fmt;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use petgraph::graph::NodeIndex;
@@ -16,19 +19,15 @@ use sha2::{Digest, Sha256};
 use crate::config::{Config, VersionConfig};
 use crate::graph::RevisionGraph;
 use crate::project::Project;
-use crate::render::script::{self, Direction, Request, ScriptError};
-use crate::schema::replay::Replay;
+use rayon::prelude::*;
+
+use crate::pipeline::Step;
+use crate::render::script::{self, Direction, Plan, Renderer, Rows, ScriptError};
 
 pub const UPGRADE: &str = "upgrade.sql";
 pub const DOWNGRADE: &str = "downgrade.sql";
 pub const MANIFEST: &str = "manifest.json";
 pub const SUMS: &str = "SHA256SUMS";
-
-/// A bundle in memory: file names and contents, in the order they are listed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Bundle {
-    pub files: Vec<(&'static str, Vec<u8>)>,
-}
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
 pub struct Manifest {
@@ -82,185 +81,436 @@ pub struct ManifestFile {
     pub sha256: String,
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .fold(String::with_capacity(64), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
-}
-
 /// Everything a bundle is made of.
 pub struct Inputs<'a> {
     pub project: &'a Project,
     pub graph: &'a RevisionGraph,
-    pub replay: &'a Replay,
     pub from: &'a [NodeIndex],
     pub to: &'a [NodeIndex],
     pub config: &'a Config,
 }
 
-/// Makes a bundle in memory.
-pub fn assemble(inputs: &Inputs<'_>) -> Result<Bundle, ScriptError> {
-    let graph = inputs.graph;
-    let ids = |nodes: &[NodeIndex]| -> Vec<String> {
-        graph.ids(nodes).iter().map(|s| s.to_string()).collect()
-    };
-    let position = |nodes: &[NodeIndex]| {
-        if nodes.is_empty() {
-            "base".to_owned()
-        } else {
-            ids(nodes).join(",")
-        }
-    };
-    // The header names the folder by its own name only: a bundle must not depend on
-    // where the checkout is or how the command was typed.
-    let source = "migrations";
-    let up_range = format!("{}:{}", position(inputs.from), position(inputs.to));
-    let down_range = format!("{}:{}", position(inputs.to), position(inputs.from));
-    let upgrade = crate::timings::stage("render upgrade", || {
-        script::script(&Request {
-            project: inputs.project,
-            graph,
-            replay: inputs.replay,
-            from: inputs.from,
-            to: inputs.to,
-            direction: Direction::Upgrade,
-            source,
-            range: &up_range,
-            config: inputs.config,
-        })
-    })?;
-    let downgrade = crate::timings::stage("render downgrade", || {
-        script::script(&Request {
-            project: inputs.project,
-            graph,
-            replay: inputs.replay,
-            from: inputs.to,
-            to: inputs.from,
-            direction: Direction::Downgrade,
-            source,
-            range: &down_range,
-            config: inputs.config,
-        })
-    })?;
+/// Why a bundle could not be made.
+#[derive(Debug)]
+pub enum BuildError {
+    Script(ScriptError),
+    Io(std::io::Error),
+}
 
-    let mut below = vec![false; graph.len()];
-    for n in graph.ancestors(inputs.from) {
-        below[n.index()] = true;
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Script(error) => error.fmt(f),
+            BuildError::Io(error) => error.fmt(f),
+        }
     }
-    let revisions = graph
-        .ancestors(inputs.to)
-        .into_iter()
-        .filter(|n| !below[n.index()])
-        .map(|node| {
-            let n = graph.node(node);
-            let revision = &inputs.project.revisions[n.revision].revision;
-            let file = inputs.project.sources.file(n.file);
-            let statements = revision.upgrade.as_ref().map_or(0, |b| b.statements.len());
-            let transactional = !revision
+}
+
+impl std::error::Error for BuildError {}
+
+impl From<std::io::Error> for BuildError {
+    fn from(error: std::io::Error) -> Self {
+        BuildError::Io(error)
+    }
+}
+
+impl From<ScriptError> for BuildError {
+    fn from(error: ScriptError) -> Self {
+        BuildError::Script(error)
+    }
+}
+
+/// A writer that hashes what passes through it.
+struct Hashed<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Hashed<W> {
+    fn new(inner: W) -> Self {
+        Hashed {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// Flushes and gives the digest, in hexadecimal.
+    fn finish(mut self) -> std::io::Result<String> {
+        self.inner.flush()?;
+        Ok(hex::encode(self.hasher.finalize()))
+    }
+}
+
+impl<W: Write> Write for Hashed<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The name of the file that holds the downgrade's sections until they are written in
+/// reverse; it never outlives [`Writer::finish`].
+const SPILL: &str = ".downgrade-sections";
+
+/// What the manifest needs of a revision that only its whole tree knows.
+struct Counted {
+    node: NodeIndex,
+    transactional: bool,
+    statements: usize,
+}
+
+/// A bundle being written, one revision at a time in replay order, into a staging folder.
+///
+/// The upgrade goes straight to its file. The downgrade reverts the same revisions in
+/// the opposite order, so its sections go to a spill file as they come and are copied
+/// to `downgrade.sql` in reverse at the end. Every file is hashed as it is written; no
+/// script is ever whole in memory, which keeps a bundle of 100,000 revisions small.
+pub struct Writer<'a> {
+    inputs: &'a Inputs<'a>,
+    renderer: Renderer<'a>,
+    /// Whether each node is in the range, and the version rows as the range is climbed.
+    in_range: Vec<bool>,
+    rows: Rows,
+    staging: tempfile::TempDir,
+    upgrade: Hashed<BufWriter<File>>,
+    downgrade: Hashed<BufWriter<File>>,
+    spill: BufWriter<File>,
+    /// Where each downgrade section starts in the spill file, and where the last ends.
+    spill_offsets: Vec<u64>,
+    counted: Vec<Counted>,
+    /// The first revision (in downgrade order) that cannot be reverted.
+    problem: Option<ScriptError>,
+}
+
+impl<'a> Writer<'a> {
+    /// Checks the range and starts the bundle in a new folder below `staging_parent`.
+    pub fn create(inputs: &'a Inputs<'a>, staging_parent: &Path) -> Result<Self, BuildError> {
+        let graph = inputs.graph;
+        let plan = Plan::new(graph, inputs.from, inputs.to)?;
+        script::check_ids(graph, inputs.config, plan.steps.iter().chain(&plan.below))?;
+        let renderer = Renderer::new(graph, inputs.project, inputs.config);
+        let position = |nodes: &[NodeIndex]| {
+            if nodes.is_empty() {
+                "base".to_owned()
+            } else {
+                graph.ids(nodes).join(",")
+            }
+        };
+        // The header names the folder by its own name only: a bundle must not depend on
+        // where the checkout is or how the command was typed.
+        let source = "migrations";
+        let (from, to) = (position(inputs.from), position(inputs.to));
+        let (lower_rows, upper_rows) = plan.rows(graph);
+        let steps = plan.steps.len();
+
+        std::fs::create_dir_all(staging_parent)?;
+        let staging = tempfile::Builder::new()
+            .prefix(".strata-bundle.new-")
+            .tempdir_in(staging_parent)?;
+        let create = |name: &str| -> std::io::Result<BufWriter<File>> {
+            Ok(BufWriter::with_capacity(
+                1 << 16,
+                File::create(staging.path().join(name))?,
+            ))
+        };
+        let mut upgrade = Hashed::new(create(UPGRADE)?);
+        let mut downgrade = Hashed::new(create(DOWNGRADE)?);
+        let spill = create(SPILL)?;
+        upgrade.write_all(
+            renderer
+                .header(
+                    Direction::Upgrade,
+                    inputs.from,
+                    inputs.to,
+                    steps,
+                    source,
+                    &format!("{from}:{to}"),
+                    &lower_rows,
+                )
+                .as_bytes(),
+        )?;
+        downgrade.write_all(
+            renderer
+                .header(
+                    Direction::Downgrade,
+                    inputs.to,
+                    inputs.from,
+                    steps,
+                    source,
+                    &format!("{to}:{from}"),
+                    &upper_rows,
+                )
+                .as_bytes(),
+        )?;
+        let mut in_range = vec![false; graph.len()];
+        for &n in &plan.steps {
+            in_range[n.index()] = true;
+        }
+        Ok(Writer {
+            inputs,
+            renderer,
+            in_range,
+            rows: plan.start(graph),
+            staging,
+            upgrade,
+            downgrade,
+            spill,
+            spill_offsets: vec![0],
+            counted: Vec::with_capacity(steps),
+            problem: None,
+        })
+    }
+
+    /// Writes the sections of the next revisions, in replay order; revisions outside the
+    /// range are passed over. The sections are rendered in parallel.
+    pub fn write(&mut self, steps: &[Step<'_>]) -> std::io::Result<()> {
+        let graph = self.inputs.graph;
+        let mut positions = Vec::with_capacity(steps.len());
+        for step in steps.iter().filter(|s| self.in_range[s.node.index()]) {
+            let rows = self.rows.step(graph, step.node);
+            if let Some(problem) = script::downgrade_problem(graph, step.node, Some(step.schema)) {
+                // Later revisions are reverted first: the last problem is the first met.
+                self.problem = Some(problem);
+            }
+            let statements = step
+                .revision
                 .upgrade
-                .iter()
-                .flat_map(|b| &b.statements)
-                .any(|s| s.kind.is_nontransactional());
+                .as_ref()
+                .map_or(&[][..], |b| &b.statements);
+            self.counted.push(Counted {
+                node: step.node,
+                transactional: !statements.iter().any(|s| s.kind.is_nontransactional()),
+                statements: statements.len(),
+            });
+            positions.push((step, rows));
+        }
+        let renderer = &self.renderer;
+        let sections: Vec<(String, String)> = positions
+            .par_iter()
+            .map(|(step, (before, after))| {
+                let schema = Some(step.schema);
+                (
+                    renderer.section(step.node, schema, Direction::Upgrade, (before, after)),
+                    renderer.section(step.node, schema, Direction::Downgrade, (after, before)),
+                )
+            })
+            .collect();
+        for (up, down) in sections {
+            self.upgrade.write_all(up.as_bytes())?;
+            self.spill.write_all(down.as_bytes())?;
+            let end = self.spill_offsets.last().copied().unwrap_or(0) + down.len() as u64;
+            self.spill_offsets.push(end);
+        }
+        Ok(())
+    }
+
+    /// Ends the scripts, writes the manifest and the checksums, and gives the finished
+    /// folder, not yet in place.
+    pub fn finish(mut self) -> Result<Staged, BuildError> {
+        if let Some(problem) = self.problem.take() {
+            return Err(problem.into());
+        }
+        self.upgrade.write_all(script::FOOTER.as_bytes())?;
+        let upgrade_sha = self.upgrade.finish()?;
+        self.spill.flush()?;
+        let spill_path = self.staging.path().join(SPILL);
+        drop(self.spill);
+        reverse_sections(&spill_path, &self.spill_offsets, &mut self.downgrade)?;
+        std::fs::remove_file(&spill_path)?;
+        self.downgrade.write_all(script::FOOTER.as_bytes())?;
+        let downgrade_sha = self.downgrade.finish()?;
+
+        let inputs = self.inputs;
+        let graph = inputs.graph;
+        let ids = |nodes: &[NodeIndex]| -> Vec<String> {
+            graph.ids(nodes).iter().map(|s| s.to_string()).collect()
+        };
+        let manifest = ManifestOut {
+            compiler: Compiler {
+                name: env!("CARGO_PKG_NAME").to_owned(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            },
+            range: ManifestRange {
+                from: ids(inputs.from),
+                to: ids(inputs.to),
+            },
+            options: ManifestOptions::of(inputs.config),
+            revisions: Revisions {
+                inputs,
+                counted: &self.counted,
+            },
+            files: vec![
+                ManifestFile {
+                    name: UPGRADE.to_owned(),
+                    sha256: upgrade_sha.clone(),
+                },
+                ManifestFile {
+                    name: DOWNGRADE.to_owned(),
+                    sha256: downgrade_sha.clone(),
+                },
+            ],
+        };
+        let mut file = Hashed::new(BufWriter::with_capacity(
+            1 << 16,
+            File::create(self.staging.path().join(MANIFEST))?,
+        ));
+        serde_json::to_writer_pretty(&mut file, &manifest).map_err(std::io::Error::from)?;
+        file.write_all(b"\n")?;
+        let manifest_sha = file.finish()?;
+        // `sha256sum -c SHA256SUMS` format: hash, two spaces, name.
+        let sums = format!(
+            "{upgrade_sha}  {UPGRADE}\n{downgrade_sha}  {DOWNGRADE}\n{manifest_sha}  {MANIFEST}\n"
+        );
+        std::fs::write(self.staging.path().join(SUMS), sums)?;
+        Ok(Staged {
+            folder: self.staging,
+        })
+    }
+}
+
+/// Copies the sections of the spill file to `out` last first, reading it in large
+/// blocks from the end.
+fn reverse_sections(path: &Path, offsets: &[u64], out: &mut impl Write) -> std::io::Result<()> {
+    reverse_sections_by(path, offsets, 1 << 20, out)
+}
+
+fn reverse_sections_by(
+    path: &Path,
+    offsets: &[u64],
+    block: u64,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt as _;
+    let file = File::open(path)?;
+    let mut buffer = Vec::new();
+    // Sections `first..last` are read at once: as many as fit in a block, at least one.
+    let mut last = offsets.len().saturating_sub(1);
+    while last > 0 {
+        let end = offsets[last];
+        let mut first = last - 1;
+        while first > 0 && end - offsets[first - 1] <= block {
+            first -= 1;
+        }
+        let start = offsets[first];
+        buffer.resize((end - start) as usize, 0);
+        file.read_exact_at(&mut buffer, start)?;
+        for k in (first..last).rev() {
+            out.write_all(
+                &buffer[(offsets[k] - start) as usize..(offsets[k + 1] - start) as usize],
+            )?;
+        }
+        last = first;
+    }
+    Ok(())
+}
+
+/// The manifest as it is written: the revisions are made one at a time as they are
+/// serialized, from the graph and the headers.
+#[derive(Serialize)]
+struct ManifestOut<'a> {
+    compiler: Compiler,
+    range: ManifestRange,
+    options: ManifestOptions,
+    revisions: Revisions<'a>,
+    files: Vec<ManifestFile>,
+}
+
+struct Revisions<'a> {
+    inputs: &'a Inputs<'a>,
+    counted: &'a [Counted],
+}
+
+impl Serialize for Revisions<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (graph, project) = (self.inputs.graph, self.inputs.project);
+        let ids = |nodes: &[NodeIndex]| -> Vec<String> {
+            graph.ids(nodes).iter().map(|s| s.to_string()).collect()
+        };
+        serializer.collect_seq(self.counted.iter().map(|c| {
+            let n = graph.node(c.node);
+            let header = &project.revisions[n.revision].revision.header;
+            let file = project.sources.file(n.file);
             ManifestRevision {
                 id: n.id.clone(),
                 parents: ids(&n.parents),
                 depends_on: ids(&n.depends_on),
                 labels: n.labels.clone(),
-                message: revision
-                    .header
+                message: header
                     .message
                     .as_ref()
                     .map_or(String::new(), |m| m.value.clone()),
                 source: file.relative_path.clone(),
-                sha256: sha256_hex(file.text.as_deref().unwrap_or("").as_bytes()),
-                transactional,
-                statements,
+                sha256: file.sha256_hex(),
+                transactional: c.transactional,
+                statements: c.statements,
             }
-        })
-        .collect();
-    let manifest = Manifest {
-        compiler: Compiler {
-            name: env!("CARGO_PKG_NAME").to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-        },
-        range: ManifestRange {
-            from: ids(inputs.from),
-            to: ids(inputs.to),
-        },
-        options: ManifestOptions {
-            default_schema: inputs.config.default_schema.clone(),
-            search_path: inputs.config.search_path.clone(),
-            lock_timeout: inputs.config.lock_timeout.clone(),
-            statement_timeout: inputs.config.statement_timeout.clone(),
-            version: inputs.config.version.clone(),
-        },
-        revisions,
-        files: [(UPGRADE, &upgrade), (DOWNGRADE, &downgrade)]
-            .into_iter()
-            .map(|(name, text)| ManifestFile {
-                name: name.to_owned(),
-                sha256: sha256_hex(text.as_bytes()),
-            })
-            .collect(),
-    };
-    let mut manifest_text =
-        serde_json::to_string_pretty(&manifest).expect("a manifest always serializes");
-    manifest_text.push('\n');
-    let mut files: Vec<(&'static str, Vec<u8>)> = vec![
-        (UPGRADE, upgrade.into_bytes()),
-        (DOWNGRADE, downgrade.into_bytes()),
-        (MANIFEST, manifest_text.into_bytes()),
-    ];
-    // `sha256sum -c SHA256SUMS` format: hash, two spaces, name.
-    let sums: String = files
-        .iter()
-        .map(|(name, bytes)| format!("{}  {name}\n", sha256_hex(bytes)))
-        .collect();
-    files.push((SUMS, sums.into_bytes()));
-    Ok(Bundle { files })
+        }))
+    }
 }
 
-/// Writes a bundle to `dir` atomically: built in a temporary folder beside it, then
-/// renamed into place. On any error nothing is left behind and an existing bundle is
-/// left as it was.
-pub fn write(bundle: &Bundle, dir: &Path) -> std::io::Result<()> {
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "bundle".to_owned());
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{name}.new-"))
-        .tempdir_in(parent)?;
-    for (file, bytes) in &bundle.files {
-        std::fs::write(staging.path().join(file), bytes)?;
-    }
-    if dir.exists() {
-        // Move the old bundle aside first, so that a failed rename can put it back.
-        let old = tempfile::Builder::new()
-            .prefix(&format!(".{name}.old-"))
-            .tempdir_in(parent)?;
-        let old_path = old.path().join("bundle");
-        std::fs::rename(dir, &old_path)?;
-        if let Err(error) = std::fs::rename(staging.path(), dir) {
-            std::fs::rename(&old_path, dir)?;
-            return Err(error);
+impl ManifestOptions {
+    fn of(config: &Config) -> Self {
+        ManifestOptions {
+            default_schema: config.default_schema.clone(),
+            search_path: config.search_path.clone(),
+            lock_timeout: config.lock_timeout.clone(),
+            statement_timeout: config.statement_timeout.clone(),
+            version: config.version.clone(),
         }
-        // `old` removes the previous bundle when dropped.
-        drop(old);
-    } else {
-        std::fs::rename(staging.path(), dir)?;
     }
-    // The staging folder is now the bundle; do not let its guard remove it.
-    let _ = staging.keep();
-    Ok(())
+}
+
+/// A finished bundle in its staging folder, removed when dropped unless put in place.
+pub struct Staged {
+    folder: tempfile::TempDir,
+}
+
+impl Staged {
+    pub fn path(&self) -> &Path {
+        self.folder.path()
+    }
+
+    /// Moves the bundle to `dir` atomically: an existing bundle there is replaced only
+    /// once the new one is complete, and is left as it was on any error. The staging
+    /// folder must be on the file system of `dir` (beside it, as `build` makes it).
+    pub fn commit(self, dir: &Path) -> std::io::Result<()> {
+        let parent = parent_of(dir);
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "bundle".to_owned());
+        if dir.exists() {
+            // Move the old bundle aside first, so that a failed rename can put it back.
+            let old = tempfile::Builder::new()
+                .prefix(&format!(".{name}.old-"))
+                .tempdir_in(parent)?;
+            let old_path = old.path().join("bundle");
+            std::fs::rename(dir, &old_path)?;
+            if let Err(error) = std::fs::rename(self.folder.path(), dir) {
+                std::fs::rename(&old_path, dir)?;
+                return Err(error);
+            }
+            // `old` removes the previous bundle when dropped.
+            drop(old);
+        } else {
+            std::fs::rename(self.folder.path(), dir)?;
+        }
+        // The staging folder is now the bundle; do not let its guard remove it.
+        let _ = self.folder.keep();
+        Ok(())
+    }
+}
+
+/// The folder a bundle's staging folder goes in: the one that will hold the bundle.
+pub fn parent_of(dir: &Path) -> &Path {
+    dir.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// Reads the manifest of a bundle folder.
@@ -275,7 +525,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, String> {
 /// How a bundle on disk differs from the bundle the sources give, in words.
 pub fn differences(
     dir: &Path,
-    expected: &Bundle,
+    expected: &Staged,
     recorded: &Manifest,
     current: &Manifest,
 ) -> Vec<String> {
@@ -313,9 +563,16 @@ pub fn differences(
             out.push(format!("revision `{}` is new in the range", revision.id));
         }
     }
-    for (name, bytes) in &expected.files {
+    for name in [UPGRADE, DOWNGRADE, MANIFEST, SUMS] {
+        let bytes = match std::fs::read(expected.path().join(name)) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                out.push(format!("`{name}` cannot be rebuilt: {e}"));
+                continue;
+            }
+        };
         match std::fs::read(dir.join(name)) {
-            Ok(found) if &found == bytes => {}
+            Ok(found) if found == bytes => {}
             Ok(_) => out.push(format!(
                 "`{name}` differs from what the sources and options give"
             )),
@@ -340,4 +597,33 @@ pub fn default_name(graph: &RevisionGraph, from: &[NodeIndex], to: &[NodeIndex])
 /// Where a bundle goes: `OUT/NAME`.
 pub fn target(out: &Path, name: &str) -> PathBuf {
     out.join(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_come_back_last_first_whatever_the_block_size() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("spill");
+        let sections: Vec<String> = (0..40)
+            .map(|i| format!("section {i}: {}\n", "x".repeat(i * 7 % 23)))
+            .collect();
+        std::fs::write(&path, sections.concat()).expect("spill");
+        let mut offsets = vec![0u64];
+        for s in &sections {
+            offsets.push(offsets[offsets.len() - 1] + s.len() as u64);
+        }
+        let expected: String = sections.iter().rev().map(String::as_str).collect();
+        // Blocks smaller than a section, of a few sections, and of the whole file.
+        for block in [1, 10, 64, 200, 1 << 20] {
+            let mut out = Vec::new();
+            reverse_sections_by(&path, &offsets, block, &mut out).expect("reversed");
+            assert_eq!(String::from_utf8(out).expect("text"), expected, "block {block}");
+        }
+        let mut out = Vec::new();
+        reverse_sections_by(&path, &[0], 10, &mut out).expect("no sections");
+        assert!(out.is_empty());
+    }
 }

@@ -3,12 +3,12 @@
 
 use petgraph::graph::NodeIndex;
 
-use super::{fail, load_clean, print_stderr, print_stdout, Cli, Outcome};
+use super::{fail, load_clean, print_stderr, print_stdout, Cli, Outcome, Replaying};
 use crate::authoring;
 use crate::syntax::Depth;
 
 pub(super) fn new(cli: &Cli, message: &str, parent: Option<&str>) -> Outcome {
-    let checked = match load_clean(cli, Depth::Full, false) {
+    let checked = match load_clean(cli, Depth::Full, Replaying::Check) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
@@ -39,7 +39,7 @@ pub(super) fn new(cli: &Cli, message: &str, parent: Option<&str>) -> Outcome {
 }
 
 pub(super) fn merge(cli: &Cli, revisions: &[String], message: &str) -> Outcome {
-    let checked = match load_clean(cli, Depth::Full, false) {
+    let checked = match load_clean(cli, Depth::Full, Replaying::Check) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };

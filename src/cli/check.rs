@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{load, print_stderr, print_stdout, CheckFormat, Checked, Cli, Outcome};
+use super::{load, print_stderr, print_stdout, CheckFormat, Checked, Cli, Outcome, Replaying};
 use crate::diagnostic::{self, Code, Diagnostic, Severity};
 use crate::graph::RevisionGraph;
 use crate::plural;
@@ -11,7 +11,7 @@ use crate::source::{SourceMap, Span};
 use crate::syntax::Depth;
 
 pub(super) fn run(cli: &Cli, single_head: bool, linear: bool, format: CheckFormat) -> Outcome {
-    let mut checked = match load(cli, Depth::Full, false) {
+    let mut checked = match load(cli, Depth::Full, Replaying::Check) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };

@@ -1,6 +1,6 @@
 //! The graph as text: `history`, `heads`, `branches`, `show` and `graph`.
 
-use super::{fail, load_clean, print_stdout, Cli, GraphFormat, Outcome};
+use super::{fail, load_clean, print_stdout, Cli, GraphFormat, Outcome, Replaying};
 use crate::graph::text;
 use crate::schema::{self, apply, replay::Options};
 use crate::syntax::Depth;
@@ -12,7 +12,7 @@ fn print_with(
     depth: Depth,
     render: impl FnOnce(&super::Checked) -> Result<String, String>,
 ) -> Outcome {
-    let checked = match load_clean(cli, depth, false) {
+    let checked = match load_clean(cli, depth, Replaying::Check) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };

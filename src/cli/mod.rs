@@ -269,10 +269,19 @@ impl Checked {
     }
 }
 
+/// How much of the schema replay [`load`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Replaying {
+    /// None: the command replays the schema itself, as a stream ([`crate::pipeline`]).
+    Later,
+    /// The whole replay, for its diagnostics only.
+    Check,
+    /// The whole replay, keeping every revision's resolved statements.
+    Record,
+}
+
 /// Loads and checks the project; an unreadable folder is reported here.
-/// Loads and checks the project. With `record`, the replay keeps every revision's
-/// resolved statements (for the commands that write SQL); `check` only needs diagnostics.
-fn load(cli: &Cli, depth: Depth, record: bool) -> Result<Checked, Outcome> {
+fn load(cli: &Cli, depth: Depth, replaying: Replaying) -> Result<Checked, Outcome> {
     let project = project::load(cli.dir(), depth).map_err(|error| fail(&error.to_string()))?;
     let (graph, graph_diagnostics) =
         crate::timings::stage("graph", || RevisionGraph::build(&project));
@@ -281,9 +290,12 @@ fn load(cli: &Cli, depth: Depth, record: bool) -> Result<Checked, Outcome> {
     // The schema model needs whole files and a sound graph; on a broken one its
     // findings would only echo the errors that matter.
     let mut replay = Replay::default();
-    if depth == Depth::Full && !diagnostic::has_errors(&diagnostics) {
+    if depth == Depth::Full
+        && replaying != Replaying::Later
+        && !diagnostic::has_errors(&diagnostics)
+    {
         let options = Options {
-            record,
+            record: replaying == Replaying::Record,
             ..cli.schema_options()
         };
         let (replayed, schema_diagnostics) = crate::timings::stage("schema", || {
@@ -301,19 +313,27 @@ fn load(cli: &Cli, depth: Depth, record: bool) -> Result<Checked, Outcome> {
     })
 }
 
+impl Checked {
+    /// Prints the diagnostics; with errors among them, says so and stops the command.
+    fn report(&self, cli: &Cli) -> Result<(), Outcome> {
+        print_stderr(&self.rendered());
+        if self.has_errors() {
+            print_stderr(&format!(
+                "strata: {} in {}; fix them first\n",
+                plural(self.count(Severity::Error), "error"),
+                cli.dir().display()
+            ));
+            return Err(Outcome::Findings);
+        }
+        Ok(())
+    }
+}
+
 /// Loads a project for a command that needs it free of errors: with errors, prints
 /// them and stops; with warnings only, prints them and goes on.
-fn load_clean(cli: &Cli, depth: Depth, record: bool) -> Result<Checked, Outcome> {
-    let checked = load(cli, depth, record)?;
-    print_stderr(&checked.rendered());
-    if checked.has_errors() {
-        print_stderr(&format!(
-            "strata: {} in {}; fix them first\n",
-            plural(checked.count(Severity::Error), "error"),
-            cli.dir().display()
-        ));
-        return Err(Outcome::Findings);
-    }
+fn load_clean(cli: &Cli, depth: Depth, replaying: Replaying) -> Result<Checked, Outcome> {
+    let checked = load(cli, depth, replaying)?;
+    checked.report(cli)?;
     Ok(checked)
 }
 

@@ -3,13 +3,17 @@
 
 use std::path::Path;
 
-use super::{fail, load_clean, print_stderr, print_stdout, Cli, Outcome};
-use crate::bundle;
+use petgraph::graph::NodeIndex;
+
+use super::{fail, load, load_clean, print_stderr, print_stdout, Checked, Cli, Outcome, Replaying};
+use crate::bundle::{self, BuildError};
+use crate::diagnostic;
+use crate::pipeline;
 use crate::render::script::{self, Direction, Request};
 use crate::syntax::Depth;
 
 pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
-    let checked = match load_clean(cli, Depth::Full, true) {
+    let checked = match load_clean(cli, Depth::Full, Replaying::Record) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
@@ -44,53 +48,92 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
     }
 }
 
-/// The bundle of a range, in memory, with its manifest.
-fn assemble(
+/// Replays the project into a bundle of a range, staged in a new folder below
+/// `staging_parent`. Every diagnostic is printed; errors among them stop the command,
+/// and so does a range that cannot be scripted.
+fn make_bundle(
     cli: &Cli,
-    checked: &super::Checked,
-    from: &[petgraph::graph::NodeIndex],
-    to: &[petgraph::graph::NodeIndex],
-) -> Result<(bundle::Bundle, bundle::Manifest), String> {
-    let made = bundle::assemble(&bundle::Inputs {
-        project: &checked.project,
-        graph: &checked.graph,
-        replay: &checked.replay,
-        from,
-        to,
-        config: &cli.settings,
-    })
-    .map_err(|e| e.to_string())?;
-    let manifest_bytes = &made
-        .files
-        .iter()
-        .find(|(name, _)| *name == bundle::MANIFEST)
-        .expect("a bundle has a manifest")
-        .1;
-    let manifest = serde_json::from_slice(manifest_bytes).map_err(|e| e.to_string())?;
-    Ok((made, manifest))
+    mut checked: Checked,
+    from: &[NodeIndex],
+    to: &[NodeIndex],
+    staging_parent: &Path,
+) -> Result<(Checked, bundle::Staged), Outcome> {
+    let options = cli.schema_options();
+    let made = {
+        let inputs = bundle::Inputs {
+            project: &checked.project,
+            graph: &checked.graph,
+            from,
+            to,
+            config: &cli.settings,
+        };
+        match bundle::Writer::create(&inputs, staging_parent) {
+            Ok(mut writer) => {
+                let (diagnostics, written) = crate::timings::stage("schema+render", || {
+                    pipeline::replay(&checked.project, &checked.graph, &options, |steps| {
+                        writer.write(steps)
+                    })
+                });
+                let made = written
+                    .map_err(BuildError::Io)
+                    .and_then(|()| crate::timings::stage("finish", || writer.finish()));
+                (diagnostics, made)
+            }
+            // The project's own errors come first: replay it for them alone.
+            Err(error) => {
+                let (diagnostics, _) =
+                    pipeline::replay(&checked.project, &checked.graph, &options, |_| {
+                        Ok::<(), ()>(())
+                    });
+                (diagnostics, Err(error))
+            }
+        }
+    };
+    let (diagnostics, made) = made;
+    checked.diagnostics.extend(diagnostics);
+    diagnostic::sort(&mut checked.diagnostics, &checked.project.sources);
+    checked.report(cli)?;
+    match made {
+        Ok(staged) => Ok((checked, staged)),
+        Err(BuildError::Script(error)) => Err(fail(&error.to_string())),
+        Err(BuildError::Io(error)) => Err(fail(&format!(
+            "cannot write a bundle in `{}`: {error}",
+            staging_parent.display()
+        ))),
+    }
 }
 
 pub(super) fn build(cli: &Cli, from: &str, to: &str, out: &Path, name: Option<&str>) -> Outcome {
-    let checked = match load_clean(cli, Depth::Full, true) {
+    let checked = match load(cli, Depth::Full, Replaying::Later) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
+    // A broken project is reported before the range is looked at.
+    if checked.has_errors() {
+        return checked.report(cli).err().unwrap_or(Outcome::Findings);
+    }
     let (from_nodes, to_nodes) = match (checked.graph.resolve(from), checked.graph.resolve(to)) {
         (Ok(f), Ok(t)) => (f, t),
         (Err(e), _) | (_, Err(e)) => return fail(&e.to_string()),
-    };
-    let (made, _) = match crate::timings::stage("assemble", || {
-        assemble(cli, &checked, &from_nodes, &to_nodes)
-    }) {
-        Ok(made) => made,
-        Err(message) => return fail(&message),
     };
     let name = name.map_or_else(
         || bundle::default_name(&checked.graph, &from_nodes, &to_nodes),
         str::to_owned,
     );
     let dir = bundle::target(out, &name);
-    match crate::timings::stage("write", || bundle::write(&made, &dir)) {
+    let (checked, staged) = match make_bundle(
+        cli,
+        checked,
+        &from_nodes,
+        &to_nodes,
+        bundle::parent_of(&dir),
+    ) {
+        Ok(made) => made,
+        Err(outcome) => return outcome,
+    };
+    let result = crate::timings::stage("commit", || staged.commit(&dir));
+    checked.release();
+    match result {
         Ok(()) => {
             print_stdout(&format!("wrote {}\n", dir.display()));
             Outcome::Clean
@@ -104,11 +147,14 @@ pub(super) fn verify(cli: &Cli, dir: &Path) -> Outcome {
         Ok(manifest) => manifest,
         Err(message) => return fail(&message),
     };
-    let checked = match load_clean(cli, Depth::Full, true) {
+    let checked = match load(cli, Depth::Full, Replaying::Later) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
-    let resolve = |ids: &[String]| -> Result<Vec<petgraph::graph::NodeIndex>, String> {
+    if checked.has_errors() {
+        return checked.report(cli).err().unwrap_or(Outcome::Findings);
+    }
+    let resolve = |ids: &[String]| -> Result<Vec<NodeIndex>, String> {
         ids.iter()
             .map(|id| {
                 checked
@@ -125,8 +171,16 @@ pub(super) fn verify(cli: &Cli, dir: &Path) -> Outcome {
             return Outcome::Findings;
         }
     };
-    let (expected, current) = match assemble(cli, &checked, &from, &to) {
+    let scratch = match tempfile::tempdir() {
+        Ok(scratch) => scratch,
+        Err(error) => return fail(&format!("cannot make a temporary folder: {error}")),
+    };
+    let (_, expected) = match make_bundle(cli, checked, &from, &to, scratch.path()) {
         Ok(made) => made,
+        Err(outcome) => return outcome,
+    };
+    let current = match bundle::read_manifest(expected.path()) {
+        Ok(manifest) => manifest,
         Err(message) => return fail(&message),
     };
     let differences = bundle::differences(dir, &expected, &recorded, &current);

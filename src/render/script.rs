@@ -88,7 +88,7 @@ const LOCK_KEY: i64 = 0x7374_7261_7461; // "strata"
 /// The version rows as a script moves up through revisions: the applied revisions that
 /// no applied revision names as a parent. Applying one takes its parents' rows and adds
 /// its own, so a long script costs linear time.
-struct Rows {
+pub(crate) struct Rows {
     rows: BTreeSet<String>,
 }
 
@@ -117,6 +117,13 @@ impl Rows {
             self.rows.remove(&graph.node(p).id);
         }
         self.rows.insert(graph.node(node).id.clone());
+    }
+
+    /// Applies the next step: the rows before and after it.
+    pub fn step(&mut self, graph: &RevisionGraph, node: NodeIndex) -> (Vec<String>, Vec<String>) {
+        let before = self.list();
+        self.apply(graph, node);
+        (before, self.list())
     }
 }
 
@@ -267,12 +274,16 @@ impl Plan {
         &'g self,
         graph: &'g RevisionGraph,
     ) -> impl Iterator<Item = (NodeIndex, Vec<String>, Vec<String>)> + 'g {
-        let mut rows = Rows::new(graph, &self.below);
+        let mut rows = self.start(graph);
         self.steps.iter().map(move |&node| {
-            let before = rows.list();
-            rows.apply(graph, node);
-            (node, before, rows.list())
+            let (before, after) = rows.step(graph, node);
+            (node, before, after)
         })
+    }
+
+    /// The version rows at the lower position, to step through the plan.
+    pub fn start(&self, graph: &RevisionGraph) -> Rows {
+        Rows::new(graph, &self.below)
     }
 }
 
