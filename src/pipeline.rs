@@ -1,19 +1,29 @@
-//! The stages run as a stream: the schema replay hands each revision's resolved
-//! statements on as soon as they exist, in chunks, instead of keeping every one of them
-//! for a renderer to walk afterwards. While one chunk is being rendered and written,
-//! the next is being replayed, so that both cores work; and nothing of a revision
-//! outlives the chunk it came in, which keeps the memory of a large build flat.
+//! The stages run as a stream. A project is first read for its headers only, which is
+//! all the graph needs; then, in replay order and a chunk at a time, each revision's
+//! body is parsed, replayed against the schema model, and handed to a sink (the bundle
+//! writer) with its resolved statements. The three steps overlap: while one chunk is
+//! handed on, the next is replayed and the one after is parsed. Nothing of a revision
+//! outlives its chunk but its header, which keeps a large build's memory small.
+//!
+//! The stream gives the same diagnostics as parsing everything first: a body that does
+//! not parse (or breaks a per-file rule) stops it, and the caller then parses every file
+//! in full ([`crate::project::Project::reparse`]) for exactly the findings a whole load
+//! reports; the schema's findings are dropped, as they are whenever a file is broken.
+
+use std::borrow::Cow;
 
 use petgraph::graph::NodeIndex;
+use rayon::prelude::*;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::graph::RevisionGraph;
 use crate::project::Project;
 use crate::schema::replay::{Options, Replayer, RevisionSchema};
 use crate::syntax::ast::Revision;
+use crate::syntax::Depth;
 
-/// Revisions replayed before the chunk is handed on: large enough that the hand-over
-/// costs nothing, small enough that a chunk's statements take little memory.
+/// Revisions per chunk: large enough that handing a chunk over costs nothing, small
+/// enough that a chunk's trees and statements take little memory.
 const CHUNK: usize = 2048;
 
 /// A replayed revision, as a sink receives it.
@@ -24,52 +34,133 @@ pub struct Step<'r> {
     pub schema: &'r RevisionSchema,
 }
 
-/// Replays every revision of `project` in replay order and hands them to `sink` in
-/// chunks, in that order. Once the replay has found an error the sink is no longer
-/// called (its output could not be used); the first error the sink returns stops the
-/// calls too. Needs a graph without cycles and a project loaded in full.
-pub fn replay<E: Send>(
+/// What a run found.
+pub struct Run<E> {
+    /// The per-file findings of every body (when all parsed) and the schema's.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether a body did not parse or broke a per-file rule; the run then stopped, and
+    /// `diagnostics` is incomplete.
+    pub broken_file: bool,
+    /// The first error the sink returned; the sink is not called after one.
+    pub sink: Result<(), E>,
+}
+
+struct Parsed<'p> {
+    node: NodeIndex,
+    tree: Cow<'p, Revision>,
+}
+
+/// Parses, replays and hands on every revision of `project` in replay order. Once the
+/// replay has found an error the sink is no longer called (its output could not be
+/// used). Needs a graph without cycles.
+pub fn run<E: Send>(
     project: &Project,
     graph: &RevisionGraph,
     options: &Options,
     mut sink: impl FnMut(&[Step<'_>]) -> Result<(), E> + Send,
-) -> (Vec<Diagnostic>, Result<(), E>) {
-    let mut diagnostics = Vec::new();
-    let mut outcome = Ok(());
+) -> Run<E> {
+    let mut run = Run {
+        diagnostics: Vec::new(),
+        broken_file: false,
+        sink: Ok(()),
+    };
     if graph.has_cycle() {
-        return (diagnostics, outcome);
+        return run;
     }
-    let tree = |node: NodeIndex| &project.revisions[graph.node(node).revision].revision;
     let mut replayer = Replayer::new(graph, options);
-    let mut handed = |done: &[(NodeIndex, RevisionSchema)], failed: bool| {
-        if failed || outcome.is_err() {
-            return;
+    let chunks: Vec<&[NodeIndex]> = graph.replay_order().chunks(CHUNK).collect();
+    let mut parsed: Vec<Parsed<'_>> = Vec::new();
+    let mut replayed: Vec<(Parsed<'_>, RevisionSchema)> = Vec::new();
+    let mut schema_errors = false;
+    // Round i parses chunk i, replays chunk i - 1 and hands on chunk i - 2.
+    for round in 0..chunks.len() + 2 {
+        let to_parse = chunks.get(round).copied().unwrap_or_default();
+        let to_replay = std::mem::take(&mut parsed);
+        let to_hand = std::mem::take(&mut replayed);
+        let sink_result = &mut run.sink;
+        let schema_diagnostics = &mut run.diagnostics;
+        let replayer = &mut replayer;
+        let sink = &mut sink;
+        let ((next, parse_diagnostics), next_replayed) = rayon::join(
+            || parse(project, graph, to_parse),
+            || {
+                rayon::join(
+                    || {
+                        to_replay
+                            .into_iter()
+                            .map(|p| {
+                                let schema = replayer.step(p.node, &p.tree, schema_diagnostics);
+                                (p, schema)
+                            })
+                            .collect::<Vec<_>>()
+                    },
+                    || {
+                        if !schema_errors && sink_result.is_ok() && !to_hand.is_empty() {
+                            let steps: Vec<Step<'_>> = to_hand
+                                .iter()
+                                .map(|(p, schema)| Step {
+                                    node: p.node,
+                                    revision: &p.tree,
+                                    schema,
+                                })
+                                .collect();
+                            *sink_result = sink(&steps);
+                        }
+                    },
+                )
+                .0
+            },
+        );
+        schema_errors = diagnostic::has_errors(&run.diagnostics);
+        match next {
+            Some(next) => {
+                run.diagnostics.extend(parse_diagnostics);
+                parsed = next;
+            }
+            None => {
+                run.broken_file = true;
+                return run;
+            }
         }
-        let steps: Vec<Step<'_>> = done
+        replayed = next_replayed;
+    }
+    run
+}
+
+/// The whole trees of `nodes`: kept from the load, or parsed from the kept text in
+/// parallel. `None` when one of them does not parse or breaks a per-file rule.
+fn parse<'p>(
+    project: &'p Project,
+    graph: &RevisionGraph,
+    nodes: &[NodeIndex],
+) -> (Option<Vec<Parsed<'p>>>, Vec<Diagnostic>) {
+    if project.depth == Depth::Full {
+        let kept = nodes
             .iter()
-            .map(|(node, schema)| Step {
-                node: *node,
-                revision: tree(*node),
-                schema,
+            .map(|&node| Parsed {
+                node,
+                tree: Cow::Borrowed(&project.revisions[graph.node(node).revision].revision),
             })
             .collect();
-        outcome = sink(&steps);
-    };
-    let mut done: Vec<(NodeIndex, RevisionSchema)> = Vec::new();
-    let mut failed = false;
-    for chunk in graph.replay_order().chunks(CHUNK) {
-        let (next, ()) = rayon::join(
-            || {
-                chunk
-                    .iter()
-                    .map(|&node| (node, replayer.step(node, tree(node), &mut diagnostics)))
-                    .collect::<Vec<_>>()
-            },
-            || handed(&done, failed),
-        );
-        done = next;
-        failed = diagnostic::has_errors(&diagnostics);
+        return (Some(kept), Vec::new());
     }
-    handed(&done, failed);
-    (diagnostics, outcome)
+    let loaded: Vec<_> = nodes
+        .par_iter()
+        .map(|&node| (node, project.parse_full(graph.node(node).file)))
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut trees = Vec::with_capacity(loaded.len());
+    let mut broken = false;
+    for (node, mut file) in loaded {
+        broken |= diagnostic::has_errors(&file.diagnostics);
+        diagnostics.append(&mut file.diagnostics);
+        match file.revision {
+            Some(loaded) => trees.push(Parsed {
+                node,
+                tree: Cow::Owned(loaded.revision),
+            }),
+            None => broken = true,
+        }
+    }
+    (if broken { None } else { Some(trees) }, diagnostics)
 }

@@ -185,8 +185,7 @@ fn load_contents(
         Ok(text) => (Some(text), None),
         Err(problem) => (None, Some(problem)),
     };
-    let name = relative_path.rsplit('/').next().unwrap_or(&relative_path);
-    let stem = name.strip_suffix(".mig").unwrap_or(name).to_owned();
+    let stem = stem(&relative_path);
     let source = SourceFile::new(display_path, relative_path, text);
     if let Some((code, offset, (line, col), message)) = problem {
         let span = Span {
@@ -203,19 +202,79 @@ fn load_contents(
         };
         return (source, loaded);
     }
-    let parsed = syntax::parse_file(&source, file, depth);
+    let loaded = parse_source(&source, file, depth, stem);
+    (source, loaded)
+}
+
+/// Parses the text of a file that could be decoded.
+fn parse_source(source: &SourceFile, file: FileId, depth: Depth, stem: String) -> LoadedFile {
+    let parsed = syntax::parse_file(source, file, depth);
     let unparsed_id = match &parsed.revision {
         Some(_) => None,
         None => Some(parsed.unparsed_id.unwrap_or(stem)),
     };
-    let loaded = LoadedFile {
+    LoadedFile {
         revision: parsed
             .revision
             .map(|revision| LoadedRevision { file, revision }),
         unparsed_id,
         diagnostics: parsed.diagnostics,
-    };
-    (source, loaded)
+    }
+}
+
+fn stem(relative_path: &str) -> String {
+    let name = relative_path.rsplit('/').next().unwrap_or(relative_path);
+    name.strip_suffix(".mig").unwrap_or(name).to_owned()
+}
+
+impl Project {
+    /// One file parsed in full from its kept text: its revision, unparsed id and
+    /// diagnostics, as [`load`] at [`Depth::Full`] gives them.
+    pub fn parse_full(&self, file: FileId) -> LoadedFile {
+        let source = self.sources.file(file);
+        parse_source(source, file, Depth::Full, stem(&source.relative_path))
+    }
+
+    /// Makes a project read at [`Depth::Headers`] what [`load`] at [`Depth::Full`] would
+    /// have given, parsing every file again from its kept text, in parallel.
+    pub fn reparse(&mut self) {
+        let sources = &self.sources;
+        let parsed: Vec<Option<LoadedFile>> = sources
+            .ids()
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|file| {
+                sources
+                    .file(file)
+                    .text
+                    .is_some()
+                    .then(|| self.parse_full(file))
+            })
+            .collect();
+        // A file that could not be decoded keeps what was said of it; it has no text to
+        // parse again.
+        let mut diagnostics: Vec<Diagnostic> = std::mem::take(&mut self.diagnostics)
+            .into_iter()
+            .filter(|d| sources.file(d.span.file).text.is_none())
+            .collect();
+        let mut revisions = Vec::with_capacity(self.revisions.len());
+        let mut unparsed_ids = Vec::new();
+        for (file, loaded) in sources.ids().zip(parsed) {
+            match loaded {
+                Some(mut loaded) => {
+                    diagnostics.append(&mut loaded.diagnostics);
+                    revisions.extend(loaded.revision);
+                    unparsed_ids.extend(loaded.unparsed_id);
+                }
+                None => unparsed_ids.push(stem(&sources.file(file).relative_path)),
+            }
+        }
+        unparsed_ids.sort();
+        self.revisions = revisions;
+        self.diagnostics = diagnostics;
+        self.unparsed_ids = unparsed_ids;
+        self.depth = Depth::Full;
+    }
 }
 
 struct Found {

@@ -236,6 +236,19 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The ids of every file, in order.
+    pub fn ids(&self) -> impl Iterator<Item = FileId> {
+        (0..self.files.len() as u32).map(FileId)
+    }
+
     /// A span over `start..end` of a file, with its line and column.
     pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
         self.file(file).span(file, start, end)

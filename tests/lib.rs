@@ -18,4 +18,5 @@ mod pg_stairway;
 mod print_roundtrip;
 mod robustness;
 mod schema_cases;
+mod stream;
 mod support;

@@ -620,7 +620,11 @@ mod tests {
         for block in [1, 10, 64, 200, 1 << 20] {
             let mut out = Vec::new();
             reverse_sections_by(&path, &offsets, block, &mut out).expect("reversed");
-            assert_eq!(String::from_utf8(out).expect("text"), expected, "block {block}");
+            assert_eq!(
+                String::from_utf8(out).expect("text"),
+                expected,
+                "block {block}"
+            );
         }
         let mut out = Vec::new();
         reverse_sections_by(&path, &[0], 10, &mut out).expect("no sections");

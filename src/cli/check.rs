@@ -11,7 +11,7 @@ use crate::source::{SourceMap, Span};
 use crate::syntax::Depth;
 
 pub(super) fn run(cli: &Cli, single_head: bool, linear: bool, format: CheckFormat) -> Outcome {
-    let mut checked = match load(cli, Depth::Full, Replaying::Check) {
+    let mut checked = match load(cli, Depth::Full, Replaying::Stream) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };

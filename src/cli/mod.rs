@@ -20,6 +20,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::{self, Config};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::RevisionGraph;
+use crate::pipeline;
 use crate::plural;
 use crate::project::{self, Project};
 use crate::render::script::Direction;
@@ -237,6 +238,8 @@ pub fn run(cli: &Cli) -> Outcome {
 struct Checked {
     project: Project,
     graph: RevisionGraph,
+    /// The graph's own findings (also in `diagnostics`).
+    graph_diagnostics: Vec<Diagnostic>,
     /// The schema replay; statements are kept only when loaded with `record`.
     replay: Replay,
     diagnostics: Vec<Diagnostic>,
@@ -272,45 +275,115 @@ impl Checked {
 /// How much of the schema replay [`load`] runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Replaying {
-    /// None: the command replays the schema itself, as a stream ([`crate::pipeline`]).
+    /// Headers only at first: the command streams the bodies through the replay itself
+    /// ([`stream`]). A broken project is read in full at once, for its findings.
     Later,
-    /// The whole replay, for its diagnostics only.
+    /// The whole project streamed through the replay, for its diagnostics only; the
+    /// bodies are not kept.
+    Stream,
+    /// The whole project read, then replayed for its diagnostics; the trees are kept.
     Check,
-    /// The whole replay, keeping every revision's resolved statements.
+    /// As `Check`, keeping every revision's resolved statements too.
     Record,
 }
 
 /// Loads and checks the project; an unreadable folder is reported here.
 fn load(cli: &Cli, depth: Depth, replaying: Replaying) -> Result<Checked, Outcome> {
-    let project = project::load(cli.dir(), depth).map_err(|error| fail(&error.to_string()))?;
-    let (graph, graph_diagnostics) =
-        crate::timings::stage("graph", || RevisionGraph::build(&project));
-    let mut diagnostics = project.diagnostics.clone();
-    diagnostics.extend(graph_diagnostics);
+    let streamed =
+        depth == Depth::Full && matches!(replaying, Replaying::Later | Replaying::Stream);
+    let read = if streamed { Depth::Headers } else { depth };
+    let project = crate::timings::stage("read+parse", || project::load(cli.dir(), read))
+        .map_err(|error| fail(&error.to_string()))?;
+    let mut checked = Checked::new(project);
+    if streamed && checked.has_errors() {
+        checked.read_in_full();
+    }
     // The schema model needs whole files and a sound graph; on a broken one its
     // findings would only echo the errors that matter.
-    let mut replay = Replay::default();
-    if depth == Depth::Full
-        && replaying != Replaying::Later
-        && !diagnostic::has_errors(&diagnostics)
-    {
-        let options = Options {
-            record: replaying == Replaying::Record,
-            ..cli.schema_options()
-        };
-        let (replayed, schema_diagnostics) = crate::timings::stage("schema", || {
-            schema::replay::replay(&project, &graph, &options)
-        });
-        replay = replayed;
-        diagnostics.extend(schema_diagnostics);
+    if checked.has_errors() || depth == Depth::Headers {
+        return Ok(checked);
     }
-    diagnostic::sort(&mut diagnostics, &project.sources);
-    Ok(Checked {
-        project,
-        graph,
-        replay,
-        diagnostics,
+    match replaying {
+        Replaying::Later => {}
+        Replaying::Stream => {
+            let run = stream(cli, &checked, |_| Ok::<(), ()>(()));
+            checked.absorb(run.broken_file, run.diagnostics);
+        }
+        Replaying::Check | Replaying::Record => {
+            let options = Options {
+                record: replaying == Replaying::Record,
+                ..cli.schema_options()
+            };
+            let (replay, schema_diagnostics) = crate::timings::stage("schema", || {
+                schema::replay::replay(&checked.project, &checked.graph, &options)
+            });
+            checked.replay = replay;
+            checked.diagnostics.extend(schema_diagnostics);
+            diagnostic::sort(&mut checked.diagnostics, &checked.project.sources);
+        }
+    }
+    Ok(checked)
+}
+
+/// Streams a project loaded with [`Replaying::Later`] through the replay into `sink`
+/// ([`crate::pipeline`]). What it finds goes into the project with [`Checked::absorb`].
+fn stream<E: Send>(
+    cli: &Cli,
+    checked: &Checked,
+    sink: impl FnMut(&[pipeline::Step<'_>]) -> Result<(), E> + Send,
+) -> pipeline::Run<E> {
+    let options = cli.schema_options();
+    crate::timings::stage("stream", || {
+        pipeline::run(&checked.project, &checked.graph, &options, sink)
     })
+}
+
+impl Checked {
+    /// The project with its graph built and checked.
+    fn new(project: Project) -> Checked {
+        let (graph, graph_diagnostics) =
+            crate::timings::stage("graph", || RevisionGraph::build(&project));
+        let mut diagnostics = project.diagnostics.clone();
+        diagnostics.extend(graph_diagnostics.iter().cloned());
+        diagnostic::sort(&mut diagnostics, &project.sources);
+        Checked {
+            project,
+            graph,
+            graph_diagnostics,
+            replay: Replay::default(),
+            diagnostics,
+        }
+    }
+
+    /// Takes in what a stream found. A body that did not parse makes the project be read
+    /// in full, for the findings a whole load gives; otherwise every file was parsed
+    /// again in full, and its findings replace the header's.
+    fn absorb(&mut self, broken_file: bool, diagnostics: Vec<Diagnostic>) {
+        if broken_file {
+            self.read_in_full();
+            return;
+        }
+        self.diagnostics = self.graph_diagnostics.clone();
+        self.diagnostics.extend(diagnostics);
+        diagnostic::sort(&mut self.diagnostics, &self.project.sources);
+    }
+
+    /// Parses a project read for its headers again in full, and rebuilds its graph:
+    /// the findings are then those of a whole load.
+    fn read_in_full(&mut self) {
+        let mut project = std::mem::replace(
+            &mut self.project,
+            Project {
+                sources: Default::default(),
+                revisions: Vec::new(),
+                diagnostics: Vec::new(),
+                unparsed_ids: Vec::new(),
+                depth: Depth::Headers,
+            },
+        );
+        project.reparse();
+        *self = Checked::new(project);
+    }
 }
 
 impl Checked {

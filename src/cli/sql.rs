@@ -5,10 +5,10 @@ use std::path::Path;
 
 use petgraph::graph::NodeIndex;
 
-use super::{fail, load, load_clean, print_stderr, print_stdout, Checked, Cli, Outcome, Replaying};
+use super::{
+    fail, load, load_clean, print_stderr, print_stdout, stream, Checked, Cli, Outcome, Replaying,
+};
 use crate::bundle::{self, BuildError};
-use crate::diagnostic;
-use crate::pipeline;
 use crate::render::script::{self, Direction, Request};
 use crate::syntax::Depth;
 
@@ -58,7 +58,6 @@ fn make_bundle(
     to: &[NodeIndex],
     staging_parent: &Path,
 ) -> Result<(Checked, bundle::Staged), Outcome> {
-    let options = cli.schema_options();
     let made = {
         let inputs = bundle::Inputs {
             project: &checked.project,
@@ -69,29 +68,22 @@ fn make_bundle(
         };
         match bundle::Writer::create(&inputs, staging_parent) {
             Ok(mut writer) => {
-                let (diagnostics, written) = crate::timings::stage("schema+render", || {
-                    pipeline::replay(&checked.project, &checked.graph, &options, |steps| {
-                        writer.write(steps)
-                    })
-                });
-                let made = written
-                    .map_err(BuildError::Io)
-                    .and_then(|()| crate::timings::stage("finish", || writer.finish()));
-                (diagnostics, made)
+                let run = stream(cli, &checked, |steps| writer.write(steps));
+                let made = match run.sink {
+                    Ok(()) => crate::timings::stage("finish", || writer.finish()),
+                    Err(error) => Err(BuildError::Io(error)),
+                };
+                (run.broken_file, run.diagnostics, made)
             }
-            // The project's own errors come first: replay it for them alone.
+            // The project's own findings come first: stream it for them alone.
             Err(error) => {
-                let (diagnostics, _) =
-                    pipeline::replay(&checked.project, &checked.graph, &options, |_| {
-                        Ok::<(), ()>(())
-                    });
-                (diagnostics, Err(error))
+                let run = stream(cli, &checked, |_| Ok::<(), ()>(()));
+                (run.broken_file, run.diagnostics, Err(error))
             }
         }
     };
-    let (diagnostics, made) = made;
-    checked.diagnostics.extend(diagnostics);
-    diagnostic::sort(&mut checked.diagnostics, &checked.project.sources);
+    let (broken_file, diagnostics, made) = made;
+    checked.absorb(broken_file, diagnostics);
     checked.report(cli)?;
     match made {
         Ok(staged) => Ok((checked, staged)),
@@ -121,15 +113,18 @@ pub(super) fn build(cli: &Cli, from: &str, to: &str, out: &Path, name: Option<&s
         str::to_owned,
     );
     let dir = bundle::target(out, &name);
-    let (checked, staged) = match make_bundle(
-        cli,
-        checked,
-        &from_nodes,
-        &to_nodes,
-        bundle::parent_of(&dir),
-    ) {
+    let parent = bundle::parent_of(&dir);
+    let parent_existed = parent.exists();
+    let (checked, staged) = match make_bundle(cli, checked, &from_nodes, &to_nodes, parent) {
         Ok(made) => made,
-        Err(outcome) => return outcome,
+        Err(outcome) => {
+            // A failed build leaves nothing behind, not even the folder it made for it
+            // (`remove_dir` removes only an empty one).
+            if !parent_existed {
+                let _ = std::fs::remove_dir(parent);
+            }
+            return outcome;
+        }
     };
     let result = crate::timings::stage("commit", || staged.commit(&dir));
     checked.release();

@@ -1,0 +1,130 @@
+//! `check`, `build` and `verify` read the headers first and stream the bodies through
+//! the replay (src/pipeline.rs). Whatever the project, they must report exactly what a
+//! whole load reports: every fixture project, every parser error fixture dropped into
+//! the example project, and the example with broken bodies and schema errors.
+
+use std::path::Path;
+
+use pretty_assertions::assert_eq;
+use strata::diagnostic;
+use strata::graph::RevisionGraph;
+use strata::project;
+use strata::schema::replay::{self, Options};
+use strata::syntax::Depth;
+
+use crate::support::{cases_dir, copy_dir, files_with_extension, render_all, repo_root, strata};
+
+/// What `check` prints on standard error, from a whole load in this process.
+fn whole_load_report(case: &Path) -> String {
+    let project = project::load(&case.join("migrations"), Depth::Full).expect("loads");
+    let (graph, mut diagnostics) = RevisionGraph::build(&project);
+    diagnostics.extend(project.diagnostics.iter().cloned());
+    if !diagnostic::has_errors(&diagnostics) {
+        let (_, schema) = replay::replay(&project, &graph, &Options::default());
+        diagnostics.extend(schema);
+    }
+    let text = render_all(&project.sources, &mut diagnostics);
+    text.replace(&format!("{}/", case.display()), "")
+}
+
+/// The diagnostics `check` prints, without its closing summary line.
+fn streamed_report(case: &Path) -> String {
+    let out = strata(case, &["--dir", "migrations", "check"]);
+    assert!(out.code <= 1, "{}: {}", case.display(), out.stderr);
+    let mut text = out.stderr;
+    if out.code == 1 {
+        let cut = text.trim_end().rfind('\n').map_or(0, |i| i + 1);
+        assert!(text[cut..].starts_with("strata: "), "{text}");
+        text.truncate(cut);
+    }
+    text
+}
+
+fn assert_same_report(case: &Path) {
+    assert_eq!(
+        streamed_report(case),
+        whole_load_report(case),
+        "{}",
+        case.display()
+    );
+}
+
+#[test]
+fn every_fixture_project_is_reported_as_a_whole_load_reports_it() {
+    for stage in ["schema", "graph"] {
+        let mut cases: Vec<_> = std::fs::read_dir(cases_dir(stage))
+            .expect("cases")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.join("migrations").is_dir())
+            .collect();
+        cases.sort();
+        assert!(cases.len() > 10, "{stage}: too few cases");
+        for case in cases {
+            assert_same_report(&case);
+        }
+    }
+}
+
+/// The example project with changes: `(file, text to find, replacement)`.
+fn example_with(changes: &[(&str, &str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(
+        &repo_root().join("migrations"),
+        &dir.path().join("migrations"),
+    );
+    for (file, find, replace) in changes {
+        let path = dir.path().join("migrations").join(file);
+        let text = std::fs::read_to_string(&path).expect("example file");
+        assert!(text.contains(find), "{file} has no `{find}`");
+        std::fs::write(&path, text.replacen(find, replace, 1)).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn broken_bodies_and_schema_errors_are_reported_as_a_whole_load_reports_them() {
+    let syntax = (
+        "0012_messages_created_index.mig",
+        "upgrade {",
+        "upgrade { create tabel x ();",
+    );
+    let late_syntax = ("0015_rename_token_count.mig", "upgrade {", "upgrade { ;");
+    let schema = (
+        "0003_sessions.mig",
+        "upgrade {",
+        "upgrade { drop table nowhere;",
+    );
+    let name = (
+        "0013_user_display_name.mig",
+        "upgrade {",
+        "upgrade { create schema a_schema_name_longer_than_sixty_three_bytes_is_refused_by_strata;",
+    );
+    for changes in [
+        vec![syntax],
+        vec![late_syntax],
+        vec![schema],
+        vec![name],
+        vec![schema, syntax],
+        vec![schema, late_syntax, name],
+    ] {
+        let project = example_with(&changes);
+        assert_same_report(project.path());
+        // A build of a broken project says the same, exits 1, and writes nothing.
+        let out = strata(project.path(), &["--dir", "migrations", "build"]);
+        assert_eq!(out.code, 1, "{changes:?}: {}", out.stderr);
+        assert!(out.stderr.starts_with(&whole_load_report(project.path())));
+        assert!(!project.path().join("out").exists(), "{changes:?}");
+    }
+}
+
+#[test]
+fn every_parser_error_fixture_in_a_project_is_reported_as_a_whole_load_reports_it() {
+    let fixtures = files_with_extension(&cases_dir("parse").join("err"), "mig");
+    assert!(fixtures.len() > 10);
+    for fixture in fixtures {
+        let project = example_with(&[]);
+        let name = fixture.file_name().expect("a name");
+        std::fs::copy(&fixture, project.path().join("migrations").join(name)).expect("copy");
+        assert_same_report(project.path());
+    }
+}
