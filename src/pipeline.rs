@@ -36,7 +36,7 @@ pub struct Step<'r> {
 
 /// What a run found.
 pub struct Run<E> {
-    /// The per-file findings of every body (when all parsed) and the schema's.
+    /// The findings of every body beyond its header (when all parsed) and the schema's.
     pub diagnostics: Vec<Diagnostic>,
     /// Whether a body did not parse or broke a per-file rule; the run then stopped, and
     /// `diagnostics` is incomplete.
@@ -127,8 +127,8 @@ pub fn run<E: Send>(
     run
 }
 
-/// The whole trees of `nodes`: kept from the load, or parsed from the kept text in
-/// parallel. `None` when one of them does not parse or breaks a per-file rule.
+/// The whole trees of `nodes`: kept from the load, or their bodies parsed from the kept
+/// text in parallel, after the headers read before. `None` when one of them does not parse or breaks a per-file rule.
 fn parse<'p>(
     project: &'p Project,
     graph: &RevisionGraph,
@@ -146,12 +146,20 @@ fn parse<'p>(
     }
     let loaded: Vec<_> = nodes
         .par_iter()
-        .map(|&node| (node, project.parse_full(graph.node(node).file)))
+        .map(|&node| {
+            let n = graph.node(node);
+            let header = &project.revisions[n.revision].revision.header;
+            (node, project.parse_body(n.file, header))
+        })
         .collect();
     let mut diagnostics = Vec::new();
     let mut trees = Vec::with_capacity(loaded.len());
     let mut broken = false;
-    for (node, mut file) in loaded {
+    for (node, file) in loaded {
+        let Some(mut file) = file else {
+            broken = true;
+            continue;
+        };
         broken |= diagnostic::has_errors(&file.diagnostics);
         diagnostics.append(&mut file.diagnostics);
         match file.revision {

@@ -171,3 +171,26 @@ fn a_failed_build_leaves_nothing_behind_and_the_old_bundle_as_it_was() {
         .collect();
     assert_eq!(entries, [NAME], "no temporary folder is left");
 }
+
+/// The manifest is written in pieces (its revisions while the downgrade is put in
+/// order); the pieces must make the one canonical pretty-printed document.
+#[test]
+fn the_manifest_is_canonical_json_for_any_range() {
+    let project = tempfile::tempdir().expect("temp dir");
+    copy_migrations(project.path(), false);
+    for (from, to) in [
+        ("base", "head"),
+        ("0005_agents", "0009_merge_templates"),
+        ("head", "head"),
+    ] {
+        let out = strata(
+            project.path(),
+            &["build", "--from", from, "--to", to, "--name", "b"],
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let text = fs::read_to_string(project.path().join("out/b/manifest.json")).expect("read");
+        let manifest: strata::bundle::Manifest = serde_json::from_str(&text).expect("a manifest");
+        let canonical = serde_json::to_string_pretty(&manifest).expect("json") + "\n";
+        assert_eq!(text, canonical, "{from}:{to}");
+    }
+}

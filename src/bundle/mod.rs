@@ -318,14 +318,25 @@ impl<'a> Writer<'a> {
         self.upgrade.write_all(script::FOOTER.as_bytes())?;
         let upgrade_sha = self.upgrade.finish()?;
         self.spill.flush()?;
-        let spill_path = self.staging.path().join(SPILL);
         drop(self.spill);
-        reverse_sections(&spill_path, &self.spill_offsets, &mut self.downgrade)?;
-        std::fs::remove_file(&spill_path)?;
-        self.downgrade.write_all(script::FOOTER.as_bytes())?;
-        let downgrade_sha = self.downgrade.finish()?;
-
+        let staging = self.staging.path();
+        let spill_path = staging.join(SPILL);
+        let (downgrade, revisions) = (self.downgrade, &self.counted);
+        let spill_offsets = &self.spill_offsets;
         let inputs = self.inputs;
+        // The manifest's revisions do not depend on the downgrade: write them while the
+        // downgrade is put in order, and splice in its checksum at the end.
+        let (downgrade_sha, manifest_parts) = rayon::join(
+            || -> std::io::Result<String> {
+                let mut downgrade = downgrade;
+                reverse_sections(&spill_path, spill_offsets, &mut downgrade)?;
+                std::fs::remove_file(&spill_path)?;
+                downgrade.write_all(script::FOOTER.as_bytes())?;
+                downgrade.finish()
+            },
+            || manifest_revisions(inputs, revisions),
+        );
+        let downgrade_sha = downgrade_sha?;
         let graph = inputs.graph;
         let ids = |nodes: &[NodeIndex]| -> Vec<String> {
             graph.ids(nodes).iter().map(|s| s.to_string()).collect()
@@ -340,10 +351,7 @@ impl<'a> Writer<'a> {
                 to: ids(inputs.to),
             },
             options: ManifestOptions::of(inputs.config),
-            revisions: Revisions {
-                inputs,
-                counted: &self.counted,
-            },
+            revisions: Spliced(REVISIONS_MARK),
             files: vec![
                 ManifestFile {
                     name: UPGRADE.to_owned(),
@@ -355,22 +363,65 @@ impl<'a> Writer<'a> {
                 },
             ],
         };
+        let mut frame = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::from)?;
+        frame.push('\n');
+        let mark = format!("\"{REVISIONS_MARK}\"");
+        // The last occurrence: only file names and checksums come after the revisions,
+        // where options written by the user come before them.
+        let (before, after) = frame
+            .rsplit_once(&mark)
+            .ok_or_else(|| std::io::Error::other("the manifest frame lost its mark"))?;
         let mut file = Hashed::new(BufWriter::with_capacity(
             1 << 16,
-            File::create(self.staging.path().join(MANIFEST))?,
+            File::create(staging.join(MANIFEST))?,
         ));
-        serde_json::to_writer_pretty(&mut file, &manifest).map_err(std::io::Error::from)?;
-        file.write_all(b"\n")?;
+        file.write_all(before.as_bytes())?;
+        file.write_all(&manifest_parts?)?;
+        file.write_all(after.as_bytes())?;
         let manifest_sha = file.finish()?;
         // `sha256sum -c SHA256SUMS` format: hash, two spaces, name.
         let sums = format!(
             "{upgrade_sha}  {UPGRADE}\n{downgrade_sha}  {DOWNGRADE}\n{manifest_sha}  {MANIFEST}\n"
         );
-        std::fs::write(self.staging.path().join(SUMS), sums)?;
+        std::fs::write(staging.join(SUMS), sums)?;
         Ok(Staged {
             folder: self.staging,
         })
     }
+}
+
+/// What stands for the revisions in the manifest's frame until they are spliced in.
+const REVISIONS_MARK: &str = "strata:revisions";
+
+/// A value that serializes as a placeholder string.
+struct Spliced(&'static str);
+
+impl Serialize for Spliced {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0)
+    }
+}
+
+/// The manifest's `revisions` array, as `serde_json`'s pretty printer writes it at the
+/// depth it has in the manifest (its items indented by four spaces, its closing bracket
+/// by two), so that the frame and the array make one document.
+fn manifest_revisions(inputs: &Inputs<'_>, counted: &[Counted]) -> std::io::Result<Vec<u8>> {
+    let revisions = Revisions { inputs, counted };
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    revisions
+        .serialize(&mut serializer)
+        .map_err(std::io::Error::from)?;
+    // Shift every line after the first by the array's own indentation.
+    let mut shifted = Vec::with_capacity(out.len() + out.len() / 8);
+    for (i, line) in out.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            shifted.extend_from_slice(b"\n  ");
+        }
+        shifted.extend_from_slice(line);
+    }
+    Ok(shifted)
 }
 
 /// Copies the sections of the spill file to `out` last first, reading it in large
@@ -412,11 +463,11 @@ fn reverse_sections_by(
 /// The manifest as it is written: the revisions are made one at a time as they are
 /// serialized, from the graph and the headers.
 #[derive(Serialize)]
-struct ManifestOut<'a> {
+struct ManifestOut {
     compiler: Compiler,
     range: ManifestRange,
     options: ManifestOptions,
-    revisions: Revisions<'a>,
+    revisions: Spliced,
     files: Vec<ManifestFile>,
 }
 

@@ -238,8 +238,6 @@ pub fn run(cli: &Cli) -> Outcome {
 struct Checked {
     project: Project,
     graph: RevisionGraph,
-    /// The graph's own findings (also in `diagnostics`).
-    graph_diagnostics: Vec<Diagnostic>,
     /// The schema replay; statements are kept only when loaded with `record`.
     replay: Replay,
     diagnostics: Vec<Diagnostic>,
@@ -344,26 +342,24 @@ impl Checked {
         let (graph, graph_diagnostics) =
             crate::timings::stage("graph", || RevisionGraph::build(&project));
         let mut diagnostics = project.diagnostics.clone();
-        diagnostics.extend(graph_diagnostics.iter().cloned());
+        diagnostics.extend(graph_diagnostics);
         diagnostic::sort(&mut diagnostics, &project.sources);
         Checked {
             project,
             graph,
-            graph_diagnostics,
             replay: Replay::default(),
             diagnostics,
         }
     }
 
     /// Takes in what a stream found. A body that did not parse makes the project be read
-    /// in full, for the findings a whole load gives; otherwise every file was parsed
-    /// again in full, and its findings replace the header's.
+    /// in full, for the findings a whole load gives; otherwise the findings of the bodies
+    /// join those of the headers.
     fn absorb(&mut self, broken_file: bool, diagnostics: Vec<Diagnostic>) {
         if broken_file {
             self.read_in_full();
             return;
         }
-        self.diagnostics = self.graph_diagnostics.clone();
         self.diagnostics.extend(diagnostics);
         diagnostic::sort(&mut self.diagnostics, &self.project.sources);
     }

@@ -11,6 +11,6 @@ mod parser;
 pub mod print;
 
 pub use parser::{
-    message_control_character, parse_file, revision_id_problem, Depth, ParsedFile,
+    message_control_character, parse_body, parse_file, revision_id_problem, Depth, ParsedFile,
     RevisionIdProblem, MAX_NAME_BYTES, MAX_REVISION_ID_LEN,
 };

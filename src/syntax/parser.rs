@@ -66,6 +66,7 @@ pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile
     let mut builder = Builder {
         source,
         file,
+        offset: 0,
         diagnostics: Vec::new(),
     };
     if depth == Depth::Headers {
@@ -88,7 +89,7 @@ pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile
     }
     match MigParser::parse(Rule::file, text) {
         Ok(mut pairs) => {
-            let revision = pairs.next().and_then(|file| builder.file(file));
+            let revision = pairs.next().and_then(|file| builder.file(file, None));
             ParsedFile {
                 revision,
                 unparsed_id: None,
@@ -114,9 +115,34 @@ pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile
     }
 }
 
+/// Parses what follows the header of `source`, whose header (read alone, at
+/// [`Depth::Headers`]) is `header`: the same revision and the same findings of the body
+/// as [`parse_file`] at [`Depth::Full`] gives, without reading the header again. `None`
+/// when the rest does not follow the grammar (its error is then [`parse_file`]'s to
+/// report).
+pub fn parse_body(source: &SourceFile, file: FileId, header: &Header) -> Option<ParsedFile> {
+    let text = source.text.as_deref()?;
+    let offset = header.span.end as usize;
+    let pairs = MigParser::parse(Rule::file, text.get(offset..)?).ok();
+    let mut builder = Builder {
+        source,
+        file,
+        offset,
+        diagnostics: Vec::new(),
+    };
+    let revision = builder.file(pairs?.next()?, Some(header.clone()));
+    Some(ParsedFile {
+        revision,
+        unparsed_id: None,
+        diagnostics: builder.diagnostics,
+    })
+}
+
 struct Builder<'s> {
     source: &'s SourceFile,
     file: FileId,
+    /// Where the text parsed starts in the file (after the header, for [`parse_body`]).
+    offset: usize,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -207,7 +233,11 @@ fn payload<'i>(pair: &Pair<'i, Rule>) -> Pair<'i, Rule> {
 impl Builder<'_> {
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
-        self.source.span(self.file, span.start(), span.end())
+        self.source.span(
+            self.file,
+            self.offset + span.start(),
+            self.offset + span.end(),
+        )
     }
 
     fn error(&mut self, code: Code, span: Span, message: impl Into<String>) {
@@ -215,11 +245,12 @@ impl Builder<'_> {
             .push(Diagnostic::error(code, span, message));
     }
 
-    fn file(&mut self, file: Pair<'_, Rule>) -> Option<Revision> {
-        let mut header: Option<Header> = None;
+    /// The revision of a whole file, or (given its `header`) of what follows the header.
+    fn file(&mut self, file: Pair<'_, Rule>, header: Option<Header>) -> Option<Revision> {
+        let mut first_item: Option<Span> = header.as_ref().map(|h| h.span);
+        let mut header: Option<Header> = header;
         let mut upgrade: Option<Block> = None;
         let mut downgrade: Option<(Downgrade, Span)> = None;
-        let mut first_item: Option<Span> = None;
 
         for item in all(&file, Rule::item) {
             let inner = payload(&item);
