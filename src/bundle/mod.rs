@@ -476,26 +476,35 @@ struct Revisions<'a> {
     counted: &'a [Counted],
 }
 
+/// A [`ManifestRevision`] borrowed from the graph and the headers: the same fields in
+/// the same order, so the same JSON, without copying a string per field.
+#[derive(Serialize)]
+struct RevisionRef<'a> {
+    id: &'a str,
+    parents: Vec<&'a str>,
+    depends_on: Vec<&'a str>,
+    labels: &'a [String],
+    message: &'a str,
+    source: &'a str,
+    sha256: String,
+    transactional: bool,
+    statements: usize,
+}
+
 impl Serialize for Revisions<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let (graph, project) = (self.inputs.graph, self.inputs.project);
-        let ids = |nodes: &[NodeIndex]| -> Vec<String> {
-            graph.ids(nodes).iter().map(|s| s.to_string()).collect()
-        };
         serializer.collect_seq(self.counted.iter().map(|c| {
             let n = graph.node(c.node);
             let header = &project.revisions[n.revision].revision.header;
             let file = project.sources.file(n.file);
-            ManifestRevision {
-                id: n.id.clone(),
-                parents: ids(&n.parents),
-                depends_on: ids(&n.depends_on),
-                labels: n.labels.clone(),
-                message: header
-                    .message
-                    .as_ref()
-                    .map_or(String::new(), |m| m.value.clone()),
-                source: file.relative_path.clone(),
+            RevisionRef {
+                id: &n.id,
+                parents: graph.ids(&n.parents),
+                depends_on: graph.ids(&n.depends_on),
+                labels: &n.labels,
+                message: header.message.as_ref().map_or("", |m| m.value.as_str()),
+                source: &file.relative_path,
                 sha256: file.sha256_hex(),
                 transactional: c.transactional,
                 statements: c.statements,

@@ -333,6 +333,9 @@ pub(crate) struct Renderer<'a> {
     config: &'a Config,
     table: &'a str,
     column: &'a str,
+    /// The version table and its column, quoted, for the bookkeeping.
+    table_sql: String,
+    column_sql: String,
     history: String,
 }
 
@@ -345,6 +348,8 @@ impl<'a> Renderer<'a> {
             config,
             table,
             column,
+            table_sql: quote::ident(table),
+            column_sql: quote::ident(column),
             history: quote::ident(&config.version.history),
         }
     }
@@ -404,7 +409,7 @@ impl<'a> Renderer<'a> {
             .as_ref()
             .map_or("", |m| m.value.as_str());
         let sha = self.project.sources.file(n.file).sha256_hex();
-        let mut out = String::new();
+        let mut out = String::with_capacity(1024);
         let _ = writeln!(out, "\n-- {}: {message}   [source sha256: {sha}]", n.id);
         let position = Position {
             rows: before,
@@ -432,7 +437,7 @@ impl<'a> Renderer<'a> {
             node,
             direction,
             (before, after),
-            (self.table, self.column),
+            (&self.table_sql, &self.column_sql),
         );
         let _ = writeln!(
             out,
@@ -550,12 +555,13 @@ fn write_statement(
         );
         guard(out, position.rows, position.table, position.column);
     } else {
-        let _ = writeln!(out, "{}", statement(kind));
+        out.push_str(&statement(kind));
+        out.push('\n');
     }
 }
 
 /// The statements that turn `before` rows into `after` rows, by the rule in the module
-/// documentation.
+/// documentation. `table` and `column` come quoted.
 fn bookkeeping(
     out: &mut String,
     graph: &RevisionGraph,
@@ -564,7 +570,6 @@ fn bookkeeping(
     (before, after): (&[String], &[String]),
     (table, column): (&str, &str),
 ) {
-    let (table, column) = (quote::ident(table), quote::ident(column));
     let id = &graph.node(node).id;
     // Rows that go, and rows that come, in the order of the revision's parents.
     let parents: Vec<&String> = graph
