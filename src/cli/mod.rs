@@ -290,8 +290,7 @@ fn load(cli: &Cli, depth: Depth, replaying: Replaying) -> Result<Checked, Outcom
     let streamed =
         depth == Depth::Full && matches!(replaying, Replaying::Later | Replaying::Stream);
     let read = if streamed { Depth::Headers } else { depth };
-    let project = crate::timings::stage("read+parse", || project::load(cli.dir(), read))
-        .map_err(|error| fail(&error.to_string()))?;
+    let project = project::load(cli.dir(), read).map_err(|error| fail(&error.to_string()))?;
     let mut checked = Checked::new(project);
     if streamed && checked.has_errors() {
         checked.read_in_full();
