@@ -324,9 +324,55 @@ impl<'a> Writer<'a> {
         let (downgrade, revisions) = (self.downgrade, &self.counted);
         let spill_offsets = &self.spill_offsets;
         let inputs = self.inputs;
-        // The manifest's revisions do not depend on the downgrade: write them while the
-        // downgrade is put in order, and splice in its checksum at the end.
-        let (downgrade_sha, manifest_parts) = rayon::join(
+        let graph = inputs.graph;
+        let ids = |nodes: &[NodeIndex]| -> Vec<String> {
+            graph.ids(nodes).iter().map(|s| s.to_string()).collect()
+        };
+        // The manifest with a mark where its revisions go, split around the mark.
+        let frame = |downgrade_sha: &str| -> std::io::Result<(String, usize)> {
+            let manifest = ManifestOut {
+                compiler: Compiler {
+                    name: env!("CARGO_PKG_NAME").to_owned(),
+                    version: env!("CARGO_PKG_VERSION").to_owned(),
+                },
+                range: ManifestRange {
+                    from: ids(inputs.from),
+                    to: ids(inputs.to),
+                },
+                options: ManifestOptions::of(inputs.config),
+                revisions: Spliced(REVISIONS_MARK),
+                files: vec![
+                    ManifestFile {
+                        name: UPGRADE.to_owned(),
+                        sha256: upgrade_sha.clone(),
+                    },
+                    ManifestFile {
+                        name: DOWNGRADE.to_owned(),
+                        sha256: downgrade_sha.to_owned(),
+                    },
+                ],
+            };
+            let mut text =
+                serde_json::to_string_pretty(&manifest).map_err(std::io::Error::from)?;
+            text.push('\n');
+            // The last occurrence: only file names and checksums come after the
+            // revisions, where options written by the user come before them.
+            let mark = format!("\"{REVISIONS_MARK}\"");
+            let at = text
+                .rfind(&mark)
+                .ok_or_else(|| std::io::Error::other("the manifest frame lost its mark"))?;
+            text.replace_range(at..at + mark.len(), "");
+            Ok((text, at))
+        };
+        // Nothing before the revisions depends on the downgrade: the manifest is written
+        // up to the end of its revisions while the downgrade is put in order, and its
+        // checksum goes in the part after them.
+        let (head, at) = frame("")?;
+        let mut file = Hashed::new(BufWriter::with_capacity(
+            1 << 16,
+            File::create(staging.join(MANIFEST))?,
+        ));
+        let (downgrade_sha, written) = rayon::join(
             || -> std::io::Result<String> {
                 let mut downgrade = downgrade;
                 reverse_sections(&spill_path, spill_offsets, &mut downgrade)?;
@@ -334,50 +380,15 @@ impl<'a> Writer<'a> {
                 downgrade.write_all(script::FOOTER.as_bytes())?;
                 downgrade.finish()
             },
-            || manifest_revisions(inputs, revisions),
+            || -> std::io::Result<()> {
+                file.write_all(&head.as_bytes()[..at])?;
+                write_revisions(inputs, revisions, &mut file)
+            },
         );
         let downgrade_sha = downgrade_sha?;
-        let graph = inputs.graph;
-        let ids = |nodes: &[NodeIndex]| -> Vec<String> {
-            graph.ids(nodes).iter().map(|s| s.to_string()).collect()
-        };
-        let manifest = ManifestOut {
-            compiler: Compiler {
-                name: env!("CARGO_PKG_NAME").to_owned(),
-                version: env!("CARGO_PKG_VERSION").to_owned(),
-            },
-            range: ManifestRange {
-                from: ids(inputs.from),
-                to: ids(inputs.to),
-            },
-            options: ManifestOptions::of(inputs.config),
-            revisions: Spliced(REVISIONS_MARK),
-            files: vec![
-                ManifestFile {
-                    name: UPGRADE.to_owned(),
-                    sha256: upgrade_sha.clone(),
-                },
-                ManifestFile {
-                    name: DOWNGRADE.to_owned(),
-                    sha256: downgrade_sha.clone(),
-                },
-            ],
-        };
-        let mut frame = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::from)?;
-        frame.push('\n');
-        let mark = format!("\"{REVISIONS_MARK}\"");
-        // The last occurrence: only file names and checksums come after the revisions,
-        // where options written by the user come before them.
-        let (before, after) = frame
-            .rsplit_once(&mark)
-            .ok_or_else(|| std::io::Error::other("the manifest frame lost its mark"))?;
-        let mut file = Hashed::new(BufWriter::with_capacity(
-            1 << 16,
-            File::create(staging.join(MANIFEST))?,
-        ));
-        file.write_all(before.as_bytes())?;
-        file.write_all(&manifest_parts?)?;
-        file.write_all(after.as_bytes())?;
+        written?;
+        let (tail, at) = frame(&downgrade_sha)?;
+        file.write_all(&tail.as_bytes()[at..])?;
         let manifest_sha = file.finish()?;
         // `sha256sum -c SHA256SUMS` format: hash, two spaces, name.
         let sums = format!(
@@ -402,26 +413,42 @@ impl Serialize for Spliced {
     }
 }
 
-/// The manifest's `revisions` array, as `serde_json`'s pretty printer writes it at the
-/// depth it has in the manifest (its items indented by four spaces, its closing bracket
-/// by two), so that the frame and the array make one document.
-fn manifest_revisions(inputs: &Inputs<'_>, counted: &[Counted]) -> std::io::Result<Vec<u8>> {
+/// Writes the manifest's `revisions` array as `serde_json`'s pretty printer writes it at
+/// the depth it has in the manifest (its items indented by four spaces, its closing
+/// bracket by two), so that the frame and the array make one document.
+fn write_revisions(
+    inputs: &Inputs<'_>,
+    counted: &[Counted],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     let revisions = Revisions { inputs, counted };
-    let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    let mut serializer = serde_json::Serializer::with_formatter(Indented(out), formatter);
     revisions
         .serialize(&mut serializer)
-        .map_err(std::io::Error::from)?;
-    // Shift every line after the first by the array's own indentation.
-    let mut shifted = Vec::with_capacity(out.len() + out.len() / 8);
-    for (i, line) in out.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
-            shifted.extend_from_slice(b"\n  ");
+        .map_err(std::io::Error::from)
+}
+
+/// Indents every line but the first by two spaces. (JSON strings escape their line
+/// breaks, so every line break it sees is between tokens.)
+struct Indented<W>(W);
+
+impl<W: Write> Write for Indented<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut lines = buf.split(|&b| b == b'\n');
+        if let Some(first) = lines.next() {
+            self.0.write_all(first)?;
         }
-        shifted.extend_from_slice(line);
+        for line in lines {
+            self.0.write_all(b"\n  ")?;
+            self.0.write_all(line)?;
+        }
+        Ok(buf.len())
     }
-    Ok(shifted)
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Copies the sections of the spill file to `out` last first, reading it in large
