@@ -24,7 +24,7 @@ use crate::syntax::Depth;
 
 /// Revisions per chunk: large enough that handing a chunk over costs nothing, small
 /// enough that a chunk's trees and statements take little memory.
-const CHUNK: usize = 2048;
+const CHUNK: usize = 512;
 
 /// A replayed revision, as a sink receives it.
 pub struct Step<'r> {

@@ -82,38 +82,58 @@ pub fn load(dir: &Path, depth: Depth) -> Result<Project, LoadError> {
     let mut files = crate::timings::stage("discover", || discover(dir))?;
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
 
-    let loaded: Vec<Result<(SourceFile, LoadedFile), LoadError>> =
-        crate::timings::stage("read+parse", || {
-            files
-                .into_par_iter()
-                .enumerate()
-                .map(|(index, found)| {
-                    let display_path = found.path.to_string_lossy().into_owned();
-                    let contents = read(&found.path)?;
-                    Ok(load_contents(
-                        FileId(index as u32),
-                        contents,
-                        display_path,
-                        found.relative,
-                        depth,
-                    ))
-                })
-                .collect()
-        });
-
-    // Sized up front: growing by doubling would copy a large project's tree several
-    // times and leave the old buffers behind in the process's memory.
-    let mut sources = SourceMap::with_capacity(loaded.len());
-    let mut revisions = Vec::with_capacity(loaded.len());
+    // Written straight into two vectors of the right size: a vector of pairs, taken
+    // apart afterwards, would hold a large project's files twice at the peak.
+    let mut files_read: Vec<SourceFile> = Vec::new();
+    let mut loaded: Vec<Result<LoadedFile, LoadError>> = Vec::new();
+    crate::timings::stage("read+parse", || {
+        files
+            .into_par_iter()
+            .enumerate()
+            .map(|(index, found)| {
+                let display_path = found.path.to_string_lossy().into_owned();
+                match read(&found.path) {
+                    Ok(contents) => {
+                        let (source, file) = load_contents(
+                            FileId(index as u32),
+                            contents,
+                            display_path,
+                            found.relative,
+                            depth,
+                        );
+                        (source, Ok(file))
+                    }
+                    // The load fails as a whole; the file stands empty until then.
+                    Err(error) => (
+                        SourceFile::new(display_path, found.relative, None),
+                        Err(error),
+                    ),
+                }
+            })
+            .unzip_into_vecs(&mut files_read, &mut loaded)
+    });
     let mut diagnostics = Vec::new();
     let mut unparsed_ids = Vec::new();
-    for result in loaded {
-        let (source, mut file) = result?;
-        sources.push(source);
-        diagnostics.append(&mut file.diagnostics);
-        revisions.extend(file.revision);
-        unparsed_ids.extend(file.unparsed_id);
+    let mut failed = None;
+    // Collected in place, into the memory of `loaded`.
+    let revisions: Vec<LoadedRevision> = loaded
+        .into_iter()
+        .filter_map(|result| match result {
+            Ok(mut file) => {
+                diagnostics.append(&mut file.diagnostics);
+                unparsed_ids.extend(file.unparsed_id);
+                file.revision
+            }
+            Err(error) => {
+                failed.get_or_insert(error);
+                None
+            }
+        })
+        .collect();
+    if let Some(error) = failed {
+        return Err(error);
     }
+    let sources = SourceMap::from_files(files_read);
     unparsed_ids.sort();
     Ok(Project {
         sources,

@@ -216,6 +216,10 @@ impl SourceMap {
         SourceMap::default()
     }
 
+    pub fn from_files(files: Vec<SourceFile>) -> Self {
+        SourceMap { files }
+    }
+
     pub fn with_capacity(files: usize) -> Self {
         SourceMap {
             files: Vec::with_capacity(files),

@@ -352,8 +352,7 @@ impl<'a> Writer<'a> {
                     },
                 ],
             };
-            let mut text =
-                serde_json::to_string_pretty(&manifest).map_err(std::io::Error::from)?;
+            let mut text = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::from)?;
             text.push('\n');
             // The last occurrence: only file names and checksums come after the
             // revisions, where options written by the user come before them.
