@@ -157,13 +157,6 @@ impl<W: Write> Write for Hashed<W> {
 /// reverse; it never outlives [`Writer::finish`].
 const SPILL: &str = ".downgrade-sections";
 
-/// What the manifest needs of a revision that only its whole tree knows.
-struct Counted {
-    node: NodeIndex,
-    transactional: bool,
-    statements: usize,
-}
-
 /// A bundle being written, one revision at a time in replay order, into a staging folder.
 ///
 /// The upgrade goes straight to its file. The downgrade reverts the same revisions in
@@ -182,7 +175,11 @@ pub struct Writer<'a> {
     spill: BufWriter<File>,
     /// Where each downgrade section starts in the spill file, and where the last ends.
     spill_offsets: Vec<u64>,
-    counted: Vec<Counted>,
+    /// The manifest, written up to its revisions at the start and one revision at a
+    /// time after; its end, which holds the scripts' checksums, is written last.
+    manifest: Hashed<BufWriter<File>>,
+    /// How many revisions the manifest lists so far.
+    listed: usize,
     /// The first revision (in downgrade order) that cannot be reverted.
     problem: Option<ScriptError>,
 }
@@ -221,6 +218,11 @@ impl<'a> Writer<'a> {
         let mut upgrade = Hashed::new(create(UPGRADE)?);
         let mut downgrade = Hashed::new(create(DOWNGRADE)?);
         let spill = create(SPILL)?;
+        let mut manifest = Hashed::new(create(MANIFEST)?);
+        // Nothing before the revisions depends on the scripts' checksums.
+        let (head, at) = manifest_frame(inputs, "", "")?;
+        manifest.write_all(&head.as_bytes()[..at])?;
+        manifest.write_all(b"[")?;
         upgrade.write_all(
             renderer
                 .header(
@@ -261,7 +263,8 @@ impl<'a> Writer<'a> {
             downgrade,
             spill,
             spill_offsets: vec![0],
-            counted: Vec::with_capacity(steps),
+            manifest,
+            listed: 0,
             problem: None,
         })
     }
@@ -277,34 +280,35 @@ impl<'a> Writer<'a> {
                 // Later revisions are reverted first: the last problem is the first met.
                 self.problem = Some(problem);
             }
-            let statements = step
-                .revision
-                .upgrade
-                .as_ref()
-                .map_or(&[][..], |b| &b.statements);
-            self.counted.push(Counted {
-                node: step.node,
-                transactional: !statements.iter().any(|s| s.kind.is_nontransactional()),
-                statements: statements.len(),
-            });
             positions.push((step, rows));
         }
-        let renderer = &self.renderer;
-        let sections: Vec<(String, String)> = positions
+        let (renderer, inputs) = (&self.renderer, self.inputs);
+        let sections: Vec<std::io::Result<(String, String, Vec<u8>)>> = positions
             .par_iter()
             .map(|(step, (before, after))| {
                 let schema = Some(step.schema);
-                (
+                Ok((
                     renderer.section(step.node, schema, Direction::Upgrade, (before, after)),
                     renderer.section(step.node, schema, Direction::Downgrade, (after, before)),
-                )
+                    manifest_revision(inputs, step)?,
+                ))
             })
             .collect();
-        for (up, down) in sections {
+        for section in sections {
+            let (up, down, listed) = section?;
             self.upgrade.write_all(up.as_bytes())?;
             self.spill.write_all(down.as_bytes())?;
             let end = self.spill_offsets.last().copied().unwrap_or(0) + down.len() as u64;
             self.spill_offsets.push(end);
+            // The layout of serde_json's pretty printer for an array two levels deep.
+            let separator: &[u8] = if self.listed == 0 {
+                b"\n    "
+            } else {
+                b",\n    "
+            };
+            self.manifest.write_all(separator)?;
+            self.manifest.write_all(&listed)?;
+            self.listed += 1;
         }
         Ok(())
     }
@@ -321,72 +325,18 @@ impl<'a> Writer<'a> {
         drop(self.spill);
         let staging = self.staging.path();
         let spill_path = staging.join(SPILL);
-        let (downgrade, revisions) = (self.downgrade, &self.counted);
         let spill_offsets = &self.spill_offsets;
         let inputs = self.inputs;
-        let graph = inputs.graph;
-        let ids = |nodes: &[NodeIndex]| -> Vec<String> {
-            graph.ids(nodes).iter().map(|s| s.to_string()).collect()
+        let downgrade_sha = {
+            let mut downgrade = self.downgrade;
+            reverse_sections(&spill_path, spill_offsets, &mut downgrade)?;
+            std::fs::remove_file(&spill_path)?;
+            downgrade.write_all(script::FOOTER.as_bytes())?;
+            downgrade.finish()?
         };
-        // The manifest with a mark where its revisions go, split around the mark.
-        let frame = |downgrade_sha: &str| -> std::io::Result<(String, usize)> {
-            let manifest = ManifestOut {
-                compiler: Compiler {
-                    name: env!("CARGO_PKG_NAME").to_owned(),
-                    version: env!("CARGO_PKG_VERSION").to_owned(),
-                },
-                range: ManifestRange {
-                    from: ids(inputs.from),
-                    to: ids(inputs.to),
-                },
-                options: ManifestOptions::of(inputs.config),
-                revisions: Spliced(REVISIONS_MARK),
-                files: vec![
-                    ManifestFile {
-                        name: UPGRADE.to_owned(),
-                        sha256: upgrade_sha.clone(),
-                    },
-                    ManifestFile {
-                        name: DOWNGRADE.to_owned(),
-                        sha256: downgrade_sha.to_owned(),
-                    },
-                ],
-            };
-            let mut text = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::from)?;
-            text.push('\n');
-            // The last occurrence: only file names and checksums come after the
-            // revisions, where options written by the user come before them.
-            let mark = format!("\"{REVISIONS_MARK}\"");
-            let at = text
-                .rfind(&mark)
-                .ok_or_else(|| std::io::Error::other("the manifest frame lost its mark"))?;
-            text.replace_range(at..at + mark.len(), "");
-            Ok((text, at))
-        };
-        // Nothing before the revisions depends on the downgrade: the manifest is written
-        // up to the end of its revisions while the downgrade is put in order, and its
-        // checksum goes in the part after them.
-        let (head, at) = frame("")?;
-        let mut file = Hashed::new(BufWriter::with_capacity(
-            1 << 16,
-            File::create(staging.join(MANIFEST))?,
-        ));
-        let (downgrade_sha, written) = rayon::join(
-            || -> std::io::Result<String> {
-                let mut downgrade = downgrade;
-                reverse_sections(&spill_path, spill_offsets, &mut downgrade)?;
-                std::fs::remove_file(&spill_path)?;
-                downgrade.write_all(script::FOOTER.as_bytes())?;
-                downgrade.finish()
-            },
-            || -> std::io::Result<()> {
-                file.write_all(&head.as_bytes()[..at])?;
-                write_revisions(inputs, revisions, &mut file)
-            },
-        );
-        let downgrade_sha = downgrade_sha?;
-        written?;
-        let (tail, at) = frame(&downgrade_sha)?;
+        let mut file = self.manifest;
+        file.write_all(if self.listed == 0 { b"]" } else { b"\n  ]" })?;
+        let (tail, at) = manifest_frame(inputs, &upgrade_sha, &downgrade_sha)?;
         file.write_all(&tail.as_bytes()[at..])?;
         let manifest_sha = file.finish()?;
         // `sha256sum -c SHA256SUMS` format: hash, two spaces, name.
@@ -412,23 +362,85 @@ impl Serialize for Spliced {
     }
 }
 
-/// Writes the manifest's `revisions` array as `serde_json`'s pretty printer writes it at
-/// the depth it has in the manifest (its items indented by four spaces, its closing
-/// bracket by two), so that the frame and the array make one document.
-fn write_revisions(
+/// The manifest with its revisions left out, and where they go: serde_json's pretty
+/// layout of a manifest whose `revisions` hold a mark, with the mark taken out.
+fn manifest_frame(
     inputs: &Inputs<'_>,
-    counted: &[Counted],
-    out: &mut impl Write,
-) -> std::io::Result<()> {
-    let revisions = Revisions { inputs, counted };
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
-    let mut serializer = serde_json::Serializer::with_formatter(Indented(out), formatter);
-    revisions
-        .serialize(&mut serializer)
-        .map_err(std::io::Error::from)
+    upgrade_sha: &str,
+    downgrade_sha: &str,
+) -> std::io::Result<(String, usize)> {
+    let ids = |nodes: &[NodeIndex]| -> Vec<String> {
+        inputs
+            .graph
+            .ids(nodes)
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let manifest = ManifestOut {
+        compiler: Compiler {
+            name: env!("CARGO_PKG_NAME").to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+        range: ManifestRange {
+            from: ids(inputs.from),
+            to: ids(inputs.to),
+        },
+        options: ManifestOptions::of(inputs.config),
+        revisions: Spliced(REVISIONS_MARK),
+        files: [(UPGRADE, upgrade_sha), (DOWNGRADE, downgrade_sha)]
+            .into_iter()
+            .map(|(name, sha256)| ManifestFile {
+                name: name.to_owned(),
+                sha256: sha256.to_owned(),
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::from)?;
+    text.push('\n');
+    // The last occurrence: only file names and checksums come after the revisions, where
+    // options written by the user come before them.
+    let mark = format!("\"{REVISIONS_MARK}\"");
+    let at = text
+        .rfind(&mark)
+        .ok_or_else(|| std::io::Error::other("the manifest frame lost its mark"))?;
+    text.replace_range(at..at + mark.len(), "");
+    Ok((text, at))
 }
 
-/// Indents every line but the first by two spaces. (JSON strings escape their line
+/// One revision of the manifest, laid out as serde_json's pretty printer writes an item
+/// of the `revisions` array (every line after the first indented by four spaces).
+fn manifest_revision(inputs: &Inputs<'_>, step: &Step<'_>) -> std::io::Result<Vec<u8>> {
+    let (graph, project) = (inputs.graph, inputs.project);
+    let n = graph.node(step.node);
+    let header = &project.revisions[n.revision].revision.header;
+    let file = project.sources.file(n.file);
+    let statements = step
+        .revision
+        .upgrade
+        .as_ref()
+        .map_or(&[][..], |b| &b.statements);
+    let revision = RevisionRef {
+        id: &n.id,
+        parents: graph.ids(&n.parents),
+        depends_on: graph.ids(&n.depends_on),
+        labels: &n.labels,
+        message: header.message.as_ref().map_or("", |m| m.value.as_str()),
+        source: &file.relative_path,
+        sha256: file.sha256_hex(),
+        transactional: !statements.iter().any(|s| s.kind.is_nontransactional()),
+        statements: statements.len(),
+    };
+    let mut out = Vec::with_capacity(512);
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
+    let mut serializer = serde_json::Serializer::with_formatter(Indented(&mut out), formatter);
+    revision
+        .serialize(&mut serializer)
+        .map_err(std::io::Error::from)?;
+    Ok(out)
+}
+
+/// Indents every line but the first by four spaces. (JSON strings escape their line
 /// breaks, so every line break it sees is between tokens.)
 struct Indented<W>(W);
 
@@ -439,7 +451,7 @@ impl<W: Write> Write for Indented<W> {
             self.0.write_all(first)?;
         }
         for line in lines {
-            self.0.write_all(b"\n  ")?;
+            self.0.write_all(b"\n    ")?;
             self.0.write_all(line)?;
         }
         Ok(buf.len())
@@ -497,11 +509,6 @@ struct ManifestOut {
     files: Vec<ManifestFile>,
 }
 
-struct Revisions<'a> {
-    inputs: &'a Inputs<'a>,
-    counted: &'a [Counted],
-}
-
 /// A [`ManifestRevision`] borrowed from the graph and the headers: the same fields in
 /// the same order, so the same JSON, without copying a string per field.
 #[derive(Serialize)]
@@ -515,28 +522,6 @@ struct RevisionRef<'a> {
     sha256: String,
     transactional: bool,
     statements: usize,
-}
-
-impl Serialize for Revisions<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (graph, project) = (self.inputs.graph, self.inputs.project);
-        serializer.collect_seq(self.counted.iter().map(|c| {
-            let n = graph.node(c.node);
-            let header = &project.revisions[n.revision].revision.header;
-            let file = project.sources.file(n.file);
-            RevisionRef {
-                id: &n.id,
-                parents: graph.ids(&n.parents),
-                depends_on: graph.ids(&n.depends_on),
-                labels: &n.labels,
-                message: header.message.as_ref().map_or("", |m| m.value.as_str()),
-                source: &file.relative_path,
-                sha256: file.sha256_hex(),
-                transactional: c.transactional,
-                statements: c.statements,
-            }
-        }))
-    }
 }
 
 impl ManifestOptions {
