@@ -179,7 +179,16 @@ pub fn ident(name: &str) -> String {
 
 /// A string literal with `'` doubled.
 pub fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for (i, piece) in text.split('\'').enumerate() {
+        if i > 0 {
+            out.push_str("''");
+        }
+        out.push_str(piece);
+    }
+    out.push('\'');
+    out
 }
 
 /// A type as SQL: what PostgreSQL accepts after a column name or `::`.
@@ -223,6 +232,15 @@ pub fn data_type(t: &crate::syntax::ast::DataType) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_double_their_quotes() {
+        assert_eq!(literal(""), "''");
+        assert_eq!(literal("plain"), "'plain'");
+        assert_eq!(literal("it's"), "'it''s'");
+        assert_eq!(literal("''"), "''''''");
+        assert_eq!(literal("'edge'"), "'''edge'''");
+    }
 
     #[test]
     fn the_keyword_list_is_sorted_for_binary_search() {

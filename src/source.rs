@@ -183,7 +183,13 @@ impl SourceFile {
 
     /// The SHA-256 of the text, in lowercase hexadecimal.
     pub fn sha256_hex(&self) -> String {
-        hex::encode(self.sha256)
+        // `encode_to_slice` writes bytes; `encode` collects chars one by one, and this
+        // runs three times per revision of a bundle.
+        let mut digits = [0u8; 64];
+        match hex::encode_to_slice(self.sha256, &mut digits) {
+            Ok(()) => String::from_utf8_lossy(&digits).into_owned(),
+            Err(_) => hex::encode(self.sha256),
+        }
     }
 
     pub fn lines(&self) -> Option<(&str, &LineIndex)> {

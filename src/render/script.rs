@@ -410,7 +410,18 @@ impl<'a> Renderer<'a> {
             .map_or("", |m| m.value.as_str());
         let sha = self.project.sources.file(n.file).sha256_hex();
         let mut out = String::with_capacity(1024);
-        let _ = writeln!(out, "\n-- {}: {message}   [source sha256: {sha}]", n.id);
+        line(
+            &mut out,
+            &[
+                "\n-- ",
+                &n.id,
+                ": ",
+                message,
+                "   [source sha256: ",
+                &sha,
+                "]",
+            ],
+        );
         let position = Position {
             rows: before,
             table: self.table,
@@ -430,7 +441,7 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        let _ = writeln!(out, "-- version bookkeeping for {}", n.id);
+        line(&mut out, &["-- version bookkeeping for ", &n.id]);
         bookkeeping(
             &mut out,
             graph,
@@ -439,12 +450,19 @@ impl<'a> Renderer<'a> {
             (before, after),
             (&self.table_sql, &self.column_sql),
         );
-        let _ = writeln!(
-            out,
-            "INSERT INTO {} (revision, direction, source_sha256) VALUES ({}, '{}', '{sha}');",
-            self.history,
-            quote::literal(&n.id),
-            direction.word()
+        line(
+            &mut out,
+            &[
+                "INSERT INTO ",
+                &self.history,
+                " (revision, direction, source_sha256) VALUES (",
+                &quote::literal(&n.id),
+                ", '",
+                direction.word(),
+                "', '",
+                &sha,
+                "');",
+            ],
         );
         out
     }
@@ -599,17 +617,58 @@ fn bookkeeping(
     let lit = |s: &str| quote::literal(s);
     if !gone.is_empty() && !come.is_empty() {
         let (old, new) = (gone.remove(0), come.remove(0));
-        let _ = writeln!(
+        line(
             out,
-            "UPDATE {table} SET {column} = {} WHERE {column} = {};",
-            lit(new),
-            lit(old)
+            &[
+                "UPDATE ",
+                table,
+                " SET ",
+                column,
+                " = ",
+                &lit(new),
+                " WHERE ",
+                column,
+                " = ",
+                &lit(old),
+                ";",
+            ],
         );
     }
     for old in gone {
-        let _ = writeln!(out, "DELETE FROM {table} WHERE {column} = {};", lit(old));
+        line(
+            out,
+            &[
+                "DELETE FROM ",
+                table,
+                " WHERE ",
+                column,
+                " = ",
+                &lit(old),
+                ";",
+            ],
+        );
     }
     for new in come {
-        let _ = writeln!(out, "INSERT INTO {table} ({column}) VALUES ({});", lit(new));
+        line(
+            out,
+            &[
+                "INSERT INTO ",
+                table,
+                " (",
+                column,
+                ") VALUES (",
+                &lit(new),
+                ");",
+            ],
+        );
     }
+}
+
+/// Appends the pieces and a line break: the hot lines of a script, without the
+/// formatting machinery.
+fn line(out: &mut String, pieces: &[&str]) {
+    for piece in pieces {
+        out.push_str(piece);
+    }
+    out.push('\n');
 }
