@@ -4,7 +4,8 @@
 //! Exit codes: 0 clean, 1 findings (the project has errors, or a check failed), 2 usage
 //! or I/O error (bad arguments, a reference that does not resolve, a file or folder that
 //! cannot be read or written). Every command builds its whole output before printing
-//! it, so that an error never leaves a partial result on standard output.
+//! it, so that an error never leaves a partial result on standard output; `build`
+//! writes its bundle into a staging folder that becomes the bundle only when complete.
 
 mod author;
 mod check;
