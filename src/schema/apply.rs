@@ -178,7 +178,7 @@ impl<'a> Applier<'a> {
 
     fn qualified(&self, name: &ObjName, span: Span) -> QualifiedName {
         QualifiedName {
-            schema: (name.schema != self.default_schema).then(|| ident(&name.schema, span)),
+            schema: (*name.schema != *self.default_schema).then(|| ident(&name.schema, span)),
             name: ident(&name.name, span),
         }
     }
@@ -215,7 +215,7 @@ impl<'a> Applier<'a> {
 
     /// Whether a name is free for a new relation or type in the schema.
     fn check_new_relation(&mut self, name: &ObjName, span: Span, what: &str) -> bool {
-        if !self.model.schemas.contains_key(&name.schema) {
+        if !self.model.schemas.contains_key(&*name.schema) {
             self.error(
                 Code::UnknownObject,
                 span,
@@ -255,7 +255,7 @@ impl<'a> Applier<'a> {
         if self.model.types.contains_key(&obj) {
             return;
         }
-        if name.schema.is_none() || obj.schema == "pg_catalog" {
+        if name.schema.is_none() || &*obj.schema == "pg_catalog" {
             let n = name.name.value.as_str();
             if BUILTIN_TYPES.binary_search(&n).is_ok() {
                 return;
@@ -804,7 +804,7 @@ impl<'a> Applier<'a> {
                     .keys()
                     .map(|t| ("table", t))
                     .chain(self.model.types.keys().map(|t| ("type", t)))
-                    .find(|(_, t)| t.schema == name)
+                    .find(|(_, t)| *t.schema == *name)
                     .map(|(what, t)| format!("{what} `{t}`"));
                 if let Some(holds) = holds {
                     self.error(

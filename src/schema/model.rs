@@ -16,22 +16,22 @@ use crate::syntax::ast::{
 /// A schema-qualified name, folded.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjName {
-    pub schema: String,
-    pub name: String,
+    pub schema: Arc<str>,
+    pub name: Arc<str>,
 }
 
 impl ObjName {
     pub fn new(schema: &str, name: &str) -> Self {
         ObjName {
-            schema: schema.to_owned(),
-            name: name.to_owned(),
+            schema: schema.into(),
+            name: name.into(),
         }
     }
 }
 
 impl std::fmt::Display for ObjName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.schema == "public" {
+        if &*self.schema == "public" {
             write!(f, "{}", self.name)
         } else {
             write!(f, "{}.{}", self.schema, self.name)
