@@ -128,7 +128,8 @@ pub fn run<E: Send>(
 }
 
 /// The whole trees of `nodes`: kept from the load, or their bodies parsed from the kept
-/// text in parallel, after the headers read before. `None` when one of them does not parse or breaks a per-file rule.
+/// text in parallel, after the headers read before. `None` when one of them does not
+/// parse or breaks a per-file rule.
 fn parse<'p>(
     project: &'p Project,
     graph: &RevisionGraph,
