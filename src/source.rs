@@ -183,13 +183,7 @@ impl SourceFile {
 
     /// The SHA-256 of the text, in lowercase hexadecimal.
     pub fn sha256_hex(&self) -> String {
-        // `encode_to_slice` writes bytes; `encode` collects chars one by one, and this
-        // runs three times per revision of a bundle.
-        let mut digits = [0u8; 64];
-        match hex::encode_to_slice(self.sha256, &mut digits) {
-            Ok(()) => String::from_utf8_lossy(&digits).into_owned(),
-            Err(_) => hex::encode(self.sha256),
-        }
+        digest_hex(&self.sha256)
     }
 
     pub fn lines(&self) -> Option<(&str, &LineIndex)> {
@@ -208,6 +202,17 @@ impl SourceFile {
             line,
             col,
         }
+    }
+}
+
+/// A SHA-256 digest in lowercase hexadecimal, as `sha256sum` prints it.
+pub fn digest_hex(digest: &[u8; 32]) -> String {
+    // `encode_to_slice` writes bytes; `encode` collects chars one by one, and this runs
+    // three times per revision of a bundle.
+    let mut digits = [0u8; 64];
+    match hex::encode_to_slice(digest, &mut digits) {
+        Ok(()) => String::from_utf8_lossy(&digits).into_owned(),
+        Err(_) => hex::encode(digest),
     }
 }
 

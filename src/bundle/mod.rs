@@ -137,7 +137,7 @@ impl<W: Write> Hashed<W> {
     /// Flushes and gives the digest, in hexadecimal.
     fn finish(mut self) -> std::io::Result<String> {
         self.inner.flush()?;
-        Ok(hex::encode(self.hasher.finalize()))
+        Ok(crate::source::digest_hex(&self.hasher.finalize().into()))
     }
 }
 
@@ -191,18 +191,15 @@ impl<'a> Writer<'a> {
         let plan = Plan::new(graph, inputs.from, inputs.to)?;
         script::check_ids(graph, inputs.config, plan.steps.iter().chain(&plan.below))?;
         let renderer = Renderer::new(graph, inputs.project, inputs.config);
-        let position = |nodes: &[NodeIndex]| {
-            if nodes.is_empty() {
-                "base".to_owned()
-            } else {
-                graph.ids(nodes).join(",")
-            }
-        };
         // The header names the folder by its own name only: a bundle must not depend on
         // where the checkout is or how the command was typed.
         let source = "migrations";
-        let (from, to) = (position(inputs.from), position(inputs.to));
-        let (lower_rows, upper_rows) = plan.rows(graph);
+        let (from, to) = (
+            graph.position_name(inputs.from, ","),
+            graph.position_name(inputs.to, ","),
+        );
+        let rows = plan.start(graph);
+        let (lower_rows, upper_rows) = (rows.list(), plan.upper_rows(graph));
         let steps = plan.steps.len();
 
         std::fs::create_dir_all(staging_parent)?;
@@ -257,7 +254,7 @@ impl<'a> Writer<'a> {
             inputs,
             renderer,
             in_range,
-            rows: plan.start(graph),
+            rows,
             staging,
             upgrade,
             downgrade,
@@ -289,7 +286,7 @@ impl<'a> Writer<'a> {
                 let schema = Some(step.schema);
                 Ok((
                     renderer.section(step.node, schema, Direction::Upgrade, (before, after)),
-                    renderer.section(step.node, schema, Direction::Downgrade, (after, before)),
+                    renderer.section(step.node, schema, Direction::Downgrade, (before, after)),
                     manifest_revision(inputs, step)?,
                 ))
             })
@@ -655,14 +652,11 @@ pub fn differences(
 
 /// The folder name a bundle gets by default: `FROM-TO`.
 pub fn default_name(graph: &RevisionGraph, from: &[NodeIndex], to: &[NodeIndex]) -> String {
-    let part = |nodes: &[NodeIndex]| {
-        if nodes.is_empty() {
-            "base".to_owned()
-        } else {
-            graph.ids(nodes).join("+")
-        }
-    };
-    format!("{}-{}", part(from), part(to))
+    format!(
+        "{}-{}",
+        graph.position_name(from, "+"),
+        graph.position_name(to, "+")
+    )
 }
 
 /// Where a bundle goes: `OUT/NAME`.

@@ -186,4 +186,14 @@ impl RevisionGraph {
     pub(crate) fn ids(&self, nodes: &[NodeIndex]) -> Vec<&str> {
         nodes.iter().map(|&n| self.node(n).id.as_str()).collect()
     }
+
+    /// A position of the graph in words: `base` when no revision is applied, else the
+    /// ids joined by `separator`.
+    pub(crate) fn position_name(&self, nodes: &[NodeIndex], separator: &str) -> String {
+        if nodes.is_empty() {
+            "base".to_owned()
+        } else {
+            self.ids(nodes).join(separator)
+        }
+    }
 }

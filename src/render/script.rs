@@ -108,7 +108,7 @@ impl Rows {
         Rows { rows }
     }
 
-    fn list(&self) -> Vec<String> {
+    pub fn list(&self) -> Vec<String> {
         self.rows.iter().cloned().collect()
     }
 
@@ -124,14 +124,6 @@ impl Rows {
         let before = self.list();
         self.apply(graph, node);
         (before, self.list())
-    }
-}
-
-fn ids(graph: &RevisionGraph, nodes: &[NodeIndex]) -> String {
-    if nodes.is_empty() {
-        "base".to_owned()
-    } else {
-        graph.ids(nodes).join(", ")
     }
 }
 
@@ -244,8 +236,8 @@ impl Plan {
         }
         if below.iter().any(|n| !in_above[n.index()]) {
             return Err(ScriptError::NotBelow {
-                lower: ids(graph, lower),
-                upper: ids(graph, upper),
+                lower: graph.position_name(lower, ", "),
+                upper: graph.position_name(upper, ", "),
             });
         }
         let steps = above
@@ -260,12 +252,9 @@ impl Plan {
         })
     }
 
-    /// The version rows at the lower and at the upper position.
-    pub fn rows(&self, graph: &RevisionGraph) -> (Vec<String>, Vec<String>) {
-        (
-            Rows::new(graph, &self.below).list(),
-            Rows::new(graph, &self.above).list(),
-        )
+    /// The version rows at the upper position.
+    pub fn upper_rows(&self, graph: &RevisionGraph) -> Vec<String> {
+        Rows::new(graph, &self.above).list()
     }
 
     /// Each step with the version rows before and after it is applied, in replay order.
@@ -375,8 +364,8 @@ impl<'a> Renderer<'a> {
             "-- strata {word}: {} -> {} ({} revision{})\n\
              -- generated from {} by strata; do not edit; rebuild with: strata {word} {}\n\
              \\set ON_ERROR_STOP on",
-            ids(graph, from),
-            ids(graph, to),
+            graph.position_name(from, ", "),
+            graph.position_name(to, ", "),
             steps,
             if steps == 1 { "" } else { "s" },
             source,
@@ -391,15 +380,20 @@ impl<'a> Renderer<'a> {
         out
     }
 
-    /// One revision's section: applying it (upgrade) or reverting it (downgrade), from
-    /// the version rows `before` to the rows `after`.
+    /// One revision's section: applying it (upgrade) or reverting it (downgrade).
+    /// `applied` is the version rows before and after the revision is applied; a
+    /// downgrade goes from the second to the first.
     pub fn section(
         &self,
         node: NodeIndex,
         schema: Option<&RevisionSchema>,
         direction: Direction,
-        (before, after): (&[String], &[String]),
+        applied: (&[String], &[String]),
     ) -> String {
+        let (before, after) = match direction {
+            Direction::Upgrade => applied,
+            Direction::Downgrade => (applied.1, applied.0),
+        };
         let graph = self.graph;
         let n = graph.node(node);
         let message = self.project.revisions[n.revision]
@@ -510,10 +504,9 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
         }
     }
     let renderer = Renderer::new(graph, request.project, request.config);
-    let (lower_rows, upper_rows) = plan.rows(graph);
     let rows = match request.direction {
-        Direction::Upgrade => lower_rows,
-        Direction::Downgrade => upper_rows,
+        Direction::Upgrade => plan.start(graph).list(),
+        Direction::Downgrade => plan.upper_rows(graph),
     };
     let mut out = renderer.header(
         request.direction,
@@ -526,13 +519,8 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     );
     let mut sections: Vec<String> = plan
         .positions(graph)
-        .map(|(node, before, after)| match request.direction {
-            Direction::Upgrade => {
-                renderer.section(node, schema(node), Direction::Upgrade, (&before, &after))
-            }
-            Direction::Downgrade => {
-                renderer.section(node, schema(node), Direction::Downgrade, (&after, &before))
-            }
+        .map(|(node, before, after)| {
+            renderer.section(node, schema(node), request.direction, (&before, &after))
         })
         .collect();
     if request.direction == Direction::Downgrade {
