@@ -10,8 +10,6 @@
 //! in full ([`crate::project::Project::reparse`]) for exactly the findings a whole load
 //! reports; the schema's findings are dropped, as they are whenever a file is broken.
 
-use std::borrow::Cow;
-
 use petgraph::graph::NodeIndex;
 use rayon::prelude::*;
 
@@ -20,7 +18,6 @@ use crate::graph::RevisionGraph;
 use crate::project::Project;
 use crate::schema::replay::{Options, Replayer, RevisionSchema};
 use crate::syntax::ast::Revision;
-use crate::syntax::Depth;
 
 /// Revisions per chunk: large enough that handing a chunk over costs nothing, small
 /// enough that a chunk's trees and statements take little memory.
@@ -45,14 +42,15 @@ pub struct Run<E> {
     pub sink: Result<(), E>,
 }
 
-struct Parsed<'p> {
+struct Parsed {
     node: NodeIndex,
-    tree: Cow<'p, Revision>,
+    tree: Revision,
 }
 
-/// Parses, replays and hands on every revision of `project` in replay order. Once the
-/// replay has found an error the sink is no longer called (its output could not be
-/// used). Needs a graph without cycles.
+/// Parses, replays and hands on every revision of `project` (read for its headers,
+/// [`crate::syntax::Depth::Headers`]) in replay order. Once the replay has found an error
+/// the sink is no longer called (its output could not be used). Needs a graph without
+/// cycles.
 pub fn run<E: Send>(
     project: &Project,
     graph: &RevisionGraph,
@@ -69,8 +67,8 @@ pub fn run<E: Send>(
     }
     let mut replayer = Replayer::new(graph, options);
     let chunks: Vec<&[NodeIndex]> = graph.replay_order().chunks(CHUNK).collect();
-    let mut parsed: Vec<Parsed<'_>> = Vec::new();
-    let mut replayed: Vec<(Parsed<'_>, RevisionSchema)> = Vec::new();
+    let mut parsed: Vec<Parsed> = Vec::new();
+    let mut replayed: Vec<(Parsed, RevisionSchema)> = Vec::new();
     let mut schema_errors = false;
     // Round i parses chunk i, replays chunk i - 1 and hands on chunk i - 2.
     for round in 0..chunks.len() + 2 {
@@ -127,24 +125,14 @@ pub fn run<E: Send>(
     run
 }
 
-/// The whole trees of `nodes`: kept from the load, or their bodies parsed from the kept
-/// text in parallel, after the headers read before. `None` when one of them does not
-/// parse or breaks a per-file rule.
-fn parse<'p>(
-    project: &'p Project,
+/// The whole trees of `nodes`, their bodies parsed from the kept text in parallel after
+/// the headers read before. `None` when one of them does not parse or breaks a per-file
+/// rule.
+fn parse(
+    project: &Project,
     graph: &RevisionGraph,
     nodes: &[NodeIndex],
-) -> (Option<Vec<Parsed<'p>>>, Vec<Diagnostic>) {
-    if project.depth == Depth::Full {
-        let kept = nodes
-            .iter()
-            .map(|&node| Parsed {
-                node,
-                tree: Cow::Borrowed(&project.revisions[graph.node(node).revision].revision),
-            })
-            .collect();
-        return (Some(kept), Vec::new());
-    }
+) -> (Option<Vec<Parsed>>, Vec<Diagnostic>) {
     let loaded: Vec<_> = nodes
         .par_iter()
         .map(|&node| {
@@ -166,7 +154,7 @@ fn parse<'p>(
         match file.revision {
             Some(loaded) => trees.push(Parsed {
                 node,
-                tree: Cow::Owned(loaded.revision),
+                tree: loaded.revision,
             }),
             None => broken = true,
         }

@@ -112,29 +112,10 @@ pub fn load(dir: &Path, depth: Depth) -> Result<Project, LoadError> {
             })
             .unzip_into_vecs(&mut files_read, &mut loaded)
     });
-    let mut diagnostics = Vec::new();
-    let mut unparsed_ids = Vec::new();
-    let mut failed = None;
-    // Collected in place, into the memory of `loaded`.
-    let revisions: Vec<LoadedRevision> = loaded
-        .into_iter()
-        .filter_map(|result| match result {
-            Ok(mut file) => {
-                diagnostics.append(&mut file.diagnostics);
-                unparsed_ids.extend(file.unparsed_id);
-                file.revision
-            }
-            Err(error) => {
-                failed.get_or_insert(error);
-                None
-            }
-        })
-        .collect();
-    if let Some(error) = failed {
-        return Err(error);
-    }
+    // Both collected in place, into the memory of `loaded`.
+    let loaded: Vec<LoadedFile> = loaded.into_iter().collect::<Result<_, _>>()?;
+    let (revisions, diagnostics, unparsed_ids) = gather(loaded);
     let sources = SourceMap::from_files(files_read);
-    unparsed_ids.sort();
     Ok(Project {
         sources,
         revisions,
@@ -246,6 +227,24 @@ fn parse_source(source: &SourceFile, file: FileId, depth: Depth, stem: String) -
     }
 }
 
+/// What the files of a project gave, in file order: the revisions, every diagnostic, and
+/// the ids of the files that did not parse (sorted).
+fn gather(files: Vec<LoadedFile>) -> (Vec<LoadedRevision>, Vec<Diagnostic>, Vec<String>) {
+    let mut diagnostics = Vec::new();
+    let mut unparsed_ids = Vec::new();
+    // Collected in place, into the memory of `files`.
+    let revisions = files
+        .into_iter()
+        .filter_map(|mut file| {
+            diagnostics.append(&mut file.diagnostics);
+            unparsed_ids.extend(file.unparsed_id);
+            file.revision
+        })
+        .collect();
+    unparsed_ids.sort();
+    (revisions, diagnostics, unparsed_ids)
+}
+
 fn stem(relative_path: &str) -> String {
     let name = relative_path.rsplit('/').next().unwrap_or(relative_path);
     name.strip_suffix(".mig").unwrap_or(name).to_owned()
@@ -277,37 +276,27 @@ impl Project {
     /// have given, parsing every file again from its kept text, in parallel.
     pub fn reparse(&mut self) {
         let sources = &self.sources;
-        let parsed: Vec<Option<LoadedFile>> = sources
+        let parsed: Vec<LoadedFile> = sources
             .ids()
             .collect::<Vec<_>>()
             .into_par_iter()
-            .map(|file| {
-                sources
-                    .file(file)
-                    .text
-                    .is_some()
-                    .then(|| self.parse_full(file))
+            .map(|file| match sources.file(file).text {
+                Some(_) => self.parse_full(file),
+                None => LoadedFile {
+                    revision: None,
+                    unparsed_id: Some(stem(&sources.file(file).relative_path)),
+                    diagnostics: Vec::new(),
+                },
             })
             .collect();
+        let (revisions, mut diagnostics, unparsed_ids) = gather(parsed);
         // A file that could not be decoded keeps what was said of it; it has no text to
         // parse again.
-        let mut diagnostics: Vec<Diagnostic> = std::mem::take(&mut self.diagnostics)
-            .into_iter()
-            .filter(|d| sources.file(d.span.file).text.is_none())
-            .collect();
-        let mut revisions = Vec::with_capacity(self.revisions.len());
-        let mut unparsed_ids = Vec::new();
-        for (file, loaded) in sources.ids().zip(parsed) {
-            match loaded {
-                Some(mut loaded) => {
-                    diagnostics.append(&mut loaded.diagnostics);
-                    revisions.extend(loaded.revision);
-                    unparsed_ids.extend(loaded.unparsed_id);
-                }
-                None => unparsed_ids.push(stem(&sources.file(file).relative_path)),
-            }
-        }
-        unparsed_ids.sort();
+        diagnostics.extend(
+            std::mem::take(&mut self.diagnostics)
+                .into_iter()
+                .filter(|d| sources.file(d.span.file).text.is_none()),
+        );
         self.revisions = revisions;
         self.diagnostics = diagnostics;
         self.unparsed_ids = unparsed_ids;

@@ -294,7 +294,7 @@ fn load(cli: &Cli, depth: Depth, replaying: Replaying) -> Result<Checked, Outcom
     let project = project::load(cli.dir(), read).map_err(|error| fail(&error.to_string()))?;
     let mut checked = Checked::new(project);
     if streamed && checked.has_errors() {
-        checked.read_in_full();
+        checked = checked.read_in_full();
     }
     // The schema model needs whole files and a sound graph; on a broken one its
     // findings would only echo the errors that matter.
@@ -305,7 +305,7 @@ fn load(cli: &Cli, depth: Depth, replaying: Replaying) -> Result<Checked, Outcom
         Replaying::Later => {}
         Replaying::Stream => {
             let run = stream(cli, &checked, |_| Ok::<(), ()>(()));
-            checked.absorb(run.broken_file, run.diagnostics);
+            checked = checked.absorb(run.broken_file, run.diagnostics);
         }
         Replaying::Check | Replaying::Record => {
             let options = Options {
@@ -355,34 +355,23 @@ impl Checked {
     /// Takes in what a stream found. A body that did not parse makes the project be read
     /// in full, for the findings a whole load gives; otherwise the findings of the bodies
     /// join those of the headers.
-    fn absorb(&mut self, broken_file: bool, diagnostics: Vec<Diagnostic>) {
+    fn absorb(mut self, broken_file: bool, diagnostics: Vec<Diagnostic>) -> Checked {
         if broken_file {
-            self.read_in_full();
-            return;
+            return self.read_in_full();
         }
         self.diagnostics.extend(diagnostics);
         diagnostic::sort(&mut self.diagnostics, &self.project.sources);
+        self
     }
 
     /// Parses a project read for its headers again in full, and rebuilds its graph:
     /// the findings are then those of a whole load.
-    fn read_in_full(&mut self) {
-        let mut project = std::mem::replace(
-            &mut self.project,
-            Project {
-                sources: Default::default(),
-                revisions: Vec::new(),
-                diagnostics: Vec::new(),
-                unparsed_ids: Vec::new(),
-                depth: Depth::Headers,
-            },
-        );
+    fn read_in_full(self) -> Checked {
+        let mut project = self.project;
         project.reparse();
-        *self = Checked::new(project);
+        Checked::new(project)
     }
-}
 
-impl Checked {
     /// Prints the diagnostics; with errors among them, says so and stops the command.
     fn report(&self, cli: &Cli) -> Result<(), Outcome> {
         print_stderr(&self.rendered());
@@ -396,6 +385,16 @@ impl Checked {
         }
         Ok(())
     }
+}
+
+/// Loads a project's headers for a command that streams its bodies itself
+/// ([`Replaying::Later`]); a project broken already is reported, and stops the command.
+fn load_for_stream(cli: &Cli) -> Result<Checked, Outcome> {
+    let checked = load(cli, Depth::Full, Replaying::Later)?;
+    if checked.has_errors() {
+        return Err(checked.report(cli).err().unwrap_or(Outcome::Findings));
+    }
+    Ok(checked)
 }
 
 /// Loads a project for a command that needs it free of errors: with errors, prints

@@ -6,7 +6,8 @@ use std::path::Path;
 use petgraph::graph::NodeIndex;
 
 use super::{
-    fail, load, load_clean, print_stderr, print_stdout, stream, Checked, Cli, Outcome, Replaying,
+    fail, load_clean, load_for_stream, print_stderr, print_stdout, stream, Checked, Cli, Outcome,
+    Replaying,
 };
 use crate::bundle::{self, BuildError};
 use crate::render::script::{self, Direction, Request};
@@ -53,7 +54,7 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
 /// and so does a range that cannot be scripted.
 fn make_bundle(
     cli: &Cli,
-    mut checked: Checked,
+    checked: Checked,
     from: &[NodeIndex],
     to: &[NodeIndex],
     staging_parent: &Path,
@@ -83,7 +84,7 @@ fn make_bundle(
         }
     };
     let (broken_file, diagnostics, made) = made;
-    checked.absorb(broken_file, diagnostics);
+    let checked = checked.absorb(broken_file, diagnostics);
     checked.report(cli)?;
     match made {
         Ok(staged) => Ok((checked, staged)),
@@ -96,14 +97,11 @@ fn make_bundle(
 }
 
 pub(super) fn build(cli: &Cli, from: &str, to: &str, out: &Path, name: Option<&str>) -> Outcome {
-    let checked = match load(cli, Depth::Full, Replaying::Later) {
+    // A broken project is reported before the range is looked at.
+    let checked = match load_for_stream(cli) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
-    // A broken project is reported before the range is looked at.
-    if checked.has_errors() {
-        return checked.report(cli).err().unwrap_or(Outcome::Findings);
-    }
     let (from_nodes, to_nodes) = match (checked.graph.resolve(from), checked.graph.resolve(to)) {
         (Ok(f), Ok(t)) => (f, t),
         (Err(e), _) | (_, Err(e)) => return fail(&e.to_string()),
@@ -142,13 +140,10 @@ pub(super) fn verify(cli: &Cli, dir: &Path) -> Outcome {
         Ok(manifest) => manifest,
         Err(message) => return fail(&message),
     };
-    let checked = match load(cli, Depth::Full, Replaying::Later) {
+    let checked = match load_for_stream(cli) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
-    if checked.has_errors() {
-        return checked.report(cli).err().unwrap_or(Outcome::Findings);
-    }
     let resolve = |ids: &[String]| -> Result<Vec<NodeIndex>, String> {
         ids.iter()
             .map(|id| {
