@@ -113,6 +113,7 @@ fn describe(rule: Rule) -> &'static str {
         // Silent rules: pest never reports them, but they are rules all the same.
         WHITESPACE | line_comment | block_comment => "white space or a comment",
         ident_char => "a letter, digit, '_' or '$'",
+        word_end => "the end of a word",
         k_action => "'action'",
         k_add => "'add'",
         k_after => "'after'",
