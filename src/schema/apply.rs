@@ -138,6 +138,13 @@ fn statement(kind: StatementKind, span: Span) -> Statement {
     Statement { kind, span }
 }
 
+/// Lets go of a table looked up with [`Applier::table_or_error`] before the model changes
+/// it: while the copy is held, `Model::table_mut` would find the table shared and copy
+/// all of it (every column and constraint) for each change.
+fn release(table: Arc<Table>) {
+    drop(table);
+}
+
 fn derived(kind: StatementKind, span: Span) -> Derived {
     Derived {
         statement: statement(kind, span),
@@ -1128,6 +1135,7 @@ impl<'a> Applier<'a> {
                 let mut all: Vec<Column> = t.columns.to_vec();
                 all.push(column.clone());
                 let existing: Vec<Constraint> = t.constraints.to_vec();
+                release(t);
                 let named = self.name_constraints(&table, &all, &existing, pending);
                 if named
                     .iter()
@@ -1185,6 +1193,7 @@ impl<'a> Applier<'a> {
                     .filter(|c| c.columns().contains(&column.name))
                     .cloned()
                     .collect();
+                release(t);
                 for key in dropped.iter().filter(|c| c.has_index()) {
                     if let Some((other, fk)) = self.foreign_key_on(&table, key) {
                         self.error(
@@ -1251,6 +1260,7 @@ impl<'a> Applier<'a> {
                     );
                     return Ok(Vec::new());
                 }
+                release(t);
                 self.rename_column(&table, &r.column.value, &r.new_name.value);
                 Ok(vec![derived(
                     S::RenameColumn(RenameColumn {
@@ -1338,6 +1348,7 @@ impl<'a> Applier<'a> {
                     return Ok(Vec::new());
                 }
                 let existing: Vec<Constraint> = t.constraints.to_vec();
+                release(t);
                 let named = self.name_constraints(&table, &all, &existing, vec![pending]);
                 let Some((mut constraint, _)) = named.into_iter().next() else {
                     return Ok(Vec::new());
@@ -1371,6 +1382,7 @@ impl<'a> Applier<'a> {
                     );
                     return Ok(Vec::new());
                 };
+                release(t);
                 self.model.remove_constraint(&table, &c.name);
                 self.model.add_constraint(
                     &table,
@@ -1403,6 +1415,7 @@ impl<'a> Applier<'a> {
                     );
                     return Ok(Vec::new());
                 };
+                release(t);
                 if c.has_index() {
                     if let Some((other, fk)) = self.foreign_key_on(&table, &c) {
                         self.error(
