@@ -220,10 +220,10 @@ fn render_one(out: &mut String, sources: &SourceMap, span: Span, label: &str, me
         "{}:{}:{}: {label}: {message}",
         file.display_path, span.line, span.col
     );
-    let Some((text, lines)) = file.lines() else {
+    let Some(text) = file.text.as_deref() else {
         return;
     };
-    let line = lines.line_text(text, span.line);
+    let line = crate::source::line_at(text, span.start as usize);
     let gutter = span.line.to_string();
     let _ = writeln!(out, "{gutter} | {line}");
     // Keep tabs in the padding so that the caret lines up under tabbed source.

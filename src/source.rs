@@ -62,12 +62,17 @@ impl fmt::Debug for Span {
 
 /// The starts of the lines of a text, to turn byte offsets into lines and columns in
 /// logarithmic time.
+///
+/// A parse builds one for the text it reads and drops it with the parse: the spans it
+/// makes carry their lines and columns, and keeping an index per file for the whole run
+/// would cost a large project more memory than its texts.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<u32>,
     /// How many characters precede each block of [`BLOCK`] bytes. A column then costs at
     /// most one block of counting, however long the line: counting from the start of the
-    /// line instead would be quadratic on a long line with many nodes.
+    /// line instead would be quadratic on a long line with many nodes. Empty for an
+    /// ASCII text, where a column is a byte count.
     chars_before_block: Vec<u32>,
     /// Whether the text is ASCII, where a column is a byte count (most sources are).
     ascii: bool,
@@ -93,6 +98,13 @@ impl LineIndex {
                 .filter(|&(_, &b)| b == b'\n')
                 .map(|(i, _)| i as u32 + 1),
         );
+        if text.is_ascii() {
+            return LineIndex {
+                starts,
+                chars_before_block: Vec::new(),
+                ascii: true,
+            };
+        }
         let mut chars_before_block = Vec::with_capacity(bytes.len() / BLOCK + 1);
         let mut count = 0;
         for block in bytes.chunks(BLOCK) {
@@ -133,22 +145,16 @@ impl LineIndex {
         (line as u32 + 1, col as u32 + 1)
     }
 
-    /// The text of a 1-based line, without its line terminator.
-    pub fn line_text<'a>(&self, text: &'a str, line: u32) -> &'a str {
-        let index = (line as usize).saturating_sub(1);
-        let Some(&start) = self.starts.get(index) else {
-            return "";
-        };
-        let end = self
-            .starts
-            .get(index + 1)
-            .map_or(text.len(), |&next| next as usize - 1);
-        let line = text.get(start as usize..end).unwrap_or("");
-        line.strip_suffix('\r').unwrap_or(line)
-    }
-
-    pub fn line_count(&self) -> usize {
-        self.starts.len()
+    /// A span over `start..end` of `text`, known as `file`, with its line and column.
+    pub fn span(&self, text: &str, file: FileId, start: usize, end: usize) -> Span {
+        let (line, col) = self.line_col(text, start);
+        Span {
+            file,
+            start: start as u32,
+            end: end.max(start) as u32,
+            line,
+            col,
+        }
     }
 }
 
@@ -162,7 +168,6 @@ pub struct SourceFile {
     pub relative_path: String,
     /// The text, when the file could be read as UTF-8.
     pub text: Option<String>,
-    lines: Option<LineIndex>,
     /// SHA-256 of the text (of nothing, for a file that could not be read as text),
     /// taken once at load for the scripts and the manifest.
     sha256: [u8; 32],
@@ -170,13 +175,11 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(display_path: String, relative_path: String, text: Option<String>) -> Self {
-        let lines = text.as_deref().map(LineIndex::new);
         let sha256 = Sha256::digest(text.as_deref().unwrap_or("").as_bytes()).into();
         SourceFile {
             display_path,
             relative_path,
             text,
-            lines,
             sha256,
         }
     }
@@ -186,23 +189,30 @@ impl SourceFile {
         digest_hex(&self.sha256)
     }
 
-    pub fn lines(&self) -> Option<(&str, &LineIndex)> {
-        Some((self.text.as_deref()?, self.lines.as_ref()?))
-    }
-
     /// A span over `start..end` of this file, known as `file`, with its line and column.
+    /// Builds a [`LineIndex`] for the one span: for the odd span made outside a parse
+    /// (a parse keeps its own index for all of its spans).
     pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
-        let (line, col) = self
-            .lines()
-            .map_or((1, 1), |(text, lines)| lines.line_col(text, start));
-        Span {
-            file,
-            start: start as u32,
-            end: end.max(start) as u32,
-            line,
-            col,
-        }
+        let text = self.text.as_deref().unwrap_or("");
+        LineIndex::new(text).span(text, file, start, end)
     }
+}
+
+/// The line around byte `offset` of `text`, without its line terminator: what a
+/// diagnostic shows of its span's first line, found without an index.
+pub fn line_at(text: &str, offset: usize) -> &str {
+    let bytes = text.as_bytes();
+    let offset = offset.min(bytes.len());
+    let start = bytes[..offset]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = bytes[offset..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| offset + i);
+    let line = text.get(start..end).unwrap_or("");
+    line.strip_suffix('\r').unwrap_or(line)
 }
 
 /// A SHA-256 digest in lowercase hexadecimal, as `sha256sum` prints it.
@@ -263,11 +273,6 @@ impl SourceMap {
     pub fn ids(&self) -> impl Iterator<Item = FileId> {
         (0..self.files.len() as u32).map(FileId)
     }
-
-    /// A span over `start..end` of a file, with its line and column.
-    pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
-        self.file(file).span(file, start, end)
-    }
 }
 
 #[cfg(test)]
@@ -286,10 +291,22 @@ mod tests {
         assert_eq!(index.line_col(text, 7), (3, 1));
         assert_eq!(index.line_col(text, 8), (4, 1));
         assert_eq!(index.line_col(text, 99), (4, 2));
-        assert_eq!(index.line_text(text, 2), "çd");
-        assert_eq!(index.line_text(text, 3), "");
-        assert_eq!(index.line_text(text, 4), "x");
-        assert_eq!(index.line_text(text, 9), "");
+        assert_eq!(line_at(text, 0), "ab");
+        assert_eq!(line_at(text, 2), "ab");
+        assert_eq!(line_at(text, 3), "çd");
+        assert_eq!(line_at(text, 5), "çd");
+        assert_eq!(line_at(text, 7), "");
+        assert_eq!(line_at(text, 8), "x");
+        assert_eq!(line_at(text, 99), "x");
+    }
+
+    #[test]
+    fn ascii_texts_need_no_character_counts() {
+        let text = "create table t (\n  id bigint\n);";
+        let index = LineIndex::new(text);
+        assert!(index.ascii && index.chars_before_block.is_empty());
+        assert_eq!(index.line_col(text, 19), (2, 3));
+        assert_eq!(index.span(text, FileId(3), 19, 21).col, 3);
     }
 
     #[test]
@@ -314,7 +331,8 @@ mod tests {
     fn carriage_returns_are_not_part_of_a_line() {
         let text = "a\r\nb";
         let index = LineIndex::new(text);
-        assert_eq!(index.line_text(text, 1), "a");
+        assert_eq!(line_at(text, 0), "a");
+        assert_eq!(line_at(text, 1), "a");
         assert_eq!(index.line_col(text, 3), (2, 1));
     }
 }

@@ -8,7 +8,7 @@ use pest_derive::Parser;
 use super::ast::*;
 use super::messages;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::source::{FileId, SourceFile, Span};
+use crate::source::{FileId, LineIndex, SourceFile, Span};
 
 #[derive(Parser)]
 #[grammar = "../grammar/strata.pest"]
@@ -65,6 +65,8 @@ pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile
     }
     let mut builder = Builder {
         source,
+        text,
+        lines: LineIndex::new(text),
         file,
         offset: 0,
         diagnostics: Vec::new(),
@@ -126,6 +128,8 @@ pub fn parse_body(source: &SourceFile, file: FileId, header: &Header) -> Option<
     let pairs = MigParser::parse(Rule::file, text.get(offset..)?).ok();
     let mut builder = Builder {
         source,
+        text,
+        lines: LineIndex::new(text),
         file,
         offset,
         diagnostics: Vec::new(),
@@ -140,6 +144,9 @@ pub fn parse_body(source: &SourceFile, file: FileId, header: &Header) -> Option<
 
 struct Builder<'s> {
     source: &'s SourceFile,
+    /// The whole text of the file, and its lines for the spans of this parse.
+    text: &'s str,
+    lines: LineIndex,
     file: FileId,
     /// Where the text parsed starts in the file (after the header, for [`parse_body`]).
     offset: usize,
@@ -233,7 +240,8 @@ fn payload<'i>(pair: &Pair<'i, Rule>) -> Pair<'i, Rule> {
 impl Builder<'_> {
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
-        self.source.span(
+        self.lines.span(
+            self.text,
             self.file,
             self.offset + span.start(),
             self.offset + span.end(),
@@ -319,7 +327,7 @@ impl Builder<'_> {
         }
 
         let Some(header) = header else {
-            let span = self.source.span(self.file, 0, 0);
+            let span = self.lines.span(self.text, self.file, 0, 0);
             self.error(
                 Code::MissingHeader,
                 span,
