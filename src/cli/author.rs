@@ -34,7 +34,7 @@ pub(super) fn new(cli: &Cli, message: &str, parent: Option<&str>) -> Outcome {
             }
         },
     };
-    let parents: Vec<&str> = parent.iter().map(|&p| graph.node(p).id.as_str()).collect();
+    let parents: Vec<&str> = parent.iter().map(|&p| graph.node(p).id.as_ref()).collect();
     write(cli, &checked, &parents, message)
 }
 
@@ -67,12 +67,12 @@ pub(super) fn merge(cli: &Cli, revisions: &[String], message: &str) -> Outcome {
             ));
         }
     }
-    let ids: Vec<&str> = parents.iter().map(|&p| graph.node(p).id.as_str()).collect();
+    let ids: Vec<&str> = parents.iter().map(|&p| graph.node(p).id.as_ref()).collect();
     write(cli, &checked, &ids, message)
 }
 
 fn write(cli: &Cli, checked: &super::Checked, parents: &[&str], message: &str) -> Outcome {
-    let ids = (0..checked.graph.len()).map(|i| checked.graph.node(NodeIndex::new(i)).id.as_str());
+    let ids = (0..checked.graph.len()).map(|i| checked.graph.node(NodeIndex::new(i)).id.as_ref());
     let id = authoring::next_id(ids, message);
     match authoring::create_revision(cli.dir(), &id, parents, message) {
         Ok(path) => {

@@ -1,6 +1,7 @@
 //! Building the nodes and edges, and the checks of LANGUAGE.md 7.1.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use petgraph::graph::NodeIndex;
 
@@ -17,7 +18,7 @@ pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>
     for (index, loaded) in project.revisions.iter().enumerate() {
         let header = &loaded.revision.header;
         let id = &header.id.value;
-        if let Some(&first) = graph.by_id.get(id) {
+        if let Some(&first) = graph.by_id.get(id.as_str()) {
             let first = graph.node(first);
             let first_path = &project.sources.file(first.file).display_path;
             let this_path = &project.sources.file(loaded.file).display_path;
@@ -34,7 +35,8 @@ pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>
             continue;
         }
         let node = graph.dag.add_node(());
-        graph.by_id.insert(id.clone(), node);
+        let id: Arc<str> = Arc::from(id.as_str());
+        graph.by_id.insert(Arc::clone(&id), node);
         for label in &header.labels {
             if let Some((owner, first_span)) = label_owner.get(label.value.as_str()) {
                 let owner = &graph.nodes[owner.index()].id;
@@ -54,7 +56,7 @@ pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>
             }
         }
         graph.nodes.push(Node {
-            id: id.clone(),
+            id,
             revision: index,
             file: loaded.file,
             span: header.id.span,
@@ -173,7 +175,7 @@ fn reference_span(
         .depends_on
         .iter()
         .chain(&header.parents)
-        .find(|r| &r.value == target)
+        .find(|r| *r.value == **target)
         .map_or(n.span, |r| r.span)
 }
 

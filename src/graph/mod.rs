@@ -11,6 +11,7 @@ mod refs;
 pub mod text;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
@@ -33,7 +34,8 @@ pub enum EdgeKind {
 /// One revision in the graph.
 #[derive(Clone, Debug)]
 pub struct Node {
-    pub id: String,
+    /// Shared with the graph's index by id: one copy of each id for both.
+    pub id: Arc<str>,
     /// Index of the revision in [`Project::revisions`].
     pub revision: usize,
     pub file: FileId,
@@ -55,7 +57,7 @@ pub struct Node {
 #[derive(Debug)]
 pub struct RevisionGraph {
     nodes: Vec<Node>,
-    by_id: HashMap<String, NodeIndex>,
+    by_id: HashMap<Arc<str>, NodeIndex>,
     dag: DiGraph<(), EdgeKind>,
     /// The replay order. Complete only when the graph has no cycle.
     order: Vec<NodeIndex>,
@@ -184,7 +186,7 @@ impl RevisionGraph {
     }
 
     pub(crate) fn ids(&self, nodes: &[NodeIndex]) -> Vec<&str> {
-        nodes.iter().map(|&n| self.node(n).id.as_str()).collect()
+        nodes.iter().map(|&n| self.node(n).id.as_ref()).collect()
     }
 
     /// A position of the graph in words: `base` when no revision is applied, else the

@@ -24,7 +24,7 @@ pub(super) fn replay_order(
     let mut ready: BinaryHeap<Reverse<(&str, NodeIndex)>> = dag
         .node_indices()
         .filter(|n| waiting[n.index()] == 0)
-        .map(|n| Reverse((nodes[n.index()].id.as_str(), n)))
+        .map(|n| Reverse((&*nodes[n.index()].id, n)))
         .collect();
     let mut order = Vec::with_capacity(nodes.len());
     while let Some(Reverse((_, node))) = ready.pop() {
@@ -33,7 +33,7 @@ pub(super) fn replay_order(
             let next = edge.target();
             waiting[next.index()] -= 1;
             if waiting[next.index()] == 0 {
-                ready.push(Reverse((nodes[next.index()].id.as_str(), next)));
+                ready.push(Reverse((&*nodes[next.index()].id, next)));
             }
         }
     }

@@ -250,7 +250,7 @@ impl RevisionGraph {
                 [] => {
                     return error(format!(
                         "`{from_text}:{to_text}` goes past the head `{}` after {}",
-                        at.map_or("base", |a| self.node(a).id.as_str()),
+                        at.map_or("base", |a| self.node(a).id.as_ref()),
                         plural(step, "step")
                     ))
                 }

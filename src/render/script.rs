@@ -103,7 +103,7 @@ impl Rows {
         let rows = applied
             .iter()
             .filter(|n| !has_child[n.index()])
-            .map(|&n| graph.node(n).id.clone())
+            .map(|&n| graph.node(n).id.to_string())
             .collect();
         Rows { rows }
     }
@@ -114,9 +114,9 @@ impl Rows {
 
     fn apply(&mut self, graph: &RevisionGraph, node: NodeIndex) {
         for &p in &graph.node(node).parents {
-            self.rows.remove(&graph.node(p).id);
+            self.rows.remove(&*graph.node(p).id);
         }
-        self.rows.insert(graph.node(node).id.clone());
+        self.rows.insert(graph.node(node).id.to_string());
     }
 
     /// Applies the next step: the rows before and after it.
@@ -285,11 +285,11 @@ pub(crate) fn downgrade_problem(
     match schema.map(|r| &r.downgrade) {
         Some(Downgraded::Statements(_)) => None,
         Some(Downgraded::Irreversible(reason)) => Some(ScriptError::Irreversible {
-            revision: graph.node(node).id.clone(),
+            revision: graph.node(node).id.to_string(),
             reason: reason.clone(),
         }),
         _ => Some(ScriptError::NoDowngrade {
-            revision: graph.node(node).id.clone(),
+            revision: graph.node(node).id.to_string(),
         }),
     }
 }
@@ -309,7 +309,7 @@ pub(crate) fn check_ids<'n>(
         .find(|id| id.len() > ALEMBIC_ID_WIDTH)
     {
         Some(id) => Err(ScriptError::TooLongForAlembic {
-            revision: id.clone(),
+            revision: id.to_string(),
         }),
         None => Ok(()),
     }
@@ -576,20 +576,21 @@ fn bookkeeping(
     (before, after): (&[String], &[String]),
     (table, column): (&str, &str),
 ) {
-    let id = &graph.node(node).id;
+    let id: &str = &graph.node(node).id;
+    let holds = |rows: &[String], id: &str| rows.iter().any(|r| r == id);
     // Rows that go, and rows that come, in the order of the revision's parents.
-    let parents: Vec<&String> = graph
+    let parents: Vec<&str> = graph
         .node(node)
         .parents
         .iter()
-        .map(|&p| &graph.node(p).id)
+        .map(|&p| &*graph.node(p).id)
         .collect();
-    let (mut gone, mut come): (Vec<&String>, Vec<&String>) = match direction {
+    let (mut gone, mut come): (Vec<&str>, Vec<&str>) = match direction {
         Direction::Upgrade => (
             parents
                 .iter()
                 .copied()
-                .filter(|p| before.contains(p) && !after.contains(p))
+                .filter(|p| holds(before, p) && !holds(after, p))
                 .collect(),
             vec![id],
         ),
@@ -598,7 +599,7 @@ fn bookkeeping(
             parents
                 .iter()
                 .copied()
-                .filter(|p| after.contains(p) && !before.contains(p))
+                .filter(|p| holds(after, p) && !holds(before, p))
                 .collect(),
         ),
     };

@@ -452,7 +452,7 @@ fn merge(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Model {
     let mut merged = live.get(sources[0]);
-    let mut merged_from = graph.node(sources[0]).id.clone();
+    let mut merged_from = graph.node(sources[0]).id.to_string();
     for &other in &sources[1..] {
         let theirs = live.get(other);
         let their_id = &graph.node(other).id;
