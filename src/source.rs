@@ -221,7 +221,8 @@ pub fn digest_hex(digest: &[u8; 32]) -> String {
     // three times per revision of a bundle.
     let mut digits = [0u8; 64];
     match hex::encode_to_slice(digest, &mut digits) {
-        Ok(()) => String::from_utf8_lossy(&digits).into_owned(),
+        // `from_utf8` checks ASCII a word at a time; `from_utf8_lossy` walks it in chunks.
+        Ok(()) => std::str::from_utf8(&digits).map_or_else(|_| hex::encode(digest), str::to_owned),
         Err(_) => hex::encode(digest),
     }
 }

@@ -60,7 +60,10 @@ fn branching_project() -> (tempfile::TempDir, Project, RevisionGraph) {
 }
 
 fn ids(graph: &RevisionGraph, nodes: &[petgraph::graph::NodeIndex]) -> Vec<String> {
-    nodes.iter().map(|&n| graph.node(n).id.to_string()).collect()
+    nodes
+        .iter()
+        .map(|&n| graph.node(n).id.to_string())
+        .collect()
 }
 
 #[test]
