@@ -187,14 +187,14 @@ fn actions(reference: &ForeignReference, seen: &mut BTreeSet<&'static str>) {
 fn every_statement_form_appears_in_the_examples_or_fixtures() {
     let mut seen = BTreeSet::new();
     for revision in all_revisions() {
-        seen.insert(match revision.downgrade {
+        seen.insert(match revision.downgrade() {
             Downgrade::Derived => "derived downgrade",
             Downgrade::Explicit(_) => "explicit downgrade",
             Downgrade::Irreversible { .. } => "downgrade irreversible",
         });
         let blocks = [
-            revision.upgrade.as_ref(),
-            match &revision.downgrade {
+            revision.upgrade(),
+            match revision.downgrade() {
                 Downgrade::Explicit(block) => Some(block),
                 _ => None,
             },

@@ -11,11 +11,11 @@ use crate::support::all_revisions;
 
 fn statements(revision: &Revision) -> Vec<&Statement> {
     let mut all: Vec<&Statement> = revision
-        .upgrade
+        .upgrade()
         .iter()
         .flat_map(|b| &b.statements)
         .collect();
-    if let Downgrade::Explicit(block) = &revision.downgrade {
+    if let Downgrade::Explicit(block) = revision.downgrade() {
         all.extend(&block.statements);
     }
     all
@@ -40,7 +40,8 @@ fn reparse(text: &str) -> Vec<Statement> {
         .revision
         .expect("parses")
         .revision
-        .upgrade
+        .body
+        .and_then(|body| body.upgrade)
         .expect("a block")
         .statements
 }

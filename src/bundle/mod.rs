@@ -412,11 +412,7 @@ fn manifest_revision(inputs: &Inputs<'_>, step: &Step<'_>) -> std::io::Result<Ve
     let n = graph.node(step.node);
     let header = &project.revisions[n.revision].revision.header;
     let file = project.sources.file(n.file);
-    let statements = step
-        .revision
-        .upgrade
-        .as_ref()
-        .map_or(&[][..], |b| &b.statements);
+    let statements = step.revision.upgrade().map_or(&[][..], |b| &b.statements);
     let revision = RevisionRef {
         id: &n.id,
         parents: graph.ids(&n.parents),

@@ -134,8 +134,8 @@ pub fn show(project: &Project, graph: &RevisionGraph, node: NodeIndex) -> String
     debug_assert_eq!(project.depth, Depth::Full, "show counts statements");
     let n = graph.node(node);
     let revision = revision(project, graph, node);
-    let upgrade = revision.upgrade.as_ref().map_or(0, |b| b.statements.len());
-    let downgrade = match &revision.downgrade {
+    let upgrade = revision.upgrade().map_or(0, |b| b.statements.len());
+    let downgrade = match revision.downgrade() {
         Downgrade::Derived => "derived from the upgrade".to_owned(),
         Downgrade::Explicit(block) => {
             format!("{}, explicit", plural(block.statements.len(), "statement"))

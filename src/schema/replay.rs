@@ -259,7 +259,7 @@ impl<'g> Replayer<'g> {
 
         // The model before the revision is kept only when a downgrade is to be compared
         // with it; otherwise the upgrade changes it in place.
-        let compare = match &revision.downgrade {
+        let compare = match revision.downgrade() {
             Downgrade::Explicit(block) => !block
                 .statements
                 .iter()
@@ -275,14 +275,14 @@ impl<'g> Replayer<'g> {
         };
         let mut upgrade = Vec::new();
         let mut reversals: Vec<(Span, Result<Vec<Derived>, String>)> = Vec::new();
-        for statement in revision.upgrade.iter().flat_map(|b| &b.statements) {
+        for statement in revision.upgrade().iter().flat_map(|b| &b.statements) {
             let applied = applier.apply(statement);
             upgrade.push(applied.resolved);
             reversals.push((statement.span, applied.reverse));
         }
         let after = applier.model;
         let statements: Vec<&Statement> = revision
-            .upgrade
+            .upgrade()
             .iter()
             .flat_map(|b| &b.statements)
             .collect();
@@ -302,7 +302,7 @@ impl<'g> Replayer<'g> {
             }
         }
 
-        let (downgrade, derived) = match &revision.downgrade {
+        let (downgrade, derived) = match revision.downgrade() {
             Downgrade::Irreversible { reason, .. } => {
                 (Downgraded::Irreversible(reason.value.clone()), false)
             }

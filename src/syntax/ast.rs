@@ -77,11 +77,46 @@ impl fmt::Debug for QualifiedName {
 }
 
 /// One parsed `.mig` file.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Revision {
     pub header: Header,
+    /// What follows the header; `None` when only the header was read
+    /// ([`crate::syntax::Depth::Headers`]). Boxed, so that the header of each revision
+    /// kept for a whole run (of 100,000, say) does not carry the room of a body.
+    pub body: Option<Box<Body>>,
+}
+
+/// The blocks after the header.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Body {
     pub upgrade: Option<Block>,
     pub downgrade: Downgrade,
+}
+
+impl fmt::Debug for Revision {
+    // As if the body's blocks were the revision's own fields: the box is a matter of
+    // memory, and a tree dump (the fixtures' `.ast` files) reads the same without it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Revision")
+            .field("header", &self.header)
+            .field("upgrade", &self.upgrade())
+            .field("downgrade", self.downgrade())
+            .finish()
+    }
+}
+
+impl Revision {
+    /// The `upgrade` block, when the file has one (and it was read).
+    pub fn upgrade(&self) -> Option<&Block> {
+        self.body.as_ref().and_then(|b| b.upgrade.as_ref())
+    }
+
+    /// The `downgrade`: `Derived` when the file has none (or it was not read).
+    pub fn downgrade(&self) -> &Downgrade {
+        self.body
+            .as_ref()
+            .map_or(&Downgrade::Derived, |b| &b.downgrade)
+    }
 }
 
 /// `revision ID [parents ...] [message '...'] [labels ...] [depends_on ...];`

@@ -35,9 +35,10 @@ pub struct ParsedFile {
 /// How much of a file to read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Depth {
-    /// The header only, for commands that look at nothing but the graph. The revision
-    /// gets no `upgrade` and a `Derived` downgrade whatever the file says; a file whose
-    /// header cannot be read alone is parsed in full, so its errors are the same.
+    /// The header only, for commands that look at nothing but the graph, and for the
+    /// stream, which parses each body later. The revision gets no body whatever the
+    /// file says; a file whose header cannot be read alone is parsed in full, so its
+    /// errors are the same.
     Headers,
     /// The whole file.
     Full,
@@ -79,11 +80,7 @@ pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile
         {
             let header = builder.header(header);
             return ParsedFile {
-                revision: Some(Revision {
-                    header,
-                    upgrade: None,
-                    downgrade: Downgrade::Derived,
-                }),
+                revision: Some(Revision { header, body: None }),
                 unparsed_id: None,
                 diagnostics: builder.diagnostics,
             };
@@ -337,8 +334,10 @@ impl Builder<'_> {
         };
         Some(Revision {
             header,
-            upgrade,
-            downgrade: downgrade.map_or(Downgrade::Derived, |(d, _)| d),
+            body: Some(Box::new(Body {
+                upgrade,
+                downgrade: downgrade.map_or(Downgrade::Derived, |(d, _)| d),
+            })),
         })
     }
 
