@@ -89,7 +89,7 @@ fn model_names(model: &Model) -> BTreeSet<String> {
         }
     }
     for name in model.indexes.keys() {
-        names.insert(format!("relation {}", name.name));
+        names.insert(format!("relation {}", name.name()));
     }
     names
 }

@@ -185,8 +185,8 @@ impl<'a> Applier<'a> {
 
     fn qualified(&self, name: &ObjName, span: Span) -> QualifiedName {
         QualifiedName {
-            schema: (*name.schema != *self.default_schema).then(|| ident(&name.schema, span)),
-            name: ident(&name.name, span),
+            schema: (name.schema() != self.default_schema).then(|| ident(name.schema(), span)),
+            name: ident(name.name(), span),
         }
     }
 
@@ -222,11 +222,11 @@ impl<'a> Applier<'a> {
 
     /// Whether a name is free for a new relation or type in the schema.
     fn check_new_relation(&mut self, name: &ObjName, span: Span, what: &str) -> bool {
-        if !self.model.schemas.contains_key(&*name.schema) {
+        if !self.model.schemas.contains_key(name.schema()) {
             self.error(
                 Code::UnknownObject,
                 span,
-                format!("unknown schema `{}`", name.schema),
+                format!("unknown schema `{}`", name.schema()),
             );
             return false;
         }
@@ -262,7 +262,7 @@ impl<'a> Applier<'a> {
         if self.model.types.contains_key(&obj) {
             return;
         }
-        if name.schema.is_none() || &*obj.schema == "pg_catalog" {
+        if name.schema.is_none() || obj.schema() == "pg_catalog" {
             let n = name.name.value.as_str();
             if BUILTIN_TYPES.binary_search(&n).is_ok() {
                 return;
@@ -498,7 +498,7 @@ impl<'a> Applier<'a> {
                         );
                         continue;
                     }
-                    let as_relation = ObjName::new(&table.schema, &name);
+                    let as_relation = ObjName::new(table.schema(), &name);
                     if matches!(
                         p.kind,
                         ConstraintKind::PrimaryKey(_) | ConstraintKind::Unique(_)
@@ -577,7 +577,7 @@ impl<'a> Applier<'a> {
         named: &[(Constraint, Origin)],
     ) -> String {
         let model = &self.model;
-        let schema = &table.schema;
+        let schema = &table.schema();
         let in_statement =
             |n: &str| named.iter().any(|(c, _)| c.name == n) || taken_here.iter().any(|t| t == n);
         // Relations include the indexes of constraints named earlier in this statement.
@@ -588,24 +588,24 @@ impl<'a> Applier<'a> {
         let constraint_taken =
             |n: &str| model.constraint_name_exists(&ObjName::new(schema, n)) || in_statement(n);
         match kind {
-            ConstraintKind::PrimaryKey(_) => names::choose_name(&table.name, None, "pkey", |n| {
+            ConstraintKind::PrimaryKey(_) => names::choose_name(table.name(), None, "pkey", |n| {
                 relation_taken(n) || constraint_taken(n)
             }),
             ConstraintKind::Unique(cols) => {
                 let addition = names::name_addition(&names::index_column_names(
                     cols.iter().map(|c| Some(c.as_str())),
                 ));
-                names::choose_name(&table.name, Some(&addition), "key", |n| {
+                names::choose_name(table.name(), Some(&addition), "key", |n| {
                     relation_taken(n) || constraint_taken(n)
                 })
             }
             ConstraintKind::Check { columns, .. } => {
                 let column = (columns.len() == 1).then(|| columns[0].as_str());
-                names::choose_name(&table.name, column, "check", constraint_taken)
+                names::choose_name(table.name(), column, "check", constraint_taken)
             }
             ConstraintKind::ForeignKey { columns, .. } => {
                 let addition = names::name_addition(columns);
-                names::choose_name(&table.name, Some(&addition), "fkey", constraint_taken)
+                names::choose_name(table.name(), Some(&addition), "fkey", constraint_taken)
             }
         }
     }
@@ -811,7 +811,7 @@ impl<'a> Applier<'a> {
                     .keys()
                     .map(|t| ("table", t))
                     .chain(self.model.types.keys().map(|t| ("type", t)))
-                    .find(|(_, t)| *t.schema == *name)
+                    .find(|(_, t)| *t.schema() == *name)
                     .map(|(what, t)| format!("{what} `{t}`"));
                 if let Some(holds) = holds {
                     self.error(
@@ -1103,7 +1103,7 @@ impl<'a> Applier<'a> {
                 let Some((old, _)) = self.table_or_error(&r.table) else {
                     return Ok(Vec::new());
                 };
-                let new = ObjName::new(&old.schema, &r.new_name.value);
+                let new = ObjName::new(old.schema(), &r.new_name.value);
                 if !self.check_new_relation(&new, r.new_name.span, "table") {
                     return Ok(Vec::new());
                 }
@@ -1111,7 +1111,7 @@ impl<'a> Applier<'a> {
                 Ok(vec![derived(
                     S::RenameTable(RenameTable {
                         table: self.qualified(&new, span),
-                        new_name: ident(&old.name, span),
+                        new_name: ident(old.name(), span),
                     }),
                     span,
                 )])
@@ -1149,7 +1149,7 @@ impl<'a> Applier<'a> {
                 let [def] = columns;
                 a.column = def;
                 if let Some(sequence) = &column.sequence {
-                    self.model.set_sequence(&table.schema, sequence, true);
+                    self.model.set_sequence(table.schema(), sequence, true);
                 }
                 if let Some(tm) = self.model.table_mut(&table) {
                     tm.columns.push(column);
@@ -1233,7 +1233,7 @@ impl<'a> Applier<'a> {
                     self.model.remove_index(n);
                 }
                 if let Some(sequence) = &column.sequence {
-                    self.model.set_sequence(&table.schema, sequence, false);
+                    self.model.set_sequence(table.schema(), sequence, false);
                 }
                 if let Some(tm) = self.model.table_mut(&table) {
                     if let Some(i) = tm.columns.iter().position(|c| c.name == column.name) {
@@ -1474,7 +1474,7 @@ impl<'a> Applier<'a> {
                 used.dedup();
                 let name = match &i.name {
                     Some(n) => {
-                        let name = ObjName::new(&table.schema, &n.value);
+                        let name = ObjName::new(table.schema(), &n.value);
                         if !self.check_new_relation(&name, n.span, "index") {
                             return Ok(Vec::new());
                         }
@@ -1493,11 +1493,12 @@ impl<'a> Applier<'a> {
                         let keys = figured.iter().map(|k| k.as_deref());
                         let addition = names::name_addition(&names::index_column_names(keys));
                         let model = &self.model;
-                        let chosen = names::choose_name(&table.name, Some(&addition), "idx", |n| {
-                            model.relation(&ObjName::new(&table.schema, n)).is_some()
-                        });
+                        let chosen =
+                            names::choose_name(table.name(), Some(&addition), "idx", |n| {
+                                model.relation(&ObjName::new(table.schema(), n)).is_some()
+                            });
                         i.name = Some(ident(&chosen, span));
-                        ObjName::new(&table.schema, &chosen)
+                        ObjName::new(table.schema(), &chosen)
                     }
                 };
                 let index = Index {
@@ -1617,8 +1618,8 @@ impl<'a> Applier<'a> {
         let mut sequences: Vec<String> = Vec::new();
         for column in cols.iter_mut().filter(|c| c.identity.is_some()) {
             let model = &self.model;
-            let chosen = names::choose_name(&name.name, Some(&column.name), "seq", |n| {
-                model.relation(&ObjName::new(&name.schema, n)).is_some()
+            let chosen = names::choose_name(name.name(), Some(&column.name), "seq", |n| {
+                model.relation(&ObjName::new(name.schema(), n)).is_some()
                     || sequences.iter().any(|s| s == n)
             });
             sequences.push(chosen.clone());
@@ -1644,10 +1645,10 @@ impl<'a> Applier<'a> {
         if column.identity.is_some() {
             let model = &self.model;
             column.sequence = Some(names::choose_name(
-                &table.name,
+                table.name(),
                 Some(&column.name),
                 "seq",
-                |n| model.relation(&ObjName::new(&table.schema, n)).is_some(),
+                |n| model.relation(&ObjName::new(table.schema(), n)).is_some(),
             ));
         }
     }
@@ -1802,7 +1803,7 @@ impl<'a> Applier<'a> {
             StatementKind::CreateIndex(CreateIndex {
                 unique: i.unique,
                 concurrently,
-                name: Some(ident(&name.name, span)),
+                name: Some(ident(name.name(), span)),
                 table: self.qualified(&i.table, span),
                 method: i.method.as_ref().map(|m| ident(m, span)),
                 keys: i.keys.clone(),

@@ -14,27 +14,52 @@ use crate::syntax::ast::{
 };
 
 /// A schema-qualified name, folded.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ObjName {
-    pub schema: Arc<str>,
-    pub name: Arc<str>,
-}
+///
+/// One shared allocation holds both parts, `schema` and `name` with a NUL between them
+/// (no name can hold a NUL: a source file with one is refused): a copy costs one
+/// reference count, and the model's maps, keyed by names, hold 16 bytes per key. Names
+/// order as the pair (schema, name) would, since NUL sorts before every character.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjName(Arc<str>);
 
 impl ObjName {
     pub fn new(schema: &str, name: &str) -> Self {
-        ObjName {
-            schema: schema.into(),
-            name: name.into(),
-        }
+        let mut both = String::with_capacity(schema.len() + 1 + name.len());
+        both.push_str(schema);
+        both.push('\0');
+        both.push_str(name);
+        ObjName(both.into())
+    }
+
+    fn split(&self) -> (&str, &str) {
+        self.0.split_once('\0').unwrap_or(("", &self.0))
+    }
+
+    pub fn schema(&self) -> &str {
+        self.split().0
+    }
+
+    pub fn name(&self) -> &str {
+        self.split().1
+    }
+}
+
+impl std::fmt::Debug for ObjName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjName")
+            .field("schema", &self.schema())
+            .field("name", &self.name())
+            .finish()
     }
 }
 
 impl std::fmt::Display for ObjName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if &*self.schema == "public" {
-            write!(f, "{}", self.name)
+        let (schema, name) = self.split();
+        if schema == "public" {
+            write!(f, "{name}")
         } else {
-            write!(f, "{}.{}", self.schema, self.name)
+            write!(f, "{schema}.{name}")
         }
     }
 }
@@ -228,8 +253,10 @@ impl Model {
             self.register_constraint(&name, constraint);
         }
         for sequence in table.columns.iter().filter_map(|c| c.sequence.as_ref()) {
-            self.relations
-                .insert(ObjName::new(&name.schema, sequence), RelationKind::Sequence);
+            self.relations.insert(
+                ObjName::new(name.schema(), sequence),
+                RelationKind::Sequence,
+            );
         }
         self.tables.insert(name, Arc::new(table));
     }
@@ -241,7 +268,8 @@ impl Model {
             self.unregister_constraint(name, constraint);
         }
         for sequence in table.columns.iter().filter_map(|c| c.sequence.as_ref()) {
-            self.relations.remove(&ObjName::new(&name.schema, sequence));
+            self.relations
+                .remove(&ObjName::new(name.schema(), sequence));
         }
         for index in self.indexes_of(name) {
             self.remove_index(&index);
@@ -256,15 +284,18 @@ impl Model {
                 self.unregister_constraint(name, constraint);
             }
             for sequence in old.columns.iter().filter_map(|c| c.sequence.as_ref()) {
-                self.relations.remove(&ObjName::new(&name.schema, sequence));
+                self.relations
+                    .remove(&ObjName::new(name.schema(), sequence));
             }
         }
         for constraint in &table.constraints {
             self.register_constraint(name, constraint);
         }
         for sequence in table.columns.iter().filter_map(|c| c.sequence.as_ref()) {
-            self.relations
-                .insert(ObjName::new(&name.schema, sequence), RelationKind::Sequence);
+            self.relations.insert(
+                ObjName::new(name.schema(), sequence),
+                RelationKind::Sequence,
+            );
         }
         self.relations.insert(name.clone(), RelationKind::Table);
         self.tables.insert(name.clone(), Arc::new(table));
@@ -337,7 +368,7 @@ impl Model {
                 .entry((target.clone(), table.clone()))
                 .or_insert(0) += 1;
         }
-        let name = ObjName::new(&table.schema, &constraint.name);
+        let name = ObjName::new(table.schema(), &constraint.name);
         *self.constraint_names.entry(name.clone()).or_insert(0) += 1;
         if constraint.has_index() {
             self.relations.insert(name, RelationKind::ConstraintIndex);
@@ -354,7 +385,7 @@ impl Model {
                 }
             }
         }
-        let name = ObjName::new(&table.schema, &constraint.name);
+        let name = ObjName::new(table.schema(), &constraint.name);
         if let Some(count) = self.constraint_names.get_mut(&name) {
             *count -= 1;
             if *count == 0 {
@@ -394,5 +425,45 @@ impl Model {
             }
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ObjName;
+
+    #[test]
+    fn names_order_as_their_pairs_and_give_their_parts_back() {
+        let parts = [
+            "",
+            "a",
+            "a b",
+            "ab",
+            "a_",
+            "b",
+            "é",
+            "pg_catalog",
+            "public",
+            "Z",
+        ];
+        let mut names = Vec::new();
+        for schema in parts {
+            for name in parts {
+                let n = ObjName::new(schema, name);
+                assert_eq!((n.schema(), n.name()), (schema, name));
+                names.push(n);
+            }
+        }
+        for a in &names {
+            for b in &names {
+                assert_eq!(
+                    a.cmp(b),
+                    (a.schema(), a.name()).cmp(&(b.schema(), b.name())),
+                    "{a:?} against {b:?}"
+                );
+            }
+        }
+        assert_eq!(ObjName::new("public", "t").to_string(), "t");
+        assert_eq!(ObjName::new("app", "t").to_string(), "app.t");
     }
 }
