@@ -19,9 +19,19 @@ use crate::project::Project;
 use crate::schema::replay::{Options, Replayer, RevisionSchema};
 use crate::syntax::ast::Revision;
 
-/// Revisions per chunk: large enough that handing a chunk over costs nothing, small
-/// enough that a chunk's trees and statements take little memory.
+/// Revisions per chunk, at most: large enough that handing a chunk over costs nothing,
+/// small enough that a chunk's trees and statements take little memory.
 const CHUNK: usize = 512;
+/// Chunks a project is cut into, at least, down to [`MIN_CHUNK`] revisions each: the three
+/// steps overlap only from the third round on, so a project of two or three chunks would
+/// run them mostly one after the other.
+const MIN_CHUNKS: usize = 16;
+const MIN_CHUNK: usize = 32;
+
+/// How many revisions go in a chunk of a project of `revisions`.
+fn chunk_size(revisions: usize) -> usize {
+    (revisions / MIN_CHUNKS).clamp(MIN_CHUNK, CHUNK)
+}
 
 /// A replayed revision, as a sink receives it.
 pub struct Step<'r> {
@@ -66,7 +76,8 @@ pub fn run<E: Send>(
         return run;
     }
     let mut replayer = Replayer::new(graph, options);
-    let chunks: Vec<&[NodeIndex]> = graph.replay_order().chunks(CHUNK).collect();
+    let order = graph.replay_order();
+    let chunks: Vec<&[NodeIndex]> = order.chunks(chunk_size(order.len())).collect();
     let mut parsed: Vec<Parsed> = Vec::new();
     let mut replayed: Vec<(Parsed, RevisionSchema)> = Vec::new();
     let mut schema_errors = false;
