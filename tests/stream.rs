@@ -128,3 +128,98 @@ fn every_parser_error_fixture_in_a_project_is_reported_as_a_whole_load_reports_i
         assert_same_report(project.path());
     }
 }
+
+/// A project of `n` revisions, long enough to be streamed in several chunks: a table
+/// every tenth revision and a column on it otherwise, a branch and its merge, raw SQL
+/// with its downgrade, and `late` (text, downgrade) put into revision `n - 5`.
+fn long_project(n: usize, late: (&str, &str)) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir_all(&migrations).expect("folder");
+    let mut table = String::new();
+    for i in 1..=n {
+        let parents = match i {
+            1 => String::new(),
+            // 41 and 42 both follow 40; 43 merges them.
+            42 => "\n  parents r040".to_owned(),
+            43 => "\n  parents r041, r042".to_owned(),
+            _ => format!("\n  parents r{:03}", i - 1),
+        };
+        let (upgrade, downgrade) = if i == n - 5 {
+            (late.0.to_owned(), late.1.to_owned())
+        } else if i % 10 == 1 {
+            table = format!("t{i:03}");
+            (
+                format!(
+                    "create table {table} (id bigint primary key, name text not null default '');"
+                ),
+                String::new(),
+            )
+        } else if i == 42 {
+            ("create table side (id integer);".to_owned(), String::new())
+        } else if i % 10 == 7 {
+            (
+                format!("sql $$ UPDATE {table} SET name = 'x' $$;"),
+                format!("\ndowngrade {{\n  sql $$ UPDATE {table} SET name = '' $$;\n}}\n"),
+            )
+        } else {
+            (
+                format!("alter table {table} add column c{i:03} integer;"),
+                String::new(),
+            )
+        };
+        let text = format!(
+            "revision r{i:03}{parents}\n  message 'step {i}';\n\nupgrade {{\n  {upgrade}\n}}\n{downgrade}"
+        );
+        std::fs::write(migrations.join(format!("r{i:03}.mig")), text).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn a_project_streamed_in_many_chunks_gives_what_a_whole_load_gives() {
+    // 150 revisions: chunks of 32 (src/pipeline.rs), five of them.
+    let n = 150;
+    let head = format!("r{n:03}");
+    let clean = long_project(n, ("alter table t141 add column late integer;", ""));
+    assert_same_report(clean.path());
+    let out = strata(
+        clean.path(),
+        &["--dir", "migrations", "build", "--name", "b"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bundle = clean.path().join("out/b");
+    let read = |name: &str| std::fs::read_to_string(bundle.join(name)).expect("bundle file");
+    // The streamed bundle's scripts are the scripts of a whole load.
+    let upgrade = strata(
+        clean.path(),
+        &["--dir", "migrations", "upgrade", &format!("base:{head}")],
+    );
+    assert_eq!(upgrade.code, 0, "{}", upgrade.stderr);
+    assert_eq!(read("upgrade.sql"), upgrade.stdout);
+    let downgrade = strata(
+        clean.path(),
+        &["--dir", "migrations", "downgrade", &format!("{head}:base")],
+    );
+    assert_eq!(downgrade.code, 0, "{}", downgrade.stderr);
+    assert_eq!(read("downgrade.sql"), downgrade.stdout);
+    assert_eq!(read("manifest.json").matches("\"id\": \"r").count(), n);
+
+    // Findings in the fourth chunk, a warning and then an error, are found and said
+    // exactly as a whole load says them.
+    let warned = long_project(
+        n,
+        (
+            "alter table t141 add column late integer;",
+            "\ndowngrade {\n  alter table t141 add column other integer;\n}\n",
+        ),
+    );
+    assert_same_report(warned.path());
+    assert!(whole_load_report(warned.path()).contains("r145.mig:9:1: warning"));
+    let broken = long_project(n, ("drop table nowhere;", ""));
+    assert_same_report(broken.path());
+    assert!(whole_load_report(broken.path()).contains("r145.mig:6:14: error"));
+    let out = strata(broken.path(), &["--dir", "migrations", "build"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!broken.path().join("out").exists());
+}
