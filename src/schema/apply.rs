@@ -390,7 +390,7 @@ impl<'a> Applier<'a> {
                     continue;
                 }
                 ColumnConstraintKind::Generated(e) => {
-                    column.generated = Some(e.clone());
+                    column.generated = Some(Box::new(e.clone()));
                     continue;
                 }
                 ColumnConstraintKind::PrimaryKey => ConstraintKind::PrimaryKey(me.clone()),
@@ -1741,7 +1741,7 @@ impl<'a> Applier<'a> {
             push(ColumnConstraintKind::Default(d.clone()));
         }
         if let Some(g) = &c.generated {
-            push(ColumnConstraintKind::Generated(g.clone()));
+            push(ColumnConstraintKind::Generated((**g).clone()));
         }
         ColumnDef {
             name: ident(&c.name, span),

@@ -81,7 +81,8 @@ pub struct Column {
     /// The sequence behind an identity column, named when the column was made (renaming
     /// the table or column later does not rename it, as in PostgreSQL).
     pub sequence: Option<String>,
-    pub generated: Option<SqlExpr>,
+    /// Boxed: rare, and a column is kept for every column of the schema.
+    pub generated: Option<Box<SqlExpr>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
