@@ -101,7 +101,37 @@ pub fn load(path: Option<&Path>) -> Result<Config, String> {
         }
         Err(e) => return Err(format!("cannot read `{}`: {e}", path.display())),
     };
-    toml::from_str(&text).map_err(|e| format!("`{}`: {e}", path.display()))
+    let config: Config = toml::from_str(&text).map_err(|e| format!("`{}`: {e}", path.display()))?;
+    config
+        .check_names()
+        .map_err(|e| format!("`{}`: {e}", path.display()))?;
+    Ok(config)
+}
+
+impl Config {
+    /// The names the settings give must be names PostgreSQL can hold: not empty, and
+    /// without a NUL character (which the schema model also uses to join a schema and
+    /// a name, `schema::model::ObjName`).
+    fn check_names(&self) -> Result<(), String> {
+        let names = [
+            ("default_schema", Some(&self.default_schema)),
+            ("search_path", self.search_path.as_ref()),
+            ("version.table", Some(&self.version.table)),
+            ("version.history", Some(&self.version.history)),
+        ];
+        for (key, value) in names {
+            match value {
+                Some(v) if v.is_empty() => return Err(format!("`{key}` is empty")),
+                Some(v) if v.contains('\0') => {
+                    return Err(format!(
+                        "`{key}` contains a NUL character, which no PostgreSQL name can hold"
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -122,5 +152,27 @@ mod tests {
             ("alembic_version", "version_num")
         );
         assert!(toml::from_str::<Config>("lock_timout = '5s'").is_err());
+    }
+
+    #[test]
+    fn names_must_be_names_postgresql_can_hold() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("strata.toml");
+        let load_text = |text: &str| {
+            std::fs::write(&path, text).expect("write");
+            load(Some(&path))
+        };
+        assert!(load_text("default_schema = 'app'\n").is_ok());
+        let shown = path.display();
+        assert_eq!(
+            load_text("default_schema = ''\n"),
+            Err(format!("`{shown}`: `default_schema` is empty"))
+        );
+        assert_eq!(
+            load_text("[version]\nhistory = \"a\\u0000b\"\n"),
+            Err(format!(
+                "`{shown}`: `version.history` contains a NUL character, which no PostgreSQL name can hold"
+            ))
+        );
     }
 }
