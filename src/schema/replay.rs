@@ -296,7 +296,7 @@ impl<'g> Replayer<'g> {
                     Code::MixedTransactions,
                     first.span,
                     "this statement runs outside a transaction, among statements that run inside \
-                         one: a failure between them leaves the revision half applied"
+                     one: a failure between them leaves the revision half applied"
                         .to_owned(),
                 ));
             }
@@ -324,13 +324,14 @@ impl<'g> Replayer<'g> {
                     let differences = differences(before, &applier.model);
                     if !differences.is_empty() {
                         diagnostics.push(Diagnostic::warning(
-                                Code::DowngradeMismatch,
-                                block.span,
-                                format!(
-                                    "this downgrade does not give back the schema before the revision: {}",
-                                    differences.join("; ")
-                                ),
-                            ));
+                            Code::DowngradeMismatch,
+                            block.span,
+                            format!(
+                                "this downgrade does not give back the schema before the \
+                                 revision: {}",
+                                differences.join("; ")
+                            ),
+                        ));
                     }
                 }
                 (Downgraded::Statements(statements), false)
@@ -344,14 +345,14 @@ impl<'g> Replayer<'g> {
                         Err(why) => {
                             derivable = false;
                             diagnostics.push(Diagnostic::error(
-                                    Code::NotReversible,
-                                    span,
-                                    format!(
-                                        "cannot derive a downgrade for this statement ({why}): write a \
-                                         `downgrade` block, or mark the revision \
-                                         `downgrade irreversible '...'`"
-                                    ),
-                                ));
+                                Code::NotReversible,
+                                span,
+                                format!(
+                                    "cannot derive a downgrade for this statement ({why}): \
+                                     write a `downgrade` block, or mark the revision \
+                                     `downgrade irreversible '...'`"
+                                ),
+                            ));
                         }
                     }
                 }
@@ -377,7 +378,7 @@ impl<'g> Replayer<'g> {
                             graph.node(node).span,
                             format!(
                                 "strata's derived downgrade does not give back the schema before \
-                                     this revision (please report this): {}",
+                                 this revision (please report this): {}",
                                 differences.join("; ")
                             ),
                         ));
