@@ -218,12 +218,21 @@ fn parse_source(source: &SourceFile, file: FileId, depth: Depth, stem: String) -
         Some(_) => None,
         None => Some(parsed.unparsed_id.unwrap_or(stem)),
     };
-    LoadedFile {
-        revision: parsed
-            .revision
-            .map(|revision| LoadedRevision { file, revision }),
-        unparsed_id,
-        diagnostics: parsed.diagnostics,
+    LoadedFile::of(file, parsed.revision, unparsed_id, parsed.diagnostics)
+}
+
+impl LoadedFile {
+    fn of(
+        file: FileId,
+        revision: Option<Revision>,
+        unparsed_id: Option<String>,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Self {
+        LoadedFile {
+            revision: revision.map(|revision| LoadedRevision { file, revision }),
+            unparsed_id,
+            diagnostics,
+        }
     }
 }
 
@@ -262,13 +271,12 @@ impl Project {
     /// not follow the grammar.
     pub fn parse_body(&self, file: FileId, header: &Header) -> Option<LoadedFile> {
         let parsed = syntax::parse_body(self.sources.file(file), file, header)?;
-        Some(LoadedFile {
-            revision: parsed
-                .revision
-                .map(|revision| LoadedRevision { file, revision }),
-            unparsed_id: None,
-            diagnostics: parsed.diagnostics,
-        })
+        Some(LoadedFile::of(
+            file,
+            parsed.revision,
+            None,
+            parsed.diagnostics,
+        ))
     }
 
     /// Makes a project read at [`Depth::Headers`] what [`load`] at [`Depth::Full`] would
@@ -281,11 +289,12 @@ impl Project {
             .into_par_iter()
             .map(|file| match sources.file(file).text {
                 Some(_) => self.parse_full(file),
-                None => LoadedFile {
-                    revision: None,
-                    unparsed_id: Some(stem(&sources.file(file).relative_path)),
-                    diagnostics: Vec::new(),
-                },
+                None => LoadedFile::of(
+                    file,
+                    None,
+                    Some(stem(&sources.file(file).relative_path)),
+                    Vec::new(),
+                ),
             })
             .collect();
         let (revisions, mut diagnostics, unparsed_ids) = gather(parsed);

@@ -64,14 +64,7 @@ pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile
             )],
         };
     }
-    let mut builder = Builder {
-        source,
-        text,
-        lines: LineIndex::new(text),
-        file,
-        offset: 0,
-        diagnostics: Vec::new(),
-    };
+    let mut builder = Builder::new(source, text, file, 0);
     if depth == Depth::Headers {
         if let Some(header) = MigParser::parse(Rule::header_prefix, text)
             .ok()
@@ -123,14 +116,7 @@ pub fn parse_body(source: &SourceFile, file: FileId, header: &Header) -> Option<
     let text = source.text.as_deref()?;
     let offset = header.span.end as usize;
     let pairs = MigParser::parse(Rule::file, text.get(offset..)?).ok();
-    let mut builder = Builder {
-        source,
-        text,
-        lines: LineIndex::new(text),
-        file,
-        offset,
-        diagnostics: Vec::new(),
-    };
+    let mut builder = Builder::new(source, text, file, offset);
     let revision = builder.file(pairs?.next()?, Some(header.clone()));
     Some(ParsedFile {
         revision,
@@ -234,7 +220,19 @@ fn payload<'i>(pair: &Pair<'i, Rule>) -> Pair<'i, Rule> {
         .unwrap_or_else(|| panic!("grammar and parser disagree: {:?} is empty", pair.as_rule()))
 }
 
-impl Builder<'_> {
+impl<'s> Builder<'s> {
+    /// A walk over a parse of `text` (the text of `source`) from byte `offset` on.
+    fn new(source: &'s SourceFile, text: &'s str, file: FileId, offset: usize) -> Self {
+        Builder {
+            source,
+            text,
+            lines: LineIndex::new(text),
+            file,
+            offset,
+            diagnostics: Vec::new(),
+        }
+    }
+
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
         self.lines.span(
