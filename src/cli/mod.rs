@@ -391,8 +391,9 @@ impl Checked {
 /// ([`Replaying::Later`]); a project broken already is reported, and stops the command.
 fn load_for_stream(cli: &Cli) -> Result<Checked, Outcome> {
     let checked = load(cli, Depth::Full, Replaying::Later)?;
+    // Only a broken project is reported now: the warnings come with the bodies' findings.
     if checked.has_errors() {
-        return Err(checked.report(cli).err().unwrap_or(Outcome::Findings));
+        checked.report(cli)?;
     }
     Ok(checked)
 }
