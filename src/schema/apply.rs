@@ -124,6 +124,8 @@ pub struct Applier<'a> {
     pub model: Model,
     pub default_schema: &'a str,
     pub diagnostics: &'a mut Vec<Diagnostic>,
+    /// Where the model's columns get their types.
+    pub types: &'a mut Types,
 }
 
 fn ident(value: &str, span: Span) -> Ident {
@@ -364,7 +366,7 @@ impl<'a> Applier<'a> {
         self.check_type(&def.data_type);
         let mut column = Column {
             name: def.name.value.clone(),
-            data_type: def.data_type.clone(),
+            data_type: self.types.intern(&def.data_type),
             not_null: false,
             default: None,
             identity: None,
@@ -1278,7 +1280,8 @@ impl<'a> Applier<'a> {
                 };
                 self.check_type(&a.data_type);
                 let previous = column.data_type.clone();
-                self.update_column(&table, &column.name, |c| c.data_type = a.data_type.clone());
+                let new = self.types.intern(&a.data_type);
+                self.update_column(&table, &column.name, |c| c.data_type = new);
                 let using = SqlExpr {
                     text: format!(
                         "{}::{}",
@@ -1291,7 +1294,7 @@ impl<'a> Applier<'a> {
                     S::AlterColumnType(AlterColumnType {
                         table: a.table.clone(),
                         column: a.column.clone(),
-                        data_type: previous,
+                        data_type: (*previous).clone(),
                         using: Some(using),
                     }),
                     span,
@@ -1745,7 +1748,7 @@ impl<'a> Applier<'a> {
         }
         ColumnDef {
             name: ident(&c.name, span),
-            data_type: c.data_type.clone(),
+            data_type: (*c.data_type).clone(),
             constraints,
             span,
         }
@@ -2042,6 +2045,7 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
         model: model.clone(),
         default_schema,
         diagnostics: &mut diagnostics,
+        types: &mut Types::default(),
     };
     let span = Span {
         file: crate::source::FileId(0),

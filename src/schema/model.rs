@@ -74,7 +74,8 @@ pub struct EnumType {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Column {
     pub name: String,
-    pub data_type: DataType,
+    /// Shared by every column of the same type ([`Types`]).
+    pub data_type: Arc<DataType>,
     pub not_null: bool,
     pub default: Option<DefaultValue>,
     pub identity: Option<IdentityKind>,
@@ -83,6 +84,25 @@ pub struct Column {
     pub sequence: Option<String>,
     /// Boxed: rare, and a column is kept for every column of the schema.
     pub generated: Option<Box<SqlExpr>>,
+}
+
+/// One shared copy of each column type. A schema has many columns and few types, and a
+/// type is a syntax tree of its own (a `numeric(12, 2)` holds its name, modifiers and
+/// positions): kept once per column, the types were the larger part of every column.
+/// Types equal as syntax trees (positions aside, as always) share one copy, so a column
+/// keeps the positions of the first column declared with its type, which nothing reads.
+#[derive(Debug, Default)]
+pub struct Types(std::collections::HashSet<Arc<DataType>>);
+
+impl Types {
+    pub fn intern(&mut self, data_type: &DataType) -> Arc<DataType> {
+        if let Some(shared) = self.0.get(data_type) {
+            return Arc::clone(shared);
+        }
+        let shared = Arc::new(data_type.clone());
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -431,7 +451,60 @@ impl Model {
 
 #[cfg(test)]
 mod tests {
-    use super::ObjName;
+    use std::sync::Arc;
+
+    use super::{ObjName, Types};
+    use crate::source::{FileId, Span};
+    use crate::syntax::ast::{DataType, Ident, QualifiedName, TypeKind};
+
+    /// `name(modifiers)` followed by `dimensions` pairs of brackets, written at `at`.
+    fn data_type(at: u32, name: &str, modifiers: &[i64], dimensions: u32) -> DataType {
+        let span = Span {
+            file: FileId(at),
+            start: at,
+            end: at + 1,
+            line: at,
+            col: 1,
+        };
+        DataType {
+            kind: TypeKind::Named {
+                name: QualifiedName {
+                    schema: None,
+                    name: Ident {
+                        value: name.to_owned(),
+                        quoted: at % 2 == 0,
+                        span,
+                    },
+                },
+                modifiers: modifiers.to_vec(),
+            },
+            array_dimensions: dimensions,
+            span,
+        }
+    }
+
+    #[test]
+    fn columns_of_one_type_share_it_wherever_it_is_written() {
+        let mut types = Types::default();
+        let first = types.intern(&data_type(1, "numeric", &[12, 2], 0));
+        // Elsewhere, in another file, with the name quoted: still the same type.
+        let again = types.intern(&data_type(40, "numeric", &[12, 2], 0));
+        assert!(Arc::ptr_eq(&first, &again));
+        for (n, other) in [
+            data_type(2, "numeric", &[12], 0),
+            data_type(3, "numeric", &[12, 3], 0),
+            data_type(4, "numeric", &[12, 2], 1),
+            data_type(5, "integer", &[], 0),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let shared = types.intern(other);
+            assert!(!Arc::ptr_eq(&first, &shared), "{other:?}");
+            assert_eq!(*shared, *other);
+            assert_eq!(types.0.len(), n + 2);
+        }
+    }
 
     #[test]
     fn names_order_as_their_pairs_and_give_their_parts_back() {

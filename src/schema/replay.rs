@@ -6,7 +6,7 @@ use std::collections::{BinaryHeap, HashMap};
 use petgraph::graph::NodeIndex;
 
 use super::apply::{Applier, Derived};
-use super::model::{Model, ObjName};
+use super::model::{Model, ObjName, Types};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::RevisionGraph;
 use crate::project::Project;
@@ -213,6 +213,7 @@ pub struct Replayer<'g> {
     options: &'g Options,
     live: Live,
     kept: HashMap<NodeIndex, Model>,
+    types: Types,
 }
 
 impl<'g> Replayer<'g> {
@@ -223,6 +224,7 @@ impl<'g> Replayer<'g> {
             options,
             live: Live::new(graph, options),
             kept: HashMap::new(),
+            types: Types::default(),
         }
     }
 
@@ -241,6 +243,7 @@ impl<'g> Replayer<'g> {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> RevisionSchema {
         let (graph, options, live) = (self.graph, self.options, &mut self.live);
+        let types = &mut self.types;
         let sources = sources(graph, node);
         let before = match sources.as_slice() {
             [] => Model::empty(&options.default_schema),
@@ -272,6 +275,7 @@ impl<'g> Replayer<'g> {
             model: before,
             default_schema: &options.default_schema,
             diagnostics,
+            types,
         };
         let mut upgrade = Vec::new();
         let mut reversals: Vec<(Span, Result<Vec<Derived>, String>)> = Vec::new();
@@ -311,6 +315,7 @@ impl<'g> Replayer<'g> {
                     model: after.clone(),
                     default_schema: &options.default_schema,
                     diagnostics,
+                    types,
                 };
                 let mut statements = Vec::new();
                 for statement in &block.statements {
@@ -366,6 +371,7 @@ impl<'g> Replayer<'g> {
                         model: after.clone(),
                         default_schema: &options.default_schema,
                         diagnostics: &mut scratch,
+                        types,
                     };
                     for d in &statements {
                         applier.apply(&d.statement);

@@ -41,6 +41,13 @@ impl PartialEq for Ident {
     }
 }
 
+// As equality: by value alone.
+impl std::hash::Hash for Ident {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.value.hash(state);
+    }
+}
+
 impl fmt::Debug for Ident {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let quoted = if self.quoted { " quoted" } else { "" };
@@ -49,7 +56,7 @@ impl fmt::Debug for Ident {
 }
 
 /// A possibly schema-qualified name.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct QualifiedName {
     pub schema: Option<Ident>,
     pub name: Ident,
@@ -310,7 +317,8 @@ pub struct ColumnDef {
 // ---------------------------------------------------------------------------------------
 // Types
 
-#[derive(Clone, Debug, PartialEq)]
+// `Eq` and `Hash` for the schema model, which keeps one shared copy of each type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DataType {
     pub kind: TypeKind,
     /// How many `[]` follow the type.
@@ -318,7 +326,7 @@ pub struct DataType {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TypeKind {
     /// A type by name, with optional modifiers: `uuid`, `varchar(255)`, `numeric(10,2)`,
     /// `public.mood`.
@@ -335,7 +343,7 @@ pub enum TypeKind {
     Raw(SqlExpr),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MultiWordType {
     DoublePrecision,
     CharacterVarying,
@@ -445,7 +453,7 @@ pub enum Literal {
 }
 
 /// A backtick-quoted SQL expression, passed to the output verbatim.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SqlExpr {
     pub text: String,
     pub span: Span,
