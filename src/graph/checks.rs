@@ -60,9 +60,9 @@ pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>
             revision: index,
             file: loaded.file,
             span: header.id.span,
-            parents: Vec::new(),
-            depends_on: Vec::new(),
-            children: Vec::new(),
+            parents: Box::default(),
+            depends_on: Box::default(),
+            children: Box::default(),
             labels: header.labels.iter().map(|l| l.value.clone()).collect(),
             declares_parents: !header.parents.is_empty(),
         });
@@ -77,6 +77,7 @@ pub(super) fn link(
     project: &Project,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    let mut children = vec![Vec::new(); graph.nodes.len()];
     for index in 0..graph.nodes.len() {
         let node = NodeIndex::new(index);
         let header = &project.revisions[graph.nodes[index].revision]
@@ -98,18 +99,17 @@ pub(super) fn link(
         );
         for &parent in &parents {
             graph.dag.add_edge(parent, node, EdgeKind::Parent);
-            graph.nodes[parent.index()].children.push(node);
+            children[parent.index()].push(node);
         }
         for &dependency in &depends_on {
             graph.dag.add_edge(dependency, node, EdgeKind::DependsOn);
         }
-        graph.nodes[index].parents = parents;
-        graph.nodes[index].depends_on = depends_on;
+        graph.nodes[index].parents = parents.into_boxed_slice();
+        graph.nodes[index].depends_on = depends_on.into_boxed_slice();
     }
-    for index in 0..graph.nodes.len() {
-        let mut children = std::mem::take(&mut graph.nodes[index].children);
+    for (index, mut children) in children.into_iter().enumerate() {
         children.sort_by(|&a, &b| graph.node(a).id.cmp(&graph.node(b).id));
-        graph.nodes[index].children = children;
+        graph.nodes[index].children = children.into_boxed_slice();
     }
 }
 
@@ -251,7 +251,7 @@ pub(super) fn redundant_depends_on(
         for &dependency in &node.depends_on {
             generation += 1;
             let floor = graph.position(dependency);
-            let mut stack: Vec<NodeIndex> = node.parents.clone();
+            let mut stack: Vec<NodeIndex> = node.parents.to_vec();
             let mut redundant = false;
             while let Some(current) = stack.pop() {
                 if current == dependency {

@@ -41,13 +41,15 @@ pub struct Node {
     pub file: FileId,
     /// Span of the id in the header, where graph diagnostics point.
     pub span: Span,
+    // Boxed slices, not vectors: a node is kept for every revision of the run, and its
+    // lists do not change once the graph is built.
     /// Parents as declared (the first parent matters for `REV~N`), known ones only.
-    pub parents: Vec<NodeIndex>,
+    pub parents: Box<[NodeIndex]>,
     /// `depends_on` as declared, known ones only.
-    pub depends_on: Vec<NodeIndex>,
+    pub depends_on: Box<[NodeIndex]>,
     /// Revisions naming this one as a parent, sorted by id.
-    pub children: Vec<NodeIndex>,
-    pub labels: Vec<String>,
+    pub children: Box<[NodeIndex]>,
+    pub labels: Box<[String]>,
     /// Whether the header has a `parents` clause at all (even naming unknown revisions),
     /// so that an unknown parent does not also make the revision look like a root.
     pub declares_parents: bool,

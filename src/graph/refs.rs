@@ -233,7 +233,7 @@ impl RevisionGraph {
         for step in 0..n {
             let next: Vec<NodeIndex> = match (forward, at) {
                 (true, None) => self.roots(),
-                (true, Some(node)) => self.node(node).children.clone(),
+                (true, Some(node)) => self.node(node).children.to_vec(),
                 (false, Some(node)) => {
                     at = self.node(node).parents.first().copied();
                     continue;

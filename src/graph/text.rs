@@ -79,7 +79,7 @@ pub fn history(project: &Project, graph: &RevisionGraph, verbose: bool) -> Strin
             let _ = writeln!(out, "Message:    {}", message(project, graph, node));
             out.push('\n');
         } else {
-            let parents = match n.parents.as_slice() {
+            let parents = match &n.parents[..] {
                 [] => "<base>".to_owned(),
                 parents => graph.ids(parents).join(", "),
             };

@@ -105,7 +105,7 @@ impl Live {
         let mut waiting = vec![0u32; graph.len()];
         for &node in graph.replay_order() {
             let n = graph.node(node);
-            let mut sources: Vec<NodeIndex> = n.parents.clone();
+            let mut sources: Vec<NodeIndex> = n.parents.to_vec();
             sources.extend(n.depends_on.iter().filter(|d| !n.parents.contains(d)));
             for s in sources {
                 waiting[s.index()] += 1;
@@ -410,7 +410,7 @@ impl<'g> Replayer<'g> {
 /// The revisions a revision's model is built from: its parents, then its dependencies.
 fn sources(graph: &RevisionGraph, node: NodeIndex) -> Vec<NodeIndex> {
     let n = graph.node(node);
-    let mut sources: Vec<NodeIndex> = n.parents.clone();
+    let mut sources: Vec<NodeIndex> = n.parents.to_vec();
     sources.extend(n.depends_on.iter().filter(|d| !n.parents.contains(d)));
     sources
 }
