@@ -237,12 +237,6 @@ impl SourceMap {
         SourceMap { files }
     }
 
-    pub fn with_capacity(files: usize) -> Self {
-        SourceMap {
-            files: Vec::with_capacity(files),
-        }
-    }
-
     /// The id the next file added will get.
     pub fn next_id(&self) -> FileId {
         FileId(self.files.len() as u32)

@@ -104,10 +104,7 @@ impl Live {
     fn new(graph: &RevisionGraph, options: &Options) -> Self {
         let mut waiting = vec![0u32; graph.len()];
         for &node in graph.replay_order() {
-            let n = graph.node(node);
-            let mut sources: Vec<NodeIndex> = n.parents.to_vec();
-            sources.extend(n.depends_on.iter().filter(|d| !n.parents.contains(d)));
-            for s in sources {
+            for s in sources(graph, node) {
                 waiting[s.index()] += 1;
             }
         }
