@@ -43,8 +43,8 @@ fn main() {
         .collect();
     let bytes: usize = sources
         .iter()
-        .filter_map(|s| s.text.as_ref())
-        .map(String::len)
+        .filter_map(SourceFile::kept_text)
+        .map(str::len)
         .sum();
     let rounds = (20_000 / sources.len()).max(1);
     println!(

@@ -220,10 +220,12 @@ fn render_one(out: &mut String, sources: &SourceMap, span: Span, label: &str, me
         "{}:{}:{}: {label}: {message}",
         file.display_path, span.line, span.col
     );
-    let Some(text) = file.text.as_deref() else {
+    // Without its text (not UTF-8, or released and changed since), a finding is still
+    // located by its path, line and column.
+    let Ok(text) = file.text() else {
         return;
     };
-    let line = crate::source::line_at(text, span.start as usize);
+    let line = crate::source::line_at(&text, span.start as usize);
     let gutter = span.line.to_string();
     let _ = writeln!(out, "{gutter} | {line}");
     // Keep tabs in the padding so that the caret lines up under tabbed source.

@@ -3,7 +3,11 @@
 //! body is parsed, replayed against the schema model, and handed to a sink (the bundle
 //! writer) with its resolved statements. The three steps overlap: while one chunk is
 //! handed on, the next is replayed and the one after is parsed. Nothing of a revision
-//! outlives its chunk but its header, which keeps a large build's memory small.
+//! outlives its chunk but its header, which keeps a large build's memory small: not even
+//! its text, which the stream takes out of the project ([`SourceMap::take_texts`]) and
+//! lets go once the body is parsed.
+//!
+//! [`SourceMap::take_texts`]: crate::source::SourceMap::take_texts
 //!
 //! The stream gives the same diagnostics as parsing everything first: a body that does
 //! not parse (or breaks a per-file rule) stops it, and the caller then parses every file
@@ -17,6 +21,7 @@ use crate::diagnostic::{self, Diagnostic};
 use crate::graph::RevisionGraph;
 use crate::project::Project;
 use crate::schema::replay::{Options, Replayer, RevisionSchema};
+use crate::source::Texts;
 use crate::syntax::ast::Revision;
 
 /// Revisions per chunk, at most: large enough that handing a chunk over costs nothing,
@@ -58,11 +63,12 @@ struct Parsed {
 }
 
 /// Parses, replays and hands on every revision of `project` (read for its headers,
-/// [`crate::syntax::Depth::Headers`]) in replay order. Once the replay has found an error
+/// [`crate::syntax::Depth::Headers`], its `texts` taken out) in replay order. Once the replay has found an error
 /// the sink is no longer called (its output could not be used). Needs a graph without
 /// cycles.
 pub fn run<E: Send>(
     project: &Project,
+    mut texts: Texts,
     graph: &RevisionGraph,
     options: &Options,
     mut sink: impl FnMut(&[Step<'_>]) -> Result<(), E> + Send,
@@ -84,6 +90,10 @@ pub fn run<E: Send>(
     // Round i parses chunk i, replays chunk i - 1 and hands on chunk i - 2.
     for round in 0..chunks.len() + 2 {
         let to_parse = chunks.get(round).copied().unwrap_or_default();
+        let to_parse: Vec<(NodeIndex, Option<String>)> = to_parse
+            .iter()
+            .map(|&node| (node, texts.take(graph.node(node).file)))
+            .collect();
         let to_replay = std::mem::take(&mut parsed);
         let to_hand = std::mem::take(&mut replayed);
         let sink_result = &mut run.sink;
@@ -136,20 +146,22 @@ pub fn run<E: Send>(
     run
 }
 
-/// The whole trees of `nodes`, their bodies parsed from the kept text in parallel after
-/// the headers read before. `None` when one of them does not parse or breaks a per-file
-/// rule.
+/// The whole trees of `nodes`, their bodies parsed from their texts in parallel after
+/// the headers read before; the texts are let go. `None` when one of them does not parse
+/// or breaks a per-file rule.
 fn parse(
     project: &Project,
     graph: &RevisionGraph,
-    nodes: &[NodeIndex],
+    nodes: Vec<(NodeIndex, Option<String>)>,
 ) -> (Option<Vec<Parsed>>, Vec<Diagnostic>) {
     let loaded: Vec<_> = nodes
-        .par_iter()
-        .map(|&node| {
+        .into_par_iter()
+        .map(|(node, text)| {
             let n = graph.node(node);
             let header = &project.revisions[n.revision].revision.header;
-            (node, project.parse_body(n.file, header))
+            // A file streamed has a text: it parsed at least to its header.
+            let file = text.and_then(|text| project.parse_body(n.file, &text, header));
+            (node, file)
         })
         .collect();
     let mut diagnostics = Vec::new();

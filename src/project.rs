@@ -269,8 +269,9 @@ impl Project {
     /// The whole tree of a file read at [`Depth::Headers`], parsing only what follows
     /// its `header`; the findings are those of the body alone. `None` when the body does
     /// not follow the grammar.
-    pub fn parse_body(&self, file: FileId, header: &Header) -> Option<LoadedFile> {
-        let parsed = syntax::parse_body(self.sources.file(file), file, header)?;
+    /// Its text is given apart, as a stream takes it out of the file.
+    pub fn parse_body(&self, file: FileId, text: &str, header: &Header) -> Option<LoadedFile> {
+        let parsed = syntax::parse_body(self.sources.file(file), text, file, header)?;
         Some(LoadedFile::of(
             file,
             parsed.revision,
@@ -280,14 +281,17 @@ impl Project {
     }
 
     /// Makes a project read at [`Depth::Headers`] what [`load`] at [`Depth::Full`] would
-    /// have given, parsing every file again from its kept text, in parallel.
+    /// have given, parsing every file again from its text, in parallel. A text released
+    /// by a stream is read again first; a file that cannot be, or changed since it was
+    /// first read, is reported instead.
     pub fn reparse(&mut self) {
+        let unrestored = self.sources.restore_texts();
         let sources = &self.sources;
         let parsed: Vec<LoadedFile> = sources
             .ids()
             .collect::<Vec<_>>()
             .into_par_iter()
-            .map(|file| match sources.file(file).text {
+            .map(|file| match sources.file(file).kept_text() {
                 Some(_) => self.parse_full(file),
                 None => LoadedFile::of(
                     file,
@@ -303,8 +307,22 @@ impl Project {
         diagnostics.extend(
             std::mem::take(&mut self.diagnostics)
                 .into_iter()
-                .filter(|d| sources.file(d.span.file).text.is_none()),
+                .filter(|d| !sources.file(d.span.file).is_text()),
         );
+        diagnostics.extend(unrestored.into_iter().map(|(file, error)| {
+            let span = Span {
+                file,
+                start: 0,
+                end: 0,
+                line: 1,
+                col: 1,
+            };
+            Diagnostic::error(
+                Code::Io,
+                span,
+                format!("cannot read the file again to parse it in full: {error}"),
+            )
+        }));
         self.revisions = revisions;
         self.diagnostics = diagnostics;
         self.unparsed_ids = unparsed_ids;
@@ -469,6 +487,58 @@ fn position_in(valid: &[u8], offset: usize) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reparse_after_a_stream_reads_the_texts_again_and_reports_a_changed_file() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let write = |name: &str, text: &str| std::fs::write(tmp.path().join(name), text);
+        write("a.mig", "revision a;\nupgrade { create schema s; }\n").expect("a");
+        write(
+            "b.mig",
+            "revision b parents a;\nupgrade { drop schema s; }\n",
+        )
+        .expect("b");
+        let mut project = load(tmp.path(), Depth::Headers).expect("loads");
+        drop(project.sources.take_texts());
+        write(
+            "b.mig",
+            "revision b parents a;\nupgrade { drop table t; }\n",
+        )
+        .expect("b");
+        project.reparse();
+
+        let ids: Vec<&str> = project
+            .revisions
+            .iter()
+            .map(|r| r.revision.header.id.value.as_str())
+            .collect();
+        assert_eq!(ids, ["a"], "a parsed in full again, b not taken as changed");
+        assert!(project.revisions[0].revision.body.is_some());
+        assert_eq!(project.unparsed_ids, ["b"]);
+        let found: Vec<(Code, FileId, u32, u32, &str)> = project
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.code,
+                    d.span.file,
+                    d.span.line,
+                    d.span.col,
+                    d.message.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                Code::Io,
+                FileId(1),
+                1,
+                1,
+                "cannot read the file again to parse it in full: it changed while strata was running"
+            )]
+        );
+    }
 
     #[test]
     fn discovery_finds_files_at_every_depth_and_nothing_else() {

@@ -5,8 +5,10 @@
 //! line and column of their start, so that later stages can report positions without
 //! going back to the text.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 /// Which file of a [`SourceMap`] a span belongs to.
@@ -157,15 +159,47 @@ impl LineIndex {
 #[derive(Debug)]
 pub struct SourceFile {
     /// The path as it is shown in diagnostics: relative to the working directory, as the
-    /// user gave the migrations folder.
+    /// user gave the migrations folder. Also where a released text is read again from.
     pub display_path: String,
     /// The path relative to the migrations folder, with `/` separators.
     pub relative_path: String,
-    /// The text, when the file could be read as UTF-8.
-    pub text: Option<String>,
+    contents: Contents,
     /// SHA-256 of the text (of nothing, for a file that could not be read as text),
     /// taken once at load for the scripts and the manifest.
     sha256: [u8; 32],
+}
+
+/// What a [`SourceFile`] keeps of what was read.
+#[derive(Debug)]
+enum Contents {
+    Text(String),
+    /// Read as text, then let go by [`SourceMap::take_texts`]: what is left to do with
+    /// it after a stream (a diagnostic's source line, a parse in full after a broken
+    /// file) reads it again, and checks that it has not changed.
+    Released,
+    /// Not readable as UTF-8 text (its diagnostic says why).
+    NotText,
+}
+
+/// Why [`SourceFile::text`] has no text to give.
+#[derive(Debug)]
+pub enum TextError {
+    /// The file could not be read as UTF-8 text in the first place.
+    NotText,
+    /// The text was released, and reading it again failed.
+    Unreadable(std::io::Error),
+    /// The text was released, and the file read again differs from what was read first.
+    Changed,
+}
+
+impl fmt::Display for TextError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TextError::NotText => f.write_str("it is not UTF-8 text"),
+            TextError::Unreadable(error) => write!(f, "it cannot be read again: {error}"),
+            TextError::Changed => f.write_str("it changed while strata was running"),
+        }
+    }
 }
 
 impl SourceFile {
@@ -174,9 +208,52 @@ impl SourceFile {
         SourceFile {
             display_path,
             relative_path,
-            text,
+            contents: text.map_or(Contents::NotText, Contents::Text),
             sha256,
         }
+    }
+
+    /// The text, while it is kept: always until [`SourceMap::take_texts`].
+    pub fn kept_text(&self) -> Option<&str> {
+        match &self.contents {
+            Contents::Text(text) => Some(text),
+            Contents::Released | Contents::NotText => None,
+        }
+    }
+
+    /// Whether the file was read as UTF-8 text (whether or not the text is still kept).
+    pub fn is_text(&self) -> bool {
+        !matches!(self.contents, Contents::NotText)
+    }
+
+    /// The text as it was first read: the kept one or, once released, the file read
+    /// again, provided its SHA-256 is still the one taken at load. A file that changed
+    /// in between is not taken for what was read, since spans and checksums were
+    /// computed from the first reading.
+    pub fn text(&self) -> Result<Cow<'_, str>, TextError> {
+        match &self.contents {
+            Contents::Text(text) => Ok(Cow::Borrowed(text)),
+            Contents::NotText => Err(TextError::NotText),
+            Contents::Released => {
+                let bytes = std::fs::read(&self.display_path).map_err(TextError::Unreadable)?;
+                if <[u8; 32]>::from(Sha256::digest(&bytes)) != self.sha256 {
+                    return Err(TextError::Changed);
+                }
+                // Equal digests: the same bytes, which were UTF-8 the first time.
+                String::from_utf8(bytes)
+                    .map(Cow::Owned)
+                    .map_err(|_| TextError::Changed)
+            }
+        }
+    }
+
+    /// Keeps the text again, read again if it was released ([`SourceFile::text`]).
+    fn restore(&mut self) -> Result<(), TextError> {
+        if let Contents::Released = self.contents {
+            let text = self.text()?.into_owned();
+            self.contents = Contents::Text(text);
+        }
+        Ok(())
     }
 
     /// The SHA-256 of the text, in lowercase hexadecimal.
@@ -186,9 +263,9 @@ impl SourceFile {
 
     /// A span over `start..end` of this file, known as `file`, with its line and column.
     /// Builds a [`LineIndex`] for the one span: for the odd span made outside a parse
-    /// (a parse keeps its own index for all of its spans).
+    /// (a parse keeps its own index for all of its spans). Needs the kept text.
     pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
-        let text = self.text.as_deref().unwrap_or("");
+        let text = self.kept_text().unwrap_or("");
         LineIndex::new(text).span(text, file, start, end)
     }
 }
@@ -263,6 +340,55 @@ impl SourceMap {
     pub fn ids(&self) -> impl Iterator<Item = FileId> {
         (0..self.files.len() as u32).map(FileId)
     }
+
+    /// Takes every kept text out, for a stream that parses each file once more and then
+    /// has no use for its text: a large project's texts need not outlive their chunk.
+    /// The files keep their paths and checksums; [`SourceFile::text`] reads a released
+    /// text again when it is wanted after all.
+    pub fn take_texts(&mut self) -> Texts {
+        Texts(
+            self.files
+                .iter_mut()
+                .map(
+                    |file| match std::mem::replace(&mut file.contents, Contents::Released) {
+                        Contents::Text(text) => Some(text),
+                        Contents::NotText => {
+                            file.contents = Contents::NotText;
+                            None
+                        }
+                        Contents::Released => None,
+                    },
+                )
+                .collect(),
+        )
+    }
+}
+
+impl SourceMap {
+    /// Reads every released text again ([`SourceFile::text`]) and keeps it, in parallel:
+    /// for a parse in full after a stream. Gives the files for which that failed.
+    pub fn restore_texts(&mut self) -> Vec<(FileId, TextError)> {
+        // rayon's collect keeps the order of the files.
+        self.files
+            .par_iter_mut()
+            .enumerate()
+            .filter_map(|(index, file)| {
+                let error = file.restore().err()?;
+                Some((FileId(index as u32), error))
+            })
+            .collect()
+    }
+}
+
+/// The texts taken out of a [`SourceMap`] by [`SourceMap::take_texts`], by file.
+#[derive(Debug, Default)]
+pub struct Texts(Vec<Option<String>>);
+
+impl Texts {
+    /// Takes the text of `file` out; `None` for a file without one, or when taken before.
+    pub fn take(&mut self, file: FileId) -> Option<String> {
+        self.0.get_mut(file.0 as usize).and_then(Option::take)
+    }
 }
 
 #[cfg(test)]
@@ -315,6 +441,46 @@ mod tests {
             let expected = text[line_start..offset].chars().count() as u32 + 1;
             assert_eq!(index.line_col(&text, offset).1, expected, "offset {offset}");
         }
+    }
+
+    #[test]
+    fn a_released_text_is_read_again_only_while_unchanged() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let path = tmp.path().join("a.mig");
+        let text = "revision a;\n";
+        std::fs::write(&path, text).expect("write");
+        let display = path.display().to_string();
+        let mut sources = SourceMap::from_files(vec![
+            SourceFile::new(display.clone(), "a.mig".into(), Some(text.into())),
+            SourceFile::new("b.mig".into(), "b.mig".into(), None),
+        ]);
+        let mut texts = sources.take_texts();
+        assert_eq!(texts.take(FileId(0)).as_deref(), Some(text));
+        assert_eq!(texts.take(FileId(0)), None, "taken once");
+        assert_eq!(texts.take(FileId(1)), None, "never read as text");
+        let (a, b) = (sources.file(FileId(0)), sources.file(FileId(1)));
+        assert_eq!((a.kept_text(), a.is_text()), (None, true));
+        assert_eq!((b.kept_text(), b.is_text()), (None, false));
+        assert!(matches!(b.text(), Err(TextError::NotText)));
+        assert_eq!(a.text().expect("unchanged").as_ref(), text);
+
+        std::fs::write(&path, "revision b;\n").expect("write");
+        assert!(matches!(
+            sources.file(FileId(0)).text(),
+            Err(TextError::Changed)
+        ));
+        std::fs::write(&path, text).expect("write");
+        assert!(sources.restore_texts().is_empty());
+        assert_eq!(sources.file(FileId(0)).kept_text(), Some(text));
+
+        sources.take_texts();
+        std::fs::remove_file(&path).expect("remove");
+        let failed = sources.restore_texts();
+        assert!(matches!(
+            failed.as_slice(),
+            [(FileId(0), TextError::Unreadable(_))]
+        ));
+        assert_eq!(sources.file(FileId(0)).kept_text(), None);
     }
 
     #[test]

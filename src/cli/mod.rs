@@ -26,6 +26,7 @@ use crate::plural;
 use crate::project::{self, Project};
 use crate::render::script::Direction;
 use crate::schema::{self, replay::Options, replay::Replay};
+use crate::source::Texts;
 use crate::syntax::Depth;
 
 /// strata: an offline compiler from `.mig` migrations to PostgreSQL bundles
@@ -304,7 +305,8 @@ fn load(cli: &Cli, depth: Depth, replaying: Replaying) -> Result<Checked, Outcom
     match replaying {
         Replaying::Later => {}
         Replaying::Stream => {
-            let run = stream(cli, &checked, |_| Ok::<(), ()>(()));
+            let texts = checked.project.sources.take_texts();
+            let run = stream(cli, &checked, texts, |_| Ok::<(), ()>(()));
             checked = checked.absorb(run.broken_file, run.diagnostics);
         }
         Replaying::Check | Replaying::Record => {
@@ -328,11 +330,12 @@ fn load(cli: &Cli, depth: Depth, replaying: Replaying) -> Result<Checked, Outcom
 fn stream<E: Send>(
     cli: &Cli,
     checked: &Checked,
+    texts: Texts,
     sink: impl FnMut(&[pipeline::Step<'_>]) -> Result<(), E> + Send,
 ) -> pipeline::Run<E> {
     let options = cli.schema_options();
     crate::timings::stage("stream", || {
-        pipeline::run(&checked.project, &checked.graph, &options, sink)
+        pipeline::run(&checked.project, texts, &checked.graph, &options, sink)
     })
 }
 

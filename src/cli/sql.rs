@@ -59,6 +59,8 @@ fn make_bundle(
     to: &[NodeIndex],
     staging_parent: &Path,
 ) -> Result<(Checked, bundle::Staged), Outcome> {
+    let mut checked = checked;
+    let texts = checked.project.sources.take_texts();
     let made = {
         let inputs = bundle::Inputs {
             project: &checked.project,
@@ -69,7 +71,7 @@ fn make_bundle(
         };
         match bundle::Writer::create(&inputs, staging_parent) {
             Ok(mut writer) => {
-                let run = stream(cli, &checked, |steps| writer.write(steps));
+                let run = stream(cli, &checked, texts, |steps| writer.write(steps));
                 let made = match run.sink {
                     Ok(()) => crate::timings::stage("finish", || writer.finish()),
                     Err(error) => Err(BuildError::Io(error)),
@@ -78,7 +80,7 @@ fn make_bundle(
             }
             // The project's own findings come first: stream it for them alone.
             Err(error) => {
-                let run = stream(cli, &checked, |_| Ok::<(), ()>(()));
+                let run = stream(cli, &checked, texts, |_| Ok::<(), ()>(()));
                 (run.broken_file, run.diagnostics, Err(error))
             }
         }

@@ -46,7 +46,7 @@ pub enum Depth {
 
 /// Parses `source`, which is (or will be) known as `file` in its source map.
 pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile {
-    let Some(text) = source.text.as_deref() else {
+    let Some(text) = source.kept_text() else {
         return ParsedFile {
             revision: None,
             unparsed_id: None,
@@ -107,13 +107,18 @@ pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile
     }
 }
 
-/// Parses what follows the header of `source`, whose header (read alone, at
-/// [`Depth::Headers`]) is `header`: the same revision and the same findings of the body
-/// as [`parse_file`] at [`Depth::Full`] gives, without reading the header again. `None`
-/// when the rest does not follow the grammar (its error is then [`parse_file`]'s to
-/// report).
-pub fn parse_body(source: &SourceFile, file: FileId, header: &Header) -> Option<ParsedFile> {
-    let text = source.text.as_deref()?;
+/// Parses what follows the header of `source`, whose text is `text` (given apart: a
+/// stream takes the texts out of their files, [`crate::source::SourceMap::take_texts`])
+/// and whose header (read alone, at [`Depth::Headers`]) is `header`: the same revision
+/// and the same findings of the body as [`parse_file`] at [`Depth::Full`] gives, without
+/// reading the header again. `None` when the rest does not follow the grammar (its error
+/// is then [`parse_file`]'s to report).
+pub fn parse_body(
+    source: &SourceFile,
+    text: &str,
+    file: FileId,
+    header: &Header,
+) -> Option<ParsedFile> {
     let offset = header.span.end as usize;
     let pairs = MigParser::parse(Rule::file, text.get(offset..)?).ok();
     let mut builder = Builder::new(source, text, file, offset);
