@@ -218,7 +218,9 @@ fn render_one(out: &mut String, sources: &SourceMap, span: Span, label: &str, me
     let _ = writeln!(
         out,
         "{}:{}:{}: {label}: {message}",
-        file.display_path, span.line, span.col
+        file.display_path(),
+        span.line,
+        span.col
     );
     // Without its text (not UTF-8, or released and changed since), a finding is still
     // located by its path, line and column.
@@ -256,7 +258,7 @@ pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
 /// message, so that the output never depends on the order in which they were found.
 pub fn sort(diagnostics: &mut [Diagnostic], sources: &SourceMap) {
     fn path<'a>(sources: &'a SourceMap, d: &Diagnostic) -> &'a str {
-        &sources.file(d.span.file).display_path
+        sources.file(d.span.file).display_path()
     }
     diagnostics.sort_by(|a, b| {
         path(sources, a)

@@ -263,7 +263,7 @@ impl Project {
     /// diagnostics, as [`load`] at [`Depth::Full`] gives them.
     pub fn parse_full(&self, file: FileId) -> LoadedFile {
         let source = self.sources.file(file);
-        parse_source(source, file, Depth::Full, stem(&source.relative_path))
+        parse_source(source, file, Depth::Full, stem(source.relative_path()))
     }
 
     /// The whole tree of a file read at [`Depth::Headers`], parsing only what follows
@@ -296,7 +296,7 @@ impl Project {
                 None => LoadedFile::of(
                     file,
                     None,
-                    Some(stem(&sources.file(file).relative_path)),
+                    Some(stem(sources.file(file).relative_path())),
                     Vec::new(),
                 ),
             })

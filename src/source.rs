@@ -158,11 +158,12 @@ impl LineIndex {
 /// One loaded source file.
 #[derive(Debug)]
 pub struct SourceFile {
-    /// The path as it is shown in diagnostics: relative to the working directory, as the
-    /// user gave the migrations folder. Also where a released text is read again from.
-    pub display_path: String,
-    /// The path relative to the migrations folder, with `/` separators.
-    pub relative_path: String,
+    /// Both paths in one allocation, kept for every file of a run: the path as shown
+    /// (`..display_end`) usually ends with the relative one, which is then not
+    /// written twice.
+    paths: Box<str>,
+    display_end: u32,
+    relative_start: u32,
     contents: Contents,
     /// SHA-256 of the text (of nothing, for a file that could not be read as text),
     /// taken once at load for the scripts and the manifest.
@@ -205,12 +206,30 @@ impl fmt::Display for TextError {
 impl SourceFile {
     pub fn new(display_path: String, relative_path: String, text: Option<String>) -> Self {
         let sha256 = Sha256::digest(text.as_deref().unwrap_or("").as_bytes()).into();
+        let display_end = display_path.len();
+        let (paths, relative_start) = if display_path.ends_with(&relative_path) {
+            (display_path, display_end - relative_path.len())
+        } else {
+            (display_path + &relative_path, display_end)
+        };
         SourceFile {
-            display_path,
-            relative_path,
+            paths: paths.into_boxed_str(),
+            display_end: display_end as u32,
+            relative_start: relative_start as u32,
             contents: text.map_or(Contents::NotText, Contents::Text),
             sha256,
         }
+    }
+
+    /// The path as it is shown in diagnostics: relative to the working directory, as the
+    /// user gave the migrations folder. Also where a released text is read again from.
+    pub fn display_path(&self) -> &str {
+        &self.paths[..self.display_end as usize]
+    }
+
+    /// The path relative to the migrations folder, with `/` separators.
+    pub fn relative_path(&self) -> &str {
+        &self.paths[self.relative_start as usize..]
     }
 
     /// The text, while it is kept: always until [`SourceMap::take_texts`].
@@ -235,7 +254,7 @@ impl SourceFile {
             Contents::Text(text) => Ok(Cow::Borrowed(text)),
             Contents::NotText => Err(TextError::NotText),
             Contents::Released => {
-                let bytes = std::fs::read(&self.display_path).map_err(TextError::Unreadable)?;
+                let bytes = std::fs::read(self.display_path()).map_err(TextError::Unreadable)?;
                 if <[u8; 32]>::from(Sha256::digest(&bytes)) != self.sha256 {
                     return Err(TextError::Changed);
                 }
@@ -481,6 +500,27 @@ mod tests {
             [(FileId(0), TextError::Unreadable(_))]
         ));
         assert_eq!(sources.file(FileId(0)).kept_text(), None);
+    }
+
+    #[test]
+    fn a_file_gives_back_both_of_its_paths() {
+        let shared = SourceFile::new("m/a/x.mig".into(), "a/x.mig".into(), None);
+        assert_eq!(
+            (shared.display_path(), shared.relative_path()),
+            ("m/a/x.mig", "a/x.mig")
+        );
+        assert_eq!(
+            shared.paths.len(),
+            "m/a/x.mig".len(),
+            "the relative path is not copied"
+        );
+        let apart = SourceFile::new("<stdin>".into(), "a/x.mig".into(), None);
+        assert_eq!(
+            (apart.display_path(), apart.relative_path()),
+            ("<stdin>", "a/x.mig")
+        );
+        let empty = SourceFile::new(String::new(), String::new(), None);
+        assert_eq!((empty.display_path(), empty.relative_path()), ("", ""));
     }
 
     #[test]

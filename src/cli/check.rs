@@ -161,7 +161,7 @@ struct Location<'a> {
 impl<'a> Location<'a> {
     fn of(sources: &'a SourceMap, span: Span) -> Self {
         Location {
-            file: &sources.file(span.file).display_path,
+            file: sources.file(span.file).display_path(),
             line: span.line,
             column: span.col,
         }

@@ -54,7 +54,7 @@ fn message<'p>(project: &'p Project, graph: &RevisionGraph, node: NodeIndex) -> 
 }
 
 fn path<'p>(project: &'p Project, graph: &RevisionGraph, node: NodeIndex) -> &'p str {
-    &project.sources.file(graph.node(node).file).display_path
+    project.sources.file(graph.node(node).file).display_path()
 }
 
 fn list(graph: &RevisionGraph, nodes: &[NodeIndex]) -> String {

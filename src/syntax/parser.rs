@@ -421,7 +421,7 @@ impl<'s> Builder<'s> {
     /// The file's stem must be its revision id: the id is the audit key, and a renamed
     /// file must not silently become another revision.
     fn check_file_name(&mut self, id: &RevisionId) {
-        let path = &self.source.relative_path;
+        let path = &self.source.relative_path();
         let name = path.rsplit('/').next().unwrap_or(path);
         let stem = name.strip_suffix(".mig").unwrap_or(name);
         if stem != id.value {
