@@ -3,11 +3,9 @@
 //! body is parsed, replayed against the schema model, and handed to a sink (the bundle
 //! writer) with its resolved statements. The three steps overlap: while one chunk is
 //! handed on, the next is replayed and the one after is parsed. Nothing of a revision
-//! outlives its chunk but its header, which keeps a large build's memory small: not even
-//! its text, which the stream takes out of the project ([`SourceMap::take_texts`]) and
-//! lets go once the body is parsed.
-//!
-//! [`SourceMap::take_texts`]: crate::source::SourceMap::take_texts
+//! outlives its chunk, which keeps a large build's memory small: not even its text and
+//! header, which the stream takes out of the project ([`Project::take_for_stream`]); the
+//! graph stands for the revisions meanwhile.
 //!
 //! The stream gives the same diagnostics as parsing everything first: a body that does
 //! not parse (or breaks a per-file rule) stops it, and the caller then parses every file
@@ -19,10 +17,9 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::graph::RevisionGraph;
-use crate::project::Project;
+use crate::project::{Project, Streamed};
 use crate::schema::replay::{Options, Replayer, RevisionSchema};
-use crate::source::Texts;
-use crate::syntax::ast::Revision;
+use crate::syntax::ast::{Header, Revision};
 
 /// Revisions per chunk, at most: large enough that handing a chunk over costs nothing,
 /// small enough that a chunk's trees and statements take little memory.
@@ -57,18 +54,23 @@ pub struct Run<E> {
     pub sink: Result<(), E>,
 }
 
+/// A revision to parse: its node, and its text and header taken out of the project
+/// (`None` when they were not there to take).
+type Unparsed = (NodeIndex, Option<(String, Box<Header>)>);
+
 struct Parsed {
     node: NodeIndex,
     tree: Revision,
 }
 
 /// Parses, replays and hands on every revision of `project` (read for its headers,
-/// [`crate::syntax::Depth::Headers`], its `texts` taken out) in replay order. Once the replay has found an error
+/// [`crate::syntax::Depth::Headers`], and what a stream takes out of it in `streamed`) in
+/// replay order. Once the replay has found an error
 /// the sink is no longer called (its output could not be used). Needs a graph without
 /// cycles.
 pub fn run<E: Send>(
     project: &Project,
-    mut texts: Texts,
+    mut streamed: Streamed,
     graph: &RevisionGraph,
     options: &Options,
     mut sink: impl FnMut(&[Step<'_>]) -> Result<(), E> + Send,
@@ -90,9 +92,12 @@ pub fn run<E: Send>(
     // Round i parses chunk i, replays chunk i - 1 and hands on chunk i - 2.
     for round in 0..chunks.len() + 2 {
         let to_parse = chunks.get(round).copied().unwrap_or_default();
-        let to_parse: Vec<(NodeIndex, Option<String>)> = to_parse
+        let to_parse: Vec<_> = to_parse
             .iter()
-            .map(|&node| (node, texts.take(graph.node(node).file)))
+            .map(|&node| {
+                let n = graph.node(node);
+                (node, streamed.take(n.file, n.revision))
+            })
             .collect();
         let to_replay = std::mem::take(&mut parsed);
         let to_hand = std::mem::take(&mut replayed);
@@ -147,20 +152,20 @@ pub fn run<E: Send>(
 }
 
 /// The whole trees of `nodes`, their bodies parsed from their texts in parallel after
-/// the headers read before; the texts are let go. `None` when one of them does not parse
-/// or breaks a per-file rule.
+/// the headers read before, which move into the trees; the texts are let go. `None` when
+/// one of them does not parse or breaks a per-file rule.
 fn parse(
     project: &Project,
     graph: &RevisionGraph,
-    nodes: Vec<(NodeIndex, Option<String>)>,
+    nodes: Vec<Unparsed>,
 ) -> (Option<Vec<Parsed>>, Vec<Diagnostic>) {
     let loaded: Vec<_> = nodes
         .into_par_iter()
-        .map(|(node, text)| {
-            let n = graph.node(node);
-            let header = &project.revisions[n.revision].revision.header;
-            // A file streamed has a text: it parsed at least to its header.
-            let file = text.and_then(|text| project.parse_body(n.file, &text, header));
+        .map(|(node, taken)| {
+            // A revision streamed has both: its file parsed at least to its header.
+            let file = taken.and_then(|(text, header)| {
+                project.parse_body(graph.node(node).file, &text, header)
+            });
             (node, file)
         })
         .collect();

@@ -12,7 +12,7 @@ use std::io::Read as _;
 
 use rayon::prelude::*;
 
-use crate::source::{FileId, LineIndex, SourceFile, SourceMap, Span};
+use crate::source::{FileId, LineIndex, SourceFile, SourceMap, Span, Texts};
 use crate::syntax::{
     self,
     ast::{Header, Revision},
@@ -42,6 +42,25 @@ pub struct Project {
     pub unparsed_ids: Vec<String>,
     /// How much of each file was read.
     pub depth: Depth,
+}
+
+/// What a stream takes out of a project read for its headers
+/// ([`Project::take_for_stream`]): each revision's text and header, which it parses into
+/// the revision's whole tree and then lets go of with it.
+#[derive(Debug)]
+pub struct Streamed {
+    texts: Texts,
+    /// By index in [`Project::revisions`].
+    headers: Vec<Option<Box<Header>>>,
+}
+
+impl Streamed {
+    /// The text of `file` and the header of the revision at `revision` read from it,
+    /// taken out; `None` when either was taken before.
+    pub fn take(&mut self, file: FileId, revision: usize) -> Option<(String, Box<Header>)> {
+        let header = self.headers.get_mut(revision).and_then(Option::take);
+        Some((self.texts.take(file)?, header?))
+    }
 }
 
 /// A failure that stops loading altogether: the folder or a file cannot be read.
@@ -269,8 +288,9 @@ impl Project {
     /// The whole tree of a file read at [`Depth::Headers`], parsing only what follows
     /// its `header`; the findings are those of the body alone. `None` when the body does
     /// not follow the grammar.
-    /// Its text is given apart, as a stream takes it out of the file.
-    pub fn parse_body(&self, file: FileId, text: &str, header: &Header) -> Option<LoadedFile> {
+    /// The text and the header are given apart, as a stream takes them out of the
+    /// project ([`Project::take_for_stream`]); the header moves into the tree.
+    pub fn parse_body(&self, file: FileId, text: &str, header: Box<Header>) -> Option<LoadedFile> {
         let parsed = syntax::parse_body(self.sources.file(file), text, file, header)?;
         Some(LoadedFile::of(
             file,
@@ -278,6 +298,22 @@ impl Project {
             None,
             parsed.diagnostics,
         ))
+    }
+
+    /// Takes what a stream needs out of a project read at [`Depth::Headers`]: every text
+    /// ([`SourceMap::take_texts`]) and every revision's header. The project keeps its
+    /// sources (paths and checksums) and diagnostics but no revisions, until a parse in
+    /// full ([`Project::reparse`]) reads them again: a graph built before is what stands
+    /// for them meanwhile.
+    pub fn take_for_stream(&mut self) -> Streamed {
+        let headers = std::mem::take(&mut self.revisions)
+            .into_iter()
+            .map(|loaded| Some(loaded.revision.header))
+            .collect();
+        Streamed {
+            texts: self.sources.take_texts(),
+            headers,
+        }
     }
 
     /// Makes a project read at [`Depth::Headers`] what [`load`] at [`Depth::Full`] would
@@ -489,7 +525,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_reparse_after_a_stream_reads_the_texts_again_and_reports_a_changed_file() {
+    fn a_stream_takes_texts_and_headers_and_a_reparse_reads_them_again_unless_changed() {
         let tmp = tempfile::tempdir().expect("temporary folder");
         let write = |name: &str, text: &str| std::fs::write(tmp.path().join(name), text);
         write("a.mig", "revision a;\nupgrade { create schema s; }\n").expect("a");
@@ -499,7 +535,16 @@ mod tests {
         )
         .expect("b");
         let mut project = load(tmp.path(), Depth::Headers).expect("loads");
-        drop(project.sources.take_texts());
+        let mut streamed = project.take_for_stream();
+        assert!(
+            project.revisions.is_empty(),
+            "the headers went to the stream"
+        );
+        let (text, header) = streamed.take(FileId(0), 0).expect("a's text and header");
+        assert_eq!(text, "revision a;\nupgrade { create schema s; }\n");
+        assert_eq!(header.id.value, "a");
+        assert!(streamed.take(FileId(0), 0).is_none(), "taken once");
+        drop(streamed);
         write(
             "b.mig",
             "revision b parents a;\nupgrade { drop table t; }\n",

@@ -284,9 +284,22 @@ impl<'a> Writer<'a> {
             .par_iter()
             .map(|(step, (before, after))| {
                 let schema = Some(step.schema);
+                let header = &step.revision.header;
                 Ok((
-                    renderer.section(step.node, schema, Direction::Upgrade, (before, after)),
-                    renderer.section(step.node, schema, Direction::Downgrade, (before, after)),
+                    renderer.section(
+                        step.node,
+                        header,
+                        schema,
+                        Direction::Upgrade,
+                        (before, after),
+                    ),
+                    renderer.section(
+                        step.node,
+                        header,
+                        schema,
+                        Direction::Downgrade,
+                        (before, after),
+                    ),
                     manifest_revision(inputs, step)?,
                 ))
             })
@@ -410,7 +423,7 @@ fn manifest_frame(
 fn manifest_revision(inputs: &Inputs<'_>, step: &Step<'_>) -> std::io::Result<Vec<u8>> {
     let (graph, project) = (inputs.graph, inputs.project);
     let n = graph.node(step.node);
-    let header = &project.revisions[n.revision].revision.header;
+    let header = &step.revision.header;
     let file = project.sources.file(n.file);
     let statements = step.revision.upgrade().map_or(&[][..], |b| &b.statements);
     let revision = RevisionRef {

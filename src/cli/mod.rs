@@ -23,10 +23,9 @@ use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::RevisionGraph;
 use crate::pipeline;
 use crate::plural;
-use crate::project::{self, Project};
+use crate::project::{self, Project, Streamed};
 use crate::render::script::Direction;
 use crate::schema::{self, replay::Options, replay::Replay};
-use crate::source::Texts;
 use crate::syntax::Depth;
 
 /// strata: an offline compiler from `.mig` migrations to PostgreSQL bundles
@@ -305,8 +304,8 @@ fn load(cli: &Cli, depth: Depth, replaying: Replaying) -> Result<Checked, Outcom
     match replaying {
         Replaying::Later => {}
         Replaying::Stream => {
-            let texts = checked.project.sources.take_texts();
-            let run = stream(cli, &checked, texts, |_| Ok::<(), ()>(()));
+            let streamed = checked.project.take_for_stream();
+            let run = stream(cli, &checked, streamed, |_| Ok::<(), ()>(()));
             checked = checked.absorb(run.broken_file, run.diagnostics);
         }
         Replaying::Check | Replaying::Record => {
@@ -330,12 +329,12 @@ fn load(cli: &Cli, depth: Depth, replaying: Replaying) -> Result<Checked, Outcom
 fn stream<E: Send>(
     cli: &Cli,
     checked: &Checked,
-    texts: Texts,
+    streamed: Streamed,
     sink: impl FnMut(&[pipeline::Step<'_>]) -> Result<(), E> + Send,
 ) -> pipeline::Run<E> {
     let options = cli.schema_options();
     crate::timings::stage("stream", || {
-        pipeline::run(&checked.project, texts, &checked.graph, &options, sink)
+        pipeline::run(&checked.project, streamed, &checked.graph, &options, sink)
     })
 }
 

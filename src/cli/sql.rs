@@ -60,7 +60,7 @@ fn make_bundle(
     staging_parent: &Path,
 ) -> Result<(Checked, bundle::Staged), Outcome> {
     let mut checked = checked;
-    let texts = checked.project.sources.take_texts();
+    let streamed = checked.project.take_for_stream();
     let made = {
         let inputs = bundle::Inputs {
             project: &checked.project,
@@ -71,7 +71,7 @@ fn make_bundle(
         };
         match bundle::Writer::create(&inputs, staging_parent) {
             Ok(mut writer) => {
-                let run = stream(cli, &checked, texts, |steps| writer.write(steps));
+                let run = stream(cli, &checked, streamed, |steps| writer.write(steps));
                 let made = match run.sink {
                     Ok(()) => crate::timings::stage("finish", || writer.finish()),
                     Err(error) => Err(BuildError::Io(error)),
@@ -80,7 +80,7 @@ fn make_bundle(
             }
             // The project's own findings come first: stream it for them alone.
             Err(error) => {
-                let run = stream(cli, &checked, texts, |_| Ok::<(), ()>(()));
+                let run = stream(cli, &checked, streamed, |_| Ok::<(), ()>(()));
                 (run.broken_file, run.diagnostics, Err(error))
             }
         }

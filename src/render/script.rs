@@ -20,6 +20,7 @@ use crate::graph::RevisionGraph;
 use crate::project::Project;
 use crate::quote;
 use crate::schema::replay::{Downgraded, Replay, RevisionSchema};
+use crate::syntax::ast::Header;
 
 /// Which way a script goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -386,6 +387,7 @@ impl<'a> Renderer<'a> {
     pub fn section(
         &self,
         node: NodeIndex,
+        header: &Header,
         schema: Option<&RevisionSchema>,
         direction: Direction,
         applied: (&[String], &[String]),
@@ -396,12 +398,7 @@ impl<'a> Renderer<'a> {
         };
         let graph = self.graph;
         let n = graph.node(node);
-        let message = self.project.revisions[n.revision]
-            .revision
-            .header
-            .message
-            .as_ref()
-            .map_or("", |m| m.value.as_str());
+        let message = header.message.as_ref().map_or("", |m| m.value.as_str());
         let sha = self.project.sources.file(n.file).sha256_hex();
         let mut out = String::with_capacity(1024);
         line(
@@ -520,7 +517,16 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     let mut sections: Vec<String> = plan
         .positions(graph)
         .map(|(node, before, after)| {
-            renderer.section(node, schema(node), request.direction, (&before, &after))
+            let header = &request.project.revisions[graph.node(node).revision]
+                .revision
+                .header;
+            renderer.section(
+                node,
+                header,
+                schema(node),
+                request.direction,
+                (&before, &after),
+            )
         })
         .collect();
     if request.direction == Direction::Downgrade {

@@ -86,7 +86,10 @@ impl fmt::Debug for QualifiedName {
 /// One parsed `.mig` file.
 #[derive(Clone, PartialEq)]
 pub struct Revision {
-    pub header: Header,
+    /// Boxed: a project keeps every revision's header for the graph, and a stream takes
+    /// each one out for its tree ([`crate::project::Project::take_for_stream`]) and lets
+    /// it go with it, which a slot of a vector could not.
+    pub header: Box<Header>,
     /// What follows the header; `None` when only the header was read
     /// ([`crate::syntax::Depth::Headers`]). Boxed, so that the header of each revision
     /// kept for a whole run (of 100,000, say) does not carry the room of a body.

@@ -73,7 +73,10 @@ pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile
         {
             let header = builder.header(header);
             return ParsedFile {
-                revision: Some(Revision { header, body: None }),
+                revision: Some(Revision {
+                    header: Box::new(header),
+                    body: None,
+                }),
                 unparsed_id: None,
                 diagnostics: builder.diagnostics,
             };
@@ -107,9 +110,9 @@ pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile
     }
 }
 
-/// Parses what follows the header of `source`, whose text is `text` (given apart: a
-/// stream takes the texts out of their files, [`crate::source::SourceMap::take_texts`])
-/// and whose header (read alone, at [`Depth::Headers`]) is `header`: the same revision
+/// Parses what follows the header of `source`, whose text is `text` and whose header
+/// (read alone, at [`Depth::Headers`]) is `header`, both given apart as a stream takes
+/// them out of the project ([`crate::project::Project::take_for_stream`]): the same revision
 /// and the same findings of the body as [`parse_file`] at [`Depth::Full`] gives, without
 /// reading the header again. `None` when the rest does not follow the grammar (its error
 /// is then [`parse_file`]'s to report).
@@ -117,12 +120,12 @@ pub fn parse_body(
     source: &SourceFile,
     text: &str,
     file: FileId,
-    header: &Header,
+    header: Box<Header>,
 ) -> Option<ParsedFile> {
     let offset = header.span.end as usize;
     let pairs = MigParser::parse(Rule::file, text.get(offset..)?).ok();
     let mut builder = Builder::new(source, text, file, offset);
-    let revision = builder.file(pairs?.next()?, Some(header.clone()));
+    let revision = builder.file(pairs?.next()?, Some(header));
     Some(ParsedFile {
         revision,
         unparsed_id: None,
@@ -254,9 +257,9 @@ impl<'s> Builder<'s> {
     }
 
     /// The revision of a whole file, or (given its `header`) of what follows the header.
-    fn file(&mut self, file: Pair<'_, Rule>, header: Option<Header>) -> Option<Revision> {
+    fn file(&mut self, file: Pair<'_, Rule>, header: Option<Box<Header>>) -> Option<Revision> {
         let mut first_item: Option<Span> = header.as_ref().map(|h| h.span);
-        let mut header: Option<Header> = header;
+        let mut header: Option<Box<Header>> = header;
         let mut upgrade: Option<Block> = None;
         let mut downgrade: Option<(Downgrade, Span)> = None;
 
@@ -284,7 +287,7 @@ impl<'s> Builder<'s> {
                         .with_note(before, "this comes before it");
                         self.diagnostics.push(diagnostic);
                     }
-                    header = Some(self.header(inner));
+                    header = Some(Box::new(self.header(inner)));
                 }
                 Rule::upgrade_block => {
                     let block = self.block(inner);
