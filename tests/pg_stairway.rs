@@ -47,7 +47,7 @@ fn heads_of(graph: &RevisionGraph, prefix: &[NodeIndex]) -> Vec<NodeIndex> {
         .filter(|&n| {
             !prefix.iter().any(|&m| {
                 let node = graph.node(m);
-                node.parents.contains(&n) || node.depends_on.contains(&n)
+                node.parents().contains(&n) || node.depends_on().contains(&n)
             })
         })
         .collect()

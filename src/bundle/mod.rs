@@ -428,8 +428,8 @@ fn manifest_revision(inputs: &Inputs<'_>, step: &Step<'_>) -> std::io::Result<Ve
     let statements = step.revision.upgrade().map_or(&[][..], |b| &b.statements);
     let revision = RevisionRef {
         id: &n.id,
-        parents: graph.ids(&n.parents),
-        depends_on: graph.ids(&n.depends_on),
+        parents: graph.ids(n.parents()),
+        depends_on: graph.ids(n.depends_on()),
         labels: &n.labels,
         message: header.message.as_ref().map_or("", |m| m.value.as_str()),
         source: file.relative_path(),

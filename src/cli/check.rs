@@ -105,7 +105,7 @@ fn nonlinear(graph: &RevisionGraph) -> Vec<Diagnostic> {
             format!(
                 "`{}` is a branch point (followed by {}); --linear allows none",
                 n.id,
-                graph.ids(&n.children).join(", ")
+                graph.ids(n.children()).join(", ")
             ),
         ));
     }
@@ -117,7 +117,7 @@ fn nonlinear(graph: &RevisionGraph) -> Vec<Diagnostic> {
             format!(
                 "`{}` is a merge (of {}); --linear allows none",
                 n.id,
-                graph.ids(&n.parents).join(", ")
+                graph.ids(n.parents()).join(", ")
             ),
         ));
     }

@@ -60,9 +60,9 @@ pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>
             revision: index,
             file: loaded.file,
             span: header.id.span,
-            parents: Box::default(),
-            depends_on: Box::default(),
-            children: Box::default(),
+            links: Box::default(),
+            depends_at: 0,
+            children_at: 0,
             labels: header.labels.iter().map(|l| l.value.clone()).collect(),
             declares_parents: !header.parents.is_empty(),
         });
@@ -77,6 +77,9 @@ pub(super) fn link(
     project: &Project,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    // Each node's parents and dependencies, then its children: its links are put
+    // together once all are known.
+    let mut declared = Vec::with_capacity(graph.nodes.len());
     let mut children = vec![Vec::new(); graph.nodes.len()];
     for index in 0..graph.nodes.len() {
         let node = NodeIndex::new(index);
@@ -104,12 +107,16 @@ pub(super) fn link(
         for &dependency in &depends_on {
             graph.dag.add_edge(dependency, node, EdgeKind::DependsOn);
         }
-        graph.nodes[index].parents = parents.into_boxed_slice();
-        graph.nodes[index].depends_on = depends_on.into_boxed_slice();
+        declared.push((parents, depends_on));
     }
-    for (index, mut children) in children.into_iter().enumerate() {
+    for (index, ((parents, depends_on), mut children)) in
+        declared.into_iter().zip(children).enumerate()
+    {
         children.sort_by(|&a, &b| graph.node(a).id.cmp(&graph.node(b).id));
-        graph.nodes[index].children = children.into_boxed_slice();
+        let node = &mut graph.nodes[index];
+        node.depends_at = parents.len() as u32;
+        node.children_at = (parents.len() + depends_on.len()) as u32;
+        node.links = [parents, depends_on, children].concat().into_boxed_slice();
     }
 }
 
@@ -248,10 +255,10 @@ pub(super) fn redundant_depends_on(
     let mut seen: Vec<u32> = vec![0; graph.nodes.len()];
     let mut generation = 0u32;
     for (index, node) in graph.nodes.iter().enumerate() {
-        for &dependency in &node.depends_on {
+        for &dependency in node.depends_on() {
             generation += 1;
             let floor = graph.position(dependency);
-            let mut stack: Vec<NodeIndex> = node.parents.to_vec();
+            let mut stack: Vec<NodeIndex> = node.parents().to_vec();
             let mut redundant = false;
             while let Some(current) = stack.pop() {
                 if current == dependency {
@@ -263,7 +270,7 @@ pub(super) fn redundant_depends_on(
                     continue;
                 }
                 *slot = generation;
-                stack.extend(graph.node(current).parents.iter().copied());
+                stack.extend(graph.node(current).parents().iter().copied());
             }
             if redundant {
                 let id = &graph.node(dependency).id;

@@ -41,18 +41,35 @@ pub struct Node {
     pub file: FileId,
     /// Span of the id in the header, where graph diagnostics point.
     pub span: Span,
-    // Boxed slices, not vectors: a node is kept for every revision of the run, and its
-    // lists do not change once the graph is built.
-    /// Parents as declared (the first parent matters for `REV~N`), known ones only.
-    pub parents: Box<[NodeIndex]>,
-    /// `depends_on` as declared, known ones only.
-    pub depends_on: Box<[NodeIndex]>,
-    /// Revisions naming this one as a parent, sorted by id.
-    pub children: Box<[NodeIndex]>,
+    /// The parents, then the dependencies, then the children ([`Node::parents`],
+    /// [`Node::depends_on`], [`Node::children`]): one boxed slice, not three vectors, as
+    /// a node is kept for every revision of the run and its lists do not change once
+    /// the graph is built.
+    links: Box<[NodeIndex]>,
+    /// Where the dependencies and the children start in `links`.
+    depends_at: u32,
+    children_at: u32,
     pub labels: Box<[String]>,
     /// Whether the header has a `parents` clause at all (even naming unknown revisions),
     /// so that an unknown parent does not also make the revision look like a root.
     pub declares_parents: bool,
+}
+
+impl Node {
+    /// Parents as declared (the first parent matters for `REV~N`), known ones only.
+    pub fn parents(&self) -> &[NodeIndex] {
+        &self.links[..self.depends_at as usize]
+    }
+
+    /// `depends_on` as declared, known ones only.
+    pub fn depends_on(&self) -> &[NodeIndex] {
+        &self.links[self.depends_at as usize..self.children_at as usize]
+    }
+
+    /// Revisions naming this one as a parent, sorted by id.
+    pub fn children(&self) -> &[NodeIndex] {
+        &self.links[self.children_at as usize..]
+    }
 }
 
 /// The checked revision graph.
@@ -133,7 +150,7 @@ impl RevisionGraph {
 
     /// Revisions that no revision names as a parent, in replay order.
     pub fn heads(&self) -> Vec<NodeIndex> {
-        self.in_order(|n| n.children.is_empty())
+        self.in_order(|n| n.children().is_empty())
     }
 
     /// Revisions without a `parents` clause, in replay order.
@@ -143,12 +160,12 @@ impl RevisionGraph {
 
     /// Revisions with two or more children, in replay order.
     pub fn branch_points(&self) -> Vec<NodeIndex> {
-        self.in_order(|n| n.children.len() > 1)
+        self.in_order(|n| n.children().len() > 1)
     }
 
     /// Revisions with two or more parents, in replay order.
     pub fn merges(&self) -> Vec<NodeIndex> {
-        self.in_order(|n| n.parents.len() > 1)
+        self.in_order(|n| n.parents().len() > 1)
     }
 
     /// The nodes that satisfy `keep`, in replay order, then any on a cycle by id.
@@ -199,5 +216,39 @@ impl RevisionGraph {
         } else {
             self.ids(nodes).join(separator)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project;
+    use crate::syntax::Depth;
+
+    #[test]
+    fn a_node_gives_back_its_parents_dependencies_and_children_as_declared() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        for (id, clauses) in [
+            ("a", ""),
+            ("b", " parents a"),
+            ("c", " parents a depends_on b"),
+            ("d", " parents c, b"),
+        ] {
+            let text = format!("revision {id}{clauses};\n");
+            std::fs::write(tmp.path().join(format!("{id}.mig")), text).expect("write");
+        }
+        let project = project::load(tmp.path(), Depth::Headers).expect("loads");
+        let (graph, diagnostics) = RevisionGraph::build(&project);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let node = |id: &str| graph.node(graph.find(id).expect("known id"));
+        let ids = |nodes: &[NodeIndex]| graph.ids(nodes).join(" ");
+        let lists = |id: &str| {
+            let n = node(id);
+            [ids(n.parents()), ids(n.depends_on()), ids(n.children())]
+        };
+        assert_eq!(lists("a"), ["", "", "b c"]);
+        assert_eq!(lists("b"), ["a", "", "d"]);
+        assert_eq!(lists("c"), ["a", "b", "d"]);
+        assert_eq!(lists("d"), ["c b", "", ""]);
     }
 }

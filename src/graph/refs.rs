@@ -91,7 +91,7 @@ impl RevisionGraph {
             let n = steps(n, reference)?;
             let mut node = self.resolve_one(base)?;
             for step in 0..n {
-                match self.node(node).parents.first() {
+                match self.node(node).parents().first() {
                     Some(&parent) => node = parent,
                     None => {
                         return error(format!(
@@ -166,7 +166,7 @@ impl RevisionGraph {
             if std::mem::replace(&mut seen[node.index()], true) {
                 continue;
             }
-            let children = &self.node(node).children;
+            let children = &self.node(node).children();
             if children.is_empty() {
                 heads.push(node);
             }
@@ -233,9 +233,9 @@ impl RevisionGraph {
         for step in 0..n {
             let next: Vec<NodeIndex> = match (forward, at) {
                 (true, None) => self.roots(),
-                (true, Some(node)) => self.node(node).children.to_vec(),
+                (true, Some(node)) => self.node(node).children().to_vec(),
                 (false, Some(node)) => {
-                    at = self.node(node).parents.first().copied();
+                    at = self.node(node).parents().first().copied();
                     continue;
                 }
                 (false, None) => {

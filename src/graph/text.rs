@@ -16,13 +16,13 @@ use crate::syntax::Depth;
 fn markers(graph: &RevisionGraph, node: NodeIndex) -> Vec<&'static str> {
     let n = graph.node(node);
     let mut markers = Vec::new();
-    if n.children.is_empty() {
+    if n.children().is_empty() {
         markers.push("head");
     }
-    if n.children.len() > 1 {
+    if n.children().len() > 1 {
         markers.push("branch point");
     }
-    if n.parents.len() > 1 {
+    if n.parents().len() > 1 {
         markers.push("merge");
     }
     markers
@@ -73,13 +73,13 @@ pub fn history(project: &Project, graph: &RevisionGraph, verbose: bool) -> Strin
         let n = graph.node(node);
         if verbose {
             let _ = writeln!(out, "Revision:   {}{}", n.id, marker_suffix(graph, node));
-            let _ = writeln!(out, "Parents:    {}", list(graph, &n.parents));
-            let _ = writeln!(out, "Depends on: {}", list(graph, &n.depends_on));
+            let _ = writeln!(out, "Parents:    {}", list(graph, n.parents()));
+            let _ = writeln!(out, "Depends on: {}", list(graph, n.depends_on()));
             let _ = writeln!(out, "Path:       {}", path(project, graph, node));
             let _ = writeln!(out, "Message:    {}", message(project, graph, node));
             out.push('\n');
         } else {
-            let parents = match &n.parents[..] {
+            let parents = match n.parents() {
                 [] => "<base>".to_owned(),
                 parents => graph.ids(parents).join(", "),
             };
@@ -117,7 +117,7 @@ pub fn branches(graph: &RevisionGraph) -> String {
     for node in graph.branch_points() {
         let n = graph.node(node);
         let _ = writeln!(out, "{}{}", n.id, marker_suffix(graph, node));
-        for &child in &n.children {
+        for &child in n.children() {
             let _ = writeln!(
                 out,
                 "  -> {}{}",
@@ -155,9 +155,9 @@ pub fn show(project: &Project, graph: &RevisionGraph, node: NodeIndex) -> String
     };
     let _ = writeln!(out, "Message:    {message}");
     let _ = writeln!(out, "Path:       {}", path(project, graph, node));
-    let _ = writeln!(out, "Parents:    {}", list(graph, &n.parents));
-    let _ = writeln!(out, "Children:   {}", list(graph, &n.children));
-    let _ = writeln!(out, "Depends on: {}", list(graph, &n.depends_on));
+    let _ = writeln!(out, "Parents:    {}", list(graph, n.parents()));
+    let _ = writeln!(out, "Children:   {}", list(graph, n.children()));
+    let _ = writeln!(out, "Depends on: {}", list(graph, n.depends_on()));
     let _ = writeln!(out, "Labels:     {labels}");
     let _ = writeln!(out, "Upgrade:    {}", plural(upgrade, "statement"));
     let _ = writeln!(out, "Downgrade:  {downgrade}");
@@ -206,7 +206,7 @@ pub fn dot(project: &Project, graph: &RevisionGraph) -> String {
     }
     for &node in graph.replay_order() {
         let n = graph.node(node);
-        for &parent in &n.parents {
+        for &parent in n.parents() {
             let _ = writeln!(
                 out,
                 "  {} -> {};",
@@ -214,7 +214,7 @@ pub fn dot(project: &Project, graph: &RevisionGraph) -> String {
                 dot_string(&n.id)
             );
         }
-        for &dependency in &n.depends_on {
+        for &dependency in n.depends_on() {
             let _ = writeln!(
                 out,
                 "  {} -> {} [style=dashed, label=\"depends_on\"];",
@@ -265,10 +265,10 @@ pub fn mermaid(project: &Project, graph: &RevisionGraph) -> String {
     }
     for &node in graph.replay_order() {
         let n = graph.node(node);
-        for &parent in &n.parents {
+        for &parent in n.parents() {
             let _ = writeln!(out, "  {} --> {}", name(parent), name(node));
         }
-        for &dependency in &n.depends_on {
+        for &dependency in n.depends_on() {
             let _ = writeln!(
                 out,
                 "  {} -.->|depends_on| {}",

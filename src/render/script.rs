@@ -97,7 +97,7 @@ impl Rows {
     fn new(graph: &RevisionGraph, applied: &[NodeIndex]) -> Self {
         let mut has_child = vec![false; graph.len()];
         for &node in applied {
-            for &p in &graph.node(node).parents {
+            for &p in graph.node(node).parents() {
                 has_child[p.index()] = true;
             }
         }
@@ -114,7 +114,7 @@ impl Rows {
     }
 
     fn apply(&mut self, graph: &RevisionGraph, node: NodeIndex) {
-        for &p in &graph.node(node).parents {
+        for &p in graph.node(node).parents() {
             self.rows.remove(&*graph.node(p).id);
         }
         self.rows.insert(graph.node(node).id.to_string());
@@ -587,7 +587,7 @@ fn bookkeeping(
     // Rows that go, and rows that come, in the order of the revision's parents.
     let parents: Vec<&str> = graph
         .node(node)
-        .parents
+        .parents()
         .iter()
         .map(|&p| &*graph.node(p).id)
         .collect();

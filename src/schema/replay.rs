@@ -407,8 +407,8 @@ impl<'g> Replayer<'g> {
 /// The revisions a revision's model is built from: its parents, then its dependencies.
 fn sources(graph: &RevisionGraph, node: NodeIndex) -> Vec<NodeIndex> {
     let n = graph.node(node);
-    let mut sources: Vec<NodeIndex> = n.parents.to_vec();
-    sources.extend(n.depends_on.iter().filter(|d| !n.parents.contains(d)));
+    let mut sources: Vec<NodeIndex> = n.parents().to_vec();
+    sources.extend(n.depends_on().iter().filter(|d| !n.parents().contains(d)));
     sources
 }
 
@@ -436,7 +436,7 @@ fn common_ancestor(graph: &RevisionGraph, sources: &[NodeIndex]) -> Option<NodeI
             return Some(node);
         }
         let n = graph.node(node);
-        for &up in n.parents.iter().chain(&n.depends_on) {
+        for &up in n.parents().iter().chain(n.depends_on()) {
             *reached.entry(up).or_insert(0) |= mask;
             queue.push((graph.position(up), up));
         }
