@@ -1,7 +1,6 @@
 //! Building the nodes and edges, and the checks of LANGUAGE.md 7.1.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use petgraph::graph::NodeIndex;
 
@@ -18,7 +17,7 @@ pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>
     for (index, loaded) in project.revisions.iter().enumerate() {
         let header = &loaded.revision.header;
         let id = &header.id.value;
-        if let Some(&first) = graph.by_id.get(id.as_str()) {
+        if let Some(first) = graph.find(id) {
             let first = graph.node(first);
             let first_path = &project.sources.file(first.file).display_path();
             let this_path = &project.sources.file(loaded.file).display_path();
@@ -35,8 +34,6 @@ pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>
             continue;
         }
         let node = graph.dag.add_node(());
-        let id: Arc<str> = Arc::from(id.as_str());
-        graph.by_id.insert(Arc::clone(&id), node);
         for label in &header.labels {
             if let Some((owner, first_span)) = label_owner.get(label.value.as_str()) {
                 let owner = &graph.nodes[owner.index()].id;
@@ -56,7 +53,7 @@ pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>
             }
         }
         graph.nodes.push(Node {
-            id,
+            id: id.as_str().into(),
             revision: index,
             file: loaded.file,
             span: header.id.span,
@@ -66,6 +63,7 @@ pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>
             labels: header.labels.iter().map(|l| l.value.clone()).collect(),
             declares_parents: !header.parents.is_empty(),
         });
+        graph.index(node);
     }
     graph.position = vec![usize::MAX; graph.nodes.len()];
     graph

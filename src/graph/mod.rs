@@ -10,8 +10,9 @@ mod order;
 mod refs;
 pub mod text;
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::HashTable;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
@@ -34,8 +35,7 @@ pub enum EdgeKind {
 /// One revision in the graph.
 #[derive(Clone, Debug)]
 pub struct Node {
-    /// Shared with the graph's index by id: one copy of each id for both.
-    pub id: Arc<str>,
+    pub id: Box<str>,
     /// Index of the revision in [`Project::revisions`].
     pub revision: usize,
     pub file: FileId,
@@ -76,7 +76,11 @@ impl Node {
 #[derive(Debug)]
 pub struct RevisionGraph {
     nodes: Vec<Node>,
-    by_id: HashMap<Arc<str>, NodeIndex>,
+    /// The nodes by id: node indices only, hashed and compared through the nodes' ids
+    /// (a map keyed by id would keep a second copy of each id, or a shared pointer and
+    /// its count, for every revision of the run).
+    by_id: HashTable<NodeIndex>,
+    hasher: RandomState,
     dag: DiGraph<(), EdgeKind>,
     /// The replay order. Complete only when the graph has no cycle.
     order: Vec<NodeIndex>,
@@ -110,7 +114,8 @@ impl RevisionGraph {
     fn empty(capacity: usize) -> Self {
         RevisionGraph {
             nodes: Vec::with_capacity(capacity),
-            by_id: HashMap::with_capacity(capacity),
+            by_id: HashTable::with_capacity(capacity),
+            hasher: RandomState::new(),
             dag: DiGraph::with_capacity(capacity, capacity),
             order: Vec::new(),
             position: Vec::new(),
@@ -130,8 +135,23 @@ impl RevisionGraph {
         &self.nodes[index.index()]
     }
 
+    /// Adds `node`, the last one pushed, to the index by id.
+    fn index(&mut self, node: NodeIndex) {
+        let RevisionGraph {
+            nodes,
+            by_id,
+            hasher,
+            ..
+        } = self;
+        let hash = hasher.hash_one(&*nodes[node.index()].id);
+        by_id.insert_unique(hash, node, |&n| hasher.hash_one(&*nodes[n.index()].id));
+    }
+
     pub fn find(&self, id: &str) -> Option<NodeIndex> {
-        self.by_id.get(id).copied()
+        let hash = self.hasher.hash_one(id);
+        self.by_id
+            .find(hash, |&node| &*self.node(node).id == id)
+            .copied()
     }
 
     /// The replay order: topological over both kinds of edge, ties broken by id.
