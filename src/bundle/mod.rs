@@ -431,7 +431,7 @@ fn manifest_revision(inputs: &Inputs<'_>, step: &Step<'_>) -> std::io::Result<Ve
         parents: graph.ids(n.parents()),
         depends_on: graph.ids(n.depends_on()),
         labels: &n.labels,
-        message: header.message.as_ref().map_or("", |m| m.value.as_str()),
+        message: header.message.as_ref().map_or("", |m| &*m.value),
         source: file.relative_path(),
         sha256: file.sha256_hex(),
         transactional: !statements.iter().any(|s| s.kind.is_nontransactional()),

@@ -50,7 +50,7 @@ fn message<'p>(project: &'p Project, graph: &RevisionGraph, node: NodeIndex) -> 
         .header
         .message
         .as_ref()
-        .map_or("", |m| m.value.as_str())
+        .map_or("", |m| &*m.value)
 }
 
 fn path<'p>(project: &'p Project, graph: &RevisionGraph, node: NodeIndex) -> &'p str {

@@ -398,7 +398,7 @@ impl<'a> Renderer<'a> {
         };
         let graph = self.graph;
         let n = graph.node(node);
-        let message = header.message.as_ref().map_or("", |m| m.value.as_str());
+        let message = header.message.as_ref().map_or("", |m| &*m.value);
         let sha = self.project.sources.file(n.file).sha256_hex();
         let mut out = String::with_capacity(1024);
         line(

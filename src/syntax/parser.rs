@@ -357,10 +357,10 @@ impl<'s> Builder<'s> {
         }
         let mut header = Header {
             id,
-            parents: Vec::new(),
+            parents: Box::default(),
             message: None,
-            labels: Vec::new(),
-            depends_on: Vec::new(),
+            labels: Box::default(),
+            depends_on: Box::default(),
             span,
         };
         let mut seen: Vec<(Rule, Span)> = Vec::new();
@@ -385,12 +385,14 @@ impl<'s> Builder<'s> {
                 Rule::parents_clause => {
                     header.parents = all(&clause, Rule::rev_id)
                         .map(|p| self.revision_id(&p))
-                        .collect_exact();
+                        .collect_exact()
+                        .into_boxed_slice();
                 }
                 Rule::depends_on_clause => {
                     header.depends_on = all(&clause, Rule::rev_id)
                         .map(|p| self.revision_id(&p))
-                        .collect_exact();
+                        .collect_exact()
+                        .into_boxed_slice();
                 }
                 Rule::labels_clause => {
                     header.labels = all(&clause, Rule::label)
@@ -398,7 +400,8 @@ impl<'s> Builder<'s> {
                             value: p.as_str().to_owned(),
                             span: self.span(&p),
                         })
-                        .collect_exact();
+                        .collect_exact()
+                        .into_boxed_slice();
                 }
                 Rule::message_clause => {
                     let message = self.string(&child(&clause, Rule::string));
@@ -413,7 +416,10 @@ impl<'s> Builder<'s> {
                             ),
                         );
                     }
-                    header.message = Some(message);
+                    header.message = Some(Spanned {
+                        value: message.value.into_boxed_str(),
+                        span: message.span,
+                    });
                 }
                 other => unreachable!("a header clause cannot be {other:?}"),
             }
