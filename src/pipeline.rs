@@ -64,10 +64,9 @@ struct Parsed {
 }
 
 /// Parses, replays and hands on every revision of `project` (read for its headers,
-/// [`crate::syntax::Depth::Headers`], and what a stream takes out of it in `streamed`) in
-/// replay order. Once the replay has found an error
-/// the sink is no longer called (its output could not be used). Needs a graph without
-/// cycles.
+/// [`crate::syntax::Depth::Headers`], then `streamed` taken out of it) in replay order.
+/// Once the replay has found an error the sink is no longer called (its output could not
+/// be used). Needs a graph without cycles.
 pub fn run<E: Send>(
     project: &Project,
     mut streamed: Streamed,

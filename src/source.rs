@@ -266,6 +266,16 @@ impl SourceFile {
         }
     }
 
+    /// Takes the kept text out, leaving the file released.
+    fn take_text(&mut self) -> Option<String> {
+        let Contents::Text(text) = &mut self.contents else {
+            return None;
+        };
+        let text = std::mem::take(text);
+        self.contents = Contents::Released;
+        Some(text)
+    }
+
     /// Keeps the text again, read again if it was released ([`SourceFile::text`]).
     fn restore(&mut self) -> Result<(), TextError> {
         if let Contents::Released = self.contents {
@@ -365,25 +375,9 @@ impl SourceMap {
     /// The files keep their paths and checksums; [`SourceFile::text`] reads a released
     /// text again when it is wanted after all.
     pub fn take_texts(&mut self) -> Texts {
-        Texts(
-            self.files
-                .iter_mut()
-                .map(
-                    |file| match std::mem::replace(&mut file.contents, Contents::Released) {
-                        Contents::Text(text) => Some(text),
-                        Contents::NotText => {
-                            file.contents = Contents::NotText;
-                            None
-                        }
-                        Contents::Released => None,
-                    },
-                )
-                .collect(),
-        )
+        Texts(self.files.iter_mut().map(SourceFile::take_text).collect())
     }
-}
 
-impl SourceMap {
     /// Reads every released text again ([`SourceFile::text`]) and keeps it, in parallel:
     /// for a parse in full after a stream. Gives the files for which that failed.
     pub fn restore_texts(&mut self) -> Vec<(FileId, TextError)> {

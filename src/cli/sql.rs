@@ -54,12 +54,11 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
 /// and so does a range that cannot be scripted.
 fn make_bundle(
     cli: &Cli,
-    checked: Checked,
+    mut checked: Checked,
     from: &[NodeIndex],
     to: &[NodeIndex],
     staging_parent: &Path,
 ) -> Result<(Checked, bundle::Staged), Outcome> {
-    let mut checked = checked;
     let streamed = checked.project.take_for_stream();
     let made = {
         let inputs = bundle::Inputs {
