@@ -99,7 +99,7 @@ pub fn load(dir: &Path, depth: Depth) -> Result<Project, LoadError> {
         return Err(LoadError::NotADirectory(dir.to_owned()));
     }
     let mut files = crate::timings::stage("discover", || discover(dir))?;
-    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    files.sort_by(|a, b| a.relative.as_os_str().cmp(b.relative.as_os_str()));
 
     // Written straight into two vectors of the right size: a vector of pairs, taken
     // apart afterwards, would hold a large project's files twice at the peak.
@@ -110,23 +110,22 @@ pub fn load(dir: &Path, depth: Depth) -> Result<Project, LoadError> {
             .into_par_iter()
             .enumerate()
             .map(|(index, found)| {
-                let display_path = found.path.to_string_lossy().into_owned();
-                match read(&found.path) {
+                let path = dir.join(&found.relative);
+                let display_path = path.to_string_lossy().into_owned();
+                let relative = found.relative.to_string_lossy().into_owned();
+                match read(&path) {
                     Ok(contents) => {
                         let (source, file) = load_contents(
                             FileId(index as u32),
                             contents,
                             display_path,
-                            found.relative,
+                            relative,
                             depth,
                         );
                         (source, Ok(file))
                     }
                     // The load fails as a whole; the file stands empty until then.
-                    Err(error) => (
-                        SourceFile::new(display_path, found.relative, None),
-                        Err(error),
-                    ),
+                    Err(error) => (SourceFile::new(display_path, relative, None), Err(error)),
                 }
             })
             .unzip_into_vecs(&mut files_read, &mut loaded)
@@ -370,10 +369,11 @@ impl Project {
     }
 }
 
+/// A file found below the migrations folder: its path relative to the folder, as the
+/// file system spells it (the folder is joined to it when the file is read, rather than
+/// kept in a second path per file until then).
 struct Found {
-    path: PathBuf,
-    /// Relative to the migrations folder, with `/` separators.
-    relative: String,
+    relative: PathBuf,
 }
 
 /// Every `.mig` file below `dir`, in no particular order (the caller sorts). The folders
@@ -426,16 +426,13 @@ fn walk(
             continue;
         }
         // Unix paths already use `/`, the separator the relative path is written with.
+        // walkdir's paths start with the folder it walks, which is `dir` or below it.
         let relative = entry
             .path()
             .strip_prefix(dir)
             .unwrap_or(entry.path())
-            .to_string_lossy()
-            .into_owned();
-        found.push(Found {
-            path: entry.into_path(),
-            relative,
-        });
+            .to_owned();
+        found.push(Found { relative });
     }
     Ok(())
 }
@@ -609,8 +606,8 @@ mod tests {
             .expect("discovery")
             .into_iter()
             .map(|f| {
-                assert_eq!(f.path, tmp.path().join(&f.relative));
-                f.relative
+                assert!(tmp.path().join(&f.relative).is_file());
+                f.relative.to_string_lossy().into_owned()
             })
             .collect();
         found.sort();
