@@ -36,7 +36,8 @@ pub enum EdgeKind {
 #[derive(Clone, Debug)]
 pub struct Node {
     pub id: Box<str>,
-    /// Index of the revision in [`Project::revisions`].
+    /// Index of the revision in [`Project::revisions`] as read (and in what a stream
+    /// takes out of them, [`crate::project::Project::take_for_stream`]).
     pub revision: usize,
     pub file: FileId,
     /// Span of the id in the header, where graph diagnostics point.
