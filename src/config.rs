@@ -101,11 +101,10 @@ pub fn load(path: Option<&Path>) -> Result<Config, String> {
         }
         Err(e) => return Err(format!("cannot read `{}`: {e}", path.display())),
     };
-    let config: Config = toml::from_str(&text).map_err(|e| format!("`{}`: {e}", path.display()))?;
-    config
-        .check_names()
-        .map_err(|e| format!("`{}`: {e}", path.display()))?;
-    Ok(config)
+    toml::from_str::<Config>(&text)
+        .map_err(|e| e.to_string())
+        .and_then(|config| config.check_names().map(|()| config))
+        .map_err(|e| format!("`{}`: {e}", path.display()))
 }
 
 impl Config {

@@ -217,13 +217,7 @@ fn load_contents(
     let stem = stem(&relative_path);
     let source = SourceFile::new(display_path, relative_path, text);
     if let Some((code, offset, (line, col), message)) = problem {
-        let span = Span {
-            file,
-            start: offset as u32,
-            end: offset as u32,
-            line,
-            col,
-        };
+        let span = Span::point(file, offset as u32, line, col);
         let loaded = LoadedFile {
             revision: None,
             unparsed_id: Some(stem),
@@ -393,16 +387,9 @@ impl Project {
                 .filter(|d| !sources.file(d.span.file).is_text()),
         );
         diagnostics.extend(unrestored.into_iter().map(|(file, error)| {
-            let span = Span {
-                file,
-                start: 0,
-                end: 0,
-                line: 1,
-                col: 1,
-            };
             Diagnostic::error(
                 Code::Io,
-                span,
+                Span::point(file, 0, 1, 1),
                 format!("cannot read the file again to parse it in full: {error}"),
             )
         }));

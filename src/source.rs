@@ -45,6 +45,18 @@ impl std::hash::Hash for Span {
 }
 
 impl Span {
+    /// An empty span at byte `offset` of `file`, whose line and column are known: where a
+    /// finding about a whole file, or a point found without a parse, is reported.
+    pub fn point(file: FileId, offset: u32, line: u32, col: u32) -> Span {
+        Span {
+            file,
+            start: offset,
+            end: offset,
+            line,
+            col,
+        }
+    }
+
     /// The length of the range in bytes.
     pub fn len(&self) -> usize {
         (self.end - self.start) as usize

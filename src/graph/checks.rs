@@ -19,8 +19,8 @@ pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>
         let id = &header.id.value;
         if let Some(first) = graph.find(id) {
             let first = graph.node(first);
-            let first_path = &project.sources.file(first.file).display_path();
-            let this_path = &project.sources.file(loaded.file).display_path();
+            let first_path = project.sources.file(first.file).display_path();
+            let this_path = project.sources.file(loaded.file).display_path();
             diagnostics.push(
                 Diagnostic::error(
                     Code::DuplicateRevision,

@@ -73,6 +73,11 @@ impl Node {
     }
 }
 
+/// How the index by id hashes an id: the same for a node added and an id looked up.
+fn id_hash(hasher: &RandomState, id: &str) -> u64 {
+    hasher.hash_one(id)
+}
+
 /// The checked revision graph.
 #[derive(Debug)]
 pub struct RevisionGraph {
@@ -144,12 +149,12 @@ impl RevisionGraph {
             hasher,
             ..
         } = self;
-        let hash = hasher.hash_one(&*nodes[node.index()].id);
-        by_id.insert_unique(hash, node, |&n| hasher.hash_one(&*nodes[n.index()].id));
+        let hash = id_hash(hasher, &nodes[node.index()].id);
+        by_id.insert_unique(hash, node, |&n| id_hash(hasher, &nodes[n.index()].id));
     }
 
     pub fn find(&self, id: &str) -> Option<NodeIndex> {
-        let hash = self.hasher.hash_one(id);
+        let hash = id_hash(&self.hasher, id);
         self.by_id
             .find(hash, |&node| &*self.node(node).id == id)
             .copied()

@@ -2051,13 +2051,7 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
         diagnostics: &mut diagnostics,
         types: &mut Types::default(),
     };
-    let span = Span {
-        file: crate::source::FileId(0),
-        start: 0,
-        end: 0,
-        line: 1,
-        col: 1,
-    };
+    let span = Span::point(crate::source::FileId(0), 0, 1, 1);
     let mut out = String::new();
     let mut push = |kind: StatementKind| {
         out.push_str(&print::statement(&kind));

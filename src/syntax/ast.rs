@@ -130,11 +130,11 @@ impl Revision {
 }
 
 /// `revision ID [parents ...] [message '...'] [labels ...] [depends_on ...];`
-#[derive(Clone, Debug, PartialEq)]
 ///
 /// A project keeps every header until its revision is streamed: boxed slices and a boxed
 /// message (fixed once parsed) keep a header at 160 bytes, an allocator size class below
 /// the 192 that vectors and a `String` took.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Header {
     pub id: RevisionId,
     pub parents: Box<[RevisionId]>,

@@ -203,6 +203,11 @@ trait CollectExact: ExactSizeIterator + Sized {
         vec.extend(self);
         vec
     }
+
+    /// The same, for a list fixed once built: a boxed slice, without a vector's capacity.
+    fn collect_boxed(self) -> Box<[Self::Item]> {
+        self.collect_exact().into_boxed_slice()
+    }
 }
 
 impl<I: ExactSizeIterator> CollectExact for I {}
@@ -385,14 +390,12 @@ impl<'s> Builder<'s> {
                 Rule::parents_clause => {
                     header.parents = all(&clause, Rule::rev_id)
                         .map(|p| self.revision_id(&p))
-                        .collect_exact()
-                        .into_boxed_slice();
+                        .collect_boxed();
                 }
                 Rule::depends_on_clause => {
                     header.depends_on = all(&clause, Rule::rev_id)
                         .map(|p| self.revision_id(&p))
-                        .collect_exact()
-                        .into_boxed_slice();
+                        .collect_boxed();
                 }
                 Rule::labels_clause => {
                     header.labels = all(&clause, Rule::label)
@@ -400,8 +403,7 @@ impl<'s> Builder<'s> {
                             value: p.as_str().to_owned(),
                             span: self.span(&p),
                         })
-                        .collect_exact()
-                        .into_boxed_slice();
+                        .collect_boxed();
                 }
                 Rule::message_clause => {
                     let message = self.string(&child(&clause, Rule::string));
@@ -430,7 +432,7 @@ impl<'s> Builder<'s> {
     /// The file's stem must be its revision id: the id is the audit key, and a renamed
     /// file must not silently become another revision.
     fn check_file_name(&mut self, id: &RevisionId) {
-        let path = &self.source.relative_path();
+        let path = self.source.relative_path();
         let name = path.rsplit('/').next().unwrap_or(path);
         let stem = name.strip_suffix(".mig").unwrap_or(name);
         if stem != id.value {
