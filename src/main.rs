@@ -7,5 +7,51 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    #[cfg(not(feature = "system-alloc"))]
+    purge::shorten();
     strata::cli::main()
+}
+
+/// How long mimalloc keeps memory the program freed before giving it back to the system.
+///
+/// mimalloc 3 waits 1 s; a large build lasts about that long, so everything the stream
+/// lets go early (the load's lists, the texts and headers as their revisions go by) still
+/// counts in the process's peak. 10 ms (mimalloc 2's default) took 6 to 8 MB off the
+/// peak at 100,000 revisions at no cost measurable in time; 0 (give back at once) cost a
+/// third more time, faulting the same pages in again.
+#[cfg(not(feature = "system-alloc"))]
+mod purge {
+    use libmimalloc_sys::{mi_option_set, mi_option_t};
+
+    /// `mi_option_purge_delay` in mimalloc 3's `mi_option_t` (include/mimalloc.h): the
+    /// Rust bindings name no constant for it. A test checks it is the option that holds
+    /// mimalloc's 1,000 ms default.
+    const PURGE_DELAY: mi_option_t = 15;
+    const MILLISECONDS: std::ffi::c_long = 10;
+
+    /// mimalloc reads its options from the environment when the process loads, before
+    /// `main`; one set by the user (`MIMALLOC_PURGE_DELAY`) is left as they chose.
+    pub fn shorten() {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            // SAFETY: setting an option is a store into mimalloc's option table, valid
+            // at any time; the index is checked against mimalloc's default below.
+            unsafe { mi_option_set(PURGE_DELAY, MILLISECONDS) }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn the_purge_delay_is_the_option_it_names() {
+            if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+                return;
+            }
+            // SAFETY: reading an option is a load from mimalloc's option table.
+            let value = unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) };
+            assert_eq!(
+                value, 1000,
+                "mimalloc's default purge delay, in milliseconds"
+            );
+        }
+    }
 }
