@@ -383,7 +383,7 @@ impl<'a> Applier<'a> {
                 }
                 ColumnConstraintKind::Null => continue,
                 ColumnConstraintKind::Default(d) => {
-                    column.default = Some(d.clone());
+                    column.default = Some(Box::new(d.clone()));
                     continue;
                 }
                 ColumnConstraintKind::Identity(kind) => {
@@ -1629,8 +1629,8 @@ impl<'a> Applier<'a> {
                 model.relation(&ObjName::new(name.schema(), n)).is_some()
                     || sequences.iter().any(|s| s == n)
             });
-            sequences.push(chosen.clone());
-            column.sequence = Some(chosen);
+            column.sequence = Some(chosen.as_str().into());
+            sequences.push(chosen);
         }
         let named = self.name_constraints(name, &cols, &[], pending);
         if self.diagnostics.len() > before {
@@ -1651,12 +1651,12 @@ impl<'a> Applier<'a> {
     fn name_sequence(&self, table: &ObjName, column: &mut Column) {
         if column.identity.is_some() {
             let model = &self.model;
-            column.sequence = Some(names::choose_name(
-                table.name(),
-                Some(&column.name),
-                "seq",
-                |n| model.relation(&ObjName::new(table.schema(), n)).is_some(),
-            ));
+            column.sequence = Some(
+                names::choose_name(table.name(), Some(&column.name), "seq", |n| {
+                    model.relation(&ObjName::new(table.schema(), n)).is_some()
+                })
+                .into(),
+            );
         }
     }
 
@@ -1745,7 +1745,7 @@ impl<'a> Applier<'a> {
             push(ColumnConstraintKind::NotNull);
         }
         if let Some(d) = &c.default {
-            push(ColumnConstraintKind::Default(d.clone()));
+            push(ColumnConstraintKind::Default(DefaultValue::clone(d)));
         }
         if let Some(g) = &c.generated {
             push(ColumnConstraintKind::Generated((**g).clone()));
@@ -1908,12 +1908,12 @@ impl<'a> Applier<'a> {
             return Ok(Vec::new());
         };
         let previous = c.default.clone();
-        self.update_column(&name, &c.name, |col| col.default = default);
+        self.update_column(&name, &c.name, |col| col.default = default.map(Box::new));
         let kind = match previous {
             Some(d) => StatementKind::SetDefault(SetDefault {
                 table: table.clone(),
                 column: column.clone(),
-                default: d,
+                default: *d,
             }),
             None => StatementKind::DropDefault(DropDefault {
                 table: table.clone(),
