@@ -95,7 +95,7 @@ pub fn run<E: Send>(
             .iter()
             .map(|&node| {
                 let n = graph.node(node);
-                (node, streamed.take(n.file, n.revision))
+                (node, streamed.take(n.file, n.revision()))
             })
             .collect();
         let to_replay = std::mem::take(&mut parsed);

@@ -430,7 +430,7 @@ fn manifest_revision(inputs: &Inputs<'_>, step: &Step<'_>) -> std::io::Result<Ve
         id: &n.id,
         parents: graph.ids(n.parents()),
         depends_on: graph.ids(n.depends_on()),
-        labels: &n.labels,
+        labels: graph.labels(step.node),
         message: header.message.as_ref().map_or("", |m| &*m.value),
         source: file.relative_path(),
         sha256: file.sha256_hex(),

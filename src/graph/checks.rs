@@ -54,15 +54,18 @@ pub(super) fn collect_nodes(project: &Project, diagnostics: &mut Vec<Diagnostic>
         }
         graph.nodes.push(Node {
             id: id.as_str().into(),
-            revision: index,
+            revision: index as u32,
             file: loaded.file,
             span: header.id.span,
             links: Box::default(),
             depends_at: 0,
             children_at: 0,
-            labels: header.labels.iter().map(|l| l.value.clone()).collect(),
             declares_parents: !header.parents.is_empty(),
         });
+        if !header.labels.is_empty() {
+            let labels = header.labels.iter().map(|l| l.value.clone()).collect();
+            graph.labels.insert(node, labels);
+        }
         graph.index(node);
     }
     graph.position = vec![usize::MAX; graph.nodes.len()];
@@ -77,11 +80,22 @@ pub(super) fn link(
 ) {
     // Each node's parents and dependencies, then its children: its links are put
     // together once all are known.
+    // As many edges as references: exactly the room they need (a doubling vector
+    // would keep up to twice that for the whole run).
+    let references: usize = graph
+        .nodes
+        .iter()
+        .map(|n| {
+            let header = &project.revisions[n.revision()].revision.header;
+            header.parents.len() + header.depends_on.len()
+        })
+        .sum();
+    graph.dag.reserve_exact_edges(references);
     let mut declared = Vec::with_capacity(graph.nodes.len());
     let mut children = vec![Vec::new(); graph.nodes.len()];
     for index in 0..graph.nodes.len() {
         let node = NodeIndex::new(index);
-        let header = &project.revisions[graph.nodes[index].revision]
+        let header = &project.revisions[graph.nodes[index].revision()]
             .revision
             .header;
         let parents = resolve_clause(
@@ -174,7 +188,7 @@ fn reference_span(
     target: NodeIndex,
 ) -> Span {
     let n = graph.node(node);
-    let header = &project.revisions[n.revision].revision.header;
+    let header = &project.revisions[n.revision()].revision.header;
     let target = &graph.node(target).id;
     header
         .depends_on
@@ -219,7 +233,7 @@ pub(super) fn roots(graph: &RevisionGraph, diagnostics: &mut Vec<Diagnostic>) {
         return;
     }
     roots.sort_by(|&a, &b| graph.node(a).id.cmp(&graph.node(b).id));
-    let Some(&unlabelled) = roots.iter().find(|&&r| graph.node(r).labels.is_empty()) else {
+    let Some(&unlabelled) = roots.iter().find(|&&r| graph.labels(r).is_empty()) else {
         return;
     };
     let names = graph.ids(&roots).join(", ");

@@ -10,6 +10,7 @@ mod order;
 mod refs;
 pub mod text;
 
+use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
 use hashbrown::HashTable;
@@ -36,9 +37,8 @@ pub enum EdgeKind {
 #[derive(Clone, Debug)]
 pub struct Node {
     pub id: Box<str>,
-    /// Index of the revision in [`Project::revisions`] as read (and in what a stream
-    /// takes out of them, [`crate::project::Project::take_for_stream`]).
-    pub revision: usize,
+    /// Index of the revision in [`Project::revisions`] as read ([`Node::revision`]).
+    revision: u32,
     pub file: FileId,
     /// Span of the id in the header, where graph diagnostics point.
     pub span: Span,
@@ -50,13 +50,18 @@ pub struct Node {
     /// Where the dependencies and the children start in `links`.
     depends_at: u32,
     children_at: u32,
-    pub labels: Box<[String]>,
     /// Whether the header has a `parents` clause at all (even naming unknown revisions),
     /// so that an unknown parent does not also make the revision look like a root.
     pub declares_parents: bool,
 }
 
 impl Node {
+    /// Index of the revision in [`Project::revisions`] as read (and in what a stream
+    /// takes out of them, [`crate::project::Project::take_for_stream`]).
+    pub fn revision(&self) -> usize {
+        self.revision as usize
+    }
+
     /// Parents as declared (the first parent matters for `REV~N`), known ones only.
     pub fn parents(&self) -> &[NodeIndex] {
         &self.links[..self.depends_at as usize]
@@ -88,6 +93,9 @@ pub struct RevisionGraph {
     by_id: HashTable<NodeIndex>,
     hasher: RandomState,
     dag: DiGraph<(), EdgeKind>,
+    /// The labels of the few revisions that have any ([`RevisionGraph::labels`]): kept
+    /// here, a node would keep an empty list for every revision of the run.
+    labels: HashMap<NodeIndex, Box<[String]>>,
     /// The replay order. Complete only when the graph has no cycle.
     order: Vec<NodeIndex>,
     /// Each node's place in `order` (`usize::MAX` for a node on a cycle).
@@ -122,7 +130,9 @@ impl RevisionGraph {
             nodes: Vec::with_capacity(capacity),
             by_id: HashTable::with_capacity(capacity),
             hasher: RandomState::new(),
-            dag: DiGraph::with_capacity(capacity, capacity),
+            // Edges are reserved once their number is known (`checks::link`).
+            dag: DiGraph::with_capacity(capacity, 0),
+            labels: HashMap::new(),
             order: Vec::new(),
             position: Vec::new(),
             has_cycle: false,
@@ -139,6 +149,11 @@ impl RevisionGraph {
 
     pub fn node(&self, index: NodeIndex) -> &Node {
         &self.nodes[index.index()]
+    }
+
+    /// The labels of a revision, as declared.
+    pub fn labels(&self, node: NodeIndex) -> &[String] {
+        self.labels.get(&node).map_or(&[], |labels| labels)
     }
 
     /// Adds `node`, the last one pushed, to the index by id.
@@ -250,6 +265,13 @@ mod tests {
     use super::*;
     use crate::project;
     use crate::syntax::Depth;
+
+    /// A node is kept for every revision of a run: what few revisions have (labels) is
+    /// kept beside the nodes, not in each.
+    #[test]
+    fn a_node_stays_small() {
+        assert!(std::mem::size_of::<Node>() <= 72);
+    }
 
     #[test]
     fn a_node_gives_back_its_parents_dependencies_and_children_as_declared() {

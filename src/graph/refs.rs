@@ -154,7 +154,7 @@ impl RevisionGraph {
     fn label_head(&self, label: &str) -> Result<NodeIndex, RefError> {
         let Some(start) = (0..self.len())
             .map(NodeIndex::new)
-            .find(|&n| self.node(n).labels.iter().any(|l| l == label))
+            .find(|&n| self.labels(n).iter().any(|l| l == label))
         else {
             return error(format!("no revision carries the label `{label}`"));
         };

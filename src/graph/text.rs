@@ -33,7 +33,7 @@ fn marker_suffix(graph: &RevisionGraph, node: NodeIndex) -> String {
         .into_iter()
         .map(str::to_owned)
         .collect();
-    parts.extend(graph.node(node).labels.iter().map(|l| format!("label {l}")));
+    parts.extend(graph.labels(node).iter().map(|l| format!("label {l}")));
     if parts.is_empty() {
         String::new()
     } else {
@@ -42,7 +42,7 @@ fn marker_suffix(graph: &RevisionGraph, node: NodeIndex) -> String {
 }
 
 fn revision<'p>(project: &'p Project, graph: &RevisionGraph, node: NodeIndex) -> &'p Revision {
-    &project.revisions[graph.node(node).revision].revision
+    &project.revisions[graph.node(node).revision()].revision
 }
 
 fn message<'p>(project: &'p Project, graph: &RevisionGraph, node: NodeIndex) -> &'p str {
@@ -142,10 +142,10 @@ pub fn show(project: &Project, graph: &RevisionGraph, node: NodeIndex) -> String
         }
         Downgrade::Irreversible { reason, .. } => format!("irreversible: {}", reason.value),
     };
-    let labels = if n.labels.is_empty() {
+    let labels = if graph.labels(node).is_empty() {
         "(none)".to_owned()
     } else {
-        n.labels.join(", ")
+        graph.labels(node).join(", ")
     };
     let mut out = String::new();
     let _ = writeln!(out, "Revision:   {}{}", n.id, marker_suffix(graph, node));

@@ -517,7 +517,7 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     let mut sections: Vec<String> = plan
         .positions(graph)
         .map(|(node, before, after)| {
-            let header = &request.project.revisions[graph.node(node).revision]
+            let header = &request.project.revisions[graph.node(node).revision()]
                 .revision
                 .header;
             renderer.section(

@@ -192,7 +192,7 @@ pub fn replay(
     }
     let mut replayer = Replayer::new(graph, options);
     for &node in graph.replay_order() {
-        let revision = &project.revisions[graph.node(node).revision].revision;
+        let revision = &project.revisions[graph.node(node).revision()].revision;
         let schema = replayer.step(node, revision, &mut diagnostics);
         if options.record {
             replay.revisions[node.index()] = Some(schema);
