@@ -1052,7 +1052,7 @@ impl<'a> Applier<'a> {
                         .collect(),
                     constraints: Default::default(),
                     partition_by: None,
-                    partition_of: Some((parent, p.bound.clone())),
+                    partition_of: Some(Box::new((parent, p.bound.clone()))),
                     assumed: false,
                 };
                 self.model.add_table(name.clone(), partition);
@@ -1072,7 +1072,7 @@ impl<'a> Applier<'a> {
                     .model
                     .tables
                     .iter()
-                    .filter(|(_, t)| t.partition_of.as_ref().is_some_and(|(p, _)| p == &name))
+                    .filter(|(_, t)| t.partition_of.as_deref().is_some_and(|(p, _)| p == &name))
                     .map(|(n, _)| n.clone())
                     .collect();
                 let outside: Vec<String> = self
@@ -1512,10 +1512,10 @@ impl<'a> Applier<'a> {
                     table: table.clone(),
                     unique: i.unique,
                     method: i.method.as_ref().map(|m| m.value.clone()),
-                    keys: i.keys.clone(),
+                    keys: i.keys.as_slice().into(),
                     include: i.include.iter().map(|c| c.value.clone()).collect(),
-                    predicate: i.predicate.clone(),
-                    columns: used,
+                    predicate: i.predicate.clone().map(Box::new),
+                    columns: used.into(),
                 };
                 self.model.add_index(name.clone(), index);
                 Ok(vec![derived(
@@ -1640,7 +1640,7 @@ impl<'a> Applier<'a> {
         let table = Table {
             columns: cols.into_iter().collect(),
             constraints: named.into_iter().map(|(c, _)| c).collect(),
-            partition_by,
+            partition_by: partition_by.map(Box::new),
             partition_of: None,
             assumed,
         };
@@ -1669,7 +1669,7 @@ impl<'a> Applier<'a> {
         let qualified = self.qualified(name, span);
         let mut out = Vec::new();
         let note = Some(format!("the rows of `{name}` are not restored"));
-        if let Some((parent, bound)) = &t.partition_of {
+        if let Some((parent, bound)) = t.partition_of.as_deref() {
             out.push(Derived {
                 note,
                 ..derived(
@@ -1695,7 +1695,7 @@ impl<'a> Applier<'a> {
                         name: qualified,
                         columns,
                         constraints,
-                        partition_by: t.partition_by.clone(),
+                        partition_by: t.partition_by.as_deref().cloned(),
                     }),
                     span,
                 )
@@ -1813,9 +1813,9 @@ impl<'a> Applier<'a> {
                 name: Some(ident(name.name(), span)),
                 table: self.qualified(&i.table, span),
                 method: i.method.as_ref().map(|m| ident(m, span)),
-                keys: i.keys.clone(),
+                keys: i.keys.to_vec(),
                 include: i.include.iter().map(|c| ident(c, span)).collect(),
-                predicate: i.predicate.clone(),
+                predicate: i.predicate.as_deref().cloned(),
             }),
             span,
         )
@@ -1937,7 +1937,7 @@ impl<'a> Applier<'a> {
             .model
             .tables
             .iter()
-            .filter(|(_, t)| t.partition_of.as_ref().is_some_and(|(p, _)| p == old))
+            .filter(|(_, t)| t.partition_of.as_deref().is_some_and(|(p, _)| p == old))
             .map(|(n, _)| n.clone())
             .collect();
         let Some(table) = self.model.remove_table(old) else {
@@ -1968,7 +1968,7 @@ impl<'a> Applier<'a> {
                     }
                 }
             }
-            if let Some((parent, _)) = &mut t.partition_of {
+            if let Some((parent, _)) = t.partition_of.as_deref_mut() {
                 if parent == old {
                     *parent = new.clone();
                 }
@@ -1978,7 +1978,7 @@ impl<'a> Applier<'a> {
     }
 
     fn rename_column(&mut self, table: &ObjName, from: &str, to: &str) {
-        let rename = |list: &mut Vec<String>| {
+        let rename = |list: &mut [String]| {
             for c in list.iter_mut().filter(|c| c.as_str() == from) {
                 *c = to.to_owned();
             }

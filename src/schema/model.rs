@@ -155,9 +155,11 @@ impl Constraint {
 pub struct Table {
     pub columns: Vec<Column>,
     pub constraints: Vec<Constraint>,
-    pub partition_by: Option<PartitionBy>,
+    /// Boxed, as `partition_of`: rare, and a table is kept for every table of the
+    /// schema (and copied when two models share it and one changes it).
+    pub partition_by: Option<Box<PartitionBy>>,
     /// For a partition: its parent and bound.
-    pub partition_of: Option<(ObjName, SqlExpr)>,
+    pub partition_of: Option<Box<(ObjName, SqlExpr)>>,
     /// Declared with `assume table`.
     pub assumed: bool,
 }
@@ -195,12 +197,13 @@ pub struct Index {
     pub table: ObjName,
     pub unique: bool,
     pub method: Option<String>,
-    pub keys: Vec<IndexKey>,
-    pub include: Vec<String>,
-    pub predicate: Option<SqlExpr>,
+    pub keys: Box<[IndexKey]>,
+    pub include: Box<[String]>,
+    /// Boxed: rare, and an index is kept for every index of the schema.
+    pub predicate: Option<Box<SqlExpr>>,
     /// Every column of the table the index depends on: key columns, columns named in
     /// expressions and the predicate, included columns.
-    pub columns: Vec<String>,
+    pub columns: Box<[String]>,
 }
 
 impl PartialEq for Index {
@@ -454,7 +457,7 @@ impl Model {
 mod tests {
     use std::sync::Arc;
 
-    use super::{Column, ObjName, Types};
+    use super::{Column, Index, ObjName, Table, Types};
     use crate::source::{FileId, Span};
     use crate::syntax::ast::{DataType, Ident, QualifiedName, TypeKind};
 
@@ -542,10 +545,13 @@ mod tests {
         assert_eq!(ObjName::new("app", "t").to_string(), "app.t");
     }
 
-    /// The model keeps a column for every column of the schema: what is rare in one
-    /// (a default, a sequence, a generated expression) stays behind a pointer.
+    /// The model keeps a column, table and index for every one of the schema: what is
+    /// rare in one (a default, a sequence, a generated expression, partitioning, an
+    /// index's predicate) stays behind a pointer.
     #[test]
-    fn a_column_stays_small() {
+    fn columns_tables_and_indexes_stay_small() {
         assert!(std::mem::size_of::<Column>() <= 72);
+        assert!(std::mem::size_of::<Table>() <= 72);
+        assert!(std::mem::size_of::<Index>() <= 104);
     }
 }
