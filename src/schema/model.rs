@@ -230,11 +230,22 @@ pub enum RelationKind {
     Sequence,
 }
 
+/// How many constraints of one name a schema has, and how many of them are backed by an
+/// index of that name (a relation: one at most in a valid schema).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct ConstraintNames {
+    all: u32,
+    indexed: u32,
+}
+
 /// The whole schema at one point of the graph.
 ///
-/// Tables, indexes and types are the objects; `relations` and `constraint_names` are
-/// registries derived from them, kept so that PostgreSQL's name choices and collision
-/// checks cost a lookup rather than a scan.
+/// Tables, indexes and types are the objects; `constraint_names`, `sequences`,
+/// `table_indexes` and `references` are registries derived from them, kept so that
+/// PostgreSQL's name choices and collision checks cost lookups rather than a scan.
+/// What holds a relation name is found in the maps that hold each kind
+/// ([`Model::relation`]), not in a registry of its own: one would keep an entry for every
+/// table and index of the schema a second time.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Model {
     pub schemas: OrdMap<String, ()>,
@@ -244,9 +255,10 @@ pub struct Model {
     pub tables: OrdMap<ObjName, Arc<Table>>,
     /// Indexes created by `create index` (constraint indexes live with their constraint).
     pub indexes: OrdMap<ObjName, Arc<Index>>,
-    relations: OrdMap<ObjName, RelationKind>,
-    /// How many constraints of each name each schema has (names are unique per table).
-    constraint_names: OrdMap<ObjName, u32>,
+    /// The constraints of each name in each schema (names are unique per table).
+    constraint_names: OrdMap<ObjName, ConstraintNames>,
+    /// The sequences behind identity columns.
+    sequences: OrdMap<ObjName, ()>,
     /// The indexes of each table, to find them without a scan.
     table_indexes: OrdMap<(ObjName, ObjName), ()>,
     /// Which tables have foreign keys to which: (referenced, referencing) and how many.
@@ -264,7 +276,21 @@ impl Model {
     /// What holds a relation name: tables, indexes, constraint indexes and sequences
     /// share one namespace per schema in PostgreSQL.
     pub fn relation(&self, name: &ObjName) -> Option<RelationKind> {
-        self.relations.get(name).copied()
+        if self.tables.contains_key(name) {
+            Some(RelationKind::Table)
+        } else if self.indexes.contains_key(name) {
+            Some(RelationKind::Index)
+        } else if self
+            .constraint_names
+            .get(name)
+            .is_some_and(|c| c.indexed > 0)
+        {
+            Some(RelationKind::ConstraintIndex)
+        } else if self.sequences.contains_key(name) {
+            Some(RelationKind::Sequence)
+        } else {
+            None
+        }
     }
 
     /// Whether any constraint of that name exists in the schema.
@@ -273,28 +299,22 @@ impl Model {
     }
 
     pub fn add_table(&mut self, name: ObjName, table: Table) {
-        self.relations.insert(name.clone(), RelationKind::Table);
         for constraint in &table.constraints {
             self.register_constraint(&name, constraint);
         }
         for sequence in table.columns.iter().filter_map(|c| c.sequence.as_ref()) {
-            self.relations.insert(
-                ObjName::new(name.schema(), sequence),
-                RelationKind::Sequence,
-            );
+            self.set_sequence(name.schema(), sequence, true);
         }
         self.tables.insert(name, Arc::new(table));
     }
 
     pub fn remove_table(&mut self, name: &ObjName) -> Option<Arc<Table>> {
         let table = self.tables.remove(name)?;
-        self.relations.remove(name);
         for constraint in &table.constraints {
             self.unregister_constraint(name, constraint);
         }
         for sequence in table.columns.iter().filter_map(|c| c.sequence.as_ref()) {
-            self.relations
-                .remove(&ObjName::new(name.schema(), sequence));
+            self.set_sequence(name.schema(), sequence, false);
         }
         for index in self.indexes_of(name) {
             self.remove_index(&index);
@@ -309,20 +329,15 @@ impl Model {
                 self.unregister_constraint(name, constraint);
             }
             for sequence in old.columns.iter().filter_map(|c| c.sequence.as_ref()) {
-                self.relations
-                    .remove(&ObjName::new(name.schema(), sequence));
+                self.set_sequence(name.schema(), sequence, false);
             }
         }
         for constraint in &table.constraints {
             self.register_constraint(name, constraint);
         }
         for sequence in table.columns.iter().filter_map(|c| c.sequence.as_ref()) {
-            self.relations.insert(
-                ObjName::new(name.schema(), sequence),
-                RelationKind::Sequence,
-            );
+            self.set_sequence(name.schema(), sequence, true);
         }
-        self.relations.insert(name.clone(), RelationKind::Table);
         self.tables.insert(name.clone(), Arc::new(table));
     }
 
@@ -365,14 +380,13 @@ impl Model {
     pub fn set_sequence(&mut self, schema: &str, sequence: &str, present: bool) {
         let sequence = ObjName::new(schema, sequence);
         if present {
-            self.relations.insert(sequence, RelationKind::Sequence);
+            self.sequences.insert(sequence, ());
         } else {
-            self.relations.remove(&sequence);
+            self.sequences.remove(&sequence);
         }
     }
 
     pub fn add_index(&mut self, name: ObjName, index: Index) {
-        self.relations.insert(name.clone(), RelationKind::Index);
         self.table_indexes
             .insert((index.table.clone(), name.clone()), ());
         self.indexes.insert(name, Arc::new(index));
@@ -380,7 +394,6 @@ impl Model {
 
     pub fn remove_index(&mut self, name: &ObjName) -> Option<Arc<Index>> {
         let index = self.indexes.remove(name)?;
-        self.relations.remove(name);
         self.table_indexes
             .remove(&(index.table.clone(), name.clone()));
         Some(index)
@@ -394,10 +407,9 @@ impl Model {
                 .or_insert(0) += 1;
         }
         let name = ObjName::new(table.schema(), &constraint.name);
-        *self.constraint_names.entry(name.clone()).or_insert(0) += 1;
-        if constraint.has_index() {
-            self.relations.insert(name, RelationKind::ConstraintIndex);
-        }
+        let names = self.constraint_names.entry(name).or_default();
+        names.all += 1;
+        names.indexed += u32::from(constraint.has_index());
     }
 
     fn unregister_constraint(&mut self, table: &ObjName, constraint: &Constraint) {
@@ -411,14 +423,14 @@ impl Model {
             }
         }
         let name = ObjName::new(table.schema(), &constraint.name);
-        if let Some(count) = self.constraint_names.get_mut(&name) {
-            *count -= 1;
-            if *count == 0 {
+        if let Some(names) = self.constraint_names.get_mut(&name) {
+            names.all = names.all.saturating_sub(1);
+            names.indexed = names
+                .indexed
+                .saturating_sub(u32::from(constraint.has_index()));
+            if names.all == 0 {
                 self.constraint_names.remove(&name);
             }
-        }
-        if constraint.has_index() {
-            self.relations.remove(&name);
         }
     }
 
