@@ -124,8 +124,8 @@ pub struct Applier<'a> {
     pub model: Model,
     pub default_schema: &'a str,
     pub diagnostics: &'a mut Vec<Diagnostic>,
-    /// Where the model's columns get their types.
-    pub types: &'a mut Types,
+    /// Where the model's columns get their types and defaults.
+    pub shared: &'a mut Shared,
 }
 
 fn ident(value: &str, span: Span) -> Ident {
@@ -366,7 +366,7 @@ impl<'a> Applier<'a> {
         self.check_type(&def.data_type);
         let mut column = Column {
             name: def.name.value.clone(),
-            data_type: self.types.intern(&def.data_type),
+            data_type: self.shared.data_type(&def.data_type),
             not_null: false,
             default: None,
             identity: None,
@@ -383,7 +383,7 @@ impl<'a> Applier<'a> {
                 }
                 ColumnConstraintKind::Null => continue,
                 ColumnConstraintKind::Default(d) => {
-                    column.default = Some(Box::new(d.clone()));
+                    column.default = Some(self.shared.default_value(d));
                     continue;
                 }
                 ColumnConstraintKind::Identity(kind) => {
@@ -1284,7 +1284,7 @@ impl<'a> Applier<'a> {
                 };
                 self.check_type(&a.data_type);
                 let previous = column.data_type.clone();
-                let new = self.types.intern(&a.data_type);
+                let new = self.shared.data_type(&a.data_type);
                 self.update_column(&table, &column.name, |c| c.data_type = new);
                 let using = SqlExpr {
                     text: format!(
@@ -1908,12 +1908,13 @@ impl<'a> Applier<'a> {
             return Ok(Vec::new());
         };
         let previous = c.default.clone();
-        self.update_column(&name, &c.name, |col| col.default = default.map(Box::new));
+        let default = default.map(|d| self.shared.default_value(&d));
+        self.update_column(&name, &c.name, |col| col.default = default);
         let kind = match previous {
             Some(d) => StatementKind::SetDefault(SetDefault {
                 table: table.clone(),
                 column: column.clone(),
-                default: *d,
+                default: DefaultValue::clone(&d),
             }),
             None => StatementKind::DropDefault(DropDefault {
                 table: table.clone(),
@@ -2049,7 +2050,7 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
         model: model.clone(),
         default_schema,
         diagnostics: &mut diagnostics,
-        types: &mut Types::default(),
+        shared: &mut Shared::default(),
     };
     let span = Span::point(crate::source::FileId(0), 0, 1, 1);
     let mut out = String::new();

@@ -5,6 +5,8 @@
 //! Everything is keyed by folded names; the values keep the syntax they were declared
 //! with, so that derived downgrades and `show --schema` can write them back.
 
+use std::collections::HashSet;
+use std::hash::Hash;
 use std::sync::Arc;
 
 use imbl::OrdMap;
@@ -74,36 +76,51 @@ pub struct EnumType {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Column {
     pub name: String,
-    /// Shared by every column of the same type ([`Types`]).
+    /// Shared by every column of the same type ([`Shared`]).
     pub data_type: Arc<DataType>,
     pub not_null: bool,
-    /// Boxed, as `generated`: absent from most columns, and a column is kept for every
-    /// column of the schema (with `sequence` as a `Box<str>`, a column went from 128 to 72 bytes).
-    pub default: Option<Box<DefaultValue>>,
+    /// Shared by every column with the same default ([`Shared`]): a column is kept for
+    /// every column of the schema, and defaults repeat (`0`, `''`, `now()`).
+    pub default: Option<Arc<DefaultValue>>,
     pub identity: Option<IdentityKind>,
     /// The sequence behind an identity column, named when the column was made (renaming
     /// the table or column later does not rename it, as in PostgreSQL).
     pub sequence: Option<Box<str>>,
+    /// Boxed: rare (with `sequence` a `Box<str>` and `default` shared, a column went from
+    /// 128 to 72 bytes).
     pub generated: Option<Box<SqlExpr>>,
 }
 
-/// One shared copy of each column type. A schema has many columns and few types, and a
-/// type is a syntax tree of its own (a `numeric(12, 2)` holds its name, modifiers and
-/// positions): kept once per column, the types were the larger part of every column.
-/// Types equal as syntax trees (positions aside, as always) share one copy, so a column
-/// keeps the positions of the first column declared with its type, which nothing reads.
+/// One shared copy of each column type and each default. A schema has many columns and
+/// few types, and a type is a syntax tree of its own (a `numeric(12, 2)` holds its name,
+/// modifiers and positions): kept once per column, the types were the larger part of every
+/// column. Defaults repeat as much, and a copy of a table (a change to a table two models
+/// share) copied each. Trees equal as syntax trees (positions aside, as always) share one
+/// copy, so a column keeps the positions of the first column declared with its type or
+/// default, which nothing reads.
 #[derive(Debug, Default)]
-pub struct Types(std::collections::HashSet<Arc<DataType>>);
+pub struct Shared {
+    types: HashSet<Arc<DataType>>,
+    defaults: HashSet<Arc<DefaultValue>>,
+}
 
-impl Types {
-    pub fn intern(&mut self, data_type: &DataType) -> Arc<DataType> {
-        if let Some(shared) = self.0.get(data_type) {
-            return Arc::clone(shared);
-        }
-        let shared = Arc::new(data_type.clone());
-        self.0.insert(Arc::clone(&shared));
-        shared
+impl Shared {
+    pub fn data_type(&mut self, data_type: &DataType) -> Arc<DataType> {
+        intern(&mut self.types, data_type)
     }
+
+    pub fn default_value(&mut self, default: &DefaultValue) -> Arc<DefaultValue> {
+        intern(&mut self.defaults, default)
+    }
+}
+
+fn intern<T: Clone + Eq + Hash>(set: &mut HashSet<Arc<T>>, value: &T) -> Arc<T> {
+    if let Some(shared) = set.get(value) {
+        return Arc::clone(shared);
+    }
+    let shared = Arc::new(value.clone());
+    set.insert(Arc::clone(&shared));
+    shared
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -469,19 +486,26 @@ impl Model {
 mod tests {
     use std::sync::Arc;
 
-    use super::{Column, Index, ObjName, Table, Types};
+    use super::{Column, Index, ObjName, Shared, Table};
     use crate::source::{FileId, Span};
-    use crate::syntax::ast::{DataType, Ident, QualifiedName, TypeKind};
+    use crate::syntax::ast::{
+        DataType, DefaultValue, Ident, Literal, QualifiedName, Spanned, SqlExpr, TypeKind,
+    };
 
-    /// `name(modifiers)` followed by `dimensions` pairs of brackets, written at `at`.
-    fn data_type(at: u32, name: &str, modifiers: &[i64], dimensions: u32) -> DataType {
-        let span = Span {
+    /// A span of its own for each `at`: in another file, at another place.
+    fn span(at: u32) -> Span {
+        Span {
             file: FileId(at),
             start: at,
             end: at + 1,
             line: at,
             col: 1,
-        };
+        }
+    }
+
+    /// `name(modifiers)` followed by `dimensions` pairs of brackets, written at `at`.
+    fn data_type(at: u32, name: &str, modifiers: &[i64], dimensions: u32) -> DataType {
+        let span = span(at);
         DataType {
             kind: TypeKind::Named {
                 name: QualifiedName {
@@ -501,10 +525,10 @@ mod tests {
 
     #[test]
     fn columns_of_one_type_share_it_wherever_it_is_written() {
-        let mut types = Types::default();
-        let first = types.intern(&data_type(1, "numeric", &[12, 2], 0));
+        let mut shared = Shared::default();
+        let first = shared.data_type(&data_type(1, "numeric", &[12, 2], 0));
         // Elsewhere, in another file, with the name quoted: still the same type.
-        let again = types.intern(&data_type(40, "numeric", &[12, 2], 0));
+        let again = shared.data_type(&data_type(40, "numeric", &[12, 2], 0));
         assert!(Arc::ptr_eq(&first, &again));
         for (n, other) in [
             data_type(2, "numeric", &[12], 0),
@@ -515,10 +539,43 @@ mod tests {
         .iter()
         .enumerate()
         {
-            let shared = types.intern(other);
-            assert!(!Arc::ptr_eq(&first, &shared), "{other:?}");
-            assert_eq!(*shared, *other);
-            assert_eq!(types.0.len(), n + 2);
+            let one = shared.data_type(other);
+            assert!(!Arc::ptr_eq(&first, &one), "{other:?}");
+            assert_eq!(*one, *other);
+            assert_eq!(shared.types.len(), n + 2);
+        }
+    }
+
+    #[test]
+    fn columns_with_one_default_share_it_wherever_it_is_written() {
+        let number = |at: u32, text: &str| {
+            DefaultValue::Literal(Literal::Number(Spanned {
+                value: text.to_owned(),
+                span: span(at),
+            }))
+        };
+        let mut shared = Shared::default();
+        let first = shared.default_value(&number(1, "0"));
+        let again = shared.default_value(&number(40, "0"));
+        assert!(Arc::ptr_eq(&first, &again));
+        for (n, other) in [
+            number(2, "1"),
+            DefaultValue::Literal(Literal::String(Spanned {
+                value: "0".to_owned(),
+                span: span(3),
+            })),
+            DefaultValue::Expr(SqlExpr {
+                text: "0".to_owned(),
+                span: span(4),
+            }),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let one = shared.default_value(other);
+            assert!(!Arc::ptr_eq(&first, &one), "{other:?}");
+            assert_eq!(*one, *other);
+            assert_eq!(shared.defaults.len(), n + 2);
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::{BinaryHeap, HashMap};
 use petgraph::graph::NodeIndex;
 
 use super::apply::{Applier, Derived};
-use super::model::{Model, ObjName, Types};
+use super::model::{Model, ObjName, Shared};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::RevisionGraph;
 use crate::project::Project;
@@ -210,7 +210,7 @@ pub struct Replayer<'g> {
     options: &'g Options,
     live: Live,
     kept: HashMap<NodeIndex, Model>,
-    types: Types,
+    shared: Shared,
 }
 
 impl<'g> Replayer<'g> {
@@ -221,7 +221,7 @@ impl<'g> Replayer<'g> {
             options,
             live: Live::new(graph, options),
             kept: HashMap::new(),
-            types: Types::default(),
+            shared: Shared::default(),
         }
     }
 
@@ -240,7 +240,7 @@ impl<'g> Replayer<'g> {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> RevisionSchema {
         let (graph, options, live) = (self.graph, self.options, &mut self.live);
-        let types = &mut self.types;
+        let shared = &mut self.shared;
         let sources = sources(graph, node);
         let before = match sources.as_slice() {
             [] => Model::empty(&options.default_schema),
@@ -272,7 +272,7 @@ impl<'g> Replayer<'g> {
             model: before,
             default_schema: &options.default_schema,
             diagnostics,
-            types,
+            shared,
         };
         let mut upgrade = Vec::new();
         let mut reversals: Vec<(Span, Result<Vec<Derived>, String>)> = Vec::new();
@@ -312,7 +312,7 @@ impl<'g> Replayer<'g> {
                     model: after.clone(),
                     default_schema: &options.default_schema,
                     diagnostics,
-                    types,
+                    shared,
                 };
                 let mut statements = Vec::new();
                 for statement in &block.statements {
@@ -368,7 +368,7 @@ impl<'g> Replayer<'g> {
                         model: after.clone(),
                         default_schema: &options.default_schema,
                         diagnostics: &mut scratch,
-                        types,
+                        shared,
                     };
                     for d in &statements {
                         applier.apply(&d.statement);

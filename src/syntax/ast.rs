@@ -8,7 +8,7 @@ use std::fmt;
 use crate::source::Span;
 
 /// A value together with where it was written.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Spanned<T> {
     pub value: T,
     pub span: Span,
@@ -444,13 +444,13 @@ pub enum ReferentialAction {
     SetDefault,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum DefaultValue {
     Literal(Literal),
     Expr(SqlExpr),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Literal {
     String(Spanned<String>),
     /// The number as written (`42`, `-7`, `3.25`), so that nothing is lost to a float.
