@@ -22,8 +22,10 @@ use crate::schema::replay::{Options, Replayer, RevisionSchema};
 use crate::syntax::ast::{Header, Revision};
 
 /// Revisions per chunk, at most: large enough that handing a chunk over costs nothing,
-/// small enough that a chunk's trees and statements take little memory.
-const CHUNK: usize = 512;
+/// small enough that a chunk's trees and statements take little memory. Measured at
+/// 100,000 revisions against 512: ~4 MB less at the peak and no slower (a chunk's trees
+/// stay in the cache between the steps); 128 took ~2 MB more off, 64 began to cost time.
+const CHUNK: usize = 256;
 /// Chunks a project is cut into, at least, down to [`MIN_CHUNK`] revisions each: the three
 /// steps overlap only from the third round on, so a project of two or three chunks would
 /// run them mostly one after the other.
