@@ -78,8 +78,7 @@ pub(super) fn link(
     project: &Project,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    // Each node's parents and dependencies, then its children: its links are put
-    // together once all are known.
+    let count = graph.nodes.len();
     // As many edges as references: exactly the room they need (a doubling vector
     // would keep up to twice that for the whole run).
     let references: usize = graph
@@ -91,59 +90,95 @@ pub(super) fn link(
         })
         .sum();
     graph.dag.reserve_exact_edges(references);
-    let mut declared = Vec::with_capacity(graph.nodes.len());
-    let mut children = vec![Vec::new(); graph.nodes.len()];
-    for index in 0..graph.nodes.len() {
+    // Every node's parents and dependencies, one node after another in one vector, and
+    // how many of each; then every node's children, grouped by parent the same way. A
+    // vector per node and clause, all alive until the last node was linked, was the
+    // largest part of a large project's memory at the graph's peak.
+    let mut declared: Vec<NodeIndex> = Vec::with_capacity(references);
+    let mut clauses: Vec<(u32, u32)> = Vec::with_capacity(count);
+    let mut child_counts = vec![0u32; count];
+    for index in 0..count {
         let node = NodeIndex::new(index);
         let header = &project.revisions[graph.nodes[index].revision()]
             .revision
             .header;
-        let parents = resolve_clause(
+        let start = declared.len();
+        resolve_clause(
             graph,
             project,
             &header.parents,
             EdgeKind::Parent,
+            &mut declared,
             diagnostics,
         );
-        let depends_on = resolve_clause(
+        let parents_end = declared.len();
+        resolve_clause(
             graph,
             project,
             &header.depends_on,
             EdgeKind::DependsOn,
+            &mut declared,
             diagnostics,
         );
-        for &parent in &parents {
+        for &parent in &declared[start..parents_end] {
             graph.dag.add_edge(parent, node, EdgeKind::Parent);
-            children[parent.index()].push(node);
+            child_counts[parent.index()] += 1;
         }
-        for &dependency in &depends_on {
+        for &dependency in &declared[parents_end..] {
             graph.dag.add_edge(dependency, node, EdgeKind::DependsOn);
         }
-        declared.push((parents, depends_on));
+        clauses.push((
+            (parents_end - start) as u32,
+            (declared.len() - parents_end) as u32,
+        ));
     }
-    for (index, ((parents, depends_on), mut children)) in
-        declared.into_iter().zip(children).enumerate()
-    {
-        children.sort_by(|&a, &b| graph.node(a).id.cmp(&graph.node(b).id));
+    // Where each node's children start in `children`; each count becomes the place the
+    // node's next child goes.
+    let mut child_starts = Vec::with_capacity(count + 1);
+    let mut total = 0u32;
+    for slot in &mut child_counts {
+        let start = total;
+        total += *slot;
+        child_starts.push(start);
+        *slot = start;
+    }
+    child_starts.push(total);
+    let mut children = vec![NodeIndex::end(); total as usize];
+    let mut offset = 0;
+    for (index, &(parents, depends_on)) in clauses.iter().enumerate() {
+        for &parent in &declared[offset..offset + parents as usize] {
+            let next = &mut child_counts[parent.index()];
+            children[*next as usize] = NodeIndex::new(index);
+            *next += 1;
+        }
+        offset += (parents + depends_on) as usize;
+    }
+    let mut offset = 0;
+    for (index, &(parents, depends_on)) in clauses.iter().enumerate() {
+        let own = &declared[offset..offset + (parents + depends_on) as usize];
+        offset += own.len();
+        let kids = &mut children[child_starts[index] as usize..child_starts[index + 1] as usize];
+        kids.sort_by(|&a, &b| graph.nodes[a.index()].id.cmp(&graph.nodes[b.index()].id));
         let node = &mut graph.nodes[index];
-        node.depends_at = parents.len() as u32;
-        node.children_at = (parents.len() + depends_on.len()) as u32;
-        node.links = [parents, depends_on, children].concat().into_boxed_slice();
+        node.depends_at = parents;
+        node.children_at = parents + depends_on;
+        node.links = own.iter().chain(kids.iter()).copied().collect();
     }
 }
 
+/// Resolves one clause of a header into `resolved`, in the order written.
 fn resolve_clause(
     graph: &RevisionGraph,
     project: &Project,
     references: &[RevisionId],
     kind: EdgeKind,
+    resolved: &mut Vec<NodeIndex>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<NodeIndex> {
+) {
     let clause = match kind {
         EdgeKind::Parent => "parents",
         EdgeKind::DependsOn => "depends_on",
     };
-    let mut resolved = Vec::with_capacity(references.len());
     for (i, reference) in references.iter().enumerate() {
         if let Some(first) = references[..i].iter().find(|r| r.value == reference.value) {
             diagnostics.push(
@@ -176,7 +211,6 @@ fn resolve_clause(
             }
         }
     }
-    resolved
 }
 
 /// Where `node`'s header names `target` in `depends_on` or `parents` (the header's id
