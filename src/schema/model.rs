@@ -523,27 +523,43 @@ mod tests {
         }
     }
 
-    #[test]
-    fn columns_of_one_type_share_it_wherever_it_is_written() {
+    /// `same` holds two equal trees written in different places: interned, they share
+    /// one copy. Each of `others` differs from them and from each other, and gets its own.
+    fn shares_equal_trees<T: PartialEq + std::fmt::Debug>(
+        intern: fn(&mut Shared, &T) -> Arc<T>,
+        kept: fn(&Shared) -> usize,
+        same: [T; 2],
+        others: &[T],
+    ) {
         let mut shared = Shared::default();
-        let first = shared.data_type(&data_type(1, "numeric", &[12, 2], 0));
-        // Elsewhere, in another file, with the name quoted: still the same type.
-        let again = shared.data_type(&data_type(40, "numeric", &[12, 2], 0));
+        let first = intern(&mut shared, &same[0]);
+        let again = intern(&mut shared, &same[1]);
         assert!(Arc::ptr_eq(&first, &again));
-        for (n, other) in [
-            data_type(2, "numeric", &[12], 0),
-            data_type(3, "numeric", &[12, 3], 0),
-            data_type(4, "numeric", &[12, 2], 1),
-            data_type(5, "integer", &[], 0),
-        ]
-        .iter()
-        .enumerate()
-        {
-            let one = shared.data_type(other);
+        for (n, other) in others.iter().enumerate() {
+            let one = intern(&mut shared, other);
             assert!(!Arc::ptr_eq(&first, &one), "{other:?}");
             assert_eq!(*one, *other);
-            assert_eq!(shared.types.len(), n + 2);
+            assert_eq!(kept(&shared), n + 2);
         }
+    }
+
+    #[test]
+    fn columns_of_one_type_share_it_wherever_it_is_written() {
+        shares_equal_trees(
+            Shared::data_type,
+            |shared| shared.types.len(),
+            // Elsewhere, in another file, with the name quoted: still the same type.
+            [
+                data_type(1, "numeric", &[12, 2], 0),
+                data_type(40, "numeric", &[12, 2], 0),
+            ],
+            &[
+                data_type(2, "numeric", &[12], 0),
+                data_type(3, "numeric", &[12, 3], 0),
+                data_type(4, "numeric", &[12, 2], 1),
+                data_type(5, "integer", &[], 0),
+            ],
+        );
     }
 
     #[test]
@@ -554,29 +570,22 @@ mod tests {
                 span: span(at),
             }))
         };
-        let mut shared = Shared::default();
-        let first = shared.default_value(&number(1, "0"));
-        let again = shared.default_value(&number(40, "0"));
-        assert!(Arc::ptr_eq(&first, &again));
-        for (n, other) in [
-            number(2, "1"),
-            DefaultValue::Literal(Literal::String(Spanned {
-                value: "0".to_owned(),
-                span: span(3),
-            })),
-            DefaultValue::Expr(SqlExpr {
-                text: "0".to_owned(),
-                span: span(4),
-            }),
-        ]
-        .iter()
-        .enumerate()
-        {
-            let one = shared.default_value(other);
-            assert!(!Arc::ptr_eq(&first, &one), "{other:?}");
-            assert_eq!(*one, *other);
-            assert_eq!(shared.defaults.len(), n + 2);
-        }
+        shares_equal_trees(
+            Shared::default_value,
+            |shared| shared.defaults.len(),
+            [number(1, "0"), number(40, "0")],
+            &[
+                number(2, "1"),
+                DefaultValue::Literal(Literal::String(Spanned {
+                    value: "0".to_owned(),
+                    span: span(3),
+                })),
+                DefaultValue::Expr(SqlExpr {
+                    text: "0".to_owned(),
+                    span: span(4),
+                }),
+            ],
+        );
     }
 
     #[test]
