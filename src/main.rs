@@ -21,7 +21,7 @@ fn main() -> std::process::ExitCode {
 /// third more time, faulting the same pages in again.
 #[cfg(not(feature = "system-alloc"))]
 mod purge {
-    use libmimalloc_sys::{mi_option_set, mi_option_t};
+    use libmimalloc_sys::{mi_option_set_default, mi_option_t};
 
     /// `mi_option_purge_delay` in mimalloc 3's `mi_option_t` (include/mimalloc.h): the
     /// Rust bindings name no constant for it. A test checks it is the option that holds
@@ -30,13 +30,13 @@ mod purge {
     const MILLISECONDS: std::ffi::c_long = 10;
 
     /// mimalloc reads its options from the environment when the process loads, before
-    /// `main`; one set by the user (`MIMALLOC_PURGE_DELAY`) is left as they chose.
+    /// `main`. A default changes only an option the environment did not set: one the
+    /// user chose (`MIMALLOC_PURGE_DELAY`, its older name `MIMALLOC_RESET_DELAY`, in
+    /// any case) stays as they chose it.
     pub fn shorten() {
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-            // SAFETY: setting an option is a store into mimalloc's option table, valid
-            // at any time; the index is checked against mimalloc's default below.
-            unsafe { mi_option_set(PURGE_DELAY, MILLISECONDS) }
-        }
+        // SAFETY: setting an option's default is a store into mimalloc's option table,
+        // valid at any time; the index is checked against mimalloc's default below.
+        unsafe { mi_option_set_default(PURGE_DELAY, MILLISECONDS) }
     }
 
     #[cfg(test)]
