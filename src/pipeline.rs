@@ -71,6 +71,19 @@ struct Parsed {
 /// be used). Needs a graph without cycles.
 pub fn run<E: Send>(
     project: &Project,
+    streamed: Streamed,
+    graph: &RevisionGraph,
+    options: &Options,
+    sink: impl FnMut(&[Step<'_>]) -> Result<(), E> + Send,
+) -> Run<E> {
+    // The whole stream is one job on the thread pool. Its rounds, each a join, started
+    // from the main thread (outside the pool) were each handed to the pool and waited
+    // for: a sleep and a wake-up of the main thread and a worker per round.
+    rayon::scope(|_| stream(project, streamed, graph, options, sink))
+}
+
+fn stream<E: Send>(
+    project: &Project,
     mut streamed: Streamed,
     graph: &RevisionGraph,
     options: &Options,
