@@ -119,8 +119,13 @@ mod ring {
             let State::Ready { ring, buffers } = state else {
                 return None;
             };
-            match read_with(ring.as_mut(), buffers, paths, limit) {
-                Ok(read) => Some(read),
+            // A ring has room for one batch's operations at a time.
+            let read: Result<Vec<_>, Broken> = paths
+                .chunks(BATCH)
+                .map(|batch| read_with(ring.as_mut(), buffers, batch, limit))
+                .collect();
+            match read {
+                Ok(read) => Some(read.into_iter().flatten().collect()),
                 Err(Broken) => {
                     // Operations in flight may still write into the buffers or use the
                     // paths: the ring and its buffers are never freed, and never used
