@@ -345,10 +345,7 @@ mod tests {
                 format!("revision r{i};\n").as_bytes(),
             ));
         }
-        let batched: Vec<io::Result<Contents>> = paths
-            .chunks(BATCH)
-            .flat_map(|chunk| read_batch(chunk, limit))
-            .collect();
+        let batched = read_batch(&paths, limit);
         assert_eq!(batched.len(), paths.len());
         for (path, got) in paths.iter().zip(batched) {
             let alone = read_one(path, limit);
