@@ -127,9 +127,10 @@ mod ring {
             match read {
                 Ok(read) => Some(read.into_iter().flatten().collect()),
                 Err(Broken) => {
-                    // Operations in flight may still write into the buffers or use the
-                    // paths: the ring and its buffers are never freed, and never used
-                    // again. (A failure of the ring itself, which has not been seen.)
+                    // Reads in flight may still write into the buffers (a path is
+                    // copied by the kernel when its open is submitted): the ring and its
+                    // buffers are never freed, and never used again. (A failure of the
+                    // ring itself, which has not been seen.)
                     if let State::Ready { ring, buffers } =
                         std::mem::replace(state, State::Unavailable)
                     {
