@@ -18,7 +18,6 @@ pub mod graph;
 pub mod pipeline;
 pub mod project;
 pub mod quote;
-mod reader;
 pub mod render;
 pub mod schema;
 pub mod source;
