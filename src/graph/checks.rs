@@ -79,26 +79,14 @@ pub(super) fn link(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let count = graph.nodes.len();
-    // As many edges as references: exactly the room they need (a doubling vector
-    // would keep up to twice that for the whole run).
-    let references: usize = graph
-        .nodes
-        .iter()
-        .map(|n| {
-            let header = &project.revisions[n.revision()].revision.header;
-            header.parents.len() + header.depends_on.len()
-        })
-        .sum();
-    graph.dag.reserve_exact_edges(references);
     // Every node's parents and dependencies, one node after another in one vector, and
     // how many of each; then every node's children, grouped by parent the same way. A
     // vector per node and clause, all alive until the last node was linked, was the
     // largest part of a large project's memory at the graph's peak.
-    let mut declared: Vec<NodeIndex> = Vec::with_capacity(references);
+    let mut declared: Vec<NodeIndex> = Vec::new();
     let mut clauses: Vec<(u32, u32)> = Vec::with_capacity(count);
     let mut child_counts = vec![0u32; count];
     for index in 0..count {
-        let node = NodeIndex::new(index);
         let header = &project.revisions[graph.nodes[index].revision()]
             .revision
             .header;
@@ -121,11 +109,7 @@ pub(super) fn link(
             diagnostics,
         );
         for &parent in &declared[start..parents_end] {
-            graph.dag.add_edge(parent, node, EdgeKind::Parent);
             child_counts[parent.index()] += 1;
-        }
-        for &dependency in &declared[parents_end..] {
-            graph.dag.add_edge(dependency, node, EdgeKind::DependsOn);
         }
         clauses.push((
             (parents_end - start) as u32,
@@ -143,13 +127,23 @@ pub(super) fn link(
         *slot = start;
     }
     child_starts.push(total);
+    // The edges, now that their number is known: exactly the room they need (a
+    // doubling vector would keep up to twice that for the whole run).
+    graph.dag.reserve_exact_edges(declared.len());
     let mut children = vec![NodeIndex::end(); total as usize];
     let mut offset = 0;
     for (index, &(parents, depends_on)) in clauses.iter().enumerate() {
-        for &parent in &declared[offset..offset + parents as usize] {
+        let node = NodeIndex::new(index);
+        let (own_parents, own_depends_on) =
+            declared[offset..offset + (parents + depends_on) as usize].split_at(parents as usize);
+        for &parent in own_parents {
+            graph.dag.add_edge(parent, node, EdgeKind::Parent);
             let next = &mut child_counts[parent.index()];
-            children[*next as usize] = NodeIndex::new(index);
+            children[*next as usize] = node;
             *next += 1;
+        }
+        for &dependency in own_depends_on {
+            graph.dag.add_edge(dependency, node, EdgeKind::DependsOn);
         }
         offset += (parents + depends_on) as usize;
     }
