@@ -166,7 +166,7 @@ impl RevisionGraph {
             if std::mem::replace(&mut seen[node.index()], true) {
                 continue;
             }
-            let children = &self.node(node).children();
+            let children = self.node(node).children();
             if children.is_empty() {
                 heads.push(node);
             }

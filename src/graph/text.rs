@@ -142,10 +142,9 @@ pub fn show(project: &Project, graph: &RevisionGraph, node: NodeIndex) -> String
         }
         Downgrade::Irreversible { reason, .. } => format!("irreversible: {}", reason.value),
     };
-    let labels = if graph.labels(node).is_empty() {
-        "(none)".to_owned()
-    } else {
-        graph.labels(node).join(", ")
+    let labels = match graph.labels(node) {
+        [] => "(none)".to_owned(),
+        labels => labels.join(", "),
     };
     let mut out = String::new();
     let _ = writeln!(out, "Revision:   {}{}", n.id, marker_suffix(graph, node));
