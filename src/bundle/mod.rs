@@ -141,11 +141,27 @@ impl<W: Write> Hashed<W> {
     }
 }
 
-impl<W: Write> Write for Hashed<W> {
+/// Writes of at least this many bytes are hashed on one thread while they are written on
+/// another: the downgrade's reversal at the end of a build writes a large script in
+/// blocks of a megabyte, where hashing and writing each took about as long.
+const HASH_BESIDE: usize = 64 * 1024;
+
+impl<W: Write + Send> Write for Hashed<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hasher.update(&buf[..n]);
         Ok(n)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let (hasher, inner) = (&mut self.hasher, &mut self.inner);
+        if buf.len() < HASH_BESIDE {
+            inner.write_all(buf)?;
+            hasher.update(buf);
+            return Ok(());
+        }
+        // Hashed whether or not the write succeeds: a failed write fails the bundle.
+        rayon::join(|| hasher.update(buf), || inner.write_all(buf)).1
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -483,6 +499,8 @@ fn reverse_sections_by(
     use std::os::unix::fs::FileExt as _;
     let file = File::open(path)?;
     let mut buffer = Vec::new();
+    // A block's sections, last first: written at once, so that `out` sees large writes.
+    let mut reversed = Vec::new();
     // Sections `first..last` are read at once: as many as fit in a block, at least one.
     let mut last = offsets.len().saturating_sub(1);
     while last > 0 {
@@ -494,11 +512,13 @@ fn reverse_sections_by(
         let start = offsets[first];
         buffer.resize((end - start) as usize, 0);
         file.read_exact_at(&mut buffer, start)?;
+        reversed.clear();
         for k in (first..last).rev() {
-            out.write_all(
+            reversed.extend_from_slice(
                 &buffer[(offsets[k] - start) as usize..(offsets[k + 1] - start) as usize],
-            )?;
+            );
         }
+        out.write_all(&reversed)?;
         last = first;
     }
     Ok(())
@@ -703,5 +723,32 @@ mod tests {
         let mut out = Vec::new();
         reverse_sections_by(&path, &[0], 10, &mut out).expect("no sections");
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_hashed_file_hashes_what_it_writes_however_large_the_writes() {
+        let bytes: Vec<u8> = (0..5 * HASH_BESIDE).map(|i| (i * 31 % 251) as u8).collect();
+        // Small writes, one just under the threshold, one at it, and a large one.
+        let cuts = [
+            0,
+            10,
+            100,
+            100 + HASH_BESIDE - 1,
+            100 + 2 * HASH_BESIDE - 1,
+            bytes.len(),
+        ];
+        let mut hashed = Hashed::new(Vec::new());
+        for piece in cuts.windows(2) {
+            hashed
+                .write_all(&bytes[piece[0]..piece[1]])
+                .expect("written");
+        }
+        let written = hashed.inner.clone();
+        let digest = hashed.finish().expect("finished");
+        assert_eq!(written, bytes);
+        assert_eq!(
+            digest,
+            crate::source::digest_hex(&Sha256::digest(&bytes).into())
+        );
     }
 }
