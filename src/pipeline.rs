@@ -76,8 +76,8 @@ struct Parsed {
 
 /// Parses, replays and hands on every revision of `project` (read for its headers,
 /// [`crate::syntax::Depth::Headers`], then `streamed` taken out of it) in replay order.
-/// Once the replay has found an error the sink is no longer called (its output could not
-/// be used). Needs a graph without cycles.
+/// The sink gets a chunk only if the replay found no error in it or before it (its output
+/// could not be used then). Needs a graph without cycles.
 pub fn run<E: Send>(
     project: &Project,
     mut streamed: Streamed,
