@@ -3,6 +3,10 @@
 //! Shared by the stages that write SQL text: the schema model rewrites expressions when a
 //! column is renamed, and the renderer writes every identifier and literal.
 
+use std::fmt;
+
+use crate::syntax::ast::{DataType, TypeKind};
+
 /// PostgreSQL 15's key words other than the unreserved ones (reserved, type or function
 /// name, column name): `quote_identifier` quotes an identifier that is one of these.
 const KEYWORDS: &[&str] = &[
@@ -159,53 +163,113 @@ const KEYWORDS: &[&str] = &[
     "xmltable",
 ];
 
-/// An identifier, double-quoted exactly when PostgreSQL needs it: anything but lower
-/// case letters, digits, `_` and `$`, a leading digit or `$`, or a key word.
-pub fn ident(name: &str) -> String {
-    let safe = name
+/// The longest of [`KEYWORDS`]: a longer name needs no look-up.
+const LONGEST_KEYWORD: usize = 17;
+
+/// Whether PostgreSQL needs `name` double-quoted: anything but lower case letters,
+/// digits, `_` and `$`, a leading digit or `$`, or a key word.
+fn needs_quotes(name: &str) -> bool {
+    let plain = name
         .bytes()
         .next()
         .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
         && name
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'$')
-        && KEYWORDS.binary_search(&name).is_err();
-    if safe {
-        name.to_owned()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'$');
+    !plain || (name.len() <= LONGEST_KEYWORD && KEYWORDS.binary_search(&name).is_ok())
+}
+
+/// Writes `text` between `quote`s, each `quote` in it doubled.
+fn write_quoted<W: fmt::Write + ?Sized>(out: &mut W, text: &str, quote: char) -> fmt::Result {
+    out.write_char(quote)?;
+    let mut pieces = text.split(quote);
+    if let Some(first) = pieces.next() {
+        out.write_str(first)?;
     }
+    for piece in pieces {
+        out.write_char(quote)?;
+        out.write_char(quote)?;
+        out.write_str(piece)?;
+    }
+    out.write_char(quote)
+}
+
+/// Writes `name` as an identifier, double-quoted exactly when PostgreSQL needs it.
+pub fn write_ident<W: fmt::Write + ?Sized>(out: &mut W, name: &str) -> fmt::Result {
+    if needs_quotes(name) {
+        write_quoted(out, name, '"')
+    } else {
+        out.write_str(name)
+    }
+}
+
+/// Writes `text` as a string literal, with `'` doubled.
+pub fn write_literal<W: fmt::Write + ?Sized>(out: &mut W, text: &str) -> fmt::Result {
+    write_quoted(out, text, '\'')
+}
+
+/// A string literal as [`write_literal`] writes it, for `format!` and templates: the
+/// renderer writes thousands of them, and this spares each its own `String`.
+#[derive(Clone, Copy)]
+pub struct QuotedLiteral<'a>(pub &'a str);
+
+impl fmt::Display for QuotedLiteral<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_literal(f, self.0)
+    }
+}
+
+/// A type as SQL, as [`data_type`] writes it.
+#[derive(Clone, Copy)]
+pub struct TypeSql<'a>(pub &'a DataType);
+
+impl fmt::Display for TypeSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_data_type(f, self.0)
+    }
+}
+
+/// An identifier, double-quoted exactly when PostgreSQL needs it ([`write_ident`]).
+pub fn ident(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    let _ = write_ident(&mut out, name);
+    out
 }
 
 /// A string literal with `'` doubled.
 pub fn literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    for (i, piece) in text.split('\'').enumerate() {
-        if i > 0 {
-            out.push_str("''");
-        }
-        out.push_str(piece);
-    }
-    out.push('\'');
+    let _ = write_literal(&mut out, text);
     out
 }
 
 /// A type as SQL: what PostgreSQL accepts after a column name or `::`.
-pub fn data_type(t: &crate::syntax::ast::DataType) -> String {
-    use crate::syntax::ast::TypeKind;
-    let modifiers = |m: &[i64]| {
-        if m.is_empty() {
-            String::new()
-        } else {
-            let m: Vec<String> = m.iter().map(i64::to_string).collect();
-            format!("({})", m.join(","))
-        }
-    };
-    let mut out = match &t.kind {
+pub fn data_type(t: &DataType) -> String {
+    TypeSql(t).to_string()
+}
+
+/// Writes a type's modifiers, `(12,2)`, or nothing when it has none.
+fn write_modifiers<W: fmt::Write + ?Sized>(out: &mut W, m: &[i64]) -> fmt::Result {
+    for (i, value) in m.iter().enumerate() {
+        out.write_str(if i == 0 { "(" } else { "," })?;
+        write!(out, "{value}")?;
+    }
+    if !m.is_empty() {
+        out.write_char(')')?;
+    }
+    Ok(())
+}
+
+/// Writes a type as SQL ([`data_type`]).
+pub fn write_data_type<W: fmt::Write + ?Sized>(out: &mut W, t: &DataType) -> fmt::Result {
+    match &t.kind {
         TypeKind::Named { name, modifiers: m } => {
-            let name = match &name.schema {
-                Some(schema) => format!("{}.{}", ident(&schema.value), ident(&name.name.value)),
+            match &name.schema {
+                Some(schema) => {
+                    write_ident(out, &schema.value)?;
+                    out.write_char('.')?;
+                    write_ident(out, &name.name.value)?;
+                }
                 // Built-in type names are key words in places (`integer`, `time`); they
                 // are written bare, as PostgreSQL's own dumps do.
                 None if name
@@ -214,19 +278,23 @@ pub fn data_type(t: &crate::syntax::ast::DataType) -> String {
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') =>
                 {
-                    name.name.value.clone()
+                    out.write_str(&name.name.value)?;
                 }
-                None => ident(&name.name.value),
-            };
-            format!("{name}{}", modifiers(m))
+                None => write_ident(out, &name.name.value)?,
+            }
+            write_modifiers(out, m)?;
         }
-        TypeKind::MultiWord { name, modifiers: m } => name.spelled(&modifiers(m)),
-        TypeKind::Raw(e) => e.text.clone(),
-    };
-    for _ in 0..t.array_dimensions {
-        out.push_str("[]");
+        TypeKind::MultiWord { name, modifiers: m } => {
+            let mut written = String::new();
+            write_modifiers(&mut written, m)?;
+            out.write_str(&name.spelled(&written))?;
+        }
+        TypeKind::Raw(e) => out.write_str(&e.text)?,
     }
-    out
+    for _ in 0..t.array_dimensions {
+        out.write_str("[]")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -245,6 +313,19 @@ mod tests {
     #[test]
     fn the_keyword_list_is_sorted_for_binary_search() {
         assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(
+            KEYWORDS.iter().map(|k| k.len()).max(),
+            Some(LONGEST_KEYWORD)
+        );
+    }
+
+    #[test]
+    fn literals_written_in_place_are_those_returned() {
+        for text in ["", "it's", "''", "plain"] {
+            assert_eq!(QuotedLiteral(text).to_string(), literal(text));
+        }
+        assert_eq!(ident(""), "\"\"");
+        assert_eq!(ident("current_timestamp"), "\"current_timestamp\"");
     }
 
     #[test]

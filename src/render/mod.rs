@@ -4,243 +4,302 @@
 //! ours). The Rust side quotes every identifier as PostgreSQL needs it and every literal
 //! with `'` doubled, and writes upper-case keywords; a template only lays the statement
 //! out. Statements come from the schema model's replay, so every constraint and index
-//! has its explicit name.
-//!
-//! Work in progress (issue 5): statements are rendered; scripts, the guard, version
-//! bookkeeping and bundles are still to come.
+//! has its explicit name. [`script`] puts them in scripts, with the guard and the version
+//! bookkeeping.
 
 pub mod script;
 
+use std::fmt::{self, Write as _};
+
 use askama::Template;
 
-use crate::quote;
+use crate::quote::{self, QuotedLiteral, TypeSql};
 use crate::syntax::ast::*;
+
+// The templates' fields borrow from the statement and format in place (`Name`,
+// `Qualified`, ... below): a build renders tens of thousands of statements, and a
+// `String` for every name, column and clause was a fifth of the rendering's cost.
 
 #[derive(Template)]
 #[template(path = "sql/create_schema.sql", escape = "none")]
-struct CreateSchemaSql {
-    name: String,
+struct CreateSchemaSql<'a> {
+    name: Name<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/drop_schema.sql", escape = "none")]
-struct DropSchemaSql {
-    name: String,
+struct DropSchemaSql<'a> {
+    name: Name<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/create_enum.sql", escape = "none")]
-struct CreateEnumSql {
-    name: String,
-    values: Vec<String>,
+struct CreateEnumSql<'a> {
+    name: Qualified<'a>,
+    values: Vec<QuotedLiteral<'a>>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/drop_type.sql", escape = "none")]
-struct DropTypeSql {
-    name: String,
+struct DropTypeSql<'a> {
+    name: Qualified<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/alter_type_add_value.sql", escape = "none")]
-struct AddValueSql {
-    name: String,
-    value: String,
-    position: Option<String>,
+struct AddValueSql<'a> {
+    name: Qualified<'a>,
+    value: QuotedLiteral<'a>,
+    position: Option<Placed<'a>>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/alter_type_rename_value.sql", escape = "none")]
-struct RenameValueSql {
-    name: String,
-    from: String,
-    to: String,
+struct RenameValueSql<'a> {
+    name: Qualified<'a>,
+    from: QuotedLiteral<'a>,
+    to: QuotedLiteral<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/create_extension.sql", escape = "none")]
-struct CreateExtensionSql {
-    name: String,
+struct CreateExtensionSql<'a> {
+    name: Name<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/drop_extension.sql", escape = "none")]
-struct DropExtensionSql {
-    name: String,
+struct DropExtensionSql<'a> {
+    name: Name<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/create_table.sql", escape = "none")]
-struct CreateTableSql {
-    name: String,
-    lines: Vec<String>,
-    partition_by: Option<String>,
+struct CreateTableSql<'a> {
+    name: Qualified<'a>,
+    lines: Vec<TableLine<'a>>,
+    partition_by: Option<PartitionSql<'a>>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/create_partition.sql", escape = "none")]
-struct CreatePartitionSql {
-    name: String,
-    parent: String,
-    bound: String,
+struct CreatePartitionSql<'a> {
+    name: Qualified<'a>,
+    parent: Qualified<'a>,
+    bound: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "sql/drop_table.sql", escape = "none")]
-struct DropTableSql {
-    name: String,
+struct DropTableSql<'a> {
+    name: Qualified<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/rename_table.sql", escape = "none")]
-struct RenameTableSql {
-    table: String,
-    new_name: String,
+struct RenameTableSql<'a> {
+    table: Qualified<'a>,
+    new_name: Name<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/add_column.sql", escape = "none")]
-struct AddColumnSql {
-    table: String,
-    column: String,
+struct AddColumnSql<'a> {
+    table: Qualified<'a>,
+    column: ColumnSql<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/drop_column.sql", escape = "none")]
-struct DropColumnSql {
-    table: String,
-    column: String,
+struct DropColumnSql<'a> {
+    table: Qualified<'a>,
+    column: Name<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/rename_column.sql", escape = "none")]
-struct RenameColumnSql {
-    table: String,
-    column: String,
-    new_name: String,
+struct RenameColumnSql<'a> {
+    table: Qualified<'a>,
+    column: Name<'a>,
+    new_name: Name<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/alter_column_type.sql", escape = "none")]
-struct AlterColumnTypeSql {
-    table: String,
-    column: String,
-    data_type: String,
-    using: Option<String>,
+struct AlterColumnTypeSql<'a> {
+    table: Qualified<'a>,
+    column: Name<'a>,
+    data_type: TypeSql<'a>,
+    using: Option<&'a str>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/set_not_null.sql", escape = "none")]
-struct SetNotNullSql {
-    table: String,
-    column: String,
+struct SetNotNullSql<'a> {
+    table: Qualified<'a>,
+    column: Name<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/drop_not_null.sql", escape = "none")]
-struct DropNotNullSql {
-    table: String,
-    column: String,
+struct DropNotNullSql<'a> {
+    table: Qualified<'a>,
+    column: Name<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/set_default.sql", escape = "none")]
-struct SetDefaultSql {
-    table: String,
-    column: String,
-    default: String,
+struct SetDefaultSql<'a> {
+    table: Qualified<'a>,
+    column: Name<'a>,
+    default: DefaultSql<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/drop_default.sql", escape = "none")]
-struct DropDefaultSql {
-    table: String,
-    column: String,
+struct DropDefaultSql<'a> {
+    table: Qualified<'a>,
+    column: Name<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/add_constraint.sql", escape = "none")]
-struct AddConstraintSql {
-    table: String,
-    constraint: String,
+struct AddConstraintSql<'a> {
+    table: Qualified<'a>,
+    constraint: TableConstraintSql<'a>,
     not_valid: bool,
 }
 
 #[derive(Template)]
 #[template(path = "sql/validate_constraint.sql", escape = "none")]
-struct ValidateConstraintSql {
-    table: String,
-    name: String,
+struct ValidateConstraintSql<'a> {
+    table: Qualified<'a>,
+    name: Name<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/drop_constraint.sql", escape = "none")]
-struct DropConstraintSql {
-    table: String,
-    name: String,
+struct DropConstraintSql<'a> {
+    table: Qualified<'a>,
+    name: Name<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/create_index.sql", escape = "none")]
-struct CreateIndexSql {
+struct CreateIndexSql<'a> {
     unique: bool,
     concurrently: bool,
-    name: String,
-    table: String,
-    method: Option<String>,
-    keys: Vec<String>,
-    include: Vec<String>,
-    predicate: Option<String>,
+    /// The schema model names every index; an unresolved statement has none, and an
+    /// empty list writes nothing.
+    name: Names<'a>,
+    table: Qualified<'a>,
+    method: Option<Name<'a>>,
+    keys: Vec<KeySql<'a>>,
+    include: Names<'a>,
+    predicate: Option<&'a str>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/drop_index.sql", escape = "none")]
-struct DropIndexSql {
+struct DropIndexSql<'a> {
     concurrently: bool,
-    name: String,
+    name: Qualified<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "sql/raw_sql.sql", escape = "none")]
-struct RawSqlText {
-    text: String,
+struct RawSqlText<'a> {
+    text: &'a str,
     needs_semicolon: bool,
 }
 
 #[derive(Template)]
 #[template(path = "sql/assumed.sql", escape = "none")]
-struct AssumedSql {
-    what: String,
+struct AssumedSql<'a> {
+    kind: &'static str,
+    name: Qualified<'a>,
 }
 
-fn name(ident: &Ident) -> String {
-    quote::ident(&ident.value)
-}
+/// A name, quoted as PostgreSQL needs it.
+#[derive(Clone, Copy)]
+struct Name<'a>(&'a Ident);
 
-fn qualified(q: &QualifiedName) -> String {
-    match &q.schema {
-        Some(schema) => format!("{}.{}", name(schema), name(&q.name)),
-        None => name(&q.name),
+impl fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        quote::write_ident(f, &self.0.value)
     }
 }
 
-fn names(list: &[Ident]) -> String {
-    list.iter().map(name).collect::<Vec<_>>().join(", ")
-}
+/// A name with its schema when it has one.
+#[derive(Clone, Copy)]
+struct Qualified<'a>(&'a QualifiedName);
 
-fn literal(l: &Literal) -> String {
-    match l {
-        Literal::String(s) => quote::literal(&s.value),
-        Literal::Number(n) => n.value.clone(),
-        Literal::Boolean(b) => if b.value { "TRUE" } else { "FALSE" }.to_owned(),
-        Literal::Null(_) => "NULL".to_owned(),
+impl fmt::Display for Qualified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(schema) = &self.0.schema {
+            Name(schema).fmt(f)?;
+            f.write_char('.')?;
+        }
+        Name(&self.0.name).fmt(f)
     }
 }
 
-fn default_value(d: &DefaultValue) -> String {
-    match d {
-        DefaultValue::Literal(l) => literal(l),
-        DefaultValue::Expr(e) => e.text.clone(),
+/// Names separated by `, `.
+#[derive(Clone, Copy)]
+struct Names<'a>(&'a [Ident]);
+
+impl Names<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Names<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, name) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            Name(name).fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// `BEFORE 'value'` or `AFTER 'value'`.
+struct Placed<'a>(ValuePlacement, &'a str);
+
+impl fmt::Display for Placed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0 {
+            ValuePlacement::Before => "BEFORE ",
+            ValuePlacement::After => "AFTER ",
+        })?;
+        QuotedLiteral(self.1).fmt(f)
+    }
+}
+
+struct LiteralSql<'a>(&'a Literal);
+
+impl fmt::Display for LiteralSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Literal::String(s) => QuotedLiteral(&s.value).fmt(f),
+            Literal::Number(n) => f.write_str(&n.value),
+            Literal::Boolean(b) => f.write_str(if b.value { "TRUE" } else { "FALSE" }),
+            Literal::Null(_) => f.write_str("NULL"),
+        }
+    }
+}
+
+struct DefaultSql<'a>(&'a DefaultValue);
+
+impl fmt::Display for DefaultSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            DefaultValue::Literal(l) => LiteralSql(l).fmt(f),
+            DefaultValue::Expr(e) => f.write_str(&e.text),
+        }
     }
 }
 
@@ -254,81 +313,131 @@ fn action(a: ReferentialAction) -> &'static str {
     }
 }
 
-fn references(r: &ForeignReference) -> String {
-    let mut out = format!("REFERENCES {}", qualified(&r.table));
-    if !r.columns.is_empty() {
-        out.push_str(&format!(" ({})", names(&r.columns)));
+struct References<'a>(&'a ForeignReference);
+
+impl fmt::Display for References<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.0;
+        write!(f, "REFERENCES {}", Qualified(&r.table))?;
+        if !r.columns.is_empty() {
+            write!(f, " ({})", Names(&r.columns))?;
+        }
+        if let Some(a) = r.on_delete {
+            write!(f, " ON DELETE {}", action(a))?;
+        }
+        if let Some(a) = r.on_update {
+            write!(f, " ON UPDATE {}", action(a))?;
+        }
+        Ok(())
     }
-    if let Some(a) = r.on_delete {
-        out.push_str(&format!(" ON DELETE {}", action(a)));
-    }
-    if let Some(a) = r.on_update {
-        out.push_str(&format!(" ON UPDATE {}", action(a)));
-    }
-    out
 }
 
-fn constraint_prefix(n: &Option<Ident>) -> String {
-    n.as_ref()
-        .map_or(String::new(), |n| format!("CONSTRAINT {} ", name(n)))
+/// `CONSTRAINT name ` before a constraint that has a name.
+fn constraint_prefix(f: &mut fmt::Formatter<'_>, n: &Option<Ident>) -> fmt::Result {
+    match n {
+        Some(n) => write!(f, "CONSTRAINT {} ", Name(n)),
+        None => Ok(()),
+    }
 }
 
-fn column_def(c: &ColumnDef) -> String {
-    let mut out = format!("{} {}", name(&c.name), quote::data_type(&c.data_type));
-    for constraint in &c.constraints {
-        out.push(' ');
-        out.push_str(&constraint_prefix(&constraint.name));
-        out.push_str(&match &constraint.kind {
-            ColumnConstraintKind::NotNull => "NOT NULL".to_owned(),
-            ColumnConstraintKind::Null => "NULL".to_owned(),
-            ColumnConstraintKind::PrimaryKey => "PRIMARY KEY".to_owned(),
-            ColumnConstraintKind::Unique => "UNIQUE".to_owned(),
-            ColumnConstraintKind::Default(d) => format!("DEFAULT {}", default_value(d)),
-            ColumnConstraintKind::Check(e) => format!("CHECK ({})", e.text),
-            ColumnConstraintKind::References(r) => references(r),
-            ColumnConstraintKind::Identity(IdentityKind::Always) => {
-                "GENERATED ALWAYS AS IDENTITY".to_owned()
+struct ColumnSql<'a>(&'a ColumnDef);
+
+impl fmt::Display for ColumnSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.0;
+        write!(f, "{} {}", Name(&c.name), TypeSql(&c.data_type))?;
+        for constraint in &c.constraints {
+            f.write_char(' ')?;
+            constraint_prefix(f, &constraint.name)?;
+            match &constraint.kind {
+                ColumnConstraintKind::NotNull => f.write_str("NOT NULL")?,
+                ColumnConstraintKind::Null => f.write_str("NULL")?,
+                ColumnConstraintKind::PrimaryKey => f.write_str("PRIMARY KEY")?,
+                ColumnConstraintKind::Unique => f.write_str("UNIQUE")?,
+                ColumnConstraintKind::Default(d) => write!(f, "DEFAULT {}", DefaultSql(d))?,
+                ColumnConstraintKind::Check(e) => write!(f, "CHECK ({})", e.text)?,
+                ColumnConstraintKind::References(r) => References(r).fmt(f)?,
+                ColumnConstraintKind::Identity(IdentityKind::Always) => {
+                    f.write_str("GENERATED ALWAYS AS IDENTITY")?
+                }
+                ColumnConstraintKind::Identity(IdentityKind::ByDefault) => {
+                    f.write_str("GENERATED BY DEFAULT AS IDENTITY")?
+                }
+                ColumnConstraintKind::Generated(e) => {
+                    write!(f, "GENERATED ALWAYS AS ({}) STORED", e.text)?
+                }
             }
-            ColumnConstraintKind::Identity(IdentityKind::ByDefault) => {
-                "GENERATED BY DEFAULT AS IDENTITY".to_owned()
-            }
-            ColumnConstraintKind::Generated(e) => {
-                format!("GENERATED ALWAYS AS ({}) STORED", e.text)
-            }
-        });
+        }
+        Ok(())
     }
-    out
 }
 
-fn table_constraint(c: &TableConstraint) -> String {
-    let body = match &c.kind {
-        TableConstraintKind::PrimaryKey(cols) => format!("PRIMARY KEY ({})", names(cols)),
-        TableConstraintKind::Unique(cols) => format!("UNIQUE ({})", names(cols)),
-        TableConstraintKind::Check(e) => format!("CHECK ({})", e.text),
-        TableConstraintKind::ForeignKey {
-            columns,
-            references: r,
-        } => format!("FOREIGN KEY ({}) {}", names(columns), references(r)),
-    };
-    format!("{}{body}", constraint_prefix(&c.name))
+struct TableConstraintSql<'a>(&'a TableConstraint);
+
+impl fmt::Display for TableConstraintSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.0;
+        constraint_prefix(f, &c.name)?;
+        match &c.kind {
+            TableConstraintKind::PrimaryKey(cols) => write!(f, "PRIMARY KEY ({})", Names(cols)),
+            TableConstraintKind::Unique(cols) => write!(f, "UNIQUE ({})", Names(cols)),
+            TableConstraintKind::Check(e) => write!(f, "CHECK ({})", e.text),
+            TableConstraintKind::ForeignKey {
+                columns,
+                references: r,
+            } => write!(f, "FOREIGN KEY ({}) {}", Names(columns), References(r)),
+        }
+    }
 }
 
-fn index_key(k: &IndexKey) -> String {
-    let mut key = match &k.target {
-        IndexTarget::Column(c) => name(c),
-        IndexTarget::Expr(e) => format!("({})", e.text),
-    };
-    match k.order {
-        Some(SortOrder::Asc) => key.push_str(" ASC"),
-        Some(SortOrder::Desc) => key.push_str(" DESC"),
-        None => {}
+/// A line of `CREATE TABLE`'s list: a column or a table constraint.
+enum TableLine<'a> {
+    Column(ColumnSql<'a>),
+    Constraint(TableConstraintSql<'a>),
+}
+
+impl fmt::Display for TableLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TableLine::Column(c) => c.fmt(f),
+            TableLine::Constraint(c) => c.fmt(f),
+        }
     }
-    match k.nulls {
-        Some(NullsOrder::First) => key.push_str(" NULLS FIRST"),
-        Some(NullsOrder::Last) => key.push_str(" NULLS LAST"),
-        None => {}
+}
+
+struct PartitionSql<'a>(&'a PartitionBy);
+
+impl fmt::Display for PartitionSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let strategy = match self.0.strategy {
+            PartitionStrategy::Range => "RANGE",
+            PartitionStrategy::List => "LIST",
+            PartitionStrategy::Hash => "HASH",
+        };
+        write!(f, "{strategy} ({})", Names(&self.0.columns))
     }
-    key
+}
+
+struct KeySql<'a>(&'a IndexKey);
+
+impl fmt::Display for KeySql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let k = self.0;
+        match &k.target {
+            IndexTarget::Column(c) => Name(c).fmt(f)?,
+            IndexTarget::Expr(e) => write!(f, "({})", e.text)?,
+        }
+        match k.order {
+            Some(SortOrder::Asc) => f.write_str(" ASC")?,
+            Some(SortOrder::Desc) => f.write_str(" DESC")?,
+            None => {}
+        }
+        match k.nulls {
+            Some(NullsOrder::First) => f.write_str(" NULLS FIRST"),
+            Some(NullsOrder::Last) => f.write_str(" NULLS LAST"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Whether raw SQL ends with `;`, trailing white space and comments aside.
@@ -358,176 +467,178 @@ fn ends_with_semicolon(text: &str) -> bool {
 /// One statement as SQL, ending with `;` (raw SQL as written, with a `;` added on a line
 /// of its own when it lacks one).
 pub fn statement(kind: &StatementKind) -> String {
+    let mut out = String::new();
+    statement_into(&mut out, kind);
+    out
+}
+
+/// [`statement`], appended to `out`.
+pub fn statement_into(out: &mut String, kind: &StatementKind) {
     use StatementKind as S;
     let rendered = match kind {
         S::CreateSchema(s) => CreateSchemaSql {
-            name: name(&s.name),
+            name: Name(&s.name),
         }
-        .render(),
+        .render_into(out),
         S::DropSchema(s) => DropSchemaSql {
-            name: name(&s.name),
+            name: Name(&s.name),
         }
-        .render(),
+        .render_into(out),
         S::CreateEnum(t) => CreateEnumSql {
-            name: qualified(&t.name),
-            values: t.values.iter().map(|v| quote::literal(&v.value)).collect(),
+            name: Qualified(&t.name),
+            values: t.values.iter().map(|v| QuotedLiteral(&v.value)).collect(),
         }
-        .render(),
+        .render_into(out),
         S::DropType(t) => DropTypeSql {
-            name: qualified(&t.name),
+            name: Qualified(&t.name),
         }
-        .render(),
+        .render_into(out),
         S::AlterTypeAddValue(a) => AddValueSql {
-            name: qualified(&a.name),
-            value: quote::literal(&a.value.value),
-            position: a.position.as_ref().map(|(placement, other)| {
-                let word = match placement {
-                    ValuePlacement::Before => "BEFORE",
-                    ValuePlacement::After => "AFTER",
-                };
-                format!("{word} {}", quote::literal(&other.value))
-            }),
+            name: Qualified(&a.name),
+            value: QuotedLiteral(&a.value.value),
+            position: a
+                .position
+                .as_ref()
+                .map(|(placement, other)| Placed(*placement, &other.value)),
         }
-        .render(),
+        .render_into(out),
         S::AlterTypeRenameValue(r) => RenameValueSql {
-            name: qualified(&r.name),
-            from: quote::literal(&r.from.value),
-            to: quote::literal(&r.to.value),
+            name: Qualified(&r.name),
+            from: QuotedLiteral(&r.from.value),
+            to: QuotedLiteral(&r.to.value),
         }
-        .render(),
+        .render_into(out),
         S::CreateExtension(e) => CreateExtensionSql {
-            name: name(&e.name),
+            name: Name(&e.name),
         }
-        .render(),
+        .render_into(out),
         S::DropExtension(e) => DropExtensionSql {
-            name: name(&e.name),
+            name: Name(&e.name),
         }
-        .render(),
+        .render_into(out),
         S::CreateTable(t) => CreateTableSql {
-            name: qualified(&t.name),
+            name: Qualified(&t.name),
             lines: t
                 .columns
                 .iter()
-                .map(column_def)
-                .chain(t.constraints.iter().map(table_constraint))
+                .map(|c| TableLine::Column(ColumnSql(c)))
+                .chain(
+                    t.constraints
+                        .iter()
+                        .map(|c| TableLine::Constraint(TableConstraintSql(c))),
+                )
                 .collect(),
-            partition_by: t.partition_by.as_ref().map(|p| {
-                let strategy = match p.strategy {
-                    PartitionStrategy::Range => "RANGE",
-                    PartitionStrategy::List => "LIST",
-                    PartitionStrategy::Hash => "HASH",
-                };
-                format!("{strategy} ({})", names(&p.columns))
-            }),
+            partition_by: t.partition_by.as_ref().map(PartitionSql),
         }
-        .render(),
+        .render_into(out),
         S::CreatePartition(p) => CreatePartitionSql {
-            name: qualified(&p.name),
-            parent: qualified(&p.parent),
-            bound: p.bound.text.clone(),
+            name: Qualified(&p.name),
+            parent: Qualified(&p.parent),
+            bound: &p.bound.text,
         }
-        .render(),
+        .render_into(out),
         S::DropTable(t) => DropTableSql {
-            name: qualified(&t.name),
+            name: Qualified(&t.name),
         }
-        .render(),
+        .render_into(out),
         S::RenameTable(r) => RenameTableSql {
-            table: qualified(&r.table),
-            new_name: name(&r.new_name),
+            table: Qualified(&r.table),
+            new_name: Name(&r.new_name),
         }
-        .render(),
+        .render_into(out),
         S::AddColumn(a) => AddColumnSql {
-            table: qualified(&a.table),
-            column: column_def(&a.column),
+            table: Qualified(&a.table),
+            column: ColumnSql(&a.column),
         }
-        .render(),
+        .render_into(out),
         S::DropColumn(d) => DropColumnSql {
-            table: qualified(&d.table),
-            column: name(&d.column),
+            table: Qualified(&d.table),
+            column: Name(&d.column),
         }
-        .render(),
+        .render_into(out),
         S::RenameColumn(r) => RenameColumnSql {
-            table: qualified(&r.table),
-            column: name(&r.column),
-            new_name: name(&r.new_name),
+            table: Qualified(&r.table),
+            column: Name(&r.column),
+            new_name: Name(&r.new_name),
         }
-        .render(),
+        .render_into(out),
         S::AlterColumnType(a) => AlterColumnTypeSql {
-            table: qualified(&a.table),
-            column: name(&a.column),
-            data_type: quote::data_type(&a.data_type),
-            using: a.using.as_ref().map(|u| u.text.clone()),
+            table: Qualified(&a.table),
+            column: Name(&a.column),
+            data_type: TypeSql(&a.data_type),
+            using: a.using.as_ref().map(|u| &*u.text),
         }
-        .render(),
+        .render_into(out),
         S::SetNotNull(c) => SetNotNullSql {
-            table: qualified(&c.table),
-            column: name(&c.column),
+            table: Qualified(&c.table),
+            column: Name(&c.column),
         }
-        .render(),
+        .render_into(out),
         S::DropNotNull(c) => DropNotNullSql {
-            table: qualified(&c.table),
-            column: name(&c.column),
+            table: Qualified(&c.table),
+            column: Name(&c.column),
         }
-        .render(),
+        .render_into(out),
         S::SetDefault(c) => SetDefaultSql {
-            table: qualified(&c.table),
-            column: name(&c.column),
-            default: default_value(&c.default),
+            table: Qualified(&c.table),
+            column: Name(&c.column),
+            default: DefaultSql(&c.default),
         }
-        .render(),
+        .render_into(out),
         S::DropDefault(c) => DropDefaultSql {
-            table: qualified(&c.table),
-            column: name(&c.column),
+            table: Qualified(&c.table),
+            column: Name(&c.column),
         }
-        .render(),
+        .render_into(out),
         S::AddConstraint(a) => AddConstraintSql {
-            table: qualified(&a.table),
-            constraint: table_constraint(&a.constraint),
+            table: Qualified(&a.table),
+            constraint: TableConstraintSql(&a.constraint),
             not_valid: a.not_valid,
         }
-        .render(),
+        .render_into(out),
         S::ValidateConstraint(v) => ValidateConstraintSql {
-            table: qualified(&v.table),
-            name: name(&v.name),
+            table: Qualified(&v.table),
+            name: Name(&v.name),
         }
-        .render(),
+        .render_into(out),
         S::DropConstraint(d) => DropConstraintSql {
-            table: qualified(&d.table),
-            name: name(&d.name),
+            table: Qualified(&d.table),
+            name: Name(&d.name),
         }
-        .render(),
+        .render_into(out),
         S::CreateIndex(i) => CreateIndexSql {
             unique: i.unique,
             concurrently: i.concurrently,
-            // The schema model names every index; an unresolved statement has none.
-            name: i.name.as_ref().map(name).unwrap_or_default(),
-            table: qualified(&i.table),
-            method: i.method.as_ref().map(name),
-            keys: i.keys.iter().map(index_key).collect(),
-            include: i.include.iter().map(name).collect(),
-            predicate: i.predicate.as_ref().map(|p| p.text.clone()),
+            name: Names(i.name.as_slice()),
+            table: Qualified(&i.table),
+            method: i.method.as_ref().map(Name),
+            keys: i.keys.iter().map(KeySql).collect(),
+            include: Names(&i.include),
+            predicate: i.predicate.as_ref().map(|p| &*p.text),
         }
-        .render(),
+        .render_into(out),
         S::DropIndex(d) => DropIndexSql {
             concurrently: d.concurrently,
-            name: qualified(&d.name),
+            name: Qualified(&d.name),
         }
-        .render(),
+        .render_into(out),
         S::RawSql(r) => RawSqlText {
-            text: r.text.trim().to_owned(),
+            text: r.text.trim(),
             needs_semicolon: !ends_with_semicolon(&r.text),
         }
-        .render(),
+        .render_into(out),
         S::AssumeTable(t) => AssumedSql {
-            what: format!("table {}", qualified(&t.name)),
+            kind: "table",
+            name: Qualified(&t.name),
         }
-        .render(),
+        .render_into(out),
         S::AssumeType(t) => AssumedSql {
-            what: format!("type {}", qualified(&t.name)),
+            kind: "type",
+            name: Qualified(&t.name),
         }
-        .render(),
+        .render_into(out),
     };
-    // Templates are checked at compile time and the values are plain strings: rendering
+    // Templates are checked at compile time and the values format without fail: rendering
     // cannot fail.
     rendered.unwrap_or_else(|e| panic!("a SQL template failed to render: {e}"))
 }

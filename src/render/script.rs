@@ -14,7 +14,7 @@ use std::fmt::{self, Write as _};
 
 use petgraph::graph::NodeIndex;
 
-use super::statement;
+use super::{statement, statement_into};
 use crate::config::{self, Config, ALEMBIC_ID_WIDTH};
 use crate::graph::RevisionGraph;
 use crate::project::Project;
@@ -441,18 +441,18 @@ impl<'a> Renderer<'a> {
             (before, after),
             (&self.table_sql, &self.column_sql),
         );
-        line(
+        pieces(
             &mut out,
             &[
-                "INSERT INTO ",
-                &self.history,
-                " (revision, direction, source_sha256) VALUES (",
-                &quote::literal(&n.id),
-                ", '",
-                direction.word(),
-                "', '",
-                &sha,
-                "');",
+                Piece::Sql("INSERT INTO "),
+                Piece::Sql(&self.history),
+                Piece::Sql(" (revision, direction, source_sha256) VALUES ("),
+                Piece::Literal(&n.id),
+                Piece::Sql(", '"),
+                Piece::Sql(direction.word()),
+                Piece::Sql("', '"),
+                Piece::Sql(&sha),
+                Piece::Sql("');"),
             ],
         );
         out
@@ -567,7 +567,7 @@ fn write_statement(
         );
         guard(out, position.rows, position.table, position.column);
     } else {
-        out.push_str(&statement(kind));
+        statement_into(out, kind);
         out.push('\n');
     }
 }
@@ -609,54 +609,75 @@ fn bookkeeping(
                 .collect(),
         ),
     };
-    let lit = |s: &str| quote::literal(s);
+    use Piece::{Literal, Sql};
     if !gone.is_empty() && !come.is_empty() {
         let (old, new) = (gone.remove(0), come.remove(0));
-        line(
+        pieces(
             out,
             &[
-                "UPDATE ",
-                table,
-                " SET ",
-                column,
-                " = ",
-                &lit(new),
-                " WHERE ",
-                column,
-                " = ",
-                &lit(old),
-                ";",
+                Sql("UPDATE "),
+                Sql(table),
+                Sql(" SET "),
+                Sql(column),
+                Sql(" = "),
+                Literal(new),
+                Sql(" WHERE "),
+                Sql(column),
+                Sql(" = "),
+                Literal(old),
+                Sql(";"),
             ],
         );
     }
     for old in gone {
-        line(
+        pieces(
             out,
             &[
-                "DELETE FROM ",
-                table,
-                " WHERE ",
-                column,
-                " = ",
-                &lit(old),
-                ";",
+                Sql("DELETE FROM "),
+                Sql(table),
+                Sql(" WHERE "),
+                Sql(column),
+                Sql(" = "),
+                Literal(old),
+                Sql(";"),
             ],
         );
     }
     for new in come {
-        line(
+        pieces(
             out,
             &[
-                "INSERT INTO ",
-                table,
-                " (",
-                column,
-                ") VALUES (",
-                &lit(new),
-                ");",
+                Sql("INSERT INTO "),
+                Sql(table),
+                Sql(" ("),
+                Sql(column),
+                Sql(") VALUES ("),
+                Literal(new),
+                Sql(");"),
             ],
         );
     }
+}
+
+/// A piece of a line [`pieces`] writes.
+enum Piece<'a> {
+    /// Written as it is.
+    Sql(&'a str),
+    /// Written as a string literal.
+    Literal(&'a str),
+}
+
+/// Appends the pieces and a line break, as [`line`] does, with literals quoted in place.
+fn pieces(out: &mut String, pieces: &[Piece<'_>]) {
+    for piece in pieces {
+        match piece {
+            Piece::Sql(sql) => out.push_str(sql),
+            Piece::Literal(text) => {
+                let _ = quote::write_literal(out, text);
+            }
+        }
+    }
+    out.push('\n');
 }
 
 /// Appends the pieces and a line break: the hot lines of a script, without the

@@ -1,1 +1,1 @@
--- assumed, not created: {{ what }}
+-- assumed, not created: {{ kind }} {{ name }}
