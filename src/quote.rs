@@ -169,14 +169,24 @@ const LONGEST_KEYWORD: usize = 17;
 /// Whether PostgreSQL needs `name` double-quoted: anything but lower case letters,
 /// digits, `_` and `$`, a leading digit or `$`, or a key word.
 fn needs_quotes(name: &str) -> bool {
-    let plain = name
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'$');
-    !plain || (name.len() <= LONGEST_KEYWORD && KEYWORDS.binary_search(&name).is_ok())
+    let bytes = name.as_bytes();
+    if !bytes
+        .first()
+        .is_some_and(|&b| b.is_ascii_lowercase() || b == b'_')
+    {
+        return true;
+    }
+    // Key words are spelled with letters and `_` alone: a name with a digit or `$` (as
+    // generated names often have) is not looked up.
+    let mut letters = true;
+    for &b in bytes {
+        match b {
+            b'a'..=b'z' | b'_' => {}
+            b'0'..=b'9' | b'$' => letters = false,
+            _ => return true,
+        }
+    }
+    letters && name.len() <= LONGEST_KEYWORD && KEYWORDS.binary_search(&name).is_ok()
 }
 
 /// Writes `text` between `quote`s, each `quote` in it doubled.
