@@ -104,8 +104,11 @@ fn char_starts(bytes: &[u8]) -> usize {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let bytes = text.as_bytes();
-        let mut starts = vec![0];
-        // Built for every parse: a vectorised search, not a test per byte.
+        // Built for every parse: a vectorised search, not a test per byte, counted
+        // first so that the vector is allocated once at its size (grown from empty, it
+        // was reallocated and copied two or three times a file).
+        let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+        starts.push(0);
         starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i as u32 + 1));
         if text.is_ascii() {
             return LineIndex {

@@ -908,11 +908,21 @@ impl<'s> Builder<'s> {
     }
 
     fn qname(&mut self, pair: &Pair<'_, Rule>) -> QualifiedName {
-        let mut names: Vec<Ident> = all(pair, Rule::name).map(|n| self.name(&n)).collect_exact();
-        let name = names.pop().expect("grammar: a name");
-        QualifiedName {
-            schema: names.pop(),
-            name,
+        // One name, or a schema and a name: no vector to hold them on the way.
+        let mut names = pair
+            .clone()
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::name);
+        let first = self.name(&names.next().expect("grammar: a name"));
+        match names.next() {
+            Some(name) => QualifiedName {
+                schema: Some(first),
+                name: self.name(&name),
+            },
+            None => QualifiedName {
+                schema: None,
+                name: first,
+            },
         }
     }
 
