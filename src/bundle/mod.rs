@@ -453,35 +453,26 @@ fn manifest_revision(inputs: &Inputs<'_>, step: &Step<'_>) -> std::io::Result<Ve
         transactional: !statements.iter().any(|s| s.kind.is_nontransactional()),
         statements: statements.len(),
     };
-    let mut out = Vec::with_capacity(512);
+    let mut plain = Vec::with_capacity(512);
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
-    let mut serializer = serde_json::Serializer::with_formatter(Indented(&mut out), formatter);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut plain, formatter);
     revision
         .serialize(&mut serializer)
         .map_err(std::io::Error::from)?;
+    // Every line but the first indented by four spaces, in one pass afterwards: a writer
+    // that indented as serde_json wrote saw every token as a write of its own, and took
+    // more instructions than the serializing itself. (JSON strings escape their line
+    // breaks, so every line break here is between tokens.)
+    let mut out = Vec::with_capacity(plain.len() + 128);
+    let mut lines = plain.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        out.extend_from_slice(first);
+    }
+    for line in lines {
+        out.extend_from_slice(b"\n    ");
+        out.extend_from_slice(line);
+    }
     Ok(out)
-}
-
-/// Indents every line but the first by four spaces. (JSON strings escape their line
-/// breaks, so every line break it sees is between tokens.)
-struct Indented<W>(W);
-
-impl<W: Write> Write for Indented<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut lines = buf.split(|&b| b == b'\n');
-        if let Some(first) = lines.next() {
-            self.0.write_all(first)?;
-        }
-        for line in lines {
-            self.0.write_all(b"\n    ")?;
-            self.0.write_all(line)?;
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
 }
 
 /// Copies the sections of the spill file to `out` last first, reading it in large
