@@ -192,6 +192,10 @@ fn needs_quotes(name: &str) -> bool {
 /// Writes `text` between `quote`s, each `quote` in it doubled.
 fn write_quoted<W: fmt::Write + ?Sized>(out: &mut W, text: &str, quote: char) -> fmt::Result {
     out.write_char(quote)?;
+    if !text.contains(quote) {
+        out.write_str(text)?;
+        return out.write_char(quote);
+    }
     let mut pieces = text.split(quote);
     if let Some(first) = pieces.next() {
         out.write_str(first)?;

@@ -933,7 +933,7 @@ impl<'s> Builder<'s> {
         let (value, quoted) = match inner.as_rule() {
             Rule::quoted_ident => {
                 let text = child(&inner, Rule::quoted_ident_text).as_str();
-                (text.replace("\"\"", "\""), true)
+                (unquote(text, '"'), true)
             }
             // PostgreSQL folds only ASCII letters of unquoted names, and bare names here
             // are ASCII by the grammar.
@@ -961,7 +961,7 @@ impl<'s> Builder<'s> {
 
     fn string(&mut self, pair: &Pair<'_, Rule>) -> Spanned<String> {
         Spanned {
-            value: child(pair, Rule::string_text).as_str().replace("''", "'"),
+            value: unquote(child(pair, Rule::string_text).as_str(), '\''),
             span: self.span(pair),
         }
     }
@@ -973,6 +973,17 @@ impl<'s> Builder<'s> {
             self.error(Code::InvalidStatement, span, "empty SQL expression");
         }
         SqlExpr { text, span }
+    }
+}
+
+/// The text of a quoted string or name, its doubled quotes made single. Most texts have
+/// none, and are copied without `replace`'s search for a two-character pattern.
+fn unquote(text: &str, quote: char) -> String {
+    if text.contains(quote) {
+        let doubled: String = [quote, quote].iter().collect();
+        text.replace(&doubled, quote.encode_utf8(&mut [0; 4]))
+    } else {
+        text.to_owned()
     }
 }
 
