@@ -301,8 +301,8 @@ impl SourceFile {
     }
 
     /// The SHA-256 of the text, in lowercase hexadecimal.
-    pub fn sha256_hex(&self) -> String {
-        digest_hex(&self.sha256)
+    pub fn sha256_hex(&self) -> HexDigest {
+        HexDigest::of(&self.sha256)
     }
 
     /// A span over `start..end` of this file, known as `file`, with its line and column.
@@ -331,16 +331,30 @@ pub fn line_at(text: &str, offset: usize) -> &str {
     line.strip_suffix('\r').unwrap_or(line)
 }
 
+/// A SHA-256 digest in lowercase hexadecimal, as `sha256sum` prints it, kept on the
+/// stack: a bundle writes one per revision three times (its two sections and its
+/// manifest entry).
+#[derive(Clone, Copy)]
+pub struct HexDigest([u8; 64]);
+
+impl HexDigest {
+    pub fn of(digest: &[u8; 32]) -> Self {
+        let mut digits = [0u8; 64];
+        // `encode_to_slice` writes bytes; `encode` collects chars one by one. The slice
+        // is exactly twice the digest's length, so it cannot fail.
+        let _ = hex::encode_to_slice(digest, &mut digits);
+        HexDigest(digits)
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Hexadecimal digits are ASCII; `from_utf8` checks that a word at a time.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
 /// A SHA-256 digest in lowercase hexadecimal, as `sha256sum` prints it.
 pub fn digest_hex(digest: &[u8; 32]) -> String {
-    // `encode_to_slice` writes bytes; `encode` collects chars one by one, and this runs
-    // three times per revision of a bundle.
-    let mut digits = [0u8; 64];
-    match hex::encode_to_slice(digest, &mut digits) {
-        // `from_utf8` checks ASCII a word at a time; `from_utf8_lossy` walks it in chunks.
-        Ok(()) => std::str::from_utf8(&digits).map_or_else(|_| hex::encode(digest), str::to_owned),
-        Err(_) => hex::encode(digest),
-    }
+    HexDigest::of(digest).as_str().to_owned()
 }
 
 /// All source files of a run.

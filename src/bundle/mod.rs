@@ -441,6 +441,7 @@ fn manifest_revision(inputs: &Inputs<'_>, step: &Step<'_>) -> std::io::Result<Ve
     let n = graph.node(step.node);
     let header = &step.revision.header;
     let file = project.sources.file(n.file);
+    let sha = file.sha256_hex();
     let statements = step.revision.upgrade().map_or(&[][..], |b| &b.statements);
     let revision = RevisionRef {
         id: &n.id,
@@ -449,7 +450,7 @@ fn manifest_revision(inputs: &Inputs<'_>, step: &Step<'_>) -> std::io::Result<Ve
         labels: graph.labels(step.node),
         message: header.message.as_ref().map_or("", |m| &*m.value),
         source: file.relative_path(),
-        sha256: file.sha256_hex(),
+        sha256: sha.as_str(),
         transactional: !statements.iter().any(|s| s.kind.is_nontransactional()),
         statements: statements.len(),
     };
@@ -536,7 +537,7 @@ struct RevisionRef<'a> {
     labels: &'a [String],
     message: &'a str,
     source: &'a str,
-    sha256: String,
+    sha256: &'a str,
     transactional: bool,
     statements: usize,
 }

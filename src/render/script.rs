@@ -399,7 +399,8 @@ impl<'a> Renderer<'a> {
         let graph = self.graph;
         let n = graph.node(node);
         let message = header.message.as_ref().map_or("", |m| &*m.value);
-        let sha = self.project.sources.file(n.file).sha256_hex();
+        let digest = self.project.sources.file(n.file).sha256_hex();
+        let sha = digest.as_str();
         let mut out = String::with_capacity(1024);
         line(
             &mut out,
@@ -409,7 +410,7 @@ impl<'a> Renderer<'a> {
                 ": ",
                 message,
                 "   [source sha256: ",
-                &sha,
+                sha,
                 "]",
             ],
         );
@@ -451,7 +452,7 @@ impl<'a> Renderer<'a> {
                 Piece::Sql(", '"),
                 Piece::Sql(direction.word()),
                 Piece::Sql("', '"),
-                Piece::Sql(&sha),
+                Piece::Sql(sha),
                 Piece::Sql("');"),
             ],
         );
@@ -584,34 +585,13 @@ fn bookkeeping(
 ) {
     let id: &str = &graph.node(node).id;
     let holds = |rows: &[String], id: &str| rows.iter().any(|r| r == id);
-    // Rows that go, and rows that come, in the order of the revision's parents.
-    let parents: Vec<&str> = graph
+    let parents = graph
         .node(node)
         .parents()
         .iter()
-        .map(|&p| &*graph.node(p).id)
-        .collect();
-    let (mut gone, mut come): (Vec<&str>, Vec<&str>) = match direction {
-        Direction::Upgrade => (
-            parents
-                .iter()
-                .copied()
-                .filter(|p| holds(before, p) && !holds(after, p))
-                .collect(),
-            vec![id],
-        ),
-        Direction::Downgrade => (
-            vec![id],
-            parents
-                .iter()
-                .copied()
-                .filter(|p| holds(after, p) && !holds(before, p))
-                .collect(),
-        ),
-    };
+        .map(|&p| &*graph.node(p).id);
     use Piece::{Literal, Sql};
-    if !gone.is_empty() && !come.is_empty() {
-        let (old, new) = (gone.remove(0), come.remove(0));
+    let update = |out: &mut String, old: &str, new: &str| {
         pieces(
             out,
             &[
@@ -627,9 +607,9 @@ fn bookkeeping(
                 Literal(old),
                 Sql(";"),
             ],
-        );
-    }
-    for old in gone {
+        )
+    };
+    let delete = |out: &mut String, old: &str| {
         pieces(
             out,
             &[
@@ -641,9 +621,9 @@ fn bookkeeping(
                 Literal(old),
                 Sql(";"),
             ],
-        );
-    }
-    for new in come {
+        )
+    };
+    let insert = |out: &mut String, new: &str| {
         pieces(
             out,
             &[
@@ -655,7 +635,33 @@ fn bookkeeping(
                 Literal(new),
                 Sql(");"),
             ],
-        );
+        )
+    };
+    // The rows that go and come, in the order of the revision's parents: the first
+    // parent's row that goes becomes the revision's (or the revision's becomes the first
+    // that comes back), the others are deleted (inserted), and with none the revision's
+    // row is inserted (deleted).
+    match direction {
+        Direction::Upgrade => {
+            let mut gone = parents.filter(|p| holds(before, p) && !holds(after, p));
+            match gone.next() {
+                Some(first) => {
+                    update(out, first, id);
+                    gone.for_each(|old| delete(out, old));
+                }
+                None => insert(out, id),
+            }
+        }
+        Direction::Downgrade => {
+            let mut come = parents.filter(|p| holds(after, p) && !holds(before, p));
+            match come.next() {
+                Some(first) => {
+                    update(out, id, first);
+                    come.for_each(|new| insert(out, new));
+                }
+                None => delete(out, id),
+            }
+        }
     }
 }
 
