@@ -1089,6 +1089,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn doubled_quotes_are_made_single() {
+        assert_eq!(unquote("plain", '\''), "plain");
+        assert_eq!(unquote("it''s", '\''), "it's");
+        assert_eq!(unquote("''''", '\''), "''");
+        assert_eq!(unquote("a\"\"b", '"'), "a\"b");
+        // The other kind of quote is left as it is.
+        assert_eq!(unquote("it''s", '"'), "it''s");
+    }
+
+    #[test]
     fn comment_depth_is_bounded() {
         let nested = |n: usize| format!("{}{}", "/*".repeat(n), "*/".repeat(n));
         assert_eq!(comment_too_deep("revision a; -- /* not nested"), None);
