@@ -325,12 +325,16 @@ mod tests {
     }
 
     #[test]
-    fn the_keyword_list_is_sorted_for_binary_search() {
+    fn the_keyword_list_is_sorted_and_spelled_as_the_look_up_assumes() {
         assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(
             KEYWORDS.iter().map(|k| k.len()).max(),
             Some(LONGEST_KEYWORD)
         );
+        // `needs_quotes` looks up only names spelled with letters and `_`.
+        assert!(KEYWORDS
+            .iter()
+            .all(|k| k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
     }
 
     #[test]
