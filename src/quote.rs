@@ -338,12 +338,18 @@ mod tests {
     }
 
     #[test]
-    fn literals_written_in_place_are_those_returned() {
-        for text in ["", "it's", "''", "plain"] {
-            assert_eq!(QuotedLiteral(text).to_string(), literal(text));
-        }
+    fn literals_and_names_written_in_place_quote_as_postgresql_does() {
+        // Without a quote (written at once) and with quotes (doubled).
+        assert_eq!(QuotedLiteral("").to_string(), "''");
+        assert_eq!(QuotedLiteral("plain").to_string(), "'plain'");
+        assert_eq!(QuotedLiteral("it's").to_string(), "'it''s'");
+        assert_eq!(QuotedLiteral("''").to_string(), "''''''");
         assert_eq!(ident(""), "\"\"");
+        // The longest key word is still looked up; a name with a digit is not, and a
+        // name longer than every key word is not either.
         assert_eq!(ident("current_timestamp"), "\"current_timestamp\"");
+        assert_eq!(ident("user1"), "user1");
+        assert_eq!(ident("current_timestamps"), "current_timestamps");
     }
 
     #[test]
