@@ -5,16 +5,17 @@
 //!   close), in parallel on one thread per core, and nothing else: the kernel's share.
 //! - `floor pest DIR` reads them as `read` does and parses each with pest and strata's
 //!   grammar (the `file` rule, the pest parser derived here from `grammar/strata.pest`),
-//!   and nothing else: no syntax tree, no hashing. What pest and the kernel take, which
-//!   no code of strata's is in.
+//!   and nothing else: no syntax tree, no hashing, no code of strata's. What pest and
+//!   the kernel take.
 //! - `floor parse DIR` runs strata's own load with every file parsed in full
 //!   (`project::load` with `Depth::Full`): discovery, reading, each source's SHA-256 and
-//!   one pest parse of each file, in parallel as a build does them, and nothing after.
+//!   one pest parse of each file into its syntax tree, in parallel as a build does
+//!   them, and nothing after.
 //!   A build does no less: it parses every header and every body (apart, which costs
 //!   a little more), and hashes every source for the manifest.
 //!
-//! `make bench` times both beside `strata build` (docs/PERFORMANCE.md, "The floor").
-//! The process ends without freeing what it read, as strata's does.
+//! `make bench` times the three beside `strata build` (docs/PERFORMANCE.md, Measuring
+//! and "The floor"). The process ends without freeing what it read, as strata's does.
 // pest_derive, built without its `std` feature, names `alloc` in the code it writes.
 extern crate alloc;
 
