@@ -156,17 +156,21 @@ fn child<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> Pair<'i, Rule> {
 }
 
 fn find<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> Option<Pair<'i, Rule>> {
-    pair.clone().into_inner().find(|p| p.as_rule() == rule)
+    children(pair, rule).next()
+}
+
+/// The inner pairs of a given rule, in order.
+fn children<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> impl Iterator<Item = Pair<'i, Rule>> + Clone {
+    pair.clone()
+        .into_inner()
+        .filter(move |p| p.as_rule() == rule)
 }
 
 /// The inner pairs of a given rule, with an exact length: the vectors collected from
 /// them are allocated at their size. (A filtered iterator would start every vector at
 /// four elements, and the tree of a large project would be mostly empty slots.)
 fn all<'i>(pair: &Pair<'i, Rule>, rule: Rule) -> Exact<impl Iterator<Item = Pair<'i, Rule>>> {
-    let children = pair
-        .clone()
-        .into_inner()
-        .filter(move |p| p.as_rule() == rule);
+    let children = children(pair, rule);
     Exact {
         remaining: children.clone().count(),
         inner: children,
@@ -908,11 +912,9 @@ impl<'s> Builder<'s> {
     }
 
     fn qname(&mut self, pair: &Pair<'_, Rule>) -> QualifiedName {
-        // One name, or a schema and a name: no vector to hold them on the way.
-        let mut names = pair
-            .clone()
-            .into_inner()
-            .filter(|p| p.as_rule() == Rule::name);
+        // One name, or a schema and a name: no vector to hold them on the way, and no
+        // count of them first (`all`).
+        let mut names = children(pair, Rule::name);
         let first = self.name(&names.next().expect("grammar: a name"));
         match names.next() {
             Some(name) => QualifiedName {
