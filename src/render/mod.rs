@@ -189,9 +189,8 @@ struct DropConstraintSql<'a> {
 struct CreateIndexSql<'a> {
     unique: bool,
     concurrently: bool,
-    /// The schema model names every index; an unresolved statement has none, and an
-    /// empty list writes nothing.
-    name: Names<'a>,
+    /// The schema model names every index; an unresolved statement has none.
+    name: Option<Name<'a>>,
     table: Qualified<'a>,
     method: Option<Name<'a>>,
     keys: Vec<KeySql<'a>>,
@@ -609,7 +608,7 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
         S::CreateIndex(i) => CreateIndexSql {
             unique: i.unique,
             concurrently: i.concurrently,
-            name: Names(i.name.as_slice()),
+            name: i.name.as_ref().map(Name),
             table: Qualified(&i.table),
             method: i.method.as_ref().map(Name),
             keys: i.keys.iter().map(KeySql).collect(),
