@@ -97,6 +97,22 @@ pub enum Code {
     DowngradeMismatch,
     /// A revision mixes statements inside and outside a transaction (a warning).
     MixedTransactions,
+    /// A SQL fragment that PostgreSQL's parser refuses, or that is not what its place
+    /// needs (one expression, a type, a partition bound).
+    SqlSyntax,
+    /// SQL that would end the script's transaction, change how the rest of the script
+    /// is read, or that psql would act on itself (a meta-command, a variable).
+    ForbiddenSql,
+    /// A control character where none belongs (a name, a literal, a comment, ...).
+    ControlCharacter,
+    /// A character that changes the direction of text or is invisible (bidi controls,
+    /// zero-width characters): an error in names and comments, a warning in literals
+    /// and SQL.
+    InvisibleCharacter,
+    /// A symbolic link where a `.mig` file would be (a warning: links are not read).
+    SymbolicLink,
+    /// Too many diagnostics of one kind in one file: the rest are counted, not shown.
+    TooManyDiagnostics,
 }
 
 impl Code {
@@ -137,6 +153,12 @@ impl Code {
             Code::MergeConflict => "merge-conflict",
             Code::DowngradeMismatch => "downgrade-mismatch",
             Code::MixedTransactions => "mixed-transactions",
+            Code::SqlSyntax => "sql-syntax",
+            Code::ForbiddenSql => "forbidden-sql",
+            Code::ControlCharacter => "control-character",
+            Code::InvisibleCharacter => "invisible-character",
+            Code::SymbolicLink => "symbolic-link",
+            Code::TooManyDiagnostics => "too-many-diagnostics",
         }
     }
 }

@@ -6,6 +6,7 @@ use pest::Parser as _;
 use pest_derive::Parser;
 
 use super::ast::*;
+use super::fragment::{self, Place};
 use super::messages;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, LineIndex, SourceFile, Span};
@@ -561,7 +562,7 @@ impl<'s> Builder<'s> {
                 StatementKind::CreatePartition(CreatePartition {
                     name,
                     parent,
-                    bound: self.sql_expr(&child(p, Rule::sql_expr)),
+                    bound: self.sql_expr(&child(p, Rule::sql_expr), Place::PartitionBound),
                 })
             }
             Rule::drop_table => StatementKind::DropTable(DropTable {
@@ -578,14 +579,20 @@ impl<'s> Builder<'s> {
             }),
             Rule::raw_sql => {
                 let quoted = child(p, Rule::dollar_quoted);
-                let text = child(&quoted, Rule::dollar_body).as_str().to_owned();
+                let body = child(&quoted, Rule::dollar_body);
+                let text = body.as_str().to_owned();
+                let nontransactional = has(p, Rule::nontransactional_flag);
                 if text.trim().is_empty() {
                     let span = self.span(&quoted);
                     self.error(Code::InvalidStatement, span, "empty raw SQL block");
+                } else {
+                    for problem in fragment::raw_block(&text, nontransactional) {
+                        self.fragment_problem(body.as_span().start(), problem);
+                    }
                 }
                 StatementKind::RawSql(RawSql {
                     text,
-                    nontransactional: has(p, Rule::nontransactional_flag),
+                    nontransactional,
                 })
             }
             other => unreachable!("a statement cannot be {other:?}"),
@@ -624,7 +631,7 @@ impl<'s> Builder<'s> {
                 column: column(self),
                 data_type: self.data_type(&child(p, Rule::data_type)),
                 using: find(p, Rule::using_clause)
-                    .map(|u| self.sql_expr(&child(&u, Rule::sql_expr))),
+                    .map(|u| self.sql_expr(&child(&u, Rule::sql_expr), Place::Using)),
             }),
             Rule::set_not_null => StatementKind::SetNotNull(SetNotNull {
                 table,
@@ -664,9 +671,9 @@ impl<'s> Builder<'s> {
         let keys = all(p, Rule::index_key)
             .map(|key| {
                 let target = match payload(&key).as_rule() {
-                    Rule::sql_expr => {
-                        IndexTarget::Expr(self.sql_expr(&child(&key, Rule::sql_expr)))
-                    }
+                    Rule::sql_expr => IndexTarget::Expr(
+                        self.sql_expr(&child(&key, Rule::sql_expr), Place::IndexKey),
+                    ),
                     _ => IndexTarget::Column(self.name(&child(&key, Rule::name))),
                 };
                 let order = find(&key, Rule::sort_order).map(|o| {
@@ -702,7 +709,7 @@ impl<'s> Builder<'s> {
                 .map(|i| self.column_list(&child(&i, Rule::column_list)))
                 .unwrap_or_default(),
             predicate: find(p, Rule::where_clause)
-                .map(|w| self.sql_expr(&child(&w, Rule::sql_expr))),
+                .map(|w| self.sql_expr(&child(&w, Rule::sql_expr), Place::Predicate)),
         }
     }
 
@@ -753,9 +760,9 @@ impl<'s> Builder<'s> {
             Rule::default_c => ColumnConstraintKind::Default(
                 self.default_value(&child(&body, Rule::default_value)),
             ),
-            Rule::check_c => {
-                ColumnConstraintKind::Check(self.sql_expr(&child(&body, Rule::sql_expr)))
-            }
+            Rule::check_c => ColumnConstraintKind::Check(
+                self.sql_expr(&child(&body, Rule::sql_expr), Place::Check),
+            ),
             Rule::references => ColumnConstraintKind::References(self.references(&body)),
             Rule::identity_c => {
                 ColumnConstraintKind::Identity(if has(&body, Rule::identity_always) {
@@ -764,9 +771,9 @@ impl<'s> Builder<'s> {
                     IdentityKind::ByDefault
                 })
             }
-            Rule::generated_c => {
-                ColumnConstraintKind::Generated(self.sql_expr(&child(&body, Rule::sql_expr)))
-            }
+            Rule::generated_c => ColumnConstraintKind::Generated(
+                self.sql_expr(&child(&body, Rule::sql_expr), Place::Generated),
+            ),
             other => unreachable!("a column constraint cannot be {other:?}"),
         };
         ColumnConstraint {
@@ -785,9 +792,9 @@ impl<'s> Builder<'s> {
             Rule::unique_constraint => {
                 TableConstraintKind::Unique(self.column_list(&child(&body, Rule::column_list)))
             }
-            Rule::check_constraint => {
-                TableConstraintKind::Check(self.sql_expr(&child(&body, Rule::sql_expr)))
-            }
+            Rule::check_constraint => TableConstraintKind::Check(
+                self.sql_expr(&child(&body, Rule::sql_expr), Place::Check),
+            ),
             Rule::fk_constraint => TableConstraintKind::ForeignKey {
                 columns: self.column_list(&child(&body, Rule::column_list)),
                 references: self.references(&child(&body, Rule::references)),
@@ -843,7 +850,9 @@ impl<'s> Builder<'s> {
         };
         let with_zone = |p: &Pair<'_, Rule>| has(&child(p, Rule::time_zone), Rule::k_with);
         let kind = match body.as_rule() {
-            Rule::raw_type => TypeKind::Raw(self.sql_expr(&child(&body, Rule::sql_expr))),
+            Rule::raw_type => {
+                TypeKind::Raw(self.sql_expr(&child(&body, Rule::sql_expr), Place::Type))
+            }
             Rule::double_precision => multi_word(MultiWordType::DoublePrecision, self),
             Rule::character_varying => multi_word(MultiWordType::CharacterVarying, self),
             Rule::bit_varying => multi_word(MultiWordType::BitVarying, self),
@@ -881,7 +890,7 @@ impl<'s> Builder<'s> {
     fn default_value(&mut self, pair: &Pair<'_, Rule>) -> DefaultValue {
         let inner = payload(pair);
         match inner.as_rule() {
-            Rule::sql_expr => DefaultValue::Expr(self.sql_expr(&inner)),
+            Rule::sql_expr => DefaultValue::Expr(self.sql_expr(&inner, Place::Default)),
             _ => DefaultValue::Literal(self.literal(&inner)),
         }
     }
@@ -968,13 +977,26 @@ impl<'s> Builder<'s> {
         }
     }
 
-    fn sql_expr(&mut self, pair: &Pair<'_, Rule>) -> SqlExpr {
-        let text = child(pair, Rule::sql_expr_text).as_str().to_owned();
+    /// A backtick fragment, checked by PostgreSQL's parser in the `place` it goes to.
+    fn sql_expr(&mut self, pair: &Pair<'_, Rule>, place: Place) -> SqlExpr {
+        let inner = child(pair, Rule::sql_expr_text);
+        let text = inner.as_str().to_owned();
         let span = self.span(pair);
         if text.trim().is_empty() {
             self.error(Code::InvalidStatement, span, "empty SQL expression");
+        } else if let Some(problem) = fragment::expression(&text, place) {
+            self.fragment_problem(inner.as_span().start(), problem);
         }
         SqlExpr { text, span }
+    }
+
+    /// A problem of a fragment whose text starts at `start` of the parsed text.
+    fn fragment_problem(&mut self, start: usize, problem: fragment::Problem) {
+        let at = self.offset + start;
+        let span = self
+            .lines
+            .span(self.text, self.file, at + problem.start, at + problem.end);
+        self.error(problem.code, span, problem.message);
     }
 }
 

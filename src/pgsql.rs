@@ -1,0 +1,150 @@
+//! PostgreSQL's own parser (libpg_query, through the `pg_query` crate), for the SQL
+//! fragments an author writes: backtick expressions and types, and raw `sql` blocks.
+//!
+//! `pg_query::parse` drops the position of a syntax error and walks every tree it returns
+//! to list tables and functions, which strata does not need. This module calls the same
+//! C function the crate calls, keeps the error's position, and decodes the tree into the
+//! crate's own protobuf types, nothing more.
+
+use std::ffi::{c_char, c_int, CStr, CString};
+
+use pg_query::protobuf::{self, ScanToken, Token};
+use prost::Message as _;
+
+/// A syntax error as PostgreSQL reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// PostgreSQL's message (`syntax error at or near "*"`).
+    pub message: String,
+    /// The byte offset in the text where PostgreSQL puts its cursor, if it gives one.
+    pub offset: Option<usize>,
+}
+
+/// The C side: `pg_query.h`. The structs are laid out as there; only the functions
+/// below are used, and every result is freed by its own free function.
+mod ffi {
+    use std::ffi::{c_char, c_int};
+
+    #[repr(C)]
+    pub struct PgQueryError {
+        pub message: *mut c_char,
+        pub funcname: *mut c_char,
+        pub filename: *mut c_char,
+        pub lineno: c_int,
+        pub cursorpos: c_int,
+        pub context: *mut c_char,
+    }
+
+    #[repr(C)]
+    pub struct PgQueryProtobuf {
+        pub len: usize,
+        pub data: *mut c_char,
+    }
+
+    #[repr(C)]
+    pub struct PgQueryProtobufParseResult {
+        pub parse_tree: PgQueryProtobuf,
+        pub stderr_buffer: *mut c_char,
+        pub error: *mut PgQueryError,
+    }
+
+    extern "C" {
+        pub fn pg_query_parse_protobuf_opts(
+            input: *const c_char,
+            parser_options: c_int,
+        ) -> PgQueryProtobufParseResult;
+        pub fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
+    }
+}
+
+/// Parses `text` with PostgreSQL's grammar (the top-level statement grammar).
+pub fn parse(text: &str) -> Result<protobuf::ParseResult, SyntaxError> {
+    // A NUL byte cannot reach here: the loader refuses files that hold one. Should one
+    // come, it is a syntax error like any other, at its place.
+    let input = CString::new(text).map_err(|e| SyntaxError {
+        message: "a NUL character".to_owned(),
+        offset: Some(e.nul_position()),
+    })?;
+    // SAFETY: `input` is a valid NUL-terminated string that outlives the call; the
+    // result is read before it is freed, once, by its own free function.
+    unsafe {
+        let result = ffi::pg_query_parse_protobuf_opts(input.as_ptr(), 0 as c_int);
+        let outcome = if result.error.is_null() {
+            let data = std::slice::from_raw_parts(
+                result.parse_tree.data as *const u8,
+                result.parse_tree.len,
+            );
+            protobuf::ParseResult::decode(data).map_err(|e| SyntaxError {
+                message: format!("the parser's result could not be read: {e}"),
+                offset: None,
+            })
+        } else {
+            let error = &*result.error;
+            Err(SyntaxError {
+                message: c_text(error.message),
+                offset: char_offset(text, error.cursorpos),
+            })
+        };
+        ffi::pg_query_free_protobuf_parse_result(result);
+        outcome
+    }
+}
+
+/// The tokens of `text` as PostgreSQL's scanner reads them, comments included; `None`
+/// when the scanner stops (an unclosed quote: [`parse`] then says where).
+pub fn tokens(text: &str) -> Option<Vec<ScanToken>> {
+    pg_query::scan_tokens(text).ok()
+}
+
+/// Whether `token` is the given kind.
+pub fn is(token: &ScanToken, kind: Token) -> bool {
+    token.token == kind as i32
+}
+
+/// # Safety
+/// `text` is null or a valid NUL-terminated string.
+unsafe fn c_text(text: *const c_char) -> String {
+    if text.is_null() {
+        return String::new();
+    }
+    CStr::from_ptr(text).to_string_lossy().into_owned()
+}
+
+/// PostgreSQL's cursor position (1-based, in characters; 0 for none) as a byte offset.
+fn char_offset(text: &str, cursorpos: c_int) -> Option<usize> {
+    let position = usize::try_from(cursorpos).ok()?.checked_sub(1)?;
+    Some(
+        text.char_indices()
+            .nth(position)
+            .map_or(text.len(), |(offset, _)| offset),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_syntax_error_keeps_its_position_in_bytes() {
+        let error = parse("SELECT 'é', 1 + * 2").unwrap_err();
+        assert_eq!(error.message, "syntax error at or near \"*\"");
+        assert_eq!(error.offset, Some("SELECT 'é', 1 + ".len()));
+        let error = parse("SELECT (1").unwrap_err();
+        assert_eq!(error.message, "syntax error at end of input");
+        assert_eq!(error.offset, Some(9));
+    }
+
+    #[test]
+    fn statements_come_with_their_places() {
+        let tree = parse("SELECT 1; COMMIT").unwrap();
+        assert_eq!(tree.stmts.len(), 2);
+        assert_eq!(tree.stmts[1].stmt_location, 10);
+    }
+
+    #[test]
+    fn a_backslash_is_a_token_of_its_own() {
+        let scanned = tokens("SELECT 1 \\! id").unwrap();
+        assert!(scanned.iter().any(|t| is(t, Token::Ascii92)));
+        assert!(tokens("SELECT 'x").is_none());
+    }
+}

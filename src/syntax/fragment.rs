@@ -1,0 +1,489 @@
+//! SQL fragments checked with PostgreSQL's own parser before they are trusted: backtick
+//! expressions and types, partition bounds, and raw `sql` blocks.
+//!
+//! A fragment reaches the script verbatim, so it must be what it claims to be there:
+//! an expression is parsed in the very context the renderer puts it in (`DEFAULT ...`,
+//! `CHECK (...)`, ...) and must come out as exactly one expression in it; a raw block
+//! must parse, and may not hold what would end the script's transaction, change how
+//! psql or the server read the rest of the script, or make psql read the script as
+//! data. psql acts on two things PostgreSQL's parser never sees, so they are refused
+//! first: a backslash outside quotes (a meta-command such as `\!`, which runs a shell
+//! command) and `:name` (psql's variables).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use pg_query::protobuf::{self, node::Node as N, ConstrType, Token, VariableSetKind};
+
+use crate::diagnostic::Code;
+use crate::pgsql;
+
+/// Where a backtick fragment goes in the SQL the renderer writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Place {
+    /// `DEFAULT expr` of a column (PostgreSQL's restricted `b_expr` there).
+    Default,
+    /// `CHECK (expr)`.
+    Check,
+    /// `GENERATED ALWAYS AS (expr) STORED`.
+    Generated,
+    /// An index key, `(expr)`.
+    IndexKey,
+    /// An index's `WHERE (expr)`.
+    Predicate,
+    /// `ALTER COLUMN ... TYPE ... USING expr`.
+    Using,
+    /// `PARTITION OF parent FOR VALUES bound`.
+    PartitionBound,
+    /// A column's type written in backticks.
+    Type,
+}
+
+impl Place {
+    /// The fragment in the statement the renderer writes it into, as (before, after).
+    fn context(self) -> (&'static str, &'static str) {
+        match self {
+            Place::Default => ("CREATE TABLE t (c int DEFAULT ", ")"),
+            Place::Check => ("CREATE TABLE t (CHECK (", "))"),
+            Place::Generated => ("CREATE TABLE t (c int GENERATED ALWAYS AS (", ") STORED)"),
+            Place::IndexKey => ("CREATE INDEX ON t ((", "))"),
+            Place::Predicate => ("CREATE INDEX ON t (c) WHERE (", ")"),
+            Place::Using => ("ALTER TABLE t ALTER COLUMN c TYPE int USING ", ""),
+            Place::PartitionBound => ("CREATE TABLE t PARTITION OF p FOR VALUES ", ""),
+            Place::Type => ("CREATE TABLE t (c ", ")"),
+        }
+    }
+
+    /// What the fragment must be, in words.
+    fn what(self) -> &'static str {
+        match self {
+            Place::Type => "a type",
+            Place::PartitionBound => "a partition bound",
+            _ => "one SQL expression",
+        }
+    }
+}
+
+/// A problem with a fragment, at a byte range of the fragment's text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub code: Code,
+    pub start: usize,
+    pub end: usize,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(code: Code, start: usize, end: usize, message: impl Into<String>) -> Self {
+        Problem {
+            code,
+            start,
+            end,
+            message: message.into(),
+        }
+    }
+}
+
+/// Checks a backtick fragment written for `place`.
+///
+/// Projects repeat their expressions (`now()`, `0`, `gen_random_uuid()` in every table),
+/// and the answer depends on nothing but the text and the place: each thread remembers
+/// the answers it gave, for this process only, so that a long history is not parsed
+/// again and again for the same few expressions.
+pub fn expression(text: &str, place: Place) -> Option<Problem> {
+    type Answers = HashMap<Place, HashMap<String, Option<Problem>>>;
+    thread_local! {
+        static SEEN: RefCell<Answers> = RefCell::new(HashMap::new());
+    }
+    /// Enough for the expressions a project repeats; past it, the memory is given back.
+    const REMEMBERED: usize = 4096;
+    let known = SEEN.with(|seen| {
+        seen.borrow()
+            .get(&place)
+            .and_then(|answers| answers.get(text))
+            .cloned()
+    });
+    if let Some(known) = known {
+        return known;
+    }
+    let answer = check_expression(text, place);
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        let answers = seen.entry(place).or_default();
+        if answers.len() >= REMEMBERED {
+            answers.clear();
+        }
+        answers.insert(text.to_owned(), answer.clone());
+    });
+    answer
+}
+
+fn check_expression(text: &str, place: Place) -> Option<Problem> {
+    if let Some(problem) = psql_hazard(text) {
+        return Some(problem);
+    }
+    let (before, after) = place.context();
+    let wrapped = format!("{before}{text}{after}");
+    let tree = match pgsql::parse(&wrapped) {
+        Ok(tree) => tree,
+        Err(error) => {
+            // A cursor in the context (an incomplete fragment) points at its end.
+            let at = error
+                .offset
+                .map_or(0, |o| o.saturating_sub(before.len()).min(text.len()));
+            let message = if error.offset.is_some_and(|o| o >= before.len() + text.len()) {
+                "syntax error at end of input".to_owned()
+            } else {
+                error.message
+            };
+            return Some(Problem::new(
+                Code::SqlSyntax,
+                at,
+                at,
+                format!("this is not {}: {message}", place.what()),
+            ));
+        }
+    };
+    if shape_holds(&tree, place) {
+        None
+    } else {
+        Some(Problem::new(
+            Code::SqlSyntax,
+            0,
+            text.len(),
+            format!(
+                "this is not {}: PostgreSQL reads more than that here",
+                place.what()
+            ),
+        ))
+    }
+}
+
+/// Whether the parse of a fragment in its context is the context with exactly one
+/// fragment in it, and nothing the fragment added around it.
+fn shape_holds(tree: &protobuf::ParseResult, place: Place) -> bool {
+    let [statement] = tree.stmts.as_slice() else {
+        return false;
+    };
+    let Some(node) = statement.stmt.as_ref().and_then(|s| s.node.as_ref()) else {
+        return false;
+    };
+    let one_column = |create: &protobuf::CreateStmt| -> Option<protobuf::ColumnDef> {
+        match create.table_elts.as_slice() {
+            [element] => match &element.node {
+                Some(N::ColumnDef(c)) => Some((**c).clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let only_constraint = |column: &protobuf::ColumnDef, kind: ConstrType| {
+        column.coll_clause.is_none()
+            && matches!(column.constraints.as_slice(), [c] if matches!(
+                &c.node, Some(N::Constraint(k)) if k.contype == kind as i32))
+    };
+    match (place, node) {
+        (Place::Default, N::CreateStmt(c)) => {
+            one_column(c).is_some_and(|col| only_constraint(&col, ConstrType::ConstrDefault))
+        }
+        (Place::Generated, N::CreateStmt(c)) => {
+            one_column(c).is_some_and(|col| only_constraint(&col, ConstrType::ConstrGenerated))
+        }
+        (Place::Type, N::CreateStmt(c)) => {
+            one_column(c).is_some_and(|col| col.constraints.is_empty() && col.coll_clause.is_none())
+        }
+        (Place::Check, N::CreateStmt(c)) => {
+            c.partbound.is_none()
+                && matches!(c.table_elts.as_slice(), [e] if matches!(
+                    &e.node, Some(N::Constraint(k))
+                        if k.contype == ConstrType::ConstrCheck as i32 && !k.is_no_inherit))
+        }
+        (Place::PartitionBound, N::CreateStmt(c)) => {
+            c.partbound.is_some() && c.table_elts.is_empty() && c.partspec.is_none()
+        }
+        (Place::IndexKey, N::IndexStmt(i)) => {
+            i.where_clause.is_none()
+                && matches!(i.index_params.as_slice(), [p] if matches!(
+                    &p.node, Some(N::IndexElem(e)) if e.expr.is_some()
+                        && e.opclass.is_empty() && e.collation.is_empty()))
+        }
+        (Place::Predicate, N::IndexStmt(i)) => {
+            i.where_clause.is_some() && i.index_params.len() == 1
+        }
+        (Place::Using, N::AlterTableStmt(a)) => a.cmds.len() == 1,
+        _ => false,
+    }
+}
+
+/// Checks a raw `sql` block; `nontransactional` blocks run outside a transaction and
+/// must hold exactly one statement.
+pub fn raw_block(text: &str, nontransactional: bool) -> Vec<Problem> {
+    if let Some(problem) = psql_hazard(text) {
+        return vec![problem];
+    }
+    let tree = match pgsql::parse(text) {
+        Ok(tree) => tree,
+        Err(error) => {
+            let at = error.offset.unwrap_or(0).min(text.len());
+            return vec![Problem::new(
+                Code::SqlSyntax,
+                at,
+                at,
+                format!("this raw SQL does not parse: {}", error.message),
+            )];
+        }
+    };
+    let mut problems = Vec::new();
+    for statement in &tree.stmts {
+        let start = usize::try_from(statement.stmt_location)
+            .unwrap_or(0)
+            .min(text.len());
+        let end = match usize::try_from(statement.stmt_len) {
+            Ok(0) | Err(_) => text.len(),
+            Ok(len) => (start + len).min(text.len()),
+        };
+        let node = statement.stmt.as_ref().and_then(|s| s.node.as_ref());
+        if let Some(why) = node.and_then(forbidden) {
+            problems.push(Problem::new(Code::ForbiddenSql, start, end, why));
+        }
+    }
+    if nontransactional && tree.stmts.len() != 1 {
+        problems.push(Problem::new(
+            Code::ForbiddenSql,
+            0,
+            text.len(),
+            format!(
+                "a nontransactional block holds exactly one statement, and this one holds {}: \
+                 each runs on its own between COMMIT and BEGIN, so write one block per statement",
+                tree.stmts.len()
+            ),
+        ));
+    }
+    problems
+}
+
+/// Settings that change how psql or the server read the rest of a script, or who runs it.
+const GUARDED_SETTINGS: &[&str] = &[
+    "standard_conforming_strings",
+    "client_encoding",
+    "session_authorization",
+    "role",
+];
+
+/// Why a statement may not stand in a raw block, if it may not.
+fn forbidden(node: &N) -> Option<String> {
+    match node {
+        N::TransactionStmt(_) => Some(
+            "transaction control in a raw SQL block: the script opens and ends its own \
+             transactions, and its bookkeeping must commit with the revision's statements"
+                .to_owned(),
+        ),
+        N::VariableSetStmt(set) => {
+            if set.kind == VariableSetKind::VarResetAll as i32 {
+                return Some(format!(
+                    "RESET ALL in a raw SQL block: it would reset settings the script relies on ({})",
+                    GUARDED_SETTINGS.join(", ")
+                ));
+            }
+            let name = set.name.to_ascii_lowercase();
+            GUARDED_SETTINGS.contains(&name.as_str()).then(|| {
+                format!(
+                    "`{name}` is set by the script itself and may not be changed in a raw SQL block"
+                )
+            })
+        }
+        N::DiscardStmt(_) => Some(
+            "DISCARD in a raw SQL block: it would reset settings the script relies on".to_owned(),
+        ),
+        N::CopyStmt(copy) if copy.is_from && copy.filename.is_empty() && !copy.is_program => Some(
+            "COPY ... FROM STDIN in a raw SQL block: psql would read the rest of the script as \
+             the data to copy"
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+/// A backslash outside quotes (psql's meta-commands) or `:name` (psql's variables):
+/// psql acts on both before PostgreSQL sees the text. Text without either character
+/// needs no scan.
+fn psql_hazard(text: &str) -> Option<Problem> {
+    let bytes = text.as_bytes();
+    if !bytes.iter().any(|&b| b == b'\\' || b == b':') {
+        return None;
+    }
+    // A text the scanner stops on (an unclosed quote) is the parser's to report.
+    for token in &pgsql::tokens(text)? {
+        let start = usize::try_from(token.start).unwrap_or(0);
+        let end = usize::try_from(token.end).unwrap_or(start);
+        if pgsql::is(token, Token::Ascii92) {
+            return Some(Problem::new(
+                Code::ForbiddenSql,
+                start,
+                end,
+                "a backslash outside quotes: psql would read it as one of its own commands \
+                 (`\\!` runs a shell command)",
+            ));
+        }
+        if pgsql::is(token, Token::Ascii58) {
+            let next = bytes.get(end).copied();
+            let variable = match next {
+                Some(b'\'' | b'"' | b'{') => true,
+                Some(b) => b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80,
+                None => false,
+            };
+            if variable {
+                let name_end = text[end..]
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .map_or(text.len(), |i| end + i)
+                    .max(end + 1)
+                    .min(text.len());
+                let shown = text.get(start..name_end).unwrap_or(":");
+                return Some(Problem::new(
+                    Code::ForbiddenSql,
+                    start,
+                    name_end,
+                    format!(
+                        "psql would replace `{shown}` with one of its variables; write a space after `:`"
+                    ),
+                ));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(text: &str, place: Place) -> Option<(usize, String)> {
+        expression(text, place).map(|p| (p.start, p.message))
+    }
+
+    #[test]
+    fn expressions_pass_where_postgresql_takes_them() {
+        for (text, place) in [
+            ("now()", Place::Default),
+            ("'{}'::jsonb", Place::Default),
+            ("price >= 0 and price < 100", Place::Check),
+            ("lower(name)", Place::IndexKey),
+            ("deleted_at is null", Place::Predicate),
+            ("a * 2", Place::Generated),
+            ("amount::numeric(12,2)", Place::Using),
+            (
+                "from ('2024-01-01') to ('2025-01-01')",
+                Place::PartitionBound,
+            ),
+            ("in ('a', 'b')", Place::PartitionBound),
+            ("numeric(10, 2)[]", Place::Type),
+            ("timestamp(3) with time zone", Place::Type),
+            ("arr[1 : 2]", Place::Check),
+            ("x::text = 'a:b'", Place::Check),
+        ] {
+            assert_eq!(message(text, place), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_one_expression_is_refused_where_it_is() {
+        assert_eq!(
+            message("1 + * 2", Place::Default),
+            Some((
+                4,
+                "this is not one SQL expression: syntax error at or near \"*\"".into()
+            ))
+        );
+        assert_eq!(message("1, 2", Place::Default).map(|m| m.0), Some(3));
+        assert_eq!(
+            message("1 +", Place::Check),
+            Some((
+                3,
+                "this is not one SQL expression: syntax error at end of input".into()
+            ))
+        );
+        // Balanced, and yet more than one expression in the statement it goes into.
+        assert!(message("x) NOT VALID, CHECK (y", Place::Check).is_some());
+        assert!(message("0; COMMIT; DROP TABLE t; --", Place::Default).is_some());
+        assert!(message("0 -- c", Place::Default).is_some());
+        assert!(message("$q$", Place::Default).is_some());
+        assert!(message("1 NOT NULL", Place::Default).is_some());
+        assert!(message("int DEFAULT 1", Place::Type).is_some());
+        assert!(message("name gin_trgm_ops", Place::IndexKey).is_some());
+        // An `a_expr` that is not a `b_expr`: PostgreSQL refuses it after DEFAULT.
+        assert!(message("a and b", Place::Default).is_some());
+    }
+
+    #[test]
+    fn psql_meta_commands_and_variables_are_refused() {
+        let problem = expression("id > 0 \\! id", Place::Check).unwrap();
+        assert_eq!((problem.start, problem.code), (7, Code::ForbiddenSql));
+        let problem = expression("0\n\\! id", Place::Default).unwrap();
+        assert_eq!(problem.start, 2);
+        let problem = expression("a = :USER", Place::Check).unwrap();
+        assert_eq!(
+            problem.message,
+            "psql would replace `:USER` with one of its variables; write a space after `:`"
+        );
+        assert!(expression("a = :'v'", Place::Check).is_some());
+        assert!(expression("arr[1:2]", Place::Check).is_some());
+        // Inside quotes and comments psql does not act.
+        assert_eq!(expression("'\\! id' = x /* \\! */", Place::Check), None);
+    }
+
+    #[test]
+    fn raw_blocks_refuse_what_would_break_the_script() {
+        let codes = |text: &str, nontransactional| {
+            raw_block(text, nontransactional)
+                .into_iter()
+                .map(|p| (p.start, p.code))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(codes("UPDATE t SET a = 1; SELECT 2", false), vec![]);
+        assert_eq!(
+            codes("CREAT TABLE u (id int)", false),
+            vec![(0, Code::SqlSyntax)]
+        );
+        for statement in [
+            "COMMIT",
+            "BEGIN",
+            "START TRANSACTION",
+            "END",
+            "ROLLBACK",
+            "ABORT",
+            "SAVEPOINT a",
+            "RELEASE a",
+            "PREPARE TRANSACTION 'x'",
+            "SET standard_conforming_strings = off",
+            "set local STANDARD_CONFORMING_STRINGS to off",
+            "RESET standard_conforming_strings",
+            "SET client_encoding = 'SJIS'",
+            "SET NAMES 'SJIS'",
+            "SET SESSION AUTHORIZATION postgres",
+            "SET ROLE postgres",
+            "RESET ROLE",
+            "RESET ALL",
+            "DISCARD ALL",
+            "COPY t FROM STDIN",
+        ] {
+            let text = format!("SELECT 1; {statement}");
+            assert_eq!(
+                codes(&text, false),
+                vec![(10, Code::ForbiddenSql)],
+                "{statement}"
+            );
+        }
+        assert_eq!(codes("SET lock_timeout = '1s'", false), vec![]);
+        assert_eq!(codes("COPY t TO STDOUT", false), vec![]);
+        assert_eq!(
+            codes("CREATE INDEX CONCURRENTLY i ON t (a); SELECT 1", true),
+            vec![(0, Code::ForbiddenSql)]
+        );
+        assert_eq!(
+            codes("SELECT 1 \\! id", false),
+            vec![(9, Code::ForbiddenSql)]
+        );
+        assert_eq!(codes("SELECT 1 -- \\! id is a comment", false), vec![]);
+        assert_eq!(codes("SELECT $x$ \\! id $x$", false), vec![]);
+    }
+}
