@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use crate::inert::{terminal_width, Terminal};
 use crate::source::{SourceMap, Span};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -229,7 +230,7 @@ impl Diagnostic {
             render_one(&mut out, sources, note.span, "note", &note.message);
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "help: {help}");
+            let _ = writeln!(out, "help: {}", Terminal(help));
         }
         out
     }
@@ -239,10 +240,11 @@ fn render_one(out: &mut String, sources: &SourceMap, span: Span, label: &str, me
     let file = sources.file(span.file);
     let _ = writeln!(
         out,
-        "{}:{}:{}: {label}: {message}",
-        file.display_path(),
+        "{}:{}:{}: {label}: {}",
+        Terminal(file.display_path()),
         span.line,
-        span.col
+        span.col,
+        Terminal(message)
     );
     // Without its text (not UTF-8, or released and changed since), a finding is still
     // located by its path, line and column.
@@ -250,18 +252,31 @@ fn render_one(out: &mut String, sources: &SourceMap, span: Span, label: &str, me
         return;
     };
     let line = crate::source::line_at(&text, span.start as usize);
+    let column = span.col as usize - 1;
+    // A long line is shown as a window around the column, so that one finding prints a
+    // bounded amount whatever the file holds.
+    let (shown, column) = window(line, column);
     let gutter = span.line.to_string();
-    let _ = writeln!(out, "{gutter} | {line}");
-    // Keep tabs in the padding so that the caret lines up under tabbed source.
-    let before: String = line
+    let _ = writeln!(out, "{gutter} | {}", Terminal(&shown));
+    // The caret goes under the escaped text: count what the characters before it
+    // became, and keep tabs in the padding so that it lines up under tabbed source.
+    let before: String = shown
         .chars()
-        .take(span.col as usize - 1)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .take(column)
+        .map(|c| match c {
+            '\t' => "\t".to_owned(),
+            c => " ".repeat(terminal_width(c)),
+        })
         .collect();
-    let rest = line.chars().count().saturating_sub(span.col as usize - 1);
+    let rest: usize = shown.chars().skip(column).map(terminal_width).sum();
     let spanned = text
         .get(span.start as usize..span.end as usize)
-        .map_or(1, |s| s.chars().take_while(|&c| c != '\n').count());
+        .map_or(1, |s| {
+            s.chars()
+                .take_while(|&c| c != '\n')
+                .map(terminal_width)
+                .sum()
+        });
     let carets = spanned.min(rest).max(1);
     let _ = writeln!(
         out,
@@ -269,6 +284,32 @@ fn render_one(out: &mut String, sources: &SourceMap, span: Span, label: &str, me
         " ".repeat(gutter.len()),
         "^".repeat(carets)
     );
+}
+
+/// How many characters of a source line a diagnostic shows at most.
+pub const SOURCE_WINDOW: usize = 120;
+
+/// At most [`SOURCE_WINDOW`] characters of `line` around `column` (0-based, in
+/// characters), with `…` where it was cut, and the column within what is shown.
+fn window(line: &str, column: usize) -> (String, usize) {
+    let length = line.chars().count();
+    if length <= SOURCE_WINDOW {
+        return (line.to_owned(), column);
+    }
+    let column = column.min(length);
+    let start = column
+        .saturating_sub(SOURCE_WINDOW / 3)
+        .min(length - SOURCE_WINDOW);
+    let end = start + SOURCE_WINDOW;
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(line.chars().skip(start).take(end - start));
+    if end < length {
+        shown.push('…');
+    }
+    (shown, column - start + usize::from(start > 0))
 }
 
 /// Whether any diagnostic is an error (warnings alone leave a project usable).

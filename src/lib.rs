@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod graph;
+pub mod inert;
 pub mod pgsql;
 pub mod pipeline;
 pub mod project;

@@ -218,8 +218,31 @@ pub fn write_ident<W: fmt::Write + ?Sized>(out: &mut W, name: &str) -> fmt::Resu
 }
 
 /// Writes `text` as a string literal, with `'` doubled.
+///
+/// A text with a backslash, a control or an invisible character is written as an escape
+/// string, as PostgreSQL's `quote_literal` does for backslashes: `E'a\\b'` reads the
+/// same whatever `standard_conforming_strings` is, and `E'\u202E'` shows the reader the
+/// character the plain form would hide.
 pub fn write_literal<W: fmt::Write + ?Sized>(out: &mut W, text: &str) -> fmt::Result {
-    write_quoted(out, text, '\'')
+    if !text
+        .chars()
+        .any(|c| c == '\\' || crate::inert::hazard(c).is_some())
+    {
+        return write_quoted(out, text, '\'');
+    }
+    out.write_str("E'")?;
+    for c in text.chars() {
+        match c {
+            '\'' => out.write_str("''")?,
+            '\\' => out.write_str("\\\\")?,
+            c if crate::inert::hazard(c).is_some() => match u16::try_from(c as u32) {
+                Ok(unit) => write!(out, "\\u{unit:04X}")?,
+                Err(_) => write!(out, "\\U{:08X}", c as u32)?,
+            },
+            c => out.write_char(c)?,
+        }
+    }
+    out.write_char('\'')
 }
 
 /// A string literal as [`write_literal`] writes it, for `format!` and templates: the
@@ -322,6 +345,16 @@ mod tests {
         assert_eq!(literal("it's"), "'it''s'");
         assert_eq!(literal("''"), "''''''");
         assert_eq!(literal("'edge'"), "'''edge'''");
+    }
+
+    #[test]
+    fn backslashes_and_hidden_characters_make_an_escape_string() {
+        assert_eq!(literal("x\\"), "E'x\\\\'");
+        assert_eq!(literal("it's \\! id"), "E'it''s \\\\! id'");
+        assert_eq!(literal("a\u{202E}b"), "E'a\\u202Eb'");
+        assert_eq!(literal("a\nb\r"), "E'a\\u000Ab\\u000D'");
+        assert_eq!(literal("tag\u{E0041}"), "E'tag\\U000E0041'");
+        assert_eq!(QuotedLiteral("x\\").to_string(), "E'x\\\\'");
     }
 
     #[test]

@@ -136,7 +136,8 @@ fn session_settings_come_from_the_configuration() {
     let (_tmp, upgrade) = sql_with_config(config, &["upgrade", "0001_organizations"]);
     assert!(
         upgrade.contains(
-            "\\set ON_ERROR_STOP on\nSET lock_timeout = '5s';\nSET statement_timeout = '15min';\n\
+            "\\set ON_ERROR_STOP on\nSET standard_conforming_strings = on;\n\
+             SET client_encoding = 'UTF8';\nSET lock_timeout = '5s';\nSET statement_timeout = '15min';\n\
              SET search_path = public, \"Other\";\nBEGIN;\n"
         ),
         "{upgrade}"

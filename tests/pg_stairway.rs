@@ -79,7 +79,6 @@ fn stairway(dir: &std::path::Path) {
             from,
             to,
             direction,
-            source: "migrations",
             range: "stairway",
             config: &config,
         })

@@ -207,9 +207,6 @@ impl<'a> Writer<'a> {
         let plan = Plan::new(graph, inputs.from, inputs.to)?;
         script::check_ids(graph, inputs.config, plan.steps.iter().chain(&plan.below))?;
         let renderer = Renderer::new(graph, inputs.project, inputs.config);
-        // The header names the folder by its own name only: a bundle must not depend on
-        // where the checkout is or how the command was typed.
-        let source = "migrations";
         let (from, to) = (
             graph.position_name(inputs.from, ","),
             graph.position_name(inputs.to, ","),
@@ -243,7 +240,6 @@ impl<'a> Writer<'a> {
                     inputs.from,
                     inputs.to,
                     steps,
-                    source,
                     &format!("{from}:{to}"),
                     &lower_rows,
                 )
@@ -256,7 +252,6 @@ impl<'a> Writer<'a> {
                     inputs.to,
                     inputs.from,
                     steps,
-                    source,
                     &format!("{to}:{from}"),
                     &upper_rows,
                 )

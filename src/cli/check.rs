@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::inert;
+
 use super::{load, print_stderr, print_stdout, CheckFormat, Checked, Cli, Outcome, Replaying};
 use crate::diagnostic::{self, Code, Diagnostic, Severity};
 use crate::graph::RevisionGraph;
@@ -137,23 +139,23 @@ struct Report<'a> {
 struct Finding<'a> {
     severity: &'static str,
     code: &'static str,
-    message: &'a str,
+    message: String,
     #[serde(flatten)]
     location: Location<'a>,
     notes: Vec<NoteJson<'a>>,
-    help: Option<&'a str>,
+    help: Option<String>,
 }
 
 #[derive(Serialize)]
 struct NoteJson<'a> {
-    message: &'a str,
+    message: String,
     #[serde(flatten)]
     location: Location<'a>,
 }
 
 #[derive(Serialize)]
 struct Location<'a> {
-    file: &'a str,
+    file: std::borrow::Cow<'a, str>,
     line: u32,
     column: u32,
 }
@@ -161,7 +163,7 @@ struct Location<'a> {
 impl<'a> Location<'a> {
     fn of(sources: &'a SourceMap, span: Span) -> Self {
         Location {
-            file: sources.file(span.file).display_path(),
+            file: inert::terminal_lines(sources.file(span.file).display_path()),
             line: span.line,
             column: span.col,
         }
@@ -186,17 +188,17 @@ fn json_report(checked: &Checked) -> String {
         .map(|d| Finding {
             severity: d.severity.as_str(),
             code: d.code.as_str(),
-            message: &d.message,
+            message: inert::terminal(&d.message),
             location: Location::of(sources, d.span),
             notes: d
                 .notes
                 .iter()
                 .map(|n| NoteJson {
-                    message: &n.message,
+                    message: inert::terminal(&n.message),
                     location: Location::of(sources, n.span),
                 })
                 .collect(),
-            help: d.help.as_deref(),
+            help: d.help.as_deref().map(inert::terminal),
         })
         .collect();
     let report = Report {

@@ -21,6 +21,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::{self, Config};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::graph::RevisionGraph;
+use crate::inert;
 use crate::pipeline;
 use crate::plural;
 use crate::project::{self, Project, Streamed};
@@ -414,15 +415,25 @@ fn fail(message: &str) -> Outcome {
     Outcome::Failed
 }
 
-/// Writes standard output in one piece. A closed pipe (`strata history | head`) is not
-/// a failure of the command.
+/// Writes text for a reader (not SQL) to standard output, every control and invisible
+/// character escaped ([`inert::terminal_lines`]).
 fn print_stdout(text: &str) {
+    print_sql(&inert::terminal_lines(text));
+}
+
+/// Writes standard output in one piece, as it is: SQL, whose author text the renderer
+/// has already quoted or escaped. A closed pipe (`strata history | head`) is not a
+/// failure of the command.
+fn print_sql(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
 }
 
+/// Writes standard error, every control and invisible character escaped.
 fn print_stderr(text: &str) {
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(inert::terminal_lines(text).as_bytes());
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 use petgraph::graph::NodeIndex;
 
 use super::{
-    fail, load_clean, load_for_stream, print_stderr, print_stdout, stream, Checked, Cli, Outcome,
-    Replaying,
+    fail, load_clean, load_for_stream, print_sql, print_stderr, print_stdout, stream, Checked, Cli,
+    Outcome, Replaying,
 };
 use crate::bundle::{self, BuildError};
 use crate::render::script::{self, Direction, Request};
@@ -28,7 +28,6 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
         Err(error) => return fail(&error.to_string()),
     };
     let replay = &checked.replay;
-    let source = cli.dir().display().to_string();
     let request = Request {
         project: &checked.project,
         graph,
@@ -36,13 +35,12 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
         from: &resolved.from,
         to: &resolved.to,
         direction,
-        source: &source,
         range,
         config: &cli.settings,
     };
     match script::script(&request) {
         Ok(sql) => {
-            print_stdout(&sql);
+            print_sql(&sql);
             Outcome::Clean
         }
         Err(error) => fail(&error.to_string()),

@@ -13,6 +13,7 @@ use std::fmt::{self, Write as _};
 
 use askama::Template;
 
+use crate::inert::CommentOf;
 use crate::quote::{self, QuotedLiteral, TypeSql};
 use crate::syntax::ast::*;
 
@@ -216,7 +217,8 @@ struct RawSqlText<'a> {
 #[template(path = "sql/assumed.sql", escape = "none")]
 struct AssumedSql<'a> {
     kind: &'static str,
-    name: Qualified<'a>,
+    /// In a comment: escaped, not only quoted.
+    name: CommentOf<Qualified<'a>>,
 }
 
 /// A name, quoted as PostgreSQL needs it.
@@ -628,12 +630,12 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
         .render_into(out),
         S::AssumeTable(t) => AssumedSql {
             kind: "table",
-            name: Qualified(&t.name),
+            name: CommentOf(Qualified(&t.name)),
         }
         .render_into(out),
         S::AssumeType(t) => AssumedSql {
             kind: "type",
-            name: Qualified(&t.name),
+            name: CommentOf(Qualified(&t.name)),
         }
         .render_into(out),
     };
