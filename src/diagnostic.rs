@@ -25,7 +25,7 @@ impl Severity {
 }
 
 /// What a diagnostic is about, as a stable kebab-case code.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub enum Code {
     /// The file could not be read.
     Io,
@@ -310,6 +310,49 @@ fn window(line: &str, column: usize) -> (String, usize) {
         shown.push('…');
     }
     (shown, column - start + usize::from(start > 0))
+}
+
+/// How many diagnostics of one kind one file shows; past it, one line counts the rest.
+pub const SHOWN_PER_FILE_AND_KIND: usize = 20;
+
+/// The diagnostics to show, in the order given: at most [`SHOWN_PER_FILE_AND_KIND`] of
+/// one code in one file, then, in place of the first one left out, a diagnostic that
+/// counts the rest. A file written to make thousands of errors prints a page.
+pub fn shown(diagnostics: &[Diagnostic]) -> Vec<std::borrow::Cow<'_, Diagnostic>> {
+    use std::borrow::Cow;
+    use std::collections::HashMap;
+    let mut totals: HashMap<(crate::source::FileId, Code), (usize, bool)> = HashMap::new();
+    for d in diagnostics {
+        let entry = totals.entry((d.span.file, d.code)).or_default();
+        entry.0 += 1;
+        entry.1 |= d.severity == Severity::Error;
+    }
+    let mut seen: HashMap<(crate::source::FileId, Code), usize> = HashMap::new();
+    let mut out = Vec::with_capacity(diagnostics.len().min(1024));
+    for d in diagnostics {
+        let key = (d.span.file, d.code);
+        let count = seen.entry(key).or_default();
+        *count += 1;
+        if *count <= SHOWN_PER_FILE_AND_KIND {
+            out.push(Cow::Borrowed(d));
+        } else if *count == SHOWN_PER_FILE_AND_KIND + 1 {
+            let (total, any_error) = totals[&key];
+            let rest = total - SHOWN_PER_FILE_AND_KIND;
+            let message = format!(
+                "{} more of this kind (`{}`) in this file {} not shown",
+                rest,
+                d.code.as_str(),
+                if rest == 1 { "is" } else { "are" }
+            );
+            let summary = if any_error {
+                Diagnostic::error(Code::TooManyDiagnostics, d.span, message)
+            } else {
+                Diagnostic::warning(Code::TooManyDiagnostics, d.span, message)
+            };
+            out.push(Cow::Owned(summary));
+        }
+    }
+    out
 }
 
 /// Whether any diagnostic is an error (warnings alone leave a project usable).

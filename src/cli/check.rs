@@ -182,8 +182,7 @@ struct Summary<'a> {
 fn json_report(checked: &Checked) -> String {
     let sources = &checked.project.sources;
     let graph = &checked.graph;
-    let findings = checked
-        .diagnostics
+    let findings = diagnostic::shown(&checked.diagnostics)
         .iter()
         .map(|d| Finding {
             severity: d.severity.as_str(),

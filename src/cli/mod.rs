@@ -263,9 +263,9 @@ impl Checked {
         std::mem::forget(self);
     }
 
-    /// Every diagnostic, rendered, in report order.
+    /// The diagnostics, rendered, in report order ([`diagnostic::shown`]).
     fn rendered(&self) -> String {
-        self.diagnostics
+        diagnostic::shown(&self.diagnostics)
             .iter()
             .map(|d| d.render(&self.project.sources))
             .collect()

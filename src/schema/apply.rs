@@ -2,6 +2,7 @@
 //! PostgreSQL's side effects, the names PostgreSQL would choose, and its reversal
 //! (LANGUAGE.md 6), computed from the model as it stood before the statement.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::expr;
@@ -28,6 +29,9 @@ pub struct Applied {
 }
 
 /// Types that need no declaration.
+/// PostgreSQL's `MaxHeapAttributeNumber`: the most columns a table can have.
+const MAX_COLUMNS: usize = 1600;
+
 const BUILTIN_TYPES: &[&str] = &[
     "bigint",
     "bigserial",
@@ -296,8 +300,20 @@ impl<'a> Applier<'a> {
     ) -> (Vec<Column>, Vec<Pending>) {
         let mut out: Vec<Column> = Vec::new();
         let mut pending = Vec::new();
+        if columns.len() > MAX_COLUMNS {
+            self.error(
+                Code::InvalidStatement,
+                columns[MAX_COLUMNS].name.span,
+                format!(
+                    "table `{name}` would have {} columns; PostgreSQL allows at most {MAX_COLUMNS}",
+                    columns.len()
+                ),
+            );
+        }
+        // A set, so that a table of many columns costs linear time.
+        let mut declared: HashSet<&str> = HashSet::with_capacity(columns.len());
         for (i, def) in columns.iter().enumerate() {
-            if out.iter().any(|c| c.name == def.name.value) {
+            if !declared.insert(&def.name.value) {
                 self.error(
                     Code::DuplicateObject,
                     def.name.span,
@@ -320,7 +336,7 @@ impl<'a> Applier<'a> {
         }
         for p in &pending {
             for column in p.kind_columns() {
-                if !out.iter().any(|c| &c.name == column) {
+                if !declared.contains(column.as_str()) {
                     self.error(
                         Code::UnknownObject,
                         p.span,
@@ -1129,6 +1145,17 @@ impl<'a> Applier<'a> {
                         format!(
                             "table `{table}` has a column `{}` already",
                             a.column.name.value
+                        ),
+                    );
+                    return Ok(Vec::new());
+                }
+                if t.columns.len() >= MAX_COLUMNS {
+                    self.error(
+                        Code::InvalidStatement,
+                        a.column.name.span,
+                        format!(
+                            "table `{table}` has {} columns already; PostgreSQL allows at most {MAX_COLUMNS}",
+                            t.columns.len()
                         ),
                     );
                     return Ok(Vec::new());

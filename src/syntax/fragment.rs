@@ -333,11 +333,18 @@ fn psql_hazard(text: &str) -> Option<Problem> {
                 None => false,
             };
             if variable {
-                let name_end = text[end..]
-                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                    .map_or(text.len(), |i| end + i)
-                    .max(end + 1)
-                    .min(text.len());
+                // `:name`, `:'name'`, `:"name"` or `:{?name}`, as far as psql reads it.
+                let rest = &text[end..];
+                let length = match next {
+                    Some(q @ (b'\'' | b'"')) => {
+                        rest[1..].find(q as char).map_or(rest.len(), |i| i + 2)
+                    }
+                    Some(b'{') => rest.find('}').map_or(rest.len(), |i| i + 1),
+                    _ => rest
+                        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .unwrap_or(rest.len()),
+                };
+                let name_end = end + length;
                 let shown = text.get(start..name_end).unwrap_or(":");
                 return Some(Problem::new(
                     Code::ForbiddenSql,

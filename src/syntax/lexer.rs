@@ -23,6 +23,8 @@ pub enum TokenKind {
     DollarQuoted,
     /// Any other single character.
     Punct,
+    /// `-- ...` or `/* ... */`, from [`tokenize_with_comments`] only.
+    Comment,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +55,15 @@ fn is_word_char(b: u8) -> bool {
 /// The tokens of `text`, comments and white space left out, or the first construct that
 /// is never closed.
 pub fn tokenize(text: &str) -> Result<Vec<Token>, Unterminated> {
+    scan(text, false)
+}
+
+/// The tokens of `text` with its comments, white space left out.
+pub fn tokenize_with_comments(text: &str) -> Result<Vec<Token>, Unterminated> {
+    scan(text, true)
+}
+
+fn scan(text: &str, comments: bool) -> Result<Vec<Token>, Unterminated> {
     let bytes = text.as_bytes();
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -66,10 +77,16 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, Unterminated> {
             continue;
         } else if rest.starts_with(b"--") {
             i = memchr(b'\n', bytes, i).unwrap_or(bytes.len());
-            continue;
+            if !comments {
+                continue;
+            }
+            TokenKind::Comment
         } else if rest.starts_with(b"/*") {
             i = skip_block_comment(bytes, i)?;
-            continue;
+            if !comments {
+                continue;
+            }
+            TokenKind::Comment
         } else if is_word_start(b) {
             i += 1;
             while i < bytes.len() && is_word_char(bytes[i]) {

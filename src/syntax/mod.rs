@@ -5,6 +5,7 @@
 //! input: every problem becomes a [`Diagnostic`](crate::diagnostic::Diagnostic).
 
 pub mod ast;
+mod characters;
 pub mod fragment;
 pub mod lexer;
 mod messages;

@@ -6,6 +6,7 @@ use pest::Parser as _;
 use pest_derive::Parser;
 
 use super::ast::*;
+use super::characters;
 use super::fragment::{self, Place};
 use super::messages;
 use crate::diagnostic::{Code, Diagnostic};
@@ -54,18 +55,32 @@ pub fn parse_file(source: &SourceFile, file: FileId, depth: Depth) -> ParsedFile
             diagnostics: Vec::new(),
         };
     };
+    let mut builder = Builder::new(source, text, file, 0);
+    for found in characters::scan(text) {
+        let span = builder.lines.span(text, file, found.start, found.end);
+        let code = if found.control {
+            Code::ControlCharacter
+        } else {
+            Code::InvisibleCharacter
+        };
+        builder.diagnostics.push(if found.error {
+            Diagnostic::error(code, span, found.message)
+        } else {
+            Diagnostic::warning(code, span, found.message)
+        });
+    }
     if let Some(offset) = comment_too_deep(text) {
+        builder.error(
+            Code::Syntax,
+            source.span(file, offset, offset + 2),
+            format!("block comments are nested more than {MAX_COMMENT_DEPTH} deep here"),
+        );
         return ParsedFile {
             revision: None,
             unparsed_id: None,
-            diagnostics: vec![Diagnostic::error(
-                Code::Syntax,
-                source.span(file, offset, offset + 2),
-                format!("block comments are nested more than {MAX_COMMENT_DEPTH} deep here"),
-            )],
+            diagnostics: builder.diagnostics,
         };
     }
-    let mut builder = Builder::new(source, text, file, 0);
     if depth == Depth::Headers {
         if let Some(header) = MigParser::parse(Rule::header_prefix, text)
             .ok()
@@ -411,7 +426,8 @@ impl<'s> Builder<'s> {
                         .collect_boxed();
                 }
                 Rule::message_clause => {
-                    let message = self.string(&child(&clause, Rule::string));
+                    // Its control characters have a check and a message of their own.
+                    let message = self.unchecked_string(&child(&clause, Rule::string));
                     if let Some(c) = message_control_character(&message.value) {
                         self.error(
                             Code::MessageControlCharacter,
@@ -943,8 +959,9 @@ impl<'s> Builder<'s> {
         let span = self.span(pair);
         let (value, quoted) = match inner.as_rule() {
             Rule::quoted_ident => {
-                let text = child(&inner, Rule::quoted_ident_text).as_str();
-                (unquote(text, '"'), true)
+                let text = child(&inner, Rule::quoted_ident_text);
+                self.no_control_character(&text, "a quoted name");
+                (unquote(text.as_str(), '"'), true)
             }
             // PostgreSQL folds only ASCII letters of unquoted names, and bare names here
             // are ASCII by the grammar.
@@ -970,11 +987,39 @@ impl<'s> Builder<'s> {
         }
     }
 
+    /// A string literal; a control character in it (a line break too) is an error.
     fn string(&mut self, pair: &Pair<'_, Rule>) -> Spanned<String> {
+        let text = child(pair, Rule::string_text);
+        self.no_control_character(&text, "a string literal");
+        self.unchecked_string(pair)
+    }
+
+    fn unchecked_string(&mut self, pair: &Pair<'_, Rule>) -> Spanned<String> {
         Spanned {
             value: unquote(child(pair, Rule::string_text).as_str(), '\''),
             span: self.span(pair),
         }
+    }
+
+    /// Reports the first control character of a quoted name's or literal's text: no
+    /// name or value needs one, and psql and terminals act on them.
+    fn no_control_character(&mut self, text: &Pair<'_, Rule>, what: &str) {
+        let Some((at, c)) = text
+            .as_str()
+            .char_indices()
+            .find(|&(_, c)| crate::inert::hazard(c) == Some(crate::inert::Hazard::Control))
+        else {
+            return;
+        };
+        let start = self.offset + text.as_span().start() + at;
+        let span = self
+            .lines
+            .span(self.text, self.file, start, start + c.len_utf8());
+        self.error(
+            Code::ControlCharacter,
+            span,
+            format!("control character {} in {what}", crate::inert::describe(c)),
+        );
     }
 
     /// A backtick fragment, checked by PostgreSQL's parser in the `place` it goes to.
@@ -1028,7 +1073,9 @@ fn referential_action(pair: &Pair<'_, Rule>) -> ReferentialAction {
 /// The first control character of a revision message, which must be one line because
 /// it is rendered into SQL comments.
 pub fn message_control_character(message: &str) -> Option<char> {
-    message.chars().find(|c| c.is_control())
+    message
+        .chars()
+        .find(|&c| crate::inert::hazard(c) == Some(crate::inert::Hazard::Control))
 }
 
 /// How deep block comments may nest. The grammar matches nested comments by recursion,
