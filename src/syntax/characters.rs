@@ -86,34 +86,35 @@ pub fn scan(text: &str) -> Vec<Finding> {
         };
         let end = at + c.len_utf8();
         match inert::hazard(c) {
-            Some(Hazard::Control) => {
-                // Names and literals are the parser's: it reports their first control
-                // character, tabs and line feeds included.
+            // Names and literals are the parser's: it reports their first control
+            // character, tabs and line feeds included.
+            Some(Hazard::Control)
                 if !matches!(
                     context,
                     Context::QuotedName | Context::Literal | Context::Message
-                ) {
-                    let message = if c == '\r' {
-                        format!(
-                            "a carriage return not followed by a line feed, in {}",
-                            context.words()
-                        )
-                    } else {
-                        format!(
-                            "control character {} in {}",
-                            inert::describe(c),
-                            context.words()
-                        )
-                    };
-                    findings.push(Finding {
-                        start: at,
-                        end,
-                        error: true,
-                        control: true,
-                        message,
-                    });
-                }
+                ) =>
+            {
+                let message = if c == '\r' {
+                    format!(
+                        "a carriage return not followed by a line feed, in {}",
+                        context.words()
+                    )
+                } else {
+                    format!(
+                        "control character {} in {}",
+                        inert::describe(c),
+                        context.words()
+                    )
+                };
+                findings.push(Finding {
+                    start: at,
+                    end,
+                    error: true,
+                    control: true,
+                    message,
+                });
             }
+            Some(Hazard::Control) => {}
             Some(Hazard::Invisible) => {
                 let error = !matches!(context, Context::Literal | Context::Sql);
                 findings.push(Finding {
@@ -215,7 +216,7 @@ mod tests {
         // Names' and literals' are the parser's.
         assert!(found("create type e as enum ('a\u{7}b', \"\r\");").is_empty());
         assert_eq!(found("sql $$ SELECT 1\n\t$$;").len(), 0);
-        assert_eq!(found("sql $$ SELECT 1\u{85} $$;")[0].1, true);
+        assert!(found("sql $$ SELECT 1\u{85} $$;")[0].1);
         assert_eq!(
             found("default `0\r`")[0].2,
             "a carriage return not followed by a line feed, in SQL"
@@ -225,13 +226,13 @@ mod tests {
     #[test]
     fn invisible_characters_are_errors_but_in_literals_and_sql() {
         let rlo = '\u{202E}';
-        assert_eq!(found(&format!("-- a{rlo}b"))[0].1, true);
-        assert_eq!(found(&format!("create table \"a{rlo}\" ();"))[0].1, true);
-        assert_eq!(found(&format!("message 'a{rlo}'"))[0].1, true);
-        assert_eq!(found(&format!("default 'a{rlo}'"))[0].1, false);
-        assert_eq!(found(&format!("check `a = '{rlo}'`"))[0].1, false);
-        assert_eq!(found(&format!("sql $$ SELECT '\u{200B}' $$;"))[0].1, false);
-        assert_eq!(found(&format!("create table a{rlo} ();"))[0].1, true);
+        assert!(found(&format!("-- a{rlo}b"))[0].1);
+        assert!(found(&format!("create table \"a{rlo}\" ();"))[0].1);
+        assert!(found(&format!("message 'a{rlo}'"))[0].1);
+        assert!(!found(&format!("default 'a{rlo}'"))[0].1);
+        assert!(!found(&format!("check `a = '{rlo}'`"))[0].1);
+        assert!(!found(&format!("sql $$ SELECT '\u{200B}' $$;"))[0].1);
+        assert!(found(&format!("create table a{rlo} ();"))[0].1);
         assert_eq!(
             found("labels x\u{2066};")[0].2,
             "U+2066 (LEFT-TO-RIGHT ISOLATE) in the file: it is invisible or reorders the text \
