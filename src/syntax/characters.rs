@@ -231,7 +231,7 @@ mod tests {
         assert!(found(&format!("message 'a{rlo}'"))[0].1);
         assert!(!found(&format!("default 'a{rlo}'"))[0].1);
         assert!(!found(&format!("check `a = '{rlo}'`"))[0].1);
-        assert!(!found(&format!("sql $$ SELECT '\u{200B}' $$;"))[0].1);
+        assert!(!found("sql $$ SELECT '\u{200B}' $$;")[0].1);
         assert!(found(&format!("create table a{rlo} ();"))[0].1);
         assert_eq!(
             found("labels x\u{2066};")[0].2,
