@@ -113,6 +113,21 @@ pub fn load(dir: &Path, depth: Depth) -> Result<Project, LoadError> {
                 let path = dir.join(&found.relative);
                 let display_path = path.to_string_lossy().into_owned();
                 let relative = found.relative.to_string_lossy().into_owned();
+                if found.link {
+                    let warning = Diagnostic::warning(
+                        Code::SymbolicLink,
+                        Span::point(FileId(index as u32), 0, 1, 1),
+                        format!(
+                            "`{relative}` is a symbolic link; strata reads only regular files, \
+                             so it is not part of the project"
+                        ),
+                    );
+                    let file = LoadedFile::of(FileId(index as u32), None, None, vec![warning]);
+                    return (
+                        SourceFile::link(display_path, relative),
+                        Slot::Other(Box::new(file)),
+                    );
+                }
                 match read(&path) {
                     Ok(contents) => {
                         let (source, file) = load_contents(
@@ -370,6 +385,9 @@ impl Project {
             .into_par_iter()
             .map(|file| match sources.file(file).kept_text() {
                 Some(_) => self.parse_full(file),
+                None if sources.file(file).is_link() => {
+                    LoadedFile::of(file, None, None, Vec::new())
+                }
                 None => LoadedFile::of(
                     file,
                     None,
@@ -405,6 +423,8 @@ impl Project {
 /// kept in a second path per file until then).
 struct Found {
     relative: PathBuf,
+    /// A symbolic link named like a source file: reported, never read.
+    link: bool,
 }
 
 /// Every `.mig` file below `dir`, in no particular order (the caller sorts). The folders
@@ -452,8 +472,12 @@ fn walk(
                 continue;
             }
         }
-        // A symbolic link is not a file of the project, whatever it points at.
-        if !entry.file_type().is_file() || entry.path().extension() != Some("mig".as_ref()) {
+        // A symbolic link is not a file of the project, whatever it points at; one named
+        // like a source file is reported, so that it is not skipped without a word.
+        let link = entry.file_type().is_symlink();
+        if !(entry.file_type().is_file() || link)
+            || entry.path().extension() != Some("mig".as_ref())
+        {
             continue;
         }
         // Unix paths already use `/`, the separator the relative path is written with.
@@ -463,7 +487,7 @@ fn walk(
             .strip_prefix(dir)
             .unwrap_or(entry.path())
             .to_owned();
-        found.push(Found { relative });
+        found.push(Found { relative, link });
     }
     Ok(())
 }

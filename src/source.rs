@@ -195,6 +195,8 @@ enum Contents {
     Released,
     /// Not readable as UTF-8 text (its diagnostic says why).
     NotText,
+    /// A symbolic link named like a source file: never read (its warning says so).
+    Link,
 }
 
 /// Why [`SourceFile::text`] has no text to give.
@@ -236,6 +238,20 @@ impl SourceFile {
         }
     }
 
+    /// A symbolic link where a source file could be: listed, so that its warning has a
+    /// place, and never read.
+    pub fn link(display_path: String, relative_path: String) -> Self {
+        SourceFile {
+            contents: Contents::Link,
+            ..SourceFile::new(display_path, relative_path, None)
+        }
+    }
+
+    /// Whether this is a symbolic link ([`SourceFile::link`]), not a file of the project.
+    pub fn is_link(&self) -> bool {
+        matches!(self.contents, Contents::Link)
+    }
+
     /// The path as it is shown in diagnostics: relative to the working directory, as the
     /// user gave the migrations folder. Also where a released text is read again from.
     pub fn display_path(&self) -> &str {
@@ -251,13 +267,13 @@ impl SourceFile {
     pub fn kept_text(&self) -> Option<&str> {
         match &self.contents {
             Contents::Text(text) => Some(text),
-            Contents::Released | Contents::NotText => None,
+            Contents::Released | Contents::NotText | Contents::Link => None,
         }
     }
 
     /// Whether the file was read as UTF-8 text (whether or not the text is still kept).
     pub fn is_text(&self) -> bool {
-        !matches!(self.contents, Contents::NotText)
+        !matches!(self.contents, Contents::NotText | Contents::Link)
     }
 
     /// The text as it was first read: the kept one or, once released, the file read
@@ -267,7 +283,7 @@ impl SourceFile {
     pub fn text(&self) -> Result<Cow<'_, str>, TextError> {
         match &self.contents {
             Contents::Text(text) => Ok(Cow::Borrowed(text)),
-            Contents::NotText => Err(TextError::NotText),
+            Contents::NotText | Contents::Link => Err(TextError::NotText),
             Contents::Released => {
                 let bytes = std::fs::read(self.display_path()).map_err(TextError::Unreadable)?;
                 if <[u8; 32]>::from(Sha256::digest(&bytes)) != self.sha256 {

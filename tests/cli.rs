@@ -152,7 +152,7 @@ fn a_file_over_4_mib_is_rejected_without_being_parsed() {
 }
 
 #[test]
-fn discovery_finds_nested_files_and_ignores_links_and_other_files() {
+fn discovery_finds_nested_files_and_reports_links_it_does_not_read() {
     let tmp = tempfile::tempdir().expect("temp dir");
     write(
         tmp.path(),
@@ -178,10 +178,15 @@ fn discovery_finds_nested_files_and_ignores_links_and_other_files() {
     )
     .expect("symlink");
     let out = strata(tmp.path(), &["check"]);
-    assert_eq!(out.stderr, "");
+    // A linked file is named, not read; a linked folder is not entered.
+    assert_eq!(
+        out.stderr,
+        "migrations/0003_linked.mig:1:1: warning: `0003_linked.mig` is a symbolic link; strata \
+         reads only regular files, so it is not part of the project\n"
+    );
     assert_eq!(
         out.stdout,
-        "migrations: 1 revision checked, no errors, 0 warnings\n\
+        "migrations: 1 revision checked, no errors, 1 warning\n\
          graph: 1 root, 1 head, 0 branch points, 0 merges\n"
     );
     assert_eq!(out.code, 0);
