@@ -194,3 +194,124 @@ fn the_manifest_is_canonical_json_for_any_range() {
         assert_eq!(text, canonical, "{from}:{to}");
     }
 }
+
+#[test]
+fn build_writes_only_a_folder_of_its_own() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    copy_migrations(tmp.path(), false);
+    fs::create_dir_all(tmp.path().join("out/keep")).expect("another bundle's place");
+    fs::write(tmp.path().join("out/keep/notes.txt"), "mine").expect("a file");
+    for (name, why) in [
+        ("", "it is empty"),
+        (".", "it names the output folder or its parent"),
+        ("..", "it names the output folder or its parent"),
+        ("../x", "it holds a path separator"),
+        ("/tmp/x", "it holds a path separator"),
+    ] {
+        let out = strata(tmp.path(), &["build", "--name", name]);
+        assert_eq!(
+            (out.code, out.stdout.as_str(), out.stderr),
+            (
+                2,
+                "",
+                format!(
+                    "strata: error: `--name {name}` is not a bundle name: {why}; give one folder \
+                     name, written below the output folder\n"
+                )
+            )
+        );
+    }
+    // Neither a folder that is not a bundle, nor the sources themselves, are replaced.
+    let out = strata(tmp.path(), &["build", "--name", "keep"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "strata: error: refusing to replace `out/keep`: it is not a strata bundle (it has no \
+         strata `manifest.json`); choose another `--name` or `--out`, or remove it yourself\n"
+    );
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("out/keep/notes.txt")).unwrap(),
+        "mine"
+    );
+    let out = strata(tmp.path(), &["build", "--out", ".", "--name", "migrations"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(tmp
+        .path()
+        .join("migrations/0001_organizations.mig")
+        .exists());
+    // A bundle is replaced by a bundle.
+    assert_eq!(strata(tmp.path(), &["build", "--name", "b"]).code, 0);
+    assert_eq!(strata(tmp.path(), &["build", "--name", "b"]).code, 0);
+}
+
+#[test]
+fn a_killed_build_leaves_staging_folders_that_the_next_build_removes() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    copy_migrations(tmp.path(), false);
+    let out_dir = tmp.path().join("out");
+    for stale in [".strata-bundle.new-abc123", ".strata-bundle.old-def456"] {
+        fs::create_dir_all(out_dir.join(stale).join("bundle")).expect("a killed build's folder");
+    }
+    fs::create_dir_all(out_dir.join(".other-tool.new-x")).expect("not ours");
+    assert_eq!(strata(tmp.path(), &["build"]).code, 0);
+    let mut left: Vec<String> = fs::read_dir(&out_dir)
+        .expect("out")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, [".other-tool.new-x", NAME]);
+}
+
+#[test]
+fn verify_names_every_file_a_bundle_should_not_hold() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    copy_migrations(tmp.path(), false);
+    assert_eq!(strata(tmp.path(), &["build"]).code, 0);
+    let bundle = tmp.path().join("out").join(NAME);
+    fs::write(bundle.join(".psqlrc"), "\\! id\n").expect("extra");
+    fs::write(bundle.join("evil.sql"), "DROP TABLE users;\n").expect("extra");
+    fs::create_dir(bundle.join("sub")).expect("sub");
+    fs::write(bundle.join("sub/upgrade.sql"), "x").expect("nested");
+    fs::write(tmp.path().join("elsewhere.sql"), "x").expect("outside");
+    std::os::unix::fs::symlink(tmp.path().join("elsewhere.sql"), bundle.join("link.sql"))
+        .expect("link");
+    fs::set_permissions(
+        bundle.join("upgrade.sql"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .expect("chmod");
+    let out = strata(tmp.path(), &["verify", &format!("out/{NAME}")]);
+    assert_eq!(out.code, 1);
+    let expected = [
+        "`.psqlrc` is not a file of a bundle (they are upgrade.sql, downgrade.sql, manifest.json, SHA256SUMS)",
+        "`evil.sql` is not a file of a bundle (they are upgrade.sql, downgrade.sql, manifest.json, SHA256SUMS)",
+        "`link.sql` is a symbolic link; a bundle holds four regular files",
+        "`sub` is a folder; a bundle holds four regular files",
+        "`upgrade.sql` has mode 0755: a bundle's files are not executable and only their owner may write them",
+    ]
+    .iter()
+    .map(|line| format!("out/{NAME}: {line}\n"))
+    .collect::<String>();
+    assert_eq!(out.stderr, expected);
+
+    // A script replaced by a link to a file outside, with the same bytes, is named too.
+    let clean = tempfile::tempdir().expect("temp dir");
+    copy_migrations(clean.path(), false);
+    assert_eq!(strata(clean.path(), &["build"]).code, 0);
+    let bundle = clean.path().join("out").join(NAME);
+    fs::copy(bundle.join("upgrade.sql"), clean.path().join("copy.sql")).expect("copy");
+    fs::remove_file(bundle.join("upgrade.sql")).expect("remove");
+    std::os::unix::fs::symlink(clean.path().join("copy.sql"), bundle.join("upgrade.sql"))
+        .expect("link");
+    let out = strata(clean.path(), &["verify", &format!("out/{NAME}")]);
+    assert_eq!(
+        (out.code, out.stderr),
+        (
+            1,
+            format!(
+                "out/{NAME}: `upgrade.sql` is a symbolic link; a bundle holds four regular files\n"
+            )
+        )
+    );
+}

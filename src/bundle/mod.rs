@@ -16,6 +16,8 @@ use petgraph::graph::NodeIndex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub mod folder;
+
 use crate::config::{Config, VersionConfig};
 use crate::graph::RevisionGraph;
 use crate::project::Project;
@@ -186,6 +188,9 @@ pub struct Writer<'a> {
     in_range: Vec<bool>,
     rows: Rows,
     staging: tempfile::TempDir,
+    /// Held while the bundle is made, so that another build does not take the staging
+    /// folder for one a killed build left ([`folder::remove_stale`]).
+    staging_lock: File,
     upgrade: Hashed<BufWriter<File>>,
     downgrade: Hashed<BufWriter<File>>,
     spill: BufWriter<File>,
@@ -216,9 +221,8 @@ impl<'a> Writer<'a> {
         let steps = plan.steps.len();
 
         std::fs::create_dir_all(staging_parent)?;
-        let staging = tempfile::Builder::new()
-            .prefix(".strata-bundle.new-")
-            .tempdir_in(staging_parent)?;
+        folder::remove_stale(staging_parent);
+        let (staging, staging_lock) = folder::staging(staging_parent)?;
         let create = |name: &str| -> std::io::Result<BufWriter<File>> {
             Ok(BufWriter::with_capacity(
                 1 << 16,
@@ -267,6 +271,7 @@ impl<'a> Writer<'a> {
             in_range,
             rows,
             staging,
+            staging_lock,
             upgrade,
             downgrade,
             spill,
@@ -367,6 +372,7 @@ impl<'a> Writer<'a> {
         std::fs::write(staging.join(SUMS), sums)?;
         Ok(Staged {
             folder: self.staging,
+            _lock: self.staging_lock,
         })
     }
 }
@@ -552,6 +558,7 @@ impl ManifestOptions {
 /// A finished bundle in its staging folder, removed when dropped unless put in place.
 pub struct Staged {
     folder: tempfile::TempDir,
+    _lock: File,
 }
 
 impl Staged {
@@ -564,15 +571,9 @@ impl Staged {
     /// folder must be on the file system of `dir` (beside it, as `build` makes it).
     pub fn commit(self, dir: &Path) -> std::io::Result<()> {
         let parent = parent_of(dir);
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "bundle".to_owned());
         if dir.exists() {
             // Move the old bundle aside first, so that a failed rename can put it back.
-            let old = tempfile::Builder::new()
-                .prefix(&format!(".{name}.old-"))
-                .tempdir_in(parent)?;
+            let (old, _old_lock) = folder::old_folder(parent)?;
             let old_path = old.path().join("bundle");
             std::fs::rename(dir, &old_path)?;
             if let Err(error) = std::fs::rename(self.folder.path(), dir) {
@@ -613,7 +614,7 @@ pub fn differences(
     recorded: &Manifest,
     current: &Manifest,
 ) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = folder::listing_problems(dir);
     if recorded.options != current.options {
         out.push(format!(
             "the bundle was built with other options ({:?}; now {:?})",

@@ -96,6 +96,9 @@ fn make_bundle(
 }
 
 pub(super) fn build(cli: &Cli, from: &str, to: &str, out: &Path, name: Option<&str>) -> Outcome {
+    if let Some(Err(message)) = name.map(bundle::folder::check_name) {
+        return fail(&message);
+    }
     // A broken project is reported before the range is looked at.
     let checked = match load_for_stream(cli) {
         Ok(checked) => checked,
@@ -110,6 +113,9 @@ pub(super) fn build(cli: &Cli, from: &str, to: &str, out: &Path, name: Option<&s
         str::to_owned,
     );
     let dir = bundle::target(out, &name);
+    if let Err(message) = bundle::folder::check_replaceable(&dir) {
+        return fail(&message);
+    }
     let parent = bundle::parent_of(&dir);
     let parent_existed = parent.exists();
     let (checked, staged) = match make_bundle(cli, checked, &from_nodes, &to_nodes, parent) {
