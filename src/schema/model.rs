@@ -512,7 +512,7 @@ mod tests {
                     schema: None,
                     name: Ident {
                         value: name.to_owned(),
-                        quoted: at % 2 == 0,
+                        quoted: at.is_multiple_of(2),
                         span,
                     },
                 },
