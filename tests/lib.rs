@@ -9,6 +9,7 @@ mod cli;
 mod coverage;
 mod graph_api;
 mod graph_cases;
+mod hostile;
 mod parse_cases;
 mod pg;
 mod pg_apply;

@@ -132,7 +132,7 @@ struct Report<'a> {
     errors: usize,
     warnings: usize,
     findings: Vec<Finding<'a>>,
-    summary: Summary<'a>,
+    summary: Summary,
 }
 
 #[derive(Serialize)]
@@ -171,17 +171,21 @@ impl<'a> Location<'a> {
 }
 
 #[derive(Serialize)]
-struct Summary<'a> {
+struct Summary {
     revisions: usize,
-    roots: Vec<&'a str>,
-    heads: Vec<&'a str>,
-    branch_points: Vec<&'a str>,
-    merges: Vec<&'a str>,
+    roots: Vec<String>,
+    heads: Vec<String>,
+    branch_points: Vec<String>,
+    merges: Vec<String>,
 }
 
 fn json_report(checked: &Checked) -> String {
     let sources = &checked.project.sources;
     let graph = &checked.graph;
+    // A malformed id (an error of its own) is still a node; it is written inertly.
+    let ids = |nodes: &[petgraph::graph::NodeIndex]| -> Vec<String> {
+        graph.ids(nodes).into_iter().map(inert::terminal).collect()
+    };
     let findings = diagnostic::shown(&checked.diagnostics)
         .iter()
         .map(|d| Finding {
@@ -207,10 +211,10 @@ fn json_report(checked: &Checked) -> String {
         findings,
         summary: Summary {
             revisions: graph.len(),
-            roots: graph.ids(&graph.roots()),
-            heads: graph.ids(&graph.heads()),
-            branch_points: graph.ids(&graph.branch_points()),
-            merges: graph.ids(&graph.merges()),
+            roots: ids(&graph.roots()),
+            heads: ids(&graph.heads()),
+            branch_points: ids(&graph.branch_points()),
+            merges: ids(&graph.merges()),
         },
     };
     let mut text = serde_json::to_string_pretty(&report).expect("a report always serializes");

@@ -1,0 +1,447 @@
+//! What a hostile author can write, tried as an attacker would: every vector is either
+//! refused by `check` with its message (and `build` writes nothing), or its script,
+//! applied by psql to the real PostgreSQL, runs no meta-command (a sentinel file the
+//! vector names is never created) and changes only what the revision says. Terminal
+//! output never carries a raw control or invisible character.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use pretty_assertions::assert_eq;
+
+use crate::pg::server;
+use crate::support::strata;
+
+/// A project in a temporary folder: `migrations/` with the given files (name, text),
+/// and `strata.toml` when given.
+fn project(files: &[(&str, &str)], config: Option<&str>) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("migrations");
+    fs::create_dir_all(&dir).expect("migrations");
+    for (name, text) in files {
+        let path = dir.join(name);
+        fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
+        fs::write(path, text).expect("write");
+    }
+    if let Some(config) = config {
+        fs::write(tmp.path().join("strata.toml"), config).expect("strata.toml");
+    }
+    tmp
+}
+
+/// Where a vector's meta-command would leave its mark.
+struct Sentinel {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Sentinel {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("pwned");
+        Sentinel { _dir: dir, path }
+    }
+
+    /// A psql command that would create the sentinel.
+    fn command(&self) -> String {
+        format!("\\! touch {}", self.path.display())
+    }
+
+    fn untouched(&self, what: &str) {
+        assert!(!self.path.exists(), "{what}: a meta-command ran");
+    }
+}
+
+/// Text for a terminal holds no raw control character but line feeds, and nothing
+/// invisible.
+fn assert_inert(text: &str, what: &str) {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| c != '\n' && strata::inert::hazard(c).is_some())
+        .collect();
+    assert!(raw.is_empty(), "{what} prints raw {raw:?}:\n{text}");
+}
+
+/// A revision file: a header, then `body` as the upgrade block.
+fn revision(id: &str, parent: Option<&str>, body: &str) -> String {
+    let parents = parent.map_or(String::new(), |p| format!(" parents {p}"));
+    format!("revision {id}{parents};\nupgrade {{\n{body}\n}}\n")
+}
+
+#[test]
+fn vectors_that_check_refuses() {
+    let s = Sentinel::new();
+    let bang = s.command();
+    let wide: String = (0..1601)
+        .map(|i| format!("c{i} int"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let cases: Vec<(String, &str)> = vec![
+        (
+            format!("assume table \"t\r{bang} #\r-- assumed, not created: table t\" (id int);"),
+            "control character U+000D (CARRIAGE RETURN) in a quoted name",
+        ),
+        (
+            format!("assume type \"e\n{bang} #\" as enum ('a');"),
+            "control character U+000A (LINE FEED) in a quoted name",
+        ),
+        (
+            format!("create table t (id int default `0\n{bang}`);"),
+            "a backslash outside quotes: psql would read it as one of its own commands",
+        ),
+        (
+            format!("create table t (id int check `id > 0 {bang}`);"),
+            "a backslash outside quotes",
+        ),
+        (
+            format!("sql $$ SELECT 1; {bang} $$;"),
+            "a backslash outside quotes",
+        ),
+        (
+            "sql $$ SELECT 1 \\set ON_ERROR_STOP 0 $$;".to_owned(),
+            "a backslash outside quotes",
+        ),
+        (
+            "create table t (id int default `1 + * 2`);".to_owned(),
+            "this is not one SQL expression: syntax error at or near \"*\"",
+        ),
+        (
+            "create table t (id int default `1, 2`);".to_owned(),
+            "this is not one SQL expression",
+        ),
+        (
+            "sql $$ CREAT TABLE u (id int) $$;".to_owned(),
+            "this raw SQL does not parse: syntax error at or near \"CREAT\"",
+        ),
+        (
+            "create table t (id int default `$q$`);".to_owned(),
+            "unterminated dollar-quoted string",
+        ),
+        (
+            "create table t (id int default `0; COMMIT; DROP TABLE t; --`);".to_owned(),
+            "this is not one SQL expression",
+        ),
+        (
+            "create table t (id int default `0 */ /* `);".to_owned(),
+            "this is not one SQL expression",
+        ),
+        (
+            "sql $$ COMMIT $$;".to_owned(),
+            "transaction control in a raw SQL block",
+        ),
+        (
+            "sql $$ SET standard_conforming_strings = off $$;".to_owned(),
+            "`standard_conforming_strings` is set by the script itself",
+        ),
+        (
+            "sql $$ COPY t FROM STDIN $$;".to_owned(),
+            "psql would read the rest of the script as the data to copy",
+        ),
+        (
+            "sql $$ SELECT :'x' $$;".to_owned(),
+            "psql would replace `:'x'` with one of its variables",
+        ),
+        (
+            "create table \"a\u{1b}[2Jb\" (id int);".to_owned(),
+            "control character U+001B (ESCAPE) in a quoted name",
+        ),
+        (
+            "create table t (id int); -- admin only \u{202e}\u{2066}".to_owned(),
+            "U+202E (RIGHT-TO-LEFT OVERRIDE) in a comment",
+        ),
+        (
+            "create table \"is\u{200b}admin\" (id int);".to_owned(),
+            "U+200B (ZERO WIDTH SPACE) in a quoted name",
+        ),
+        (
+            "create type e as enum ('a\u{2028}b');".to_owned(),
+            "control character U+2028 (LINE SEPARATOR) in a string literal",
+        ),
+        (
+            "create type e as enum ('a\u{85}b');".to_owned(),
+            "control character U+0085 (NEXT LINE) in a string literal",
+        ),
+        (
+            format!("create table t ({wide});"),
+            "table `t` would have 1601 columns; PostgreSQL allows at most 1600",
+        ),
+    ];
+    for (body, message) in &cases {
+        let tmp = project(&[("0001_a.mig", &revision("0001_a", None, body))], None);
+        let out = strata(tmp.path(), &["check"]);
+        let body = &body[..body.len().min(200)];
+        assert_eq!(out.code, 1, "{body:?}: {}", out.stderr);
+        assert!(out.stderr.contains(message), "{body:?}:\n{}", out.stderr);
+        assert_inert(&out.stderr, body);
+        let out = strata(tmp.path(), &["build"]);
+        assert_eq!((out.code, out.stdout.as_str()), (1, ""), "{body:?}");
+        assert!(!tmp.path().join("out").exists(), "{body:?}: build wrote");
+        let out = strata(tmp.path(), &["upgrade", "head"]);
+        assert_eq!((out.code, out.stdout.as_str()), (1, ""), "{body:?}");
+    }
+    // A message with a carriage return, and one with a bidi control.
+    for (message, expected) in [
+        (
+            format!("a\r{bang} #"),
+            "the message contains a control character (U+000D)",
+        ),
+        (
+            "admin\u{202e}only".to_owned(),
+            "U+202E (RIGHT-TO-LEFT OVERRIDE) in a message",
+        ),
+    ] {
+        let text = format!("revision 0001_a message '{message}';\n");
+        let tmp = project(&[("0001_a.mig", &text)], None);
+        let out = strata(tmp.path(), &["check"]);
+        assert_eq!(out.code, 1);
+        assert!(out.stderr.contains(expected), "{}", out.stderr);
+        assert_inert(&out.stderr, &message);
+        // Even commands that read only headers print the message inertly.
+        let out = strata(tmp.path(), &["history"]);
+        assert_inert(&out.stdout, "history");
+        assert_inert(&out.stderr, "history");
+    }
+    s.untouched("refused vectors");
+}
+
+#[test]
+fn author_text_in_every_position_is_inert_on_postgresql() {
+    let s = Sentinel::new();
+    let bang = s.command();
+    // Names of every kind, enum values, defaults, checks, index expressions, messages and
+    // raw blocks, each holding psql's meta-commands, comment and quote ends, and
+    // dollar-quote tags; a bidi control in a literal is a warning and is written as an
+    // escape.
+    let first = format!(
+        "revision 0001_a message 'ends */ -- {bang} $x$ \\\\ ''q''';\n\
+         upgrade {{\n\
+         \x20 create schema \"s{bang}\";\n\
+         \x20 create type \"s{bang}\".\"e{bang} */\" as enum ('x\\', '{bang} #', '$q$', 'ad\u{202e}min');\n\
+         \x20 create table \"s{bang}\".\"t{bang} -- */ $x$\" (\n\
+         \x20   \"c{bang}\" text default '{bang} #' check `\"c{bang}\" <> '{bang}'`,\n\
+         \x20   \"k\" \"s{bang}\".\"e{bang} */\" default 'ad\u{202e}min',\n\
+         \x20   constraint \"ck{bang}\" check `length(\"c{bang}\") < 100 /* {bang} */`\n\
+         \x20 );\n\
+         \x20 create index \"i{bang}\" on \"s{bang}\".\"t{bang} -- */ $x$\" (`lower(\"c{bang}\")`);\n\
+         \x20 assume table \"adopted{bang}\" (id int);\n\
+         }}\n"
+    );
+    // The next revision drops the table and the type, so that the derived downgrade
+    // writes notes that name them.
+    let second = format!(
+        "revision 0002_b parents 0001_a message 'drop';\n\
+         upgrade {{\n\
+         \x20 drop table \"s{bang}\".\"t{bang} -- */ $x$\";\n\
+         \x20 drop type \"s{bang}\".\"e{bang} */\";\n\
+         }}\n"
+    );
+    // TOML literal strings: the backslash is the author's.
+    // Raw blocks with the command in a string, a comment and a dollar quote.
+    let third = format!(
+        "revision 0003_c parents 0002_b message 'raw';\n\
+         upgrade {{\n\
+         \x20 sql $$ SELECT '{bang}' /* {bang} */ -- {bang}\n $$;\n\
+         \x20 sql $q$ SELECT $x$ {bang} $x$ $q$;\n\
+         }}\n\
+         downgrade {{\n\
+         \x20 sql $$ SELECT E'\\\\! {bang}' $$;\n\
+         }}\n"
+    );
+    let config = format!("search_path = 'public, s{bang}'\nmigrations = 'migrations'\n");
+    let tmp = project(
+        &[
+            ("0001_a.mig", &first),
+            ("0002_b.mig", &second),
+            ("0003_c.mig", &third),
+        ],
+        Some(&config),
+    );
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("U+202E (RIGHT-TO-LEFT OVERRIDE) in a string literal"),
+        "{}",
+        out.stderr
+    );
+    assert_inert(&out.stderr, "check");
+    let out = strata(tmp.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bundle = tmp.path().join("out/base-0003_c");
+    let upgrade = fs::read_to_string(bundle.join("upgrade.sql")).expect("upgrade");
+    let downgrade = fs::read_to_string(bundle.join("downgrade.sql")).expect("downgrade");
+    // A bidi control is shown, not hidden, in the script.
+    assert!(upgrade.contains("E'ad\\u202Emin'"), "{upgrade}");
+    assert!(!upgrade.contains('\u{202e}'));
+
+    let server = server();
+    let database = server.database();
+    // On a database whose strings read backslashes as escapes, an enum value `'x\'`
+    // followed by `'\! ... #'` would run the command, but the script sets the reading.
+    server.query(
+        "postgres",
+        &format!("ALTER DATABASE {database} SET standard_conforming_strings = off;"),
+    );
+    let up_to_first = strata(tmp.path(), &["upgrade", "0001_a"]);
+    assert_eq!(up_to_first.code, 0, "{}", up_to_first.stderr);
+    server.apply(&database, &up_to_first.stdout, "upgrade to 0001_a");
+    s.untouched("upgrade to 0001_a");
+    assert_eq!(
+        server.query(
+            &database,
+            &format!(
+                "SET standard_conforming_strings = on; \
+                 SELECT enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid \
+                 WHERE t.typname = 'e{bang} */' ORDER BY enumsortorder;"
+            )
+        ),
+        [
+            "x\\".to_owned(),
+            format!("{bang} #"),
+            "$q$".into(),
+            "ad\u{202e}min".into()
+        ]
+    );
+    for (what, script) in [("upgrade", &upgrade), ("downgrade", &downgrade)] {
+        let database = server.database();
+        server.query(
+            "postgres",
+            &format!("ALTER DATABASE {database} SET standard_conforming_strings = off;"),
+        );
+        if what == "downgrade" {
+            server.apply(&database, &upgrade, "upgrade");
+        }
+        server.apply(&database, script, what);
+        s.untouched(what);
+    }
+    // The derived downgrade re-creates the table, and its notes name it inertly.
+    assert!(downgrade.contains("-- note: "), "{downgrade}");
+
+    // Stdout scripts hold no path, and nothing from the configuration's folders.
+    let out = strata(tmp.path(), &["upgrade", "head"]);
+    assert!(!out.stdout.contains(&tmp.path().display().to_string()));
+    assert!(out.stdout.starts_with(
+        "-- strata upgrade: base -> 0003_c (3 revisions)\n\
+         -- generated by strata from the project's sources; do not edit; rebuild with: strata upgrade head\n"
+    ));
+}
+
+#[test]
+fn the_configuration_and_the_command_line_reach_no_script_raw() {
+    let s = Sentinel::new();
+    let bang = s.command();
+    // TOML basic strings: `\n` is a line feed, `\\` one backslash.
+    let toml_bang = bang.replace('\\', "\\\\");
+    let config = format!(
+        "migrations = \"mig\\n{toml_bang} #\"\n\
+         lock_timeout = \"1s'; {toml_bang}; --\"\n"
+    );
+    let tmp = project(&[], Some(&config));
+    fs::create_dir_all(tmp.path().join(format!("mig\n{bang} #"))).expect("folder");
+    fs::write(
+        tmp.path().join(format!("mig\n{bang} #/0001_a.mig")),
+        revision("0001_a", None, "create table t (id int);"),
+    )
+    .expect("file");
+    let out = strata(tmp.path(), &["upgrade", "head"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The folder's name is nowhere; the lock timeout is a quoted literal, which the
+    // server refuses as a value, so the script stops there.
+    assert!(!out.stdout.contains("mig\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!(
+            "SET lock_timeout = E'1s''; {}; --';",
+            bang.replace('\\', "\\\\")
+        )),
+        "{}",
+        out.stdout
+    );
+    let server = server();
+    let database = server.database();
+    let run = server.run(&database, &out.stdout);
+    assert!(!run.status.success());
+    s.untouched("configuration values");
+
+    // A range typed with a line break reaches no comment raw either.
+    let out = strata(tmp.path(), &["upgrade", &format!("head\n{bang}")]);
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    assert_inert(&out.stderr, "a hostile range");
+}
+
+#[test]
+fn file_and_folder_names_reach_the_terminal_escaped() {
+    let tmp = project(
+        &[
+            (
+                "x\u{1b}[2J/0001_a.mig",
+                "revision 0001_a;\nupgrade { create tabel t; }\n",
+            ),
+            ("0002_b\u{202e}.mig", "revision 0002_b\u{202e};\n"),
+        ],
+        None,
+    );
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("migrations/x\\u{1B}[2J/0001_a.mig:2:18: error:"),
+        "{}",
+        out.stderr
+    );
+    assert_inert(&out.stderr, "check");
+    let out = strata(tmp.path(), &["check", "--format", "json"]);
+    assert_inert(&out.stdout, "check --format json");
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let files: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["file"].as_str())
+        .collect();
+    assert!(files.iter().any(|f| f.contains("x\\u{1B}[2J")), "{files:?}");
+}
+
+#[test]
+fn long_lines_and_many_findings_print_a_bounded_report() {
+    // 20,000 unknown parents on one line, and a line of duplicate statements.
+    let parents: Vec<String> = (0..20_000).map(|i| format!("p{i:05}")).collect();
+    let header = format!("revision 0001_a parents {};\n", parents.join(", "));
+    let duplicates = format!(
+        "revision 0002_b;\nupgrade {{ {} }}\n",
+        "create table t (id int); ".repeat(5000)
+    );
+    let tmp = project(
+        &[("0001_a.mig", &header), ("0002_b.mig", &duplicates)],
+        None,
+    );
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.len() < 64 * 1024,
+        "{} bytes of diagnostics",
+        out.stderr.len()
+    );
+    assert!(
+        out.stderr
+            .contains("19980 more of this kind (`unknown-parent`) in this file are not shown"),
+        "{}",
+        &out.stderr[out.stderr.len().saturating_sub(2000)..]
+    );
+    for line in out.stderr.lines() {
+        assert!(
+            line.chars().count() < 400,
+            "a line of {} characters",
+            line.len()
+        );
+    }
+}
+
+/// The sentinel's path in a vector must hold no space or quote, which would split the
+/// meta-command: the temporary folder's path does not.
+#[test]
+fn the_sentinel_path_is_one_word() {
+    let s = Sentinel::new();
+    let path = s.path.display().to_string();
+    assert!(!path.contains([' ', '\'', '"']), "{path}");
+    assert!(Path::new(&path).is_absolute());
+}
