@@ -57,8 +57,21 @@ mod ffi {
     }
 }
 
-/// Parses `text` with PostgreSQL's grammar (the top-level statement grammar).
-pub fn parse(text: &str) -> Result<protobuf::ParseResult, SyntaxError> {
+/// A tree's protobuf up to this size is decoded on the calling thread; a larger one may
+/// nest deeper (each level takes at least two bytes, and libpg_query allows 10,000)
+/// than a thread's usual stack holds while prost decodes it, or while it is dropped, at a
+/// few kilobytes a level: it is decoded, looked at and dropped on a thread of its own
+/// with [`DEEP_STACK`].
+const SHALLOW_TREE_BYTES: usize = 512;
+/// The stack of the thread that decodes a large tree: room for libpg_query's deepest.
+const DEEP_STACK: usize = 256 << 20;
+
+/// Parses `text` with PostgreSQL's grammar (the top-level statement grammar) and gives
+/// the tree to `look`, whose answer is returned; the tree is dropped after.
+pub fn parse<R: Send>(
+    text: &str,
+    look: impl FnOnce(&protobuf::ParseResult) -> R + Send,
+) -> Result<R, SyntaxError> {
     // A NUL byte cannot reach here: the loader refuses files that hold one. Should one
     // come, it is a syntax error like any other, at its place.
     let input = CString::new(text).map_err(|e| SyntaxError {
@@ -74,10 +87,7 @@ pub fn parse(text: &str) -> Result<protobuf::ParseResult, SyntaxError> {
                 result.parse_tree.data as *const u8,
                 result.parse_tree.len,
             );
-            protobuf::ParseResult::decode(data).map_err(|e| SyntaxError {
-                message: format!("the parser's result could not be read: {e}"),
-                offset: None,
-            })
+            decode_and_look(data, look)
         } else {
             let error = &*result.error;
             Err(SyntaxError {
@@ -88,6 +98,38 @@ pub fn parse(text: &str) -> Result<protobuf::ParseResult, SyntaxError> {
         ffi::pg_query_free_protobuf_parse_result(result);
         outcome
     }
+}
+
+fn decode_and_look<R: Send>(
+    data: &[u8],
+    look: impl FnOnce(&protobuf::ParseResult) -> R + Send,
+) -> Result<R, SyntaxError> {
+    let run = move || {
+        protobuf::ParseResult::decode(data)
+            .map(|tree| look(&tree))
+            .map_err(|e| SyntaxError {
+                message: format!("the parser's result could not be read: {e}"),
+                offset: None,
+            })
+    };
+    if data.len() <= SHALLOW_TREE_BYTES {
+        return run();
+    }
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("strata-deep-tree".to_owned())
+            .stack_size(DEEP_STACK)
+            .spawn_scoped(scope, run);
+        match spawned {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(error) => Err(SyntaxError {
+                message: format!("no thread to read the parser's result: {error}"),
+                offset: None,
+            }),
+        }
+    })
 }
 
 /// The tokens of `text` as PostgreSQL's scanner reads them, comments included; `None`
@@ -126,19 +168,35 @@ mod tests {
 
     #[test]
     fn a_syntax_error_keeps_its_position_in_bytes() {
-        let error = parse("SELECT 'é', 1 + * 2").unwrap_err();
+        let error = parse("SELECT 'é', 1 + * 2", |_| ()).unwrap_err();
         assert_eq!(error.message, "syntax error at or near \"*\"");
         assert_eq!(error.offset, Some("SELECT 'é', 1 + ".len()));
-        let error = parse("SELECT (1").unwrap_err();
+        let error = parse("SELECT (1", |_| ()).unwrap_err();
         assert_eq!(error.message, "syntax error at end of input");
         assert_eq!(error.offset, Some(9));
     }
 
     #[test]
     fn statements_come_with_their_places() {
-        let tree = parse("SELECT 1; COMMIT").unwrap();
-        assert_eq!(tree.stmts.len(), 2);
-        assert_eq!(tree.stmts[1].stmt_location, 10);
+        let locations = parse("SELECT 1; COMMIT", |tree| {
+            tree.stmts
+                .iter()
+                .map(|s| s.stmt_location)
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(locations, Ok(vec![0, 10]));
+    }
+
+    #[test]
+    fn a_tree_nested_as_deep_as_postgresql_allows_is_read() {
+        // Left-nested sums: the deepest trees libpg_query writes, and then one deeper.
+        let sum = |n: usize| format!("SELECT {}", vec!["1"; n].join(" + "));
+        assert_eq!(parse(&sum(3000), |tree| tree.stmts.len()), Ok(1));
+        let error = parse(&sum(12_000), |tree| tree.stmts.len()).unwrap_err();
+        assert_eq!(
+            error.message,
+            "parse tree is nested too deeply to serialize to protobuf"
+        );
     }
 
     #[test]

@@ -124,8 +124,17 @@ fn check_expression(text: &str, place: Place) -> Option<Problem> {
     }
     let (before, after) = place.context();
     let wrapped = format!("{before}{text}{after}");
-    let tree = match pgsql::parse(&wrapped) {
-        Ok(tree) => tree,
+    match pgsql::parse(&wrapped, |tree| shape_holds(tree, place)) {
+        Ok(true) => None,
+        Ok(false) => Some(Problem::new(
+            Code::SqlSyntax,
+            0,
+            text.len(),
+            format!(
+                "this is not {}: PostgreSQL reads more than that here",
+                place.what()
+            ),
+        )),
         Err(error) => {
             // A cursor in the context (an incomplete fragment) points at its end.
             let at = error
@@ -136,26 +145,13 @@ fn check_expression(text: &str, place: Place) -> Option<Problem> {
             } else {
                 error.message
             };
-            return Some(Problem::new(
+            Some(Problem::new(
                 Code::SqlSyntax,
                 at,
                 at,
                 format!("this is not {}: {message}", place.what()),
-            ));
+            ))
         }
-    };
-    if shape_holds(&tree, place) {
-        None
-    } else {
-        Some(Problem::new(
-            Code::SqlSyntax,
-            0,
-            text.len(),
-            format!(
-                "this is not {}: PostgreSQL reads more than that here",
-                place.what()
-            ),
-        ))
     }
 }
 
@@ -221,18 +217,29 @@ pub fn raw_block(text: &str, nontransactional: bool) -> Vec<Problem> {
     if let Some(problem) = psql_hazard(text) {
         return vec![problem];
     }
-    let tree = match pgsql::parse(text) {
-        Ok(tree) => tree,
+    let looked = pgsql::parse(text, |tree| {
+        statement_problems(text, tree, nontransactional)
+    });
+    match looked {
+        Ok(problems) => problems,
         Err(error) => {
             let at = error.offset.unwrap_or(0).min(text.len());
-            return vec![Problem::new(
+            vec![Problem::new(
                 Code::SqlSyntax,
                 at,
                 at,
                 format!("this raw SQL does not parse: {}", error.message),
-            )];
+            )]
         }
-    };
+    }
+}
+
+/// What is wrong with the statements of a raw block that parsed.
+fn statement_problems(
+    text: &str,
+    tree: &protobuf::ParseResult,
+    nontransactional: bool,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     for statement in &tree.stmts {
         let start = usize::try_from(statement.stmt_location)
