@@ -120,3 +120,216 @@ fn truncated_example_files_never_panic() {
         }
     }
 }
+
+/// Pieces a hostile author would put into SQL: quotes and their ends, psql's meta-command
+/// and variable marks, comment marks, statement ends, controls and bidi characters.
+const HOSTILE_PIECES: &[&str] = &[
+    "\\", "\\! id", ":", ":v", ":'v'", ";", "'", "''", "\"", "$", "$$", "$q$", "(", ")", "*", "--",
+    "/*", "*/", "\n", "\r", "\t", " ", "a", "1", "E'", "COMMIT", "\u{202e}", "\u{1b}", "\u{200b}",
+    "\u{85}", "`",
+];
+
+/// The example files with one backtick expression or raw block changed by a few hostile
+/// pieces inserted or put in place of a character.
+fn mutated_fragments(rng: &mut fastrand::Rng, rounds: usize) -> Vec<(usize, String)> {
+    let files: Vec<String> = files_with_extension(&repo_root().join("migrations"), "mig")
+        .iter()
+        .map(|path| std::fs::read_to_string(path).expect("example file"))
+        .collect();
+    let mut out = Vec::new();
+    for _ in 0..rounds {
+        for (index, text) in files.iter().enumerate() {
+            let fragments: Vec<lexer::Token> = lexer::tokenize(text)
+                .expect("example files tokenize")
+                .into_iter()
+                .filter(|t| {
+                    matches!(
+                        t.kind,
+                        lexer::TokenKind::Expr | lexer::TokenKind::DollarQuoted
+                    )
+                })
+                .collect();
+            if fragments.is_empty() {
+                continue;
+            }
+            let token = fragments[rng.usize(..fragments.len())];
+            let mut inner: Vec<char> = text[token.start + 1..token.end - 1].chars().collect();
+            for _ in 0..rng.usize(1..=3) {
+                let at = rng.usize(..=inner.len());
+                let piece: Vec<char> = HOSTILE_PIECES[rng.usize(..HOSTILE_PIECES.len())]
+                    .chars()
+                    .collect();
+                if rng.bool() && at < inner.len() {
+                    inner.splice(at..at + 1, piece);
+                } else {
+                    inner.splice(at..at, piece);
+                }
+            }
+            let inner: String = inner.into_iter().collect();
+            let mutated = format!(
+                "{}{}{inner}{}{}",
+                &text[..token.start],
+                &text[token.start..token.start + 1],
+                &text[token.end - 1..token.end],
+                &text[token.end..]
+            );
+            out.push((index, mutated));
+        }
+    }
+    out
+}
+
+#[test]
+fn mutated_sql_fragments_never_panic() {
+    let mut rng = fastrand::Rng::with_seed(0x7371_6c66);
+    let inputs = mutated_fragments(&mut rng, 150);
+    assert!(inputs.len() >= 1500, "only {} mutated inputs", inputs.len());
+    for (_, text) in &inputs {
+        check_input(text.as_bytes());
+    }
+}
+
+#[test]
+fn a_project_with_a_mutated_fragment_prints_no_sql_on_error() {
+    let mut rng = fastrand::Rng::with_seed(0x6e6f_7371);
+    let names: Vec<std::path::PathBuf> =
+        files_with_extension(&repo_root().join("migrations"), "mig");
+    for (index, text) in mutated_fragments(&mut rng, 2).into_iter().take(24) {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        crate::support::copy_dir(
+            &repo_root().join("migrations"),
+            &tmp.path().join("migrations"),
+        );
+        let name = names[index].file_name().expect("a name");
+        std::fs::write(tmp.path().join("migrations").join(name), &text).expect("write");
+        for args in [&["upgrade", "head"][..], &["check"][..]] {
+            let out = crate::support::strata(tmp.path(), args);
+            assert!(
+                matches!(out.code, 0 | 1),
+                "{args:?}: exit {}\n{}",
+                out.code,
+                out.stderr
+            );
+            if out.code != 0 {
+                assert_eq!(out.stdout, "", "{args:?} printed on error:\n{text}");
+            }
+            // Line feeds are the report's, tabs are the source line's own.
+            assert!(
+                !out.stderr
+                    .chars()
+                    .any(|c| c != '\n' && c != '\t' && strata::inert::hazard(c).is_some()),
+                "raw control characters on the terminal:\n{}",
+                out.stderr
+            );
+        }
+    }
+}
+
+/// Runs `strata check` on a project of one file, with a bound on the CPU time it may
+/// take (a quadratic check on these files took minutes), and gives its output.
+fn check_within_bounds(text: &str) -> crate::support::Output {
+    use std::os::unix::process::CommandExt as _;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(tmp.path().join("migrations")).expect("migrations");
+    std::fs::write(tmp.path().join("migrations/0001_a.mig"), text).expect("write");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_strata"));
+    command.arg("check").current_dir(tmp.path());
+    // SAFETY: setrlimit is async-signal-safe and touches nothing of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 120,
+                rlim_max: 120,
+            };
+            if libc::setrlimit(libc::RLIMIT_CPU, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let output = command.output().expect("strata runs");
+    crate::support::Output {
+        code: output.status.code().unwrap_or_else(|| {
+            panic!(
+                "strata was stopped by a signal (over its CPU bound?): {:?}",
+                output.status
+            )
+        }),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8"),
+    }
+}
+
+#[test]
+fn worst_case_files_of_4_mib_cost_linear_work_and_a_bounded_report() {
+    let columns: String = (0..320_000)
+        .map(|i| format!("c{i} int"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let parents: String = (0..300_000)
+        .map(|i| format!("p{i:06}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let fragments: String = (0..25_000)
+        .map(|i| {
+            format!("  create table t{i} (c int default `{i} + 1`);\n  sql $$ SELECT {i} $$;\n")
+        })
+        .collect();
+    let checks: String = (0..150_000).map(|i| format!(", check `c > {i}`")).collect();
+    let values: String = (0..300_000)
+        .map(|i| format!("'v{i}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let key = vec!["c"; 300_000].join(", ");
+    let cases = [
+        (
+            format!("revision 0001_a;\nupgrade {{\n  create table t ({columns});\n}}\n"),
+            "table `t` would have 320000 columns; PostgreSQL allows at most 1600",
+        ),
+        (
+            format!("revision 0001_a parents {parents};\n"),
+            "more of this kind (`unknown-parent`) in this file are not shown",
+        ),
+        (
+            format!(
+                "revision 0001_a;\nupgrade {{ {} }}\n",
+                "create table t (id int); ".repeat(150_000)
+            ),
+            "more of this kind (`duplicate-object`) in this file are not shown",
+        ),
+        (
+            format!("revision 0001_a;\nupgrade {{\n{fragments}}}\ndowngrade {{ sql $$ SELECT 1 $$; }}\n"),
+            "",
+        ),
+        (
+            format!("revision 0001_a;\nupgrade {{ create table t (c int{checks}); }}\n"),
+            "table `t` would have 150000 constraints; strata checks at most 1600 on one table",
+        ),
+        (
+            format!("revision 0001_a;\nupgrade {{ create type e as enum ({values}); }}\n"),
+            "",
+        ),
+        (
+            format!("revision 0001_a;\nupgrade {{ create table t (c int, unique ({key})); }}\n"),
+            "this key or index has 300000 columns; PostgreSQL allows at most 32",
+        ),
+    ];
+    for (text, expected) in &cases {
+        assert!(text.len() < 4 << 20, "{} bytes", text.len());
+        let out = check_within_bounds(text);
+        assert!(
+            out.stderr.contains(expected),
+            "{}",
+            &out.stderr[..out.stderr.len().min(2000)]
+        );
+        assert!(
+            out.stderr.len() < 64 * 1024,
+            "{} bytes of diagnostics",
+            out.stderr.len()
+        );
+        if out.code != 0 {
+            assert_eq!(out.stdout, "");
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! Building the nodes and edges, and the checks of LANGUAGE.md 7.1.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use petgraph::graph::NodeIndex;
@@ -173,15 +174,32 @@ fn resolve_clause(
         EdgeKind::Parent => "parents",
         EdgeKind::DependsOn => "depends_on",
     };
+    // A clause lists one or two revisions; a long one (generated, or hostile) is checked
+    // with a map, so that it costs linear time.
+    let mut first_of: HashMap<&str, Span> = HashMap::new();
     for (i, reference) in references.iter().enumerate() {
-        if let Some(first) = references[..i].iter().find(|r| r.value == reference.value) {
+        let first = if references.len() <= 8 {
+            references[..i]
+                .iter()
+                .find(|r| r.value == reference.value)
+                .map(|r| r.span)
+        } else {
+            match first_of.entry(&reference.value) {
+                Entry::Occupied(seen) => Some(*seen.get()),
+                Entry::Vacant(place) => {
+                    place.insert(reference.span);
+                    None
+                }
+            }
+        };
+        if let Some(first) = first {
             diagnostics.push(
                 Diagnostic::error(
                     Code::DuplicateReference,
                     reference.span,
                     format!("`{}` is listed twice in `{clause}`", reference.value),
                 )
-                .with_note(first.span, "first listed here"),
+                .with_note(first, "first listed here"),
             );
             continue;
         }

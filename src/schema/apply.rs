@@ -31,6 +31,15 @@ pub struct Applied {
 /// Types that need no declaration.
 /// PostgreSQL's `MaxHeapAttributeNumber`: the most columns a table can have.
 const MAX_COLUMNS: usize = 1600;
+/// The most constraints strata checks on one table (PostgreSQL sets no limit): naming
+/// unnamed ones takes PostgreSQL's passes over the names before them, and a bound keeps
+/// a file's check linear in its size.
+const MAX_CONSTRAINTS: usize = 1600;
+/// A set of names.
+type Names = HashSet<String>;
+/// PostgreSQL's `INDEX_MAX_KEYS`: the most columns of a key or an index (with the
+/// `include` columns).
+const MAX_KEY_COLUMNS: usize = 32;
 
 const BUILTIN_TYPES: &[&str] = &[
     "bigint",
@@ -439,6 +448,22 @@ impl<'a> Applier<'a> {
     /// Names and checks the constraints of a table in PostgreSQL's order: checks,
     /// then the primary key, then unique constraints, then foreign keys. Returns them
     /// with their names, in that order.
+    /// Whether a key or index of `count` columns is within PostgreSQL's limit; an error
+    /// when it is not.
+    fn key_fits(&mut self, count: usize, span: Span) -> bool {
+        if count <= MAX_KEY_COLUMNS {
+            return true;
+        }
+        self.error(
+            Code::InvalidStatement,
+            span,
+            format!(
+                "this key or index has {count} columns; PostgreSQL allows at most {MAX_KEY_COLUMNS}"
+            ),
+        );
+        false
+    }
+
     fn name_constraints(
         &mut self,
         table: &ObjName,
@@ -446,6 +471,20 @@ impl<'a> Applier<'a> {
         existing: &[Constraint],
         mut pending: Vec<Pending>,
     ) -> Vec<(Constraint, Origin)> {
+        pending.retain(|p| self.key_fits(p.kind_columns().len(), p.span));
+        if existing.len() + pending.len() > MAX_CONSTRAINTS {
+            let first_over = pending[MAX_CONSTRAINTS.saturating_sub(existing.len())].span;
+            self.error(
+                Code::InvalidStatement,
+                first_over,
+                format!(
+                    "table `{table}` would have {} constraints; strata checks at most \
+                     {MAX_CONSTRAINTS} on one table",
+                    existing.len() + pending.len()
+                ),
+            );
+            return Vec::new();
+        }
         // Check expressions mention columns of the whole table.
         for p in &mut pending {
             if let ConstraintKind::Check {
@@ -464,17 +503,17 @@ impl<'a> Applier<'a> {
         };
         pending.sort_by_key(|p| rank(&p.kind));
         let mut named: Vec<(Constraint, Origin)> = Vec::new();
-        let mut taken_here: Vec<String> = existing.iter().map(|c| c.name.clone()).collect();
-        let has_pk = existing
+        // The names of the table's constraints and of those named here, and the names of
+        // the indexes named here: sets, so that a table of many constraints is named in
+        // time proportional to them and the passes PostgreSQL's naming takes.
+        let mut taken_here: Names = existing.iter().map(|c| c.name.clone()).collect();
+        let mut indexes_here = Names::new();
+        let mut has_pk = existing
             .iter()
             .any(|c| matches!(c.kind, ConstraintKind::PrimaryKey(_)));
         for p in pending {
             if let ConstraintKind::PrimaryKey(_) = p.kind {
-                let twice = has_pk
-                    || named
-                        .iter()
-                        .any(|(c, _)| matches!(c.kind, ConstraintKind::PrimaryKey(_)));
-                if twice {
+                if has_pk {
                     self.error(
                         Code::DuplicateObject,
                         p.span,
@@ -526,9 +565,16 @@ impl<'a> Applier<'a> {
                     }
                     name
                 }
-                None => self.default_constraint_name(table, &p.kind, &taken_here, &named),
+                None => self.default_constraint_name(table, &p.kind, &taken_here, &indexes_here),
             };
-            taken_here.push(name.clone());
+            taken_here.insert(name.clone());
+            has_pk |= matches!(p.kind, ConstraintKind::PrimaryKey(_));
+            if matches!(
+                p.kind,
+                ConstraintKind::PrimaryKey(_) | ConstraintKind::Unique(_)
+            ) {
+                indexes_here.insert(name.clone());
+            }
             let kind = match p.kind {
                 ConstraintKind::ForeignKey {
                     columns,
@@ -587,24 +633,25 @@ impl<'a> Applier<'a> {
         key.map(|k| k.columns().to_vec()).unwrap_or_default()
     }
 
+    /// PostgreSQL's name for an unnamed constraint. `taken_here` holds the names of the
+    /// table's constraints and of those named earlier in this statement, `indexes_here`
+    /// the indexes of those.
     fn default_constraint_name(
         &self,
         table: &ObjName,
         kind: &ConstraintKind,
-        taken_here: &[String],
-        named: &[(Constraint, Origin)],
+        taken_here: &Names,
+        indexes_here: &Names,
     ) -> String {
         let model = &self.model;
         let schema = &table.schema();
-        let in_statement =
-            |n: &str| named.iter().any(|(c, _)| c.name == n) || taken_here.iter().any(|t| t == n);
         // Relations include the indexes of constraints named earlier in this statement.
         let relation_taken = |n: &str| {
-            model.relation(&ObjName::new(schema, n)).is_some()
-                || named.iter().any(|(c, _)| c.has_index() && c.name == n)
+            model.relation(&ObjName::new(schema, n)).is_some() || indexes_here.contains(n)
         };
-        let constraint_taken =
-            |n: &str| model.constraint_name_exists(&ObjName::new(schema, n)) || in_statement(n);
+        let constraint_taken = |n: &str| {
+            model.constraint_name_exists(&ObjName::new(schema, n)) || taken_here.contains(n)
+        };
         match kind {
             ConstraintKind::PrimaryKey(_) => names::choose_name(table.name(), None, "pkey", |n| {
                 relation_taken(n) || constraint_taken(n)
@@ -1349,6 +1396,18 @@ impl<'a> Applier<'a> {
                 let Some((table, t)) = self.table_or_error(&a.table) else {
                     return Ok(Vec::new());
                 };
+                if t.constraints.len() >= MAX_CONSTRAINTS {
+                    self.error(
+                        Code::InvalidStatement,
+                        a.constraint.span,
+                        format!(
+                            "table `{table}` has {} constraints already; strata checks at most \
+                             {MAX_CONSTRAINTS} on one table",
+                            t.constraints.len()
+                        ),
+                    );
+                    return Ok(Vec::new());
+                }
                 let all: Vec<Column> = t.columns.to_vec();
                 let kind = self.constraint_kind(&a.constraint.kind, &all);
                 let pending = Pending {
@@ -1468,6 +1527,9 @@ impl<'a> Applier<'a> {
                 Ok(vec![reverse])
             }
             S::CreateIndex(i) => {
+                if !self.key_fits(i.keys.len() + i.include.len(), i.table.span()) {
+                    return Ok(Vec::new());
+                }
                 let Some((table, t)) = self.table_or_error(&i.table) else {
                     return Ok(Vec::new());
                 };
@@ -1604,9 +1666,9 @@ impl<'a> Applier<'a> {
             );
             return false;
         }
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::with_capacity(values.len());
         for v in values {
-            if seen.contains(&v.value.as_str()) {
+            if !seen.insert(&v.value) {
                 self.error(
                     Code::DuplicateObject,
                     v.span,
@@ -1614,7 +1676,6 @@ impl<'a> Applier<'a> {
                 );
                 return false;
             }
-            seen.push(&v.value);
         }
         self.model.types.insert(
             obj,
