@@ -106,6 +106,55 @@ def measure(jobs):
                 job.run()
 
 
+# Hostile files near the 4 MiB limit: each must cost a check linear work (the tests run
+# them under a CPU bound; here they are timed). Each is one file of one revision.
+WORST_RUNS = 3
+
+
+def worst_cases():
+    columns = ", ".join(f"c{i} int" for i in range(320_000))
+    parents = ", ".join(f"p{i:06}" for i in range(300_000))
+    fragments = "".join(
+        f"  create table t{i} (c int default `{i} + 1` check `c > {i}`);\n  sql $$ SELECT {i} $$;\n"
+        for i in range(25_000)
+    )
+    checks = "".join(f", check `c > {i}`" for i in range(150_000))
+    return [
+        ("one table of 320,000 columns (4 MiB)",
+         f"revision 0001_a;\nupgrade {{\n  create table t ({columns});\n}}\n"),
+        ("300,000 unknown parents (2 MiB)", f"revision 0001_a parents {parents};\n"),
+        ("150,000 check constraints on one table (3 MiB)",
+         f"revision 0001_a;\nupgrade {{ create table t (c int{checks}); }}\n"),
+        ("25,000 tables with distinct expressions and raw blocks (3 MiB)",
+         f"revision 0001_a;\nupgrade {{\n{fragments}}}\ndowngrade {{ sql $$ SELECT 1 $$; }}\n"),
+    ]
+
+
+def measure_worst_cases():
+    """`strata check` on each hostile file: median wall time and peak memory."""
+    found = []
+    print("\nworst cases (one hostile file each, `strata check`):")
+    for name, text in worst_cases():
+        base = os.path.join(WORK, "worst", name.split(" (")[0].replace(" ", "-").replace(",", ""))
+        os.makedirs(os.path.join(base, "migrations"), exist_ok=True)
+        with open(os.path.join(base, "migrations", "0001_a.mig"), "w") as f:
+            f.write(text)
+        job = Job([STRATA, "check"], base, WORST_RUNS)
+        for _ in range(WORST_RUNS):
+            # A hostile file is refused: exit 1 is the expected outcome.
+            with tempfile.NamedTemporaryFile("r") as report:
+                start = time.perf_counter()
+                subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name] + job.args,
+                               cwd=base, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                job.walls.append(time.perf_counter() - start)
+                job.peaks.append(int(report.read().strip().splitlines()[-1]) / 1024)
+        figures = {"case": name, "bytes": len(text.encode()), "seconds": statistics.median(job.walls),
+                   "peak_mb": statistics.median(job.peaks)}
+        print(f"  {name:64} {figures['seconds']:7.3f} s {figures['peak_mb']:6.0f} MB")
+        found.append(figures)
+    return found
+
+
 def stages(args, cwd):
     """Wall time of each stage (ms), from one run with STRATA_TIMINGS set."""
     run = subprocess.run(
@@ -186,11 +235,13 @@ def main():
             rows.append(row)
             print_row(row)
     checked = targets(rows)
+    worst = measure_worst_cases()
     results = {
         "machine": {"cores": os.cpu_count()},
-        "runs": {"strata": {f"{n}": RUNS[n] for n in sizes}, "alembic": ALEMBIC_RUNS},
+        "runs": {"strata": {f"{n}": RUNS[n] for n in sizes}, "alembic": ALEMBIC_RUNS, "worst": WORST_RUNS},
         "results": rows,
         "targets": checked,
+        "worst_cases": worst,
     }
     path = os.path.join(WORK, "results.json")
     with open(path, "w") as f:

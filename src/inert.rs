@@ -104,7 +104,17 @@ enum Target {
     Lines,
 }
 
+/// Whether `text` is printable ASCII without a backslash: what most author text is, and
+/// needs no escape anywhere. One test per byte.
+pub(crate) fn plain(text: &str) -> bool {
+    text.bytes()
+        .all(|b| (0x20..0x7F).contains(&b) && b != b'\\')
+}
+
 fn write_escaped<W: fmt::Write + ?Sized>(out: &mut W, text: &str, target: Target) -> fmt::Result {
+    if plain(text) {
+        return out.write_str(text);
+    }
     let mut rest = text;
     while let Some(at) = rest.find(|c: char| {
         (c == '\\' && target == Target::Script)

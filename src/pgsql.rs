@@ -138,6 +138,14 @@ pub fn tokens(text: &str) -> Option<Vec<ScanToken>> {
     pg_query::scan_tokens(text).ok()
 }
 
+/// How many statements `text` holds, by PostgreSQL's grammar, or `None` when it does
+/// not parse ([`parse`] then says where): the parse without a tree to hand over.
+pub fn statement_count(text: &str) -> Option<usize> {
+    pg_query::split_with_parser(text)
+        .ok()
+        .map(|statements| statements.len())
+}
+
 /// Whether `token` is the given kind.
 pub fn is(token: &ScanToken, kind: Token) -> bool {
     token.token == kind as i32

@@ -224,9 +224,10 @@ pub fn write_ident<W: fmt::Write + ?Sized>(out: &mut W, name: &str) -> fmt::Resu
 /// same whatever `standard_conforming_strings` is, and `E'\u202E'` shows the reader the
 /// character the plain form would hide.
 pub fn write_literal<W: fmt::Write + ?Sized>(out: &mut W, text: &str) -> fmt::Result {
-    if !text
-        .chars()
-        .any(|c| c == '\\' || crate::inert::hazard(c).is_some())
+    if crate::inert::plain(text)
+        || !text
+            .chars()
+            .any(|c| c == '\\' || crate::inert::hazard(c).is_some())
     {
         return write_quoted(out, text, '\'');
     }

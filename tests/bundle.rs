@@ -239,6 +239,14 @@ fn build_writes_only_a_folder_of_its_own() {
         .path()
         .join("migrations/0001_organizations.mig")
         .exists());
+    // A manifest strata did not write does not make a bundle of a folder.
+    fs::create_dir_all(tmp.path().join("out/fake")).expect("folder");
+    fs::write(
+        tmp.path().join("out/fake/manifest.json"),
+        "{\"compiler\": {\"name\": \"strata\"}}",
+    )
+    .expect("manifest");
+    assert_eq!(strata(tmp.path(), &["build", "--name", "fake"]).code, 2);
     // A bundle is replaced by a bundle.
     assert_eq!(strata(tmp.path(), &["build", "--name", "b"]).code, 0);
     assert_eq!(strata(tmp.path(), &["build", "--name", "b"]).code, 0);

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io;
 use std::path::Path;
 
-use super::{read_manifest, DOWNGRADE, MANIFEST, SUMS, UPGRADE};
+use super::{DOWNGRADE, MANIFEST, SUMS, UPGRADE};
 
 /// Where a bundle is made before it is renamed into place, below the output folder.
 pub const STAGING_PREFIX: &str = ".strata-bundle.new-";
@@ -57,13 +57,37 @@ pub fn check_replaceable(dir: &Path) -> Result<(), String> {
             "refusing to replace `{shown}`: it is not a folder (a bundle is written as a folder)"
         ));
     }
-    match read_manifest(dir) {
-        Ok(manifest) if manifest.compiler.name == env!("CARGO_PKG_NAME") => Ok(()),
-        _ => Err(format!(
+    if written_by_strata(&dir.join(MANIFEST)) {
+        Ok(())
+    } else {
+        Err(format!(
             "refusing to replace `{shown}`: it is not a strata bundle (it has no strata \
              `{MANIFEST}`); choose another `--name` or `--out`, or remove it yourself"
-        )),
+        ))
     }
+}
+
+/// How every manifest strata writes begins (canonical pretty JSON, the compiler first).
+const MANIFEST_START: &str = concat!(
+    "{\n  \"compiler\": {\n    \"name\": \"",
+    env!("CARGO_PKG_NAME"),
+    "\",\n"
+);
+
+/// Whether `path` is a regular file that begins as strata's manifests do: a bundle's
+/// manifest lists every revision, and reading a large one whole to learn who wrote it
+/// would cost a build as much as its replay.
+fn written_by_strata(path: &Path) -> bool {
+    use std::io::Read as _;
+    let Ok(metadata) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    let mut start = vec![0; MANIFEST_START.len()];
+    metadata.is_file()
+        && File::open(path)
+            .and_then(|mut file| file.read_exact(&mut start))
+            .is_ok()
+        && start == MANIFEST_START.as_bytes()
 }
 
 /// A staging folder below `parent`, locked for as long as the returned file is open, so

@@ -409,12 +409,11 @@ impl<'a> Renderer<'a> {
         let digest = self.project.sources.file(n.file).sha256_hex();
         let sha = digest.as_str();
         let mut out = String::with_capacity(1024);
-        let _ = writeln!(
-            out,
-            "\n-- {}: {}   [source sha256: {sha}]",
-            Comment(&n.id),
-            Comment(message)
-        );
+        out.push_str("\n-- ");
+        let _ = write!(out, "{}: {}", Comment(&n.id), Comment(message));
+        out.push_str("   [source sha256: ");
+        out.push_str(sha);
+        out.push_str("]\n");
         let position = Position {
             rows: before,
             table: self.table,
@@ -434,7 +433,8 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        let _ = writeln!(out, "-- version bookkeeping for {}", Comment(&n.id));
+        out.push_str("-- version bookkeeping for ");
+        let _ = writeln!(out, "{}", Comment(&n.id));
         bookkeeping(
             &mut out,
             graph,

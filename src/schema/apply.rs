@@ -35,8 +35,9 @@ const MAX_COLUMNS: usize = 1600;
 /// unnamed ones takes PostgreSQL's passes over the names before them, and a bound keeps
 /// a file's check linear in its size.
 const MAX_CONSTRAINTS: usize = 1600;
-/// A set of names.
-type Names = HashSet<String>;
+/// A set of names (foldhash: these sets are made for every statement that names a
+/// constraint, and SipHash's cost showed).
+type Names = hashbrown::HashSet<String>;
 /// PostgreSQL's `INDEX_MAX_KEYS`: the most columns of a key or an index (with the
 /// `include` columns).
 const MAX_KEY_COLUMNS: usize = 32;
