@@ -122,10 +122,10 @@ def worst_cases():
     return [
         ("one table of 320,000 columns (4 MiB)",
          f"revision 0001_a;\nupgrade {{\n  create table t ({columns});\n}}\n"),
-        ("300,000 unknown parents (2 MiB)", f"revision 0001_a parents {parents};\n"),
+        ("300,000 unknown parents (3 MiB)", f"revision 0001_a parents {parents};\n"),
         ("150,000 check constraints on one table (3 MiB)",
          f"revision 0001_a;\nupgrade {{ create table t (c int{checks}); }}\n"),
-        ("25,000 tables with distinct expressions and raw blocks (3 MiB)",
+        ("25,000 tables with distinct expressions and raw blocks (2 MiB)",
          f"revision 0001_a;\nupgrade {{\n{fragments}}}\ndowngrade {{ sql $$ SELECT 1 $$; }}\n"),
     ]
 

@@ -270,9 +270,11 @@ fn author_text_in_every_position_is_inert_on_postgresql() {
     let bundle = tmp.path().join("out/base-0003_c");
     let upgrade = fs::read_to_string(bundle.join("upgrade.sql")).expect("upgrade");
     let downgrade = fs::read_to_string(bundle.join("downgrade.sql")).expect("downgrade");
-    // A bidi control is shown, not hidden, in the script.
+    // A bidi control is shown, not hidden, in the script; no line of either script holds
+    // a raw control or invisible character, in a comment or anywhere else.
     assert!(upgrade.contains("E'ad\\u202Emin'"), "{upgrade}");
-    assert!(!upgrade.contains('\u{202e}'));
+    assert_inert(&upgrade, "upgrade.sql");
+    assert_inert(&downgrade, "downgrade.sql");
 
     let server = server();
     let database = server.database();
@@ -334,7 +336,10 @@ fn the_configuration_and_the_command_line_reach_no_script_raw() {
     let toml_bang = bang.replace('\\', "\\\\");
     let config = format!(
         "migrations = \"mig\\n{toml_bang} #\"\n\
-         lock_timeout = \"1s'; {toml_bang}; --\"\n"
+         lock_timeout = \"1s'; {toml_bang}; --\"\n\
+         [version]\n\
+         table = \"v\\r\\n{toml_bang} #\"\n\
+         history = \"h */ -- {toml_bang}\"\n"
     );
     let tmp = project(&[], Some(&config));
     fs::create_dir_all(tmp.path().join(format!("mig\n{bang} #"))).expect("folder");
@@ -361,6 +366,22 @@ fn the_configuration_and_the_command_line_reach_no_script_raw() {
     let run = server.run(&database, &out.stdout);
     assert!(!run.status.success());
     s.untouched("configuration values");
+    // Without the refused timeout, the version tables of those names are made, quoted.
+    let valid = out
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("SET lock_timeout"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    server.apply(&database, &valid, "the script with hostile version tables");
+    s.untouched("version table names");
+    assert_eq!(
+        server.query(
+            &database,
+            "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND (relname LIKE 'v%pwned #' OR relname LIKE 'h */%');"
+        ),
+        ["2"]
+    );
 
     // A range typed with a line break reaches no comment raw either.
     let out = strata(tmp.path(), &["upgrade", &format!("head\n{bang}")]);
@@ -444,4 +465,156 @@ fn the_sentinel_path_is_one_word() {
     let path = s.path.display().to_string();
     assert!(!path.contains([' ', '\'', '"']), "{path}");
     assert!(Path::new(&path).is_absolute());
+}
+
+/// Every statement form the renderer has a template for, with names, values and
+/// messages that hold psql's meta-command, comment ends, quote ends and dollar-quote
+/// tags, applied to PostgreSQL, reverted to base by the derived and written downgrades,
+/// and applied again: no meta-command runs, and base is the empty database again.
+#[test]
+fn every_statement_form_with_hostile_text_applies_and_reverts() {
+    let s = Sentinel::new();
+    let bang = s.command();
+    // A hostile piece of a name: short enough that names built of two stay readable.
+    let h = format!("{bang} */--$q$'");
+    let n = |prefix: &str| format!("\"{prefix}{h}\"");
+    let n_adopted = n("adopted");
+    let n_adopted_type = n("adopted_type");
+    let n_ci = n("ci");
+    let n_f = n("f");
+    let n_i = n("i");
+    let n_k = n("k");
+    let n_new = n("new");
+    let n_other2 = n("other2");
+    let n_p1 = n("p1");
+    let n_renamed = n("renamed");
+    let n_u = n("u");
+    // The same in a string literal, its quote doubled.
+    let hs = h.replace('\'', "''");
+    let (schema, kind, table, column, other, partitioned) =
+        (n("s"), n("e"), n("t"), n("c"), n("o"), n("p"));
+    let first = format!(
+        "revision 0001_a message 'create {hs}';\n\
+         upgrade {{\n\
+         \x20 create schema {schema};\n\
+         \x20 create extension citext;\n\
+         \x20 create type {schema}.{kind} as enum ('{bang} #', 'x\\', '$q$');\n\
+         \x20 create table {schema}.{table} (\n\
+         \x20   id bigint generated always as identity primary key,\n\
+         \x20   {column} text not null default '{bang}' check `length({column}) < 100`,\n\
+         \x20   k {schema}.{kind} default '{bang} #',\n\
+         \x20   g text generated always as (`{column} || '{bang}'`) stored,\n\
+         \x20   email citext unique,\n\
+         \x20   constraint {n_k} check `id > 0`\n\
+         \x20 );\n\
+         \x20 create table {schema}.{other} (\n\
+         \x20   id bigint primary key,\n\
+         \x20   t_id bigint references {schema}.{table} (id) on delete cascade,\n\
+         \x20   unique (t_id, id),\n\
+         \x20   foreign key (id) references {schema}.{table} (id)\n\
+         \x20 );\n\
+         \x20 create table {schema}.{partitioned} (id bigint, at date) partition by range (at);\n\
+         \x20 create table {schema}.{n_p1} partition of {schema}.{partitioned} \
+               for values `FROM ('2026-01-01') TO ('2027-01-01')`;\n\
+         \x20 create index {n_i} on {schema}.{table} using btree (`lower({column})`, id desc) \
+               include (email) where `{column} <> '{bang}'`;\n\
+         \x20 assume table {n_adopted} (id int);\n\
+         \x20 assume type {n_adopted_type} as enum ('a');\n\
+         }}\n"
+    );
+    let second = format!(
+        "revision 0002_b parents 0001_a message 'alter {hs}';\n\
+         upgrade {{\n\
+         \x20 alter table {schema}.{table} add column {n_new} text default '{bang}';\n\
+         \x20 alter table {schema}.{table} rename column {n_new} to {n_renamed};\n\
+         \x20 alter table {schema}.{table} alter column {n_renamed} type varchar(200) using `{n_renamed}::varchar(200)`;\n\
+         \x20 alter table {schema}.{table} alter column {n_renamed} set not null;\n\
+         \x20 alter table {schema}.{table} alter column {n_renamed} drop not null;\n\
+         \x20 alter table {schema}.{table} alter column {n_renamed} set default '{hs}';\n\
+         \x20 alter table {schema}.{table} alter column {n_renamed} drop default;\n\
+         \x20 alter table {schema}.{table} add constraint {n_u} unique ({n_renamed});\n\
+         \x20 alter table {schema}.{table} add check `id < 1000000` not valid;\n\
+         \x20 alter table {schema}.{other} add constraint {n_f} foreign key (t_id) references {schema}.{table} (id) not valid;\n\
+         \x20 alter table {schema}.{other} validate constraint {n_f};\n\
+         \x20 alter table {schema}.{table} drop constraint {n_u};\n\
+         \x20 alter table {schema}.{table} drop column {n_renamed};\n\
+         \x20 alter table {schema}.{other} rename to {n_other2};\n\
+         }}\n"
+    );
+    let third = format!(
+        "revision 0003_c parents 0002_b message 'drop {hs}';\n\
+         upgrade {{\n\
+         \x20 drop index {schema}.{n_i};\n\
+         \x20 drop table {schema}.{n_other2};\n\
+         \x20 drop table {schema}.{n_p1};\n\
+         \x20 drop table {schema}.{partitioned};\n\
+         }}\n"
+    );
+    let fourth = format!(
+        "revision 0004_d parents 0003_c message 'raw {hs}';\n\
+         upgrade {{\n\
+         \x20 create index concurrently {n_ci} on {schema}.{table} (id);\n\
+         }}\n\
+         downgrade {{\n\
+         \x20 drop index concurrently {schema}.{n_ci};\n\
+         }}\n"
+    );
+    // Enum values cannot be removed: the revision that adds and renames them writes its
+    // downgrade, with the raw block.
+    let fifth = format!(
+        "revision 0005_e parents 0004_d message 'enum {hs}';\n\
+         upgrade {{\n\
+         \x20 alter type {schema}.{kind} add value '{hs}2' before 'x\\';\n\
+         \x20 alter type {schema}.{kind} rename value '$q$' to '{hs}3';\n\
+         \x20 sql $x$ UPDATE {schema}.{table} SET {column} = '{bang}' WHERE false $x$;\n\
+         }}\n\
+         downgrade {{\n\
+         \x20 sql $x$ SELECT '{bang}' $x$;\n\
+         }}\n"
+    );
+    let tmp = project(
+        &[
+            ("0001_a.mig", &first),
+            ("0002_b.mig", &second),
+            ("0003_c.mig", &third),
+            ("0004_d.mig", &fourth),
+            ("0005_e.mig", &fifth),
+        ],
+        None,
+    );
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_inert(&out.stderr, "check");
+    let out = strata(tmp.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bundle = tmp.path().join("out/base-0005_e");
+    let upgrade = fs::read_to_string(bundle.join("upgrade.sql")).expect("upgrade");
+    let downgrade = fs::read_to_string(bundle.join("downgrade.sql")).expect("downgrade");
+    assert_inert(&upgrade, "upgrade.sql");
+    assert_inert(&downgrade, "downgrade.sql");
+    assert!(
+        downgrade.contains("-- note: "),
+        "the derived downgrade notes a dropped table"
+    );
+
+    let server = server();
+    let database = server.database();
+    server.query(
+        "postgres",
+        &format!("ALTER DATABASE {database} SET standard_conforming_strings = off;"),
+    );
+    let empty = server.dump(&database);
+    server.apply(&database, &upgrade, "upgrade");
+    s.untouched("upgrade");
+    let upgraded = server.dump(&database);
+    server.apply(&database, &downgrade, "downgrade");
+    s.untouched("downgrade");
+    // Base again, but for the version tables the scripts keep.
+    let reverted = server.dump(&database);
+    assert!(!reverted.contains("CREATE SCHEMA"), "{reverted}");
+    assert!(!reverted.contains("citext"), "{reverted}");
+    assert_ne!(empty, reverted);
+    server.apply(&database, &upgrade, "upgrade again");
+    s.untouched("upgrade again");
+    assert_eq!(server.dump(&database), upgraded);
 }
