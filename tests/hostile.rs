@@ -62,6 +62,18 @@ fn assert_inert(text: &str, what: &str) {
     assert!(raw.is_empty(), "{what} prints raw {raw:?}:\n{text}");
 }
 
+/// A fresh database whose string literals read backslashes as escapes
+/// (`standard_conforming_strings = off` by default), where a script that left the setting
+/// to the server would let a literal `'x\'` run into the next one.
+fn database_reading_backslashes() -> String {
+    let database = server().database();
+    server().query(
+        "postgres",
+        &format!("ALTER DATABASE {database} SET standard_conforming_strings = off;"),
+    );
+    database
+}
+
 /// A revision file: a header, then `body` as the upgrade block.
 fn revision(id: &str, parent: Option<&str>, body: &str) -> String {
     let parents = parent.map_or(String::new(), |p| format!(" parents {p}"));
@@ -277,13 +289,9 @@ fn author_text_in_every_position_is_inert_on_postgresql() {
     assert_inert(&downgrade, "downgrade.sql");
 
     let server = server();
-    let database = server.database();
     // On a database whose strings read backslashes as escapes, an enum value `'x\'`
     // followed by `'\! ... #'` would run the command, but the script sets the reading.
-    server.query(
-        "postgres",
-        &format!("ALTER DATABASE {database} SET standard_conforming_strings = off;"),
-    );
+    let database = database_reading_backslashes();
     let up_to_first = strata(tmp.path(), &["upgrade", "0001_a"]);
     assert_eq!(up_to_first.code, 0, "{}", up_to_first.stderr);
     server.apply(&database, &up_to_first.stdout, "upgrade to 0001_a");
@@ -305,11 +313,7 @@ fn author_text_in_every_position_is_inert_on_postgresql() {
         ]
     );
     for (what, script) in [("upgrade", &upgrade), ("downgrade", &downgrade)] {
-        let database = server.database();
-        server.query(
-            "postgres",
-            &format!("ALTER DATABASE {database} SET standard_conforming_strings = off;"),
-        );
+        let database = database_reading_backslashes();
         if what == "downgrade" {
             server.apply(&database, &upgrade, "upgrade");
         }
@@ -598,11 +602,7 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
     );
 
     let server = server();
-    let database = server.database();
-    server.query(
-        "postgres",
-        &format!("ALTER DATABASE {database} SET standard_conforming_strings = off;"),
-    );
+    let database = database_reading_backslashes();
     let empty = server.dump(&database);
     server.apply(&database, &upgrade, "upgrade");
     s.untouched("upgrade");

@@ -93,26 +93,19 @@ fn written_by_strata(path: &Path) -> bool {
 /// A staging folder below `parent`, locked for as long as the returned file is open, so
 /// that [`remove_stale`] in another build leaves it alone.
 pub fn staging(parent: &Path) -> io::Result<(tempfile::TempDir, File)> {
-    let folder = tempfile::Builder::new()
-        .prefix(STAGING_PREFIX)
-        .tempdir_in(parent)?;
-    let lock = lock(folder.path())?;
-    Ok((folder, lock))
+    locked_folder(parent, STAGING_PREFIX)
 }
 
 /// A folder a replaced bundle is moved into, locked as [`staging`] locks.
 pub fn old_folder(parent: &Path) -> io::Result<(tempfile::TempDir, File)> {
-    let folder = tempfile::Builder::new()
-        .prefix(OLD_PREFIX)
-        .tempdir_in(parent)?;
-    let lock = lock(folder.path())?;
-    Ok((folder, lock))
+    locked_folder(parent, OLD_PREFIX)
 }
 
-fn lock(folder: &Path) -> io::Result<File> {
-    let file = File::open(folder)?;
-    file.lock()?;
-    Ok(file)
+fn locked_folder(parent: &Path, prefix: &str) -> io::Result<(tempfile::TempDir, File)> {
+    let folder = tempfile::Builder::new().prefix(prefix).tempdir_in(parent)?;
+    let lock = File::open(folder.path())?;
+    lock.lock()?;
+    Ok((folder, lock))
 }
 
 /// Removes what builds that were killed left in `parent`: folders with strata's own
