@@ -14,7 +14,9 @@ use std::cell::RefCell;
 
 use hashbrown::HashMap;
 
-use pg_query::protobuf::{self, node::Node as N, ConstrType, Token, VariableSetKind};
+use pg_query::protobuf::{
+    self, node::Node as N, ConstrType, OnCommitAction, Token, VariableSetKind,
+};
 
 use crate::diagnostic::Code;
 use crate::pgsql;
@@ -165,15 +167,6 @@ fn shape_holds(tree: &protobuf::ParseResult, place: Place) -> bool {
     let Some(node) = statement.stmt.as_ref().and_then(|s| s.node.as_ref()) else {
         return false;
     };
-    let one_column = |create: &protobuf::CreateStmt| -> Option<protobuf::ColumnDef> {
-        match create.table_elts.as_slice() {
-            [element] => match &element.node {
-                Some(N::ColumnDef(c)) => Some((**c).clone()),
-                _ => None,
-            },
-            _ => None,
-        }
-    };
     let only_constraint = |column: &protobuf::ColumnDef, kind: ConstrType| {
         column.coll_clause.is_none()
             && matches!(column.constraints.as_slice(), [c] if matches!(
@@ -181,35 +174,73 @@ fn shape_holds(tree: &protobuf::ParseResult, place: Place) -> bool {
     };
     match (place, node) {
         (Place::Default, N::CreateStmt(c)) => {
-            one_column(c).is_some_and(|col| only_constraint(&col, ConstrType::ConstrDefault))
+            one_column(c).is_some_and(|col| only_constraint(col, ConstrType::ConstrDefault))
         }
         (Place::Generated, N::CreateStmt(c)) => {
-            one_column(c).is_some_and(|col| only_constraint(&col, ConstrType::ConstrGenerated))
+            one_column(c).is_some_and(|col| only_constraint(col, ConstrType::ConstrGenerated))
         }
         (Place::Type, N::CreateStmt(c)) => {
             one_column(c).is_some_and(|col| col.constraints.is_empty() && col.coll_clause.is_none())
         }
         (Place::Check, N::CreateStmt(c)) => {
-            c.partbound.is_none()
+            bare_table(c)
+                && c.partbound.is_none()
+                && c.inh_relations.is_empty()
                 && matches!(c.table_elts.as_slice(), [e] if matches!(
                     &e.node, Some(N::Constraint(k))
                         if k.contype == ConstrType::ConstrCheck as i32 && !k.is_no_inherit))
         }
         (Place::PartitionBound, N::CreateStmt(c)) => {
-            c.partbound.is_some() && c.table_elts.is_empty() && c.partspec.is_none()
+            bare_table(c)
+                && c.partbound.is_some()
+                && c.inh_relations.len() == 1
+                && c.table_elts.is_empty()
         }
         (Place::IndexKey, N::IndexStmt(i)) => {
-            i.where_clause.is_none()
+            bare_index(i)
+                && i.where_clause.is_none()
                 && matches!(i.index_params.as_slice(), [p] if matches!(
                     &p.node, Some(N::IndexElem(e)) if e.expr.is_some()
                         && e.opclass.is_empty() && e.collation.is_empty()))
         }
         (Place::Predicate, N::IndexStmt(i)) => {
-            i.where_clause.is_some() && i.index_params.len() == 1
+            bare_index(i) && i.where_clause.is_some() && i.index_params.len() == 1
         }
         (Place::Using, N::AlterTableStmt(a)) => a.cmds.len() == 1,
         _ => false,
     }
+}
+
+/// The one column of a bare `CREATE TABLE t (c ...)`.
+fn one_column(create: &protobuf::CreateStmt) -> Option<&protobuf::ColumnDef> {
+    if !bare_table(create) || create.partbound.is_some() || !create.inh_relations.is_empty() {
+        return None;
+    }
+    match create.table_elts.as_slice() {
+        [element] => match &element.node {
+            Some(N::ColumnDef(c)) => Some(c),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether a `CREATE TABLE` has no clause after its list of elements (a fragment that
+/// closes the list could add `WITH (...)`, `TABLESPACE ...`); a partition's parent is
+/// its one inherited relation, anything else inherits none (see its callers).
+fn bare_table(c: &protobuf::CreateStmt) -> bool {
+    c.constraints.is_empty()
+        && c.options.is_empty()
+        && c.partspec.is_none()
+        && c.of_typename.is_none()
+        && c.tablespacename.is_empty()
+        && c.access_method.is_empty()
+        && c.oncommit <= OnCommitAction::OncommitNoop as i32
+}
+
+/// Whether a `CREATE INDEX` has no clause but its keys and `WHERE`.
+fn bare_index(i: &protobuf::IndexStmt) -> bool {
+    i.index_including_params.is_empty() && i.options.is_empty() && i.table_space.is_empty()
 }
 
 /// Checks a raw `sql` block; `nontransactional` blocks run outside a transaction and
@@ -494,6 +525,12 @@ mod tests {
         assert!(message("1 NOT NULL", Place::Default).is_some());
         assert!(message("int DEFAULT 1", Place::Type).is_some());
         assert!(message("name gin_trgm_ops", Place::IndexKey).is_some());
+        // Fragments that close their context and add a clause after it.
+        assert!(message("1) WITH (fillfactor = 70", Place::Default).is_some());
+        assert!(message("1) INHERITS (u", Place::Default).is_some());
+        assert!(message("x > 0)) TABLESPACE pg_default --", Place::Check).is_some());
+        assert!(message("in (1) with (fillfactor = 70)", Place::PartitionBound).is_some());
+        assert!(message("x)) WHERE ((true", Place::IndexKey).is_some());
         // An `a_expr` that is not a `b_expr`: PostgreSQL refuses it after DEFAULT.
         assert!(message("a and b", Place::Default).is_some());
     }
