@@ -213,6 +213,28 @@ fn vectors_that_check_refuses() {
         assert_inert(&out.stdout, "history");
         assert_inert(&out.stderr, "history");
     }
+    // Ids and labels: their grammar is plain ASCII; anything else is refused, and shown
+    // escaped.
+    for (header, expected) in [
+        (
+            "revision 0001_a labels admin\u{202e}nimda;\n",
+            "U+202E (RIGHT-TO-LEFT OVERRIDE) in the file",
+        ),
+        (
+            "revision 0001_a labels x\r\\! touch /tmp/p;\n",
+            "a carriage return not followed by a line feed, in the file",
+        ),
+        (
+            "revision 0001_a depends_on \u{1b}[2J;\n",
+            "control character U+001B (ESCAPE) in the file",
+        ),
+    ] {
+        let tmp = project(&[("0001_a.mig", header)], None);
+        let out = strata(tmp.path(), &["check"]);
+        assert_eq!(out.code, 1, "{header:?}");
+        assert!(out.stderr.contains(expected), "{header:?}:\n{}", out.stderr);
+        assert_inert(&out.stderr, header);
+    }
     s.untouched("refused vectors");
 }
 
