@@ -15,6 +15,7 @@ mod pg;
 mod pg_apply;
 mod pg_names;
 mod pg_scripts;
+mod pg_sessions;
 mod pg_stairway;
 mod print_roundtrip;
 mod robustness;

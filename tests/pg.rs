@@ -191,6 +191,17 @@ impl Server {
         child.wait_with_output().expect("psql finishes")
     }
 
+    /// Starts psql on a script file, with its output piped; the caller waits for it.
+    pub fn spawn_file(&self, database: &str, path: &Path) -> std::process::Child {
+        self.psql_command(database)
+            .args(["-A", "-t", "-f"])
+            .arg(path)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("psql runs")
+    }
+
     /// `pg_dump --schema-only` of a database, without the `\restrict` pair that
     /// pg_dump 15.14 and later writes with a random key.
     pub fn dump(&self, database: &str) -> String {

@@ -138,7 +138,7 @@ fn session_settings_come_from_the_configuration() {
         upgrade.contains(
             "\\set ON_ERROR_STOP on\nSET standard_conforming_strings = on;\n\
              SET client_encoding = 'UTF8';\nSET lock_timeout = '5s';\nSET statement_timeout = '15min';\n\
-             SET search_path = public, \"Other\";\nBEGIN;\n"
+             SET search_path = public, \"Other\";\n-- lock: "
         ),
         "{upgrade}"
     );

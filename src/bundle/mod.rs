@@ -203,6 +203,10 @@ pub struct Writer<'a> {
     listed: usize,
     /// The first revision (in downgrade order) that cannot be reverted.
     problem: Option<ScriptError>,
+    /// The version rows below and above the range: where the downgrade and the upgrade
+    /// leave the database, for their last lines.
+    lower_rows: Vec<String>,
+    upper_rows: Vec<String>,
 }
 
 impl<'a> Writer<'a> {
@@ -279,6 +283,8 @@ impl<'a> Writer<'a> {
             manifest,
             listed: 0,
             problem: None,
+            lower_rows,
+            upper_rows,
         })
     }
 
@@ -345,7 +351,8 @@ impl<'a> Writer<'a> {
         if let Some(problem) = self.problem.take() {
             return Err(problem.into());
         }
-        self.upgrade.write_all(script::FOOTER.as_bytes())?;
+        self.upgrade
+            .write_all(self.renderer.footer(&self.upper_rows).as_bytes())?;
         let upgrade_sha = self.upgrade.finish()?;
         self.spill.flush()?;
         drop(self.spill);
@@ -357,7 +364,7 @@ impl<'a> Writer<'a> {
             let mut downgrade = self.downgrade;
             reverse_sections(&spill_path, spill_offsets, &mut downgrade)?;
             std::fs::remove_file(&spill_path)?;
-            downgrade.write_all(script::FOOTER.as_bytes())?;
+            downgrade.write_all(self.renderer.footer(&self.lower_rows).as_bytes())?;
             downgrade.finish()?
         };
         let mut file = self.manifest;

@@ -81,9 +81,42 @@ impl fmt::Display for ScriptError {
 
 impl std::error::Error for ScriptError {}
 
-/// The advisory lock every script takes before its guard, so that two scripts run at
-/// once cannot both pass it.
+/// The advisory lock every script holds from before its first guard to its end, so that
+/// two scripts run at once cannot both pass it, nor interleave across a `COMMIT`.
 const LOCK_KEY: i64 = 0x7374_7261_7461; // "strata"
+
+/// How every transaction of a script starts: whatever the database's default isolation,
+/// each statement of the guard sees the rows other sessions committed before it.
+pub(crate) const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED;\n";
+
+/// Takes the session's advisory lock, or stops at once naming the session that holds
+/// it. A session lock, not a transaction's: it is held across every `COMMIT` of the
+/// script, and released by [`Renderer::footer`] or when psql's session ends.
+fn session_lock(out: &mut String) {
+    // pg_locks shows a bigint key as its high and low 32 bits.
+    let (high, low) = (LOCK_KEY >> 32, LOCK_KEY & 0xFFFF_FFFF);
+    let _ = write!(
+        out,
+        "-- lock: one session at a time applies a strata script to this database\n\
+         DO $strata$\n\
+         BEGIN\n\
+         \x20   IF NOT pg_try_advisory_lock({LOCK_KEY}) THEN\n\
+         \x20       RAISE EXCEPTION 'strata: another session (pid %) is applying a strata script to this database; wait for it to end',\n\
+         \x20           (SELECT coalesce(string_agg(pid::text, ', '), '?') FROM pg_locks\n\
+         \x20             WHERE locktype = 'advisory' AND granted AND classid = {high} AND objid = {low}\n\
+         \x20               AND objsubid = 1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()));\n\
+         \x20   END IF;\n\
+         END\n\
+         $strata$;\n"
+    );
+}
+
+/// A line psql prints as the script runs, made inert.
+fn echo(out: &mut String, text: &str) {
+    out.push_str("\\echo ");
+    out.push_str(&crate::inert::echo_argument(text));
+    out.push('\n');
+}
 
 /// The version rows as a script moves up through revisions: the applied revisions that
 /// no applied revision names as a parent. Applying one takes its parents' rows and adds
@@ -127,7 +160,9 @@ impl Rows {
     }
 }
 
-/// The guard: lock, then refuse unless the version rows are exactly `expected`.
+/// The guard: refuse unless the version rows are exactly `expected`. It runs after the
+/// session's lock ([`session_lock`]) at the start of a transaction that reads committed
+/// rows, so it sees what every other session committed.
 fn guard(out: &mut String, expected: &[String], table: &str, column: &str) {
     let expected_text = expected.join(", ");
     let shown = if expected.is_empty() {
@@ -144,11 +179,9 @@ fn guard(out: &mut String, expected: &[String], table: &str, column: &str) {
             "-- guard: refuse to run unless the database is at {}",
             Comment(&shown)
         ),
-        "DO $strata$".to_owned(),
         "DECLARE".to_owned(),
         "    found text;".to_owned(),
         "BEGIN".to_owned(),
-        format!("    PERFORM pg_advisory_xact_lock({LOCK_KEY});"),
         format!(
             "    IF to_regclass({}) IS NULL THEN",
             quote::literal(&quote::ident(table))
@@ -166,32 +199,59 @@ fn guard(out: &mut String, expected: &[String], table: &str, column: &str) {
         "            CASE WHEN found = '' THEN 'base' ELSE found END;".to_owned(),
         "    END IF;".to_owned(),
         "END".to_owned(),
-        "$strata$;".to_owned(),
     ];
-    for line in lines {
-        out.push_str(&line);
-        out.push('\n');
+    let (comment, body) = lines.split_first().expect("a guard has lines");
+    out.push_str(comment);
+    out.push('\n');
+    let mut text = String::new();
+    for line in body {
+        text.push_str(line);
+        text.push('\n');
     }
+    do_block(out, &text);
 }
 
-/// The statements that create the version tables when they do not exist.
+/// `DO $strata$ ... $strata$;` around `body`, with a dollar-quote tag that `body` does
+/// not hold: the names of the version tables come from the configuration, and must not
+/// end the block early whatever they are.
+fn do_block(out: &mut String, body: &str) {
+    let mut tag = String::from("strata");
+    let mut n = 0;
+    while body.contains(&format!("${tag}$")) {
+        n += 1;
+        tag = format!("strata{n}");
+    }
+    let _ = write!(out, "DO ${tag}$\n{body}${tag}$;\n");
+}
+
+/// The statements that create the version tables when they do not exist: tested with
+/// `to_regclass`, not `IF NOT EXISTS`, whose notice every later script would print.
 fn version_tables(config: &Config) -> String {
+    let (table, _) = config.version.table_and_column();
     let version = match config.version.layout {
         config::Layout::Strata => format!(
-            "CREATE TABLE IF NOT EXISTS {} (revision text PRIMARY KEY);\n",
+            "        CREATE TABLE {} (revision text PRIMARY KEY);\n",
             quote::ident(&config.version.table)
         ),
-        config::Layout::Alembic => "CREATE TABLE IF NOT EXISTS alembic_version (\n    version_num varchar(32) NOT NULL,\n    \
-             CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n);\n"
+        config::Layout::Alembic => "        CREATE TABLE alembic_version (\n            version_num varchar(32) NOT NULL,\n            \
+             CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n        );\n"
             .to_owned(),
     };
-    format!(
-        "{version}CREATE TABLE IF NOT EXISTS {} (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    \
-         revision text NOT NULL,\n    direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),\n    \
-         source_sha256 text NOT NULL,\n    applied_at timestamptz NOT NULL DEFAULT now(),\n    \
-         applied_by text NOT NULL DEFAULT current_user\n);\n",
-        quote::ident(&config.version.history)
-    )
+    let history = &config.version.history;
+    let body = format!(
+        "BEGIN\n    IF to_regclass({}) IS NULL THEN\n{version}    END IF;\n    \
+         IF to_regclass({}) IS NULL THEN\n        CREATE TABLE {} (\n            \
+         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n            revision text NOT NULL,\n            \
+         direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),\n            \
+         source_sha256 text NOT NULL,\n            applied_at timestamptz NOT NULL DEFAULT now(),\n            \
+         applied_by text NOT NULL DEFAULT current_user\n        );\n    END IF;\nEND\n",
+        quote::literal(&quote::ident(table)),
+        quote::literal(&quote::ident(history)),
+        quote::ident(history)
+    );
+    let mut out = String::from("-- the version tables, when the database has none yet\n");
+    do_block(&mut out, &body);
+    out
 }
 
 /// The settings every script fixes for itself before its first literal, and again after
@@ -380,7 +440,8 @@ impl<'a> Renderer<'a> {
             Comment(range)
         );
         out.push_str(&settings(self.config));
-        out.push_str("BEGIN;\n");
+        session_lock(&mut out);
+        out.push_str(BEGIN);
         guard(&mut out, rows, self.table, self.column);
         if direction == Direction::Upgrade {
             out.push_str(&version_tables(self.config));
@@ -414,6 +475,11 @@ impl<'a> Renderer<'a> {
         out.push_str("   [source sha256: ");
         out.push_str(sha);
         out.push_str("]\n");
+        let verb = match direction {
+            Direction::Upgrade => "applying",
+            Direction::Downgrade => "reverting",
+        };
+        echo(&mut out, &format!("strata: {verb} {}: {message}", n.id));
         let position = Position {
             rows: before,
             table: self.table,
@@ -435,8 +501,12 @@ impl<'a> Renderer<'a> {
         }
         out.push_str("-- version bookkeeping for ");
         let _ = writeln!(out, "{}", Comment(&n.id));
+        // One block, so that every change of a version row can be checked: a row that is
+        // not where the script expects it stops the script.
+        let mut body = String::with_capacity(512);
+        body.push_str("BEGIN\n");
         bookkeeping(
-            &mut out,
+            &mut body,
             graph,
             node,
             direction,
@@ -444,9 +514,9 @@ impl<'a> Renderer<'a> {
             (&self.table_sql, &self.column_sql),
         );
         pieces(
-            &mut out,
+            &mut body,
             &[
-                Piece::Sql("INSERT INTO "),
+                Piece::Sql("    INSERT INTO "),
                 Piece::Sql(&self.history),
                 Piece::Sql(" (revision, direction, source_sha256) VALUES ("),
                 Piece::Literal(&n.id),
@@ -457,12 +527,33 @@ impl<'a> Renderer<'a> {
                 Piece::Sql("');"),
             ],
         );
+        body.push_str("END\n");
+        do_block(&mut out, &body);
         out
     }
 }
 
-/// The end of every script.
-pub(crate) const FOOTER: &str = "\nCOMMIT;\n";
+impl Renderer<'_> {
+    /// The end of every script: the last transaction committed, the lock released, and a
+    /// last line saying where the database is now (`rows`, the version rows at the end).
+    pub fn footer(&self, rows: &[String]) -> String {
+        let mut out = String::from("\nCOMMIT;\n");
+        let _ = writeln!(
+            out,
+            "DO $strata$ BEGIN PERFORM pg_advisory_unlock({LOCK_KEY}); END $strata$;"
+        );
+        let position = if rows.is_empty() {
+            "base".to_owned()
+        } else {
+            rows.join(", ")
+        };
+        echo(
+            &mut out,
+            &format!("strata: done; the database is now at {position}"),
+        );
+        out
+    }
+}
 
 impl Direction {
     fn word(self) -> &'static str {
@@ -536,7 +627,11 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     for section in sections {
         out.push_str(&section);
     }
-    out.push_str(FOOTER);
+    let end = match request.direction {
+        Direction::Upgrade => plan.upper_rows(graph),
+        Direction::Downgrade => plan.start(graph).list(),
+    };
+    out.push_str(&renderer.footer(&end));
     Ok(out)
 }
 
@@ -561,11 +656,13 @@ fn write_statement(
         // PostgreSQL refuses these inside a transaction block. The locks of the guard
         // end with the transaction, so the next one checks again that the database is
         // where the previous segment left it.
-        let _ = writeln!(
+        out.push_str("COMMIT;\n");
+        echo(
             out,
-            "COMMIT;\n-- outside a transaction\n{}\nBEGIN;",
-            statement(kind)
+            "strata: committed; the next statement runs outside a transaction",
         );
+        let _ = writeln!(out, "-- outside a transaction\n{}", statement(kind));
+        out.push_str(BEGIN);
         guard(out, position.rows, position.table, position.column);
     } else {
         statement_into(out, kind);
@@ -594,11 +691,33 @@ fn bookkeeping(
         .iter()
         .map(|&p| &*graph.node(p).id);
     use Piece::{Literal, Sql};
+    // A row that should be there and is not: the script stops, naming the revision, the
+    // row and the rows it found.
+    let found =
+        |out: &mut String, old: &str| {
+            pieces(
+            out,
+            &[
+                Sql("    IF NOT FOUND THEN\n        RAISE EXCEPTION 'strata: the bookkeeping of % \
+                     found no version row %; the version rows are %', "),
+                Literal(id),
+                Sql(", "),
+                Literal(old),
+                Sql(",\n            (SELECT coalesce(string_agg("),
+                Sql(column),
+                Sql(", ', ' ORDER BY "),
+                Sql(column),
+                Sql(" COLLATE \"C\"), 'none') FROM "),
+                Sql(table),
+                Sql(");\n    END IF;"),
+            ],
+        )
+        };
     let update = |out: &mut String, old: &str, new: &str| {
         pieces(
             out,
             &[
-                Sql("UPDATE "),
+                Sql("    UPDATE "),
                 Sql(table),
                 Sql(" SET "),
                 Sql(column),
@@ -610,13 +729,14 @@ fn bookkeeping(
                 Literal(old),
                 Sql(";"),
             ],
-        )
+        );
+        found(out, old);
     };
     let delete = |out: &mut String, old: &str| {
         pieces(
             out,
             &[
-                Sql("DELETE FROM "),
+                Sql("    DELETE FROM "),
                 Sql(table),
                 Sql(" WHERE "),
                 Sql(column),
@@ -624,13 +744,15 @@ fn bookkeeping(
                 Literal(old),
                 Sql(";"),
             ],
-        )
+        );
+        found(out, old);
     };
+    // An insert of a row that exists fails on the table's primary key.
     let insert = |out: &mut String, new: &str| {
         pieces(
             out,
             &[
-                Sql("INSERT INTO "),
+                Sql("    INSERT INTO "),
                 Sql(table),
                 Sql(" ("),
                 Sql(column),
