@@ -292,10 +292,10 @@ fn verify_names_every_file_a_bundle_should_not_hold() {
     let out = strata(tmp.path(), &["verify", &format!("out/{NAME}")]);
     assert_eq!(out.code, 1);
     let expected = [
-        "`.psqlrc` is not a file of a bundle (they are upgrade.sql, downgrade.sql, manifest.json, SHA256SUMS)",
-        "`evil.sql` is not a file of a bundle (they are upgrade.sql, downgrade.sql, manifest.json, SHA256SUMS)",
-        "`link.sql` is a symbolic link; a bundle holds four regular files",
-        "`sub` is a folder; a bundle holds four regular files",
+        "`.psqlrc` is not a file of this bundle (they are upgrade.sql, downgrade.sql, manifest.json, SHA256SUMS)",
+        "`evil.sql` is not a file of this bundle (they are upgrade.sql, downgrade.sql, manifest.json, SHA256SUMS)",
+        "`link.sql` is a symbolic link; a bundle holds only regular files",
+        "`sub` is a folder; a bundle holds only regular files",
         "`upgrade.sql` has mode 0755: a bundle's files are not executable and only their owner may write them",
     ]
     .iter()
@@ -318,8 +318,89 @@ fn verify_names_every_file_a_bundle_should_not_hold() {
         (
             1,
             format!(
-                "out/{NAME}: `upgrade.sql` is a symbolic link; a bundle holds four regular files\n"
+                "out/{NAME}: `upgrade.sql` is a symbolic link; a bundle holds only regular files\n"
             )
         )
     );
+}
+
+#[test]
+fn a_range_with_an_irreversible_revision_builds_without_a_downgrade() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("migrations");
+    fs::create_dir_all(&dir).expect("migrations");
+    fs::write(
+        dir.join("0001_a.mig"),
+        "revision 0001_a;\nupgrade {\n  create table t (id int);\n}\n",
+    )
+    .expect("write");
+    fs::write(
+        dir.join("0002_b.mig"),
+        "revision 0002_b parents 0001_a;\nupgrade {\n  sql $$ UPDATE t SET id = 0 $$;\n}\n\
+         downgrade irreversible 'the old ids are gone';\n",
+    )
+    .expect("write");
+    let out = strata(tmp.path(), &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "strata: warning: the range crosses irreversible revisions, so the bundle has no \
+         downgrade.sql: `0002_b` (the old ids are gone)\n"
+    );
+    let bundle = tmp.path().join("out/base-0002_b");
+    let mut names: Vec<String> = fs::read_dir(&bundle)
+        .expect("bundle")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["SHA256SUMS", "manifest.json", "upgrade.sql"]);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(bundle.join("manifest.json")).expect("read"))
+            .expect("JSON");
+    assert_eq!(
+        manifest["irreversible"],
+        serde_json::json!([{"revision": "0002_b", "reason": "the old ids are gone"}])
+    );
+    assert_eq!(manifest["files"].as_array().expect("files").len(), 1);
+    let sums = std::process::Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(&bundle)
+        .output()
+        .expect("sha256sum runs");
+    assert!(
+        sums.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sums.stdout)
+    );
+    let verified = strata(tmp.path(), &["verify", "out/base-0002_b"]);
+    assert_eq!((verified.code, verified.stderr.as_str()), (0, ""));
+    // A downgrade.sql slipped into such a bundle is named.
+    fs::write(bundle.join("downgrade.sql"), "DROP TABLE t;\n").expect("write");
+    let verified = strata(tmp.path(), &["verify", "out/base-0002_b"]);
+    assert_eq!(verified.code, 1);
+    assert_eq!(
+        verified.stderr,
+        "out/base-0002_b: `downgrade.sql` is not a file of this bundle (they are upgrade.sql, \
+         manifest.json, SHA256SUMS)\n"
+    );
+    // A release that demands a way back refuses the range; a range below it is fine.
+    let out = strata(
+        tmp.path(),
+        &["build", "--require-downgrade", "--name", "strict"],
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            2,
+            "",
+            "strata: error: the downgrade crosses `0002_b`, which is irreversible: the old ids \
+             are gone\n"
+        )
+    );
+    assert!(!tmp.path().join("out/strict").exists());
+    let out = strata(
+        tmp.path(),
+        &["build", "--require-downgrade", "--to", "0001_a"],
+    );
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
 }

@@ -7,15 +7,12 @@ use std::fs::File;
 use std::io;
 use std::path::Path;
 
-use super::{DOWNGRADE, MANIFEST, SUMS, UPGRADE};
+use super::MANIFEST;
 
 /// Where a bundle is made before it is renamed into place, below the output folder.
 pub const STAGING_PREFIX: &str = ".strata-bundle.new-";
 /// Where a replaced bundle waits while the new one is renamed into place.
 pub const OLD_PREFIX: &str = ".strata-bundle.old-";
-
-/// The files of a bundle, and nothing else.
-const FILES: [&str; 4] = [UPGRADE, DOWNGRADE, MANIFEST, SUMS];
 
 /// Refuses a bundle name that is not one plain folder name: a name is joined to the
 /// output folder, and must not climb out of it, be it, or reach below it.
@@ -136,10 +133,10 @@ pub fn remove_stale(parent: &Path) {
     }
 }
 
-/// What a bundle folder holds besides its four regular files, or in their place: extra
+/// What a bundle folder holds besides its regular `files`, or in their place: extra
 /// files, folders, links, files that are not regular, and files that anyone but their
 /// owner may write or that are executable, each by name.
-pub fn listing_problems(dir: &Path) -> Vec<String> {
+pub fn listing_problems(dir: &Path, files: &[&str]) -> Vec<String> {
     let mut problems = Vec::new();
     let mut names: Vec<(String, std::fs::Metadata)> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
@@ -166,12 +163,12 @@ pub fn listing_problems(dir: &Path) -> Vec<String> {
         };
         if let Some(what) = what {
             problems.push(format!(
-                "`{shown}` is {what}; a bundle holds four regular files"
+                "`{shown}` is {what}; a bundle holds only regular files"
             ));
-        } else if !FILES.contains(&name.as_str()) {
+        } else if !files.contains(&name.as_str()) {
             problems.push(format!(
-                "`{shown}` is not a file of a bundle (they are {})",
-                FILES.join(", ")
+                "`{shown}` is not a file of this bundle (they are {})",
+                files.join(", ")
             ));
         } else {
             use std::os::unix::fs::PermissionsExt;

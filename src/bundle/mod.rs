@@ -37,7 +37,18 @@ pub struct Manifest {
     pub range: ManifestRange,
     pub options: ManifestOptions,
     pub revisions: Vec<ManifestRevision>,
+    /// The revisions of the range that cannot be reverted, in replay order: a bundle
+    /// with any has no `downgrade.sql`. Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub irreversible: Vec<Irreversible>,
     pub files: Vec<ManifestFile>,
+}
+
+/// A revision marked `downgrade irreversible`, and why.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Irreversible {
+    pub revision: String,
+    pub reason: String,
 }
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
@@ -90,6 +101,9 @@ pub struct Inputs<'a> {
     pub from: &'a [NodeIndex],
     pub to: &'a [NodeIndex],
     pub config: &'a Config,
+    /// A range with an irreversible revision is an error, not a bundle without a
+    /// downgrade (`build --require-downgrade`).
+    pub require_downgrade: bool,
 }
 
 /// Why a bundle could not be made.
@@ -201,8 +215,10 @@ pub struct Writer<'a> {
     manifest: Hashed<BufWriter<File>>,
     /// How many revisions the manifest lists so far.
     listed: usize,
-    /// The first revision (in downgrade order) that cannot be reverted.
+    /// The first revision (in downgrade order) whose downgrade cannot be derived.
     problem: Option<ScriptError>,
+    /// The revisions marked irreversible, in replay order.
+    irreversible: Vec<Irreversible>,
     /// The version rows below and above the range: where the downgrade and the upgrade
     /// leave the database, for their last lines.
     lower_rows: Vec<String>,
@@ -238,7 +254,7 @@ impl<'a> Writer<'a> {
         let spill = create(SPILL)?;
         let mut manifest = Hashed::new(create(MANIFEST)?);
         // Nothing before the revisions depends on the scripts' checksums.
-        let (head, at) = manifest_frame(inputs, "", "")?;
+        let (head, at) = manifest_frame(inputs, "", Some(""), &[])?;
         manifest.write_all(&head.as_bytes()[..at])?;
         manifest.write_all(b"[")?;
         upgrade.write_all(
@@ -283,6 +299,7 @@ impl<'a> Writer<'a> {
             manifest,
             listed: 0,
             problem: None,
+            irreversible: Vec::new(),
             lower_rows,
             upper_rows,
         })
@@ -295,9 +312,13 @@ impl<'a> Writer<'a> {
         let mut positions = Vec::with_capacity(steps.len());
         for step in steps.iter().filter(|s| self.in_range[s.node.index()]) {
             let rows = self.rows.step(graph, step.node);
-            if let Some(problem) = script::downgrade_problem(graph, step.node, Some(step.schema)) {
+            match script::downgrade_problem(graph, step.node, Some(step.schema)) {
+                Some(ScriptError::Irreversible { revision, reason }) => {
+                    self.irreversible.push(Irreversible { revision, reason })
+                }
                 // Later revisions are reverted first: the last problem is the first met.
-                self.problem = Some(problem);
+                Some(problem) => self.problem = Some(problem),
+                None => {}
             }
             positions.push((step, rows));
         }
@@ -351,6 +372,16 @@ impl<'a> Writer<'a> {
         if let Some(problem) = self.problem.take() {
             return Err(problem.into());
         }
+        if self.inputs.require_downgrade {
+            if let Some(last) = self.irreversible.pop() {
+                // The downgrade would meet the last one first.
+                return Err(ScriptError::Irreversible {
+                    revision: last.revision,
+                    reason: last.reason,
+                }
+                .into());
+            }
+        }
         self.upgrade
             .write_all(self.renderer.footer(&self.upper_rows).as_bytes())?;
         let upgrade_sha = self.upgrade.finish()?;
@@ -360,26 +391,41 @@ impl<'a> Writer<'a> {
         let spill_path = staging.join(SPILL);
         let spill_offsets = &self.spill_offsets;
         let inputs = self.inputs;
-        let downgrade_sha = {
+        // A range that crosses an irreversible revision has no way back: no downgrade
+        // at all, rather than one that stops halfway.
+        let downgrade_sha = if self.irreversible.is_empty() {
             let mut downgrade = self.downgrade;
             reverse_sections(&spill_path, spill_offsets, &mut downgrade)?;
             std::fs::remove_file(&spill_path)?;
             downgrade.write_all(self.renderer.footer(&self.lower_rows).as_bytes())?;
-            downgrade.finish()?
+            Some(downgrade.finish()?)
+        } else {
+            drop(self.downgrade);
+            std::fs::remove_file(&spill_path)?;
+            std::fs::remove_file(staging.join(DOWNGRADE))?;
+            None
         };
         let mut file = self.manifest;
         file.write_all(if self.listed == 0 { b"]" } else { b"\n  ]" })?;
-        let (tail, at) = manifest_frame(inputs, &upgrade_sha, &downgrade_sha)?;
+        let (tail, at) = manifest_frame(
+            inputs,
+            &upgrade_sha,
+            downgrade_sha.as_deref(),
+            &self.irreversible,
+        )?;
         file.write_all(&tail.as_bytes()[at..])?;
         let manifest_sha = file.finish()?;
         // `sha256sum -c SHA256SUMS` format: hash, two spaces, name.
-        let sums = format!(
-            "{upgrade_sha}  {UPGRADE}\n{downgrade_sha}  {DOWNGRADE}\n{manifest_sha}  {MANIFEST}\n"
-        );
+        let mut sums = format!("{upgrade_sha}  {UPGRADE}\n");
+        if let Some(downgrade_sha) = &downgrade_sha {
+            sums.push_str(&format!("{downgrade_sha}  {DOWNGRADE}\n"));
+        }
+        sums.push_str(&format!("{manifest_sha}  {MANIFEST}\n"));
         std::fs::write(staging.join(SUMS), sums)?;
         Ok(Staged {
             folder: self.staging,
             _lock: self.staging_lock,
+            irreversible: self.irreversible,
         })
     }
 }
@@ -398,10 +444,13 @@ impl Serialize for Spliced {
 
 /// The manifest with its revisions left out, and where they go: serde_json's pretty
 /// layout of a manifest whose `revisions` hold a mark, with the mark taken out.
+/// The manifest around its revisions (`downgrade_sha` is `None` for a bundle without a
+/// downgrade), and where the revisions go in it.
 fn manifest_frame(
     inputs: &Inputs<'_>,
     upgrade_sha: &str,
-    downgrade_sha: &str,
+    downgrade_sha: Option<&str>,
+    irreversible: &[Irreversible],
 ) -> std::io::Result<(String, usize)> {
     let ids = |nodes: &[NodeIndex]| -> Vec<String> {
         inputs
@@ -422,8 +471,10 @@ fn manifest_frame(
         },
         options: ManifestOptions::of(inputs.config),
         revisions: Spliced(REVISIONS_MARK),
-        files: [(UPGRADE, upgrade_sha), (DOWNGRADE, downgrade_sha)]
+        irreversible,
+        files: [(UPGRADE, Some(upgrade_sha)), (DOWNGRADE, downgrade_sha)]
             .into_iter()
+            .filter_map(|(name, sha256)| Some((name, sha256?)))
             .map(|(name, sha256)| ManifestFile {
                 name: name.to_owned(),
                 sha256: sha256.to_owned(),
@@ -527,11 +578,13 @@ fn reverse_sections_by(
 /// The manifest as it is written: the revisions are made one at a time as they are
 /// serialized, from the graph and the headers.
 #[derive(Serialize)]
-struct ManifestOut {
+struct ManifestOut<'a> {
     compiler: Compiler,
     range: ManifestRange,
     options: ManifestOptions,
     revisions: Spliced,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    irreversible: &'a [Irreversible],
     files: Vec<ManifestFile>,
 }
 
@@ -566,11 +619,17 @@ impl ManifestOptions {
 pub struct Staged {
     folder: tempfile::TempDir,
     _lock: File,
+    irreversible: Vec<Irreversible>,
 }
 
 impl Staged {
     pub fn path(&self) -> &Path {
         self.folder.path()
+    }
+
+    /// The irreversible revisions of the range: the bundle has no downgrade when any.
+    pub fn irreversible(&self) -> &[Irreversible] {
+        &self.irreversible
     }
 
     /// Moves the bundle to `dir` atomically: an existing bundle there is replaced only
@@ -621,7 +680,7 @@ pub fn differences(
     recorded: &Manifest,
     current: &Manifest,
 ) -> Vec<String> {
-    let mut out = folder::listing_problems(dir);
+    let mut out = folder::listing_problems(dir, &bundle_files(current));
     if recorded.options != current.options {
         out.push(format!(
             "the bundle was built with other options ({:?}; now {:?})",
@@ -655,7 +714,7 @@ pub fn differences(
             out.push(format!("revision `{}` is new in the range", revision.id));
         }
     }
-    for name in [UPGRADE, DOWNGRADE, MANIFEST, SUMS] {
+    for name in bundle_files(current) {
         let bytes = match std::fs::read(expected.path().join(name)) {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -672,6 +731,15 @@ pub fn differences(
         }
     }
     out
+}
+
+/// The files of a bundle with this manifest: no downgrade when a revision is irreversible.
+pub fn bundle_files(manifest: &Manifest) -> Vec<&'static str> {
+    if manifest.irreversible.is_empty() {
+        vec![UPGRADE, DOWNGRADE, MANIFEST, SUMS]
+    } else {
+        vec![UPGRADE, MANIFEST, SUMS]
+    }
 }
 
 /// The folder name a bundle gets by default: `FROM-TO`.

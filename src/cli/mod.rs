@@ -112,6 +112,10 @@ pub enum Command {
         /// The bundle's folder name (default: FROM-TO)
         #[arg(long)]
         name: Option<String>,
+        /// Refuse a range with an irreversible revision instead of writing a bundle
+        /// without downgrade.sql
+        #[arg(long)]
+        require_downgrade: bool,
     },
     /// Rebuild a bundle from the sources and report every difference
     Verify {
@@ -221,12 +225,14 @@ pub fn run(cli: &Cli) -> Outcome {
             to,
             out,
             name,
+            require_downgrade,
         } => sql::build(
             cli,
             from,
             to,
             out.as_deref().unwrap_or(&cli.settings.out),
             name.as_deref(),
+            *require_downgrade,
         ),
         Command::Verify { bundle } => sql::verify(cli, bundle),
         Command::Upgrade { range } => sql::print(cli, range, Direction::Upgrade),

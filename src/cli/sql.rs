@@ -56,6 +56,7 @@ fn make_bundle(
     from: &[NodeIndex],
     to: &[NodeIndex],
     staging_parent: &Path,
+    require_downgrade: bool,
 ) -> Result<(Checked, bundle::Staged), Outcome> {
     let streamed = checked.project.take_for_stream();
     let made = {
@@ -65,6 +66,7 @@ fn make_bundle(
             from,
             to,
             config: &cli.settings,
+            require_downgrade,
         };
         match bundle::Writer::create(&inputs, staging_parent) {
             Ok(mut writer) => {
@@ -95,7 +97,14 @@ fn make_bundle(
     }
 }
 
-pub(super) fn build(cli: &Cli, from: &str, to: &str, out: &Path, name: Option<&str>) -> Outcome {
+pub(super) fn build(
+    cli: &Cli,
+    from: &str,
+    to: &str,
+    out: &Path,
+    name: Option<&str>,
+    require_downgrade: bool,
+) -> Outcome {
     if let Some(Err(message)) = name.map(bundle::folder::check_name) {
         return fail(&message);
     }
@@ -118,7 +127,14 @@ pub(super) fn build(cli: &Cli, from: &str, to: &str, out: &Path, name: Option<&s
     }
     let parent = bundle::parent_of(&dir);
     let parent_existed = parent.exists();
-    let (checked, staged) = match make_bundle(cli, checked, &from_nodes, &to_nodes, parent) {
+    let (checked, staged) = match make_bundle(
+        cli,
+        checked,
+        &from_nodes,
+        &to_nodes,
+        parent,
+        require_downgrade,
+    ) {
         Ok(made) => made,
         Err(outcome) => {
             // A failed build leaves nothing behind, not even the folder it made for it
@@ -129,10 +145,22 @@ pub(super) fn build(cli: &Cli, from: &str, to: &str, out: &Path, name: Option<&s
             return outcome;
         }
     };
+    let irreversible = staged.irreversible().to_vec();
     let result = crate::timings::stage("commit", || staged.commit(&dir));
     checked.release();
     match result {
         Ok(()) => {
+            if !irreversible.is_empty() {
+                let list: Vec<String> = irreversible
+                    .iter()
+                    .map(|i| format!("`{}` ({})", i.revision, i.reason))
+                    .collect();
+                print_stderr(&format!(
+                    "strata: warning: the range crosses irreversible revisions, so the bundle \
+                     has no downgrade.sql: {}\n",
+                    list.join(", ")
+                ));
+            }
             print_stdout(&format!("wrote {}\n", dir.display()));
             Outcome::Clean
         }
@@ -170,7 +198,7 @@ pub(super) fn verify(cli: &Cli, dir: &Path) -> Outcome {
         Ok(scratch) => scratch,
         Err(error) => return fail(&format!("cannot make a temporary folder: {error}")),
     };
-    let (_, expected) = match make_bundle(cli, checked, &from, &to, scratch.path()) {
+    let (_, expected) = match make_bundle(cli, checked, &from, &to, scratch.path(), false) {
         Ok(made) => made,
         Err(outcome) => return outcome,
     };
