@@ -12,6 +12,7 @@
 //! layout = "strata"                # or "alembic": alembic_version (version_num varchar(32))
 //! table = "strata_version"         # the version table (strata layout)
 //! history = "strata_history"       # the append-only log
+//! progress = "strata_progress"     # a script's progress while it runs (resume)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,9 @@ pub struct VersionConfig {
     pub layout: Layout,
     pub table: String,
     pub history: String,
+    /// Where a running script records the steps it has committed, so that a rerun
+    /// after a failure resumes at the first step not done.
+    pub progress: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -70,6 +74,7 @@ impl Default for VersionConfig {
             layout: Layout::Strata,
             table: "strata_version".to_owned(),
             history: "strata_history".to_owned(),
+            progress: "strata_progress".to_owned(),
         }
     }
 }
@@ -117,6 +122,7 @@ impl Config {
             ("search_path", self.search_path.as_ref()),
             ("version.table", Some(&self.version.table)),
             ("version.history", Some(&self.version.history)),
+            ("version.progress", Some(&self.version.progress)),
         ];
         for (key, value) in names {
             match value {

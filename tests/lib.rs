@@ -14,6 +14,7 @@ mod parse_cases;
 mod pg;
 mod pg_apply;
 mod pg_names;
+mod pg_resume;
 mod pg_scripts;
 mod pg_sessions;
 mod pg_stairway;

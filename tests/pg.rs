@@ -202,6 +202,16 @@ impl Server {
             .expect("psql runs")
     }
 
+    /// Starts psql on SQL text given on its command line, with its output piped.
+    pub fn spawn_sql(&self, database: &str, sql: &str) -> std::process::Child {
+        self.psql_command(database)
+            .args(["-A", "-t", "-c", sql])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("psql runs")
+    }
+
     /// `pg_dump --schema-only` of a database, without the `\restrict` pair that
     /// pg_dump 15.14 and later writes with a random key.
     pub fn dump(&self, database: &str) -> String {

@@ -58,7 +58,7 @@ fn the_example_project_upgrades_once_and_downgrades_to_base() {
     assert_eq!(history, ["downgrade|15", "upgrade|15"]);
     server.query(
         &database,
-        "DROP TABLE strata_history; DROP TABLE strata_version;",
+        "DROP TABLE strata_history; DROP TABLE strata_version; DROP TABLE strata_progress;",
     );
     assert_eq!(server.dump(&database), server.dump(&empty));
 }
@@ -148,27 +148,41 @@ fn session_settings_come_from_the_configuration() {
 }
 
 #[test]
-fn a_script_stopped_after_a_statement_outside_the_transaction_is_not_run_twice() {
+fn a_script_stopped_part_way_resumes_when_run_again() {
     let server = server();
-    let database = server.database();
+    let clean = server.database();
     let upgrade = sql(&["upgrade", "head"]);
-    // The script as far as the concurrent index: as if psql had been stopped there.
+    server.apply(&clean, &upgrade, "a clean run");
+    // The script as far as the line before the concurrent index, then as far as the
+    // record of the index: as if psql had been stopped there.
     let cut = upgrade
         .find("CREATE INDEX CONCURRENTLY")
         .expect("a concurrent index");
-    let end = cut + upgrade[cut..].find('\n').expect("a line end");
-    server.apply(&database, &upgrade[..end], "the script");
-    // Everything before the segment is committed and recorded.
-    assert_eq!(versions(&database), ["0011_agent_status_paused"]);
-    // A rerun of the whole script stops at once and says where the database is.
-    let again = server.run(&database, &upgrade);
-    assert_eq!(again.status.code(), Some(3));
-    let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(
-        stderr
-            .contains("this database is at 0011_agent_status_paused, but this script expects base"),
-        "{stderr}"
-    );
+    let recorded = cut
+        + upgrade[cut..]
+            .find("UPDATE strata_progress")
+            .expect("the index's record");
+    let after_record = recorded + upgrade[recorded..].find('\n').expect("a line end");
+    for end in [cut, after_record] {
+        let database = server.database();
+        // psql stops at the end of its input inside an `\if`; what ran is committed up
+        // to the last COMMIT or statement outside a transaction.
+        let _ = server.run(&database, &upgrade[..end]);
+        assert_eq!(versions(&database), ["0011_agent_status_paused"]);
+        // The same script again resumes and completes, with a notice that it resumes.
+        let again = server.run(&database, &upgrade);
+        let stderr = String::from_utf8_lossy(&again.stderr);
+        assert!(again.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("it resumes where it stopped (at 0011_agent_status_paused)"),
+            "{stderr}"
+        );
+        assert_eq!(versions(&database), ["0015_rename_token_count"]);
+        assert_eq!(server.dump(&database), server.dump(&clean));
+        // Once done, a third run stops at the guard as a second run of any script does.
+        let third = server.run(&database, &upgrade);
+        assert_eq!(third.status.code(), Some(3));
+    }
 }
 
 #[test]

@@ -15,10 +15,36 @@ BEGIN
 END
 $strata$;
 BEGIN ISOLATION LEVEL READ COMMITTED;
--- guard: refuse to run unless the database is at 0015_rename_token_count
+-- the version tables, when the database has none yet
+DO $strata$
+BEGIN
+    IF to_regclass('strata_version') IS NULL THEN
+        CREATE TABLE strata_version (revision text PRIMARY KEY);
+    END IF;
+    IF to_regclass('strata_history') IS NULL THEN
+        CREATE TABLE strata_history (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            revision text NOT NULL,
+            direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),
+            source_sha256 text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now(),
+            applied_by text NOT NULL DEFAULT current_user
+        );
+    END IF;
+    IF to_regclass('strata_progress') IS NULL THEN
+        CREATE TABLE strata_progress (
+            script text PRIMARY KEY,
+            revision text,
+            step int NOT NULL DEFAULT 0
+        );
+    END IF;
+END
+$strata$;
+-- guard: refuse to run unless the database is at 0015_rename_token_count, or this script stopped part-way on it
 DO $strata$
 DECLARE
     found text;
+    running text;
 BEGIN
     IF to_regclass('strata_version') IS NULL THEN
         found := '';
@@ -26,14 +52,25 @@ BEGIN
         SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '')
           INTO found FROM strata_version;
     END IF;
-    IF found <> '0015_rename_token_count' THEN
-        RAISE EXCEPTION 'strata: this database is at %, but this script expects 0015_rename_token_count',
+    SELECT script INTO running FROM strata_progress;
+    IF running IS NULL THEN
+        IF found <> '0015_rename_token_count' THEN
+            RAISE EXCEPTION 'strata: this database is at %, but this script expects 0015_rename_token_count',
+                CASE WHEN found = '' THEN 'base' ELSE found END;
+        END IF;
+        INSERT INTO strata_progress (script) VALUES ('downgrade 0015_rename_token_count -> base');
+    ELSIF running <> 'downgrade 0015_rename_token_count -> base' THEN
+        RAISE EXCEPTION 'strata: another script stopped part-way on this database (%); run it again to finish it first', running;
+    ELSE
+        RAISE NOTICE 'strata: this script stopped part-way on this database; it resumes where it stopped (at %)',
             CASE WHEN found = '' THEN 'base' ELSE found END;
     END IF;
 END
 $strata$;
 
 -- 0015_rename_token_count: Rename token_count to tokens and widen it to bigint   [source sha256: 6315e6a8d2804b45adc516a6cd056fde79405a1946b1c34444fcf1b517b46b3e]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0015_rename_token_count' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0015_rename_token_count' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0015_rename_token_count: Rename token_count to tokens and widen it to bigint'
 ALTER TABLE messages ALTER COLUMN tokens TYPE integer USING tokens::integer;
 ALTER TABLE messages RENAME COLUMN tokens TO token_count;
@@ -48,8 +85,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0015_rename_token_count', 'downgrade', '6315e6a8d2804b45adc516a6cd056fde79405a1946b1c34444fcf1b517b46b3e');
 END
 $strata$;
+\endif
 
 -- 0014_seed_demo_user: Seed the demo organization and its demo user   [source sha256: e3b22ec5c279acafb4bee24f89ca60a7c4b94dd73ba95d6d9efd3e5219559f09]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0014_seed_demo_user' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0014_seed_demo_user' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0014_seed_demo_user: Seed the demo organization and its demo user'
 DELETE FROM organizations WHERE id = '00000000-0000-0000-0000-000000000001'
 ;
@@ -66,8 +106,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0014_seed_demo_user', 'downgrade', 'e3b22ec5c279acafb4bee24f89ca60a7c4b94dd73ba95d6d9efd3e5219559f09');
 END
 $strata$;
+\endif
 
 -- 0013_user_display_name: Users get a display name, backfilled from the username   [source sha256: ee4cc86a1c5108966c69a4b6e598a5b62e4e7ceddb44d8ab46284954dc9ed519]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0013_user_display_name' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0013_user_display_name' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0013_user_display_name: Users get a display name, backfilled from the username'
 ALTER TABLE users DROP COLUMN display_name;
 -- version bookkeeping for 0013_user_display_name
@@ -81,31 +124,25 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0013_user_display_name', 'downgrade', 'ee4cc86a1c5108966c69a4b6e598a5b62e4e7ceddb44d8ab46284954dc9ed519');
 END
 $strata$;
+\endif
 
 -- 0012_messages_created_index: Index messages by creation time without locking writers   [source sha256: 66d7e38f41c2bb45158e4d95b2e4e63e03062b1e3f5b3e3dede78bbac985f552]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0012_messages_created_index' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0012_messages_created_index' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0012_messages_created_index: Index messages by creation time without locking writers'
+UPDATE strata_progress SET revision = '0012_messages_created_index', step = 1;
+\endif
 COMMIT;
 \echo 'strata: committed; the next statement runs outside a transaction'
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0012_messages_created_index' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0012_messages_created_index' AND step >= 2) AS strata_run \gset
+\if :strata_run
 -- outside a transaction
 DROP INDEX CONCURRENTLY messages_created_at_idx;
+UPDATE strata_progress SET revision = '0012_messages_created_index', step = 2;
+\endif
 BEGIN ISOLATION LEVEL READ COMMITTED;
--- guard: refuse to run unless the database is at 0012_messages_created_index
-DO $strata$
-DECLARE
-    found text;
-BEGIN
-    IF to_regclass('strata_version') IS NULL THEN
-        found := '';
-    ELSE
-        SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '')
-          INTO found FROM strata_version;
-    END IF;
-    IF found <> '0012_messages_created_index' THEN
-        RAISE EXCEPTION 'strata: this database is at %, but this script expects 0012_messages_created_index',
-            CASE WHEN found = '' THEN 'base' ELSE found END;
-    END IF;
-END
-$strata$;
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0012_messages_created_index' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0012_messages_created_index' AND step >= 3) AS strata_run \gset
+\if :strata_run
 -- version bookkeeping for 0012_messages_created_index
 DO $strata$
 BEGIN
@@ -117,8 +154,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0012_messages_created_index', 'downgrade', '66d7e38f41c2bb45158e4d95b2e4e63e03062b1e3f5b3e3dede78bbac985f552');
 END
 $strata$;
+\endif
 
 -- 0011_agent_status_paused: Agents can be paused and archived   [source sha256: 9e99b29039b09f3f9976839fc719aa310806c8b2a5ac556cb195fd3fd2080355]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0011_agent_status_paused' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0011_agent_status_paused' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0011_agent_status_paused: Agents can be paused and archived'
 UPDATE agents SET status = 'active' WHERE status = 'paused';
     UPDATE agents SET status = 'retired' WHERE status = 'archived';
@@ -142,8 +182,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0011_agent_status_paused', 'downgrade', '9e99b29039b09f3f9976839fc719aa310806c8b2a5ac556cb195fd3fd2080355');
 END
 $strata$;
+\endif
 
 -- 0010_executions: Agent executions, range-partitioned by month   [source sha256: 61189744ccb327426e1d1f61e72b174cb916113045340b45cb264a6a7f0473e0]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0010_executions' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0010_executions' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0010_executions: Agent executions, range-partitioned by month'
 DROP INDEX executions_agent_id_started_at_idx;
 DROP TABLE executions_2026_12;
@@ -161,8 +204,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0010_executions', 'downgrade', '61189744ccb327426e1d1f61e72b174cb916113045340b45cb264a6a7f0473e0');
 END
 $strata$;
+\endif
 
 -- 0009_merge_templates: Merge the templates branch back into the main line   [source sha256: 8eaae4471c8c60310552967400ab34d5c012d0fb4316ea3db0f02242dc376638]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0009_merge_templates' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0009_merge_templates' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0009_merge_templates: Merge the templates branch back into the main line'
 -- version bookkeeping for 0009_merge_templates
 DO $strata$
@@ -176,8 +222,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0009_merge_templates', 'downgrade', '8eaae4471c8c60310552967400ab34d5c012d0fb4316ea3db0f02242dc376638');
 END
 $strata$;
+\endif
 
 -- 0008_audit_logs: Audit log of who did what, from where   [source sha256: a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0007_session_templates, 0008_audit_logs' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0008_audit_logs' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0008_audit_logs: Audit log of who did what, from where'
 DROP INDEX audit_logs_org_idx;
 DROP INDEX audit_logs_occurred_idx;
@@ -193,8 +242,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0008_audit_logs', 'downgrade', 'a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87');
 END
 $strata$;
+\endif
 
 -- 0007_session_templates: Reusable session templates with tags   [source sha256: 51b3b88296ceee020ca3de43cc42d946523501a89d9adf2e54e8d2b377762e5d]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0006_tool_calls, 0007_session_templates' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0007_session_templates' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0007_session_templates: Reusable session templates with tags'
 DROP INDEX session_templates_tags_idx;
 DROP TABLE session_templates;
@@ -209,8 +261,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0007_session_templates', 'downgrade', '51b3b88296ceee020ca3de43cc42d946523501a89d9adf2e54e8d2b377762e5d');
 END
 $strata$;
+\endif
 
 -- 0006_tool_calls: Tool calls made by agents while answering a message   [source sha256: 84245cd306652c9ac5e80e81b099a14bbb583ac4e240d7308438ab840da35764]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0006_tool_calls' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0006_tool_calls' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0006_tool_calls: Tool calls made by agents while answering a message'
 DROP INDEX tool_calls_message_idx;
 DROP TABLE tool_calls;
@@ -225,8 +280,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0006_tool_calls', 'downgrade', '84245cd306652c9ac5e80e81b099a14bbb583ac4e240d7308438ab840da35764');
 END
 $strata$;
+\endif
 
 -- 0005_agents: Agents, with a lifecycle status   [source sha256: 41563587dd448e27d709b0d83665aad9a28ac4b392a60797afd5b48bc5a2c494]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0005_agents' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0005_agents' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0005_agents: Agents, with a lifecycle status'
 ALTER TABLE sessions DROP COLUMN agent_id;
 DROP TABLE agents;
@@ -242,8 +300,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0005_agents', 'downgrade', '41563587dd448e27d709b0d83665aad9a28ac4b392a60797afd5b48bc5a2c494');
 END
 $strata$;
+\endif
 
 -- 0004_messages: Messages of a session, in order, with JSONB content   [source sha256: 0e55b6f308cc8dea7c4bf8b20262bda25134194f4335faf2dc23bf6124fffa95]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0004_messages' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0004_messages' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0004_messages: Messages of a session, in order, with JSONB content'
 DROP INDEX messages_content_idx;
 DROP TABLE messages;
@@ -258,8 +319,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0004_messages', 'downgrade', '0e55b6f308cc8dea7c4bf8b20262bda25134194f4335faf2dc23bf6124fffa95');
 END
 $strata$;
+\endif
 
 -- 0003_sessions: Conversation sessions; a session may fork from a parent session   [source sha256: 2eea77bf5b4655e315525ec5ff054eda5aba61e9d2e2b65220424b116cc9bc80]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0003_sessions' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0003_sessions' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0003_sessions: Conversation sessions; a session may fork from a parent session'
 DROP INDEX sessions_parent_session_id_idx;
 DROP INDEX sessions_user_started_idx;
@@ -275,8 +339,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0003_sessions', 'downgrade', '2eea77bf5b4655e315525ec5ff054eda5aba61e9d2e2b65220424b116cc9bc80');
 END
 $strata$;
+\endif
 
 -- 0002_users: Users with roles and quotas   [source sha256: febb2a96ffd268fc1542bf6c174f4f1b9a1dab68a2fa75bf0938dc948e50970b]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0002_users' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0002_users' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0002_users: Users with roles and quotas'
 DROP INDEX users_organization_id_idx;
 DROP TABLE users;
@@ -291,8 +358,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0002_users', 'downgrade', 'febb2a96ffd268fc1542bf6c174f4f1b9a1dab68a2fa75bf0938dc948e50970b');
 END
 $strata$;
+\endif
 
 -- 0001_organizations: Organizations, the tenants of the platform   [source sha256: 625683bb014de5002d5840a63248c006a261f6c33dba3673c7f2fc4de00deabf]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0001_organizations' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0001_organizations' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: reverting 0001_organizations: Organizations, the tenants of the platform'
 DROP TABLE organizations;
 DROP EXTENSION IF EXISTS citext;
@@ -307,7 +377,10 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0001_organizations', 'downgrade', '625683bb014de5002d5840a63248c006a261f6c33dba3673c7f2fc4de00deabf');
 END
 $strata$;
+\endif
 
+-- the script is done: its progress goes with its last transaction
+DELETE FROM strata_progress WHERE script = 'downgrade 0015_rename_token_count -> base';
 COMMIT;
 DO $strata$ BEGIN PERFORM pg_advisory_unlock(126943972389985); END $strata$;
 \echo 'strata: done; the database is now at base'

@@ -15,23 +15,6 @@ BEGIN
 END
 $strata$;
 BEGIN ISOLATION LEVEL READ COMMITTED;
--- guard: refuse to run unless the database is at base
-DO $strata$
-DECLARE
-    found text;
-BEGIN
-    IF to_regclass('strata_version') IS NULL THEN
-        found := '';
-    ELSE
-        SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '')
-          INTO found FROM strata_version;
-    END IF;
-    IF found <> '' THEN
-        RAISE EXCEPTION 'strata: this database is at %, but this script expects base',
-            CASE WHEN found = '' THEN 'base' ELSE found END;
-    END IF;
-END
-$strata$;
 -- the version tables, when the database has none yet
 DO $strata$
 BEGIN
@@ -48,10 +31,46 @@ BEGIN
             applied_by text NOT NULL DEFAULT current_user
         );
     END IF;
+    IF to_regclass('strata_progress') IS NULL THEN
+        CREATE TABLE strata_progress (
+            script text PRIMARY KEY,
+            revision text,
+            step int NOT NULL DEFAULT 0
+        );
+    END IF;
+END
+$strata$;
+-- guard: refuse to run unless the database is at base, or this script stopped part-way on it
+DO $strata$
+DECLARE
+    found text;
+    running text;
+BEGIN
+    IF to_regclass('strata_version') IS NULL THEN
+        found := '';
+    ELSE
+        SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '')
+          INTO found FROM strata_version;
+    END IF;
+    SELECT script INTO running FROM strata_progress;
+    IF running IS NULL THEN
+        IF found <> '' THEN
+            RAISE EXCEPTION 'strata: this database is at %, but this script expects base',
+                CASE WHEN found = '' THEN 'base' ELSE found END;
+        END IF;
+        INSERT INTO strata_progress (script) VALUES ('upgrade base -> 0015_rename_token_count');
+    ELSIF running <> 'upgrade base -> 0015_rename_token_count' THEN
+        RAISE EXCEPTION 'strata: another script stopped part-way on this database (%); run it again to finish it first', running;
+    ELSE
+        RAISE NOTICE 'strata: this script stopped part-way on this database; it resumes where it stopped (at %)',
+            CASE WHEN found = '' THEN 'base' ELSE found END;
+    END IF;
 END
 $strata$;
 
 -- 0001_organizations: Organizations, the tenants of the platform   [source sha256: 625683bb014de5002d5840a63248c006a261f6c33dba3673c7f2fc4de00deabf]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0001_organizations' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0001_organizations: Organizations, the tenants of the platform'
 CREATE EXTENSION IF NOT EXISTS citext;
 CREATE TABLE organizations (
@@ -68,8 +87,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0001_organizations', 'upgrade', '625683bb014de5002d5840a63248c006a261f6c33dba3673c7f2fc4de00deabf');
 END
 $strata$;
+\endif
 
 -- 0002_users: Users with roles and quotas   [source sha256: febb2a96ffd268fc1542bf6c174f4f1b9a1dab68a2fa75bf0938dc948e50970b]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0001_organizations' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0002_users' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0002_users: Users with roles and quotas'
 CREATE TABLE users (
     id uuid CONSTRAINT users_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -96,8 +118,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0002_users', 'upgrade', 'febb2a96ffd268fc1542bf6c174f4f1b9a1dab68a2fa75bf0938dc948e50970b');
 END
 $strata$;
+\endif
 
 -- 0003_sessions: Conversation sessions; a session may fork from a parent session   [source sha256: 2eea77bf5b4655e315525ec5ff054eda5aba61e9d2e2b65220424b116cc9bc80]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0002_users' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0003_sessions' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0003_sessions: Conversation sessions; a session may fork from a parent session'
 CREATE TABLE sessions (
     id uuid CONSTRAINT sessions_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -122,8 +147,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0003_sessions', 'upgrade', '2eea77bf5b4655e315525ec5ff054eda5aba61e9d2e2b65220424b116cc9bc80');
 END
 $strata$;
+\endif
 
 -- 0004_messages: Messages of a session, in order, with JSONB content   [source sha256: 0e55b6f308cc8dea7c4bf8b20262bda25134194f4335faf2dc23bf6124fffa95]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0003_sessions' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0004_messages' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0004_messages: Messages of a session, in order, with JSONB content'
 CREATE TABLE messages (
     id bigint GENERATED ALWAYS AS IDENTITY CONSTRAINT messages_pkey PRIMARY KEY,
@@ -147,8 +175,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0004_messages', 'upgrade', '0e55b6f308cc8dea7c4bf8b20262bda25134194f4335faf2dc23bf6124fffa95');
 END
 $strata$;
+\endif
 
 -- 0005_agents: Agents, with a lifecycle status   [source sha256: 41563587dd448e27d709b0d83665aad9a28ac4b392a60797afd5b48bc5a2c494]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0004_messages' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0005_agents' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0005_agents: Agents, with a lifecycle status'
 CREATE TYPE agent_status AS ENUM ('draft', 'active', 'retired');
 CREATE TABLE agents (
@@ -173,8 +204,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0005_agents', 'upgrade', '41563587dd448e27d709b0d83665aad9a28ac4b392a60797afd5b48bc5a2c494');
 END
 $strata$;
+\endif
 
 -- 0006_tool_calls: Tool calls made by agents while answering a message   [source sha256: 84245cd306652c9ac5e80e81b099a14bbb583ac4e240d7308438ab840da35764]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0005_agents' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0006_tool_calls' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0006_tool_calls: Tool calls made by agents while answering a message'
 CREATE TABLE tool_calls (
     id bigint GENERATED BY DEFAULT AS IDENTITY,
@@ -201,8 +235,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0006_tool_calls', 'upgrade', '84245cd306652c9ac5e80e81b099a14bbb583ac4e240d7308438ab840da35764');
 END
 $strata$;
+\endif
 
 -- 0007_session_templates: Reusable session templates with tags   [source sha256: 51b3b88296ceee020ca3de43cc42d946523501a89d9adf2e54e8d2b377762e5d]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0006_tool_calls' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0007_session_templates' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0007_session_templates: Reusable session templates with tags'
 CREATE TABLE session_templates (
     id uuid CONSTRAINT session_templates_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -220,8 +257,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0007_session_templates', 'upgrade', '51b3b88296ceee020ca3de43cc42d946523501a89d9adf2e54e8d2b377762e5d');
 END
 $strata$;
+\endif
 
 -- 0008_audit_logs: Audit log of who did what, from where   [source sha256: a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0006_tool_calls, 0007_session_templates' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0008_audit_logs' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0008_audit_logs: Audit log of who did what, from where'
 CREATE TABLE audit_logs (
     id bigint GENERATED ALWAYS AS IDENTITY CONSTRAINT audit_logs_pkey PRIMARY KEY,
@@ -246,8 +286,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0008_audit_logs', 'upgrade', 'a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87');
 END
 $strata$;
+\endif
 
 -- 0009_merge_templates: Merge the templates branch back into the main line   [source sha256: 8eaae4471c8c60310552967400ab34d5c012d0fb4316ea3db0f02242dc376638]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0007_session_templates, 0008_audit_logs' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0009_merge_templates' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0009_merge_templates: Merge the templates branch back into the main line'
 -- version bookkeeping for 0009_merge_templates
 DO $strata$
@@ -265,8 +308,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0009_merge_templates', 'upgrade', '8eaae4471c8c60310552967400ab34d5c012d0fb4316ea3db0f02242dc376638');
 END
 $strata$;
+\endif
 
 -- 0010_executions: Agent executions, range-partitioned by month   [source sha256: 61189744ccb327426e1d1f61e72b174cb916113045340b45cb264a6a7f0473e0]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0009_merge_templates' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0010_executions' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0010_executions: Agent executions, range-partitioned by month'
 CREATE TABLE executions (
     id uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -294,8 +340,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0010_executions', 'upgrade', '61189744ccb327426e1d1f61e72b174cb916113045340b45cb264a6a7f0473e0');
 END
 $strata$;
+\endif
 
 -- 0011_agent_status_paused: Agents can be paused and archived   [source sha256: 9e99b29039b09f3f9976839fc719aa310806c8b2a5ac556cb195fd3fd2080355]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0010_executions' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0011_agent_status_paused' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0011_agent_status_paused: Agents can be paused and archived'
 ALTER TYPE agent_status ADD VALUE 'paused' BEFORE 'retired';
 ALTER TYPE agent_status ADD VALUE 'archived' AFTER 'retired';
@@ -310,31 +359,38 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0011_agent_status_paused', 'upgrade', '9e99b29039b09f3f9976839fc719aa310806c8b2a5ac556cb195fd3fd2080355');
 END
 $strata$;
+\endif
 
 -- 0012_messages_created_index: Index messages by creation time without locking writers   [source sha256: 66d7e38f41c2bb45158e4d95b2e4e63e03062b1e3f5b3e3dede78bbac985f552]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0011_agent_status_paused' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0012_messages_created_index' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0012_messages_created_index: Index messages by creation time without locking writers'
+UPDATE strata_progress SET revision = '0012_messages_created_index', step = 1;
+\endif
 COMMIT;
 \echo 'strata: committed; the next statement runs outside a transaction'
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0011_agent_status_paused' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0012_messages_created_index' AND step >= 2) AS strata_run \gset
+\if :strata_run
 -- outside a transaction
-CREATE INDEX CONCURRENTLY messages_created_at_idx ON messages (created_at);
-BEGIN ISOLATION LEVEL READ COMMITTED;
--- guard: refuse to run unless the database is at 0011_agent_status_paused
+SELECT EXISTS (SELECT FROM pg_index WHERE indexrelid = to_regclass('messages_created_at_idx') AND NOT indisvalid) AS strata_invalid \gset
+\if :strata_invalid
+\echo 'strata: dropping the invalid index messages_created_at_idx that a failed attempt left'
+DROP INDEX CONCURRENTLY messages_created_at_idx;
+\endif
+-- messages_created_at_idx must not exist yet
 DO $strata$
-DECLARE
-    found text;
 BEGIN
-    IF to_regclass('strata_version') IS NULL THEN
-        found := '';
-    ELSE
-        SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '')
-          INTO found FROM strata_version;
-    END IF;
-    IF found <> '0011_agent_status_paused' THEN
-        RAISE EXCEPTION 'strata: this database is at %, but this script expects 0011_agent_status_paused',
-            CASE WHEN found = '' THEN 'base' ELSE found END;
+    IF to_regclass('messages_created_at_idx') IS NOT NULL THEN
+        RAISE EXCEPTION 'strata: index % exists and is valid, but this script is about to build it: it was made outside this script; drop it or rename it, then rerun', 'messages_created_at_idx';
     END IF;
 END
 $strata$;
+CREATE INDEX CONCURRENTLY messages_created_at_idx ON messages (created_at);
+UPDATE strata_progress SET revision = '0012_messages_created_index', step = 2;
+\endif
+BEGIN ISOLATION LEVEL READ COMMITTED;
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0011_agent_status_paused' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0012_messages_created_index' AND step >= 3) AS strata_run \gset
+\if :strata_run
 -- version bookkeeping for 0012_messages_created_index
 DO $strata$
 BEGIN
@@ -346,8 +402,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0012_messages_created_index', 'upgrade', '66d7e38f41c2bb45158e4d95b2e4e63e03062b1e3f5b3e3dede78bbac985f552');
 END
 $strata$;
+\endif
 
 -- 0013_user_display_name: Users get a display name, backfilled from the username   [source sha256: ee4cc86a1c5108966c69a4b6e598a5b62e4e7ceddb44d8ab46284954dc9ed519]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0012_messages_created_index' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0013_user_display_name' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0013_user_display_name: Users get a display name, backfilled from the username'
 ALTER TABLE users ADD COLUMN display_name text;
 UPDATE users SET display_name = username WHERE display_name IS NULL
@@ -366,8 +425,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0013_user_display_name', 'upgrade', 'ee4cc86a1c5108966c69a4b6e598a5b62e4e7ceddb44d8ab46284954dc9ed519');
 END
 $strata$;
+\endif
 
 -- 0014_seed_demo_user: Seed the demo organization and its demo user   [source sha256: e3b22ec5c279acafb4bee24f89ca60a7c4b94dd73ba95d6d9efd3e5219559f09]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0013_user_display_name' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0014_seed_demo_user' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0014_seed_demo_user: Seed the demo organization and its demo user'
 INSERT INTO organizations (id, slug, name, plan)
     VALUES ('00000000-0000-0000-0000-000000000001', 'demo', 'Demo Org', 'free');
@@ -387,8 +449,11 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0014_seed_demo_user', 'upgrade', 'e3b22ec5c279acafb4bee24f89ca60a7c4b94dd73ba95d6d9efd3e5219559f09');
 END
 $strata$;
+\endif
 
 -- 0015_rename_token_count: Rename token_count to tokens and widen it to bigint   [source sha256: 6315e6a8d2804b45adc516a6cd056fde79405a1946b1c34444fcf1b517b46b3e]
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0014_seed_demo_user' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0015_rename_token_count' AND step >= 1) AS strata_run \gset
+\if :strata_run
 \echo 'strata: applying 0015_rename_token_count: Rename token_count to tokens and widen it to bigint'
 ALTER TABLE messages RENAME COLUMN token_count TO tokens;
 ALTER TABLE messages ALTER COLUMN tokens TYPE bigint;
@@ -403,7 +468,10 @@ BEGIN
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0015_rename_token_count', 'upgrade', '6315e6a8d2804b45adc516a6cd056fde79405a1946b1c34444fcf1b517b46b3e');
 END
 $strata$;
+\endif
 
+-- the script is done: its progress goes with its last transaction
+DELETE FROM strata_progress WHERE script = 'upgrade base -> 0015_rename_token_count';
 COMMIT;
 DO $strata$ BEGIN PERFORM pg_advisory_unlock(126943972389985); END $strata$;
 \echo 'strata: done; the database is now at 0015_rename_token_count'

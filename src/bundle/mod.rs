@@ -382,8 +382,15 @@ impl<'a> Writer<'a> {
                 .into());
             }
         }
-        self.upgrade
-            .write_all(self.renderer.footer(&self.upper_rows).as_bytes())?;
+        self.upgrade.write_all(
+            self.renderer
+                .footer(
+                    Direction::Upgrade,
+                    (self.inputs.from, self.inputs.to),
+                    &self.upper_rows,
+                )
+                .as_bytes(),
+        )?;
         let upgrade_sha = self.upgrade.finish()?;
         self.spill.flush()?;
         drop(self.spill);
@@ -397,7 +404,12 @@ impl<'a> Writer<'a> {
             let mut downgrade = self.downgrade;
             reverse_sections(&spill_path, spill_offsets, &mut downgrade)?;
             std::fs::remove_file(&spill_path)?;
-            downgrade.write_all(self.renderer.footer(&self.lower_rows).as_bytes())?;
+            let footer = self.renderer.footer(
+                Direction::Downgrade,
+                (self.inputs.to, self.inputs.from),
+                &self.lower_rows,
+            );
+            downgrade.write_all(footer.as_bytes())?;
             Some(downgrade.finish()?)
         } else {
             drop(self.downgrade);

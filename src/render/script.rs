@@ -160,10 +160,18 @@ impl Rows {
     }
 }
 
-/// The guard: refuse unless the version rows are exactly `expected`. It runs after the
-/// session's lock ([`session_lock`]) at the start of a transaction that reads committed
+/// The guard: refuse unless the version rows are exactly `expected` and no script is
+/// part-way on this database, or this very script (`identity`) is (then the script
+/// resumes: each step runs only where the database is where the step begins). It runs
+/// after the session's lock ([`session_lock`]) in a transaction that reads committed
 /// rows, so it sees what every other session committed.
-fn guard(out: &mut String, expected: &[String], table: &str, column: &str) {
+fn guard(
+    out: &mut String,
+    expected: &[String],
+    (table, column): (&str, &str),
+    progress: &str,
+    identity: &str,
+) {
     let expected_text = expected.join(", ");
     let shown = if expected.is_empty() {
         "base".to_owned()
@@ -174,41 +182,37 @@ fn guard(out: &mut String, expected: &[String], table: &str, column: &str) {
     let message = format!("strata: this database is at %, but this script expects {shown}")
         .replace('%', "%%")
         .replacen("%%", "%", 1);
-    let lines = [
-        format!(
-            "-- guard: refuse to run unless the database is at {}",
-            Comment(&shown)
-        ),
-        "DECLARE".to_owned(),
-        "    found text;".to_owned(),
-        "BEGIN".to_owned(),
-        format!(
-            "    IF to_regclass({}) IS NULL THEN",
-            quote::literal(&quote::ident(table))
-        ),
-        "        found := '';".to_owned(),
-        "    ELSE".to_owned(),
-        format!(
-            "        SELECT coalesce(string_agg({c}, ', ' ORDER BY {c} COLLATE \"C\"), '')",
-            c = quote::ident(column)
-        ),
-        format!("          INTO found FROM {};", quote::ident(table)),
-        "    END IF;".to_owned(),
-        format!("    IF found <> {} THEN", quote::literal(&expected_text)),
-        format!("        RAISE EXCEPTION {},", quote::literal(&message)),
-        "            CASE WHEN found = '' THEN 'base' ELSE found END;".to_owned(),
-        "    END IF;".to_owned(),
-        "END".to_owned(),
-    ];
-    let (comment, body) = lines.split_first().expect("a guard has lines");
-    out.push_str(comment);
-    out.push('\n');
-    let mut text = String::new();
-    for line in body {
-        text.push_str(line);
-        text.push('\n');
-    }
-    do_block(out, &text);
+    let _ = writeln!(
+        out,
+        "-- guard: refuse to run unless the database is at {}, or this script stopped part-way on it",
+        Comment(&shown)
+    );
+    let c = quote::ident(column);
+    let body = format!(
+        "DECLARE\n    found text;\n    running text;\nBEGIN\n\
+         \x20   IF to_regclass({regclass}) IS NULL THEN\n        found := '';\n    ELSE\n\
+         \x20       SELECT coalesce(string_agg({c}, ', ' ORDER BY {c} COLLATE \"C\"), '')\n\
+         \x20         INTO found FROM {t};\n    END IF;\n\
+         \x20   SELECT script INTO running FROM {progress};\n\
+         \x20   IF running IS NULL THEN\n\
+         \x20       IF found <> {expected} THEN\n\
+         \x20           RAISE EXCEPTION {message},\n\
+         \x20               CASE WHEN found = '' THEN 'base' ELSE found END;\n\
+         \x20       END IF;\n\
+         \x20       INSERT INTO {progress} (script) VALUES ({identity});\n\
+         \x20   ELSIF running <> {identity} THEN\n\
+         \x20       RAISE EXCEPTION 'strata: another script stopped part-way on this database (%); run it again to finish it first', running;\n\
+         \x20   ELSE\n\
+         \x20       RAISE NOTICE 'strata: this script stopped part-way on this database; it resumes where it stopped (at %)',\n\
+         \x20           CASE WHEN found = '' THEN 'base' ELSE found END;\n\
+         \x20   END IF;\nEND\n",
+        regclass = quote::literal(&quote::ident(table)),
+        t = quote::ident(table),
+        expected = quote::literal(&expected_text),
+        message = quote::literal(&message),
+        identity = quote::literal(identity),
+    );
+    do_block(out, &body);
 }
 
 /// `DO $strata$ ... $strata$;` around `body`, with a dollar-quote tag that `body` does
@@ -244,10 +248,15 @@ fn version_tables(config: &Config) -> String {
          id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n            revision text NOT NULL,\n            \
          direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),\n            \
          source_sha256 text NOT NULL,\n            applied_at timestamptz NOT NULL DEFAULT now(),\n            \
-         applied_by text NOT NULL DEFAULT current_user\n        );\n    END IF;\nEND\n",
+         applied_by text NOT NULL DEFAULT current_user\n        );\n    END IF;\n    \
+         IF to_regclass({}) IS NULL THEN\n        CREATE TABLE {} (\n            \
+         script text PRIMARY KEY,\n            revision text,\n            step int NOT NULL DEFAULT 0\n        );\n    \
+         END IF;\nEND\n",
         quote::literal(&quote::ident(table)),
         quote::literal(&quote::ident(history)),
-        quote::ident(history)
+        quote::ident(history),
+        quote::literal(&quote::ident(&config.version.progress)),
+        quote::ident(&config.version.progress)
     );
     let mut out = String::from("-- the version tables, when the database has none yet\n");
     do_block(&mut out, &body);
@@ -396,6 +405,9 @@ pub(crate) struct Renderer<'a> {
     table_sql: String,
     column_sql: String,
     history: String,
+    progress: String,
+    /// The version rows as one text, as the guard and the steps compare them.
+    rows_sql: String,
 }
 
 impl<'a> Renderer<'a> {
@@ -410,7 +422,48 @@ impl<'a> Renderer<'a> {
             table_sql: quote::ident(table),
             column_sql: quote::ident(column),
             history: quote::ident(&config.version.history),
+            progress: quote::ident(&config.version.progress),
+            rows_sql: format!(
+                "(SELECT coalesce(string_agg({c}, ', ' ORDER BY {c} COLLATE \"C\"), '') FROM {t})",
+                c = quote::ident(column),
+                t = quote::ident(table)
+            ),
         }
+    }
+
+    /// What a script is, for the progress table: its direction and its two positions.
+    pub fn identity(&self, direction: Direction, from: &[NodeIndex], to: &[NodeIndex]) -> String {
+        format!(
+            "{} {} -> {}",
+            direction.word(),
+            self.graph.position_name(from, ", "),
+            self.graph.position_name(to, ", ")
+        )
+    }
+
+    /// The query a step starts with: whether the database is where the step begins (the
+    /// revision's version rows before it, and no record of this step or a later one of
+    /// it done). Its answer goes to psql's `strata_run` for the `\if` around the step.
+    fn step_check(&self, out: &mut String, id: &str, before: &[String], step: usize) {
+        let _ = write!(out, "SELECT {} = ", self.rows_sql);
+        let _ = quote::write_literal(out, &before.join(", "));
+        let _ = write!(
+            out,
+            " AND NOT EXISTS (SELECT FROM {} WHERE revision = ",
+            self.progress
+        );
+        let _ = quote::write_literal(out, id);
+        let _ = writeln!(
+            out,
+            " AND step >= {step}) AS strata_run \\gset\n\\if :strata_run"
+        );
+    }
+
+    /// Records that step `step` of revision `id` is done.
+    fn step_done(&self, out: &mut String, id: &str, step: usize) {
+        let _ = write!(out, "UPDATE {} SET revision = ", self.progress);
+        let _ = quote::write_literal(out, id);
+        let _ = writeln!(out, ", step = {step};");
     }
 
     /// Everything before the first revision: the title, the session settings, the
@@ -442,10 +495,15 @@ impl<'a> Renderer<'a> {
         out.push_str(&settings(self.config));
         session_lock(&mut out);
         out.push_str(BEGIN);
-        guard(&mut out, rows, self.table, self.column);
-        if direction == Direction::Upgrade {
-            out.push_str(&version_tables(self.config));
-        }
+        out.push_str(&version_tables(self.config));
+        let identity = self.identity(direction, from, to);
+        guard(
+            &mut out,
+            rows,
+            (self.table, self.column),
+            &self.progress,
+            &identity,
+        );
         out
     }
 
@@ -479,26 +537,68 @@ impl<'a> Renderer<'a> {
             Direction::Upgrade => "applying",
             Direction::Downgrade => "reverting",
         };
-        echo(&mut out, &format!("strata: {verb} {}: {message}", n.id));
-        let position = Position {
-            rows: before,
-            table: self.table,
-            column: self.column,
+        // The statements, each with the note a derived downgrade gives it.
+        let statements: Vec<(&StatementKind, Option<&str>)> = match direction {
+            Direction::Upgrade => schema
+                .map(|r| r.upgrade.iter().map(|s| (&s.kind, None)).collect())
+                .unwrap_or_default(),
+            Direction::Downgrade => match schema.map(|r| &r.downgrade) {
+                Some(Downgraded::Statements(statements)) => statements
+                    .iter()
+                    .map(|d| (&d.statement.kind, d.note.as_deref()))
+                    .collect(),
+                _ => Vec::new(),
+            },
         };
-        match direction {
-            Direction::Upgrade => {
-                for s in schema.map(|r| r.upgrade.as_slice()).unwrap_or_default() {
-                    write_statement(&mut out, &s.kind, None, &position);
-                }
+        // Steps: the statements between two that run outside a transaction, and each of
+        // those. Every step runs only where the database is where it begins, and every
+        // step but the last records itself done, so that a rerun after a failure
+        // resumes at the first step not done.
+        let steps = 1 + 2 * statements
+            .iter()
+            .filter(|(kind, _)| kind.is_nontransactional())
+            .count();
+        let mut step = 1;
+        self.step_check(&mut out, &n.id, before, step);
+        echo(&mut out, &format!("strata: {verb} {}: {message}", n.id));
+        for (kind, note) in statements {
+            if let Some(note) = note {
+                let _ = writeln!(out, "-- note: {}", Comment(note));
             }
-            Direction::Downgrade => {
-                if let Some(Downgraded::Statements(statements)) = schema.map(|r| &r.downgrade) {
-                    for d in statements {
-                        write_statement(&mut out, &d.statement.kind, d.note.as_deref(), &position);
-                    }
+            if !kind.is_nontransactional() {
+                statement_into(&mut out, kind);
+                out.push('\n');
+                if matches!(kind, StatementKind::RawSql(_)) {
+                    out.push_str(FIXED_SETTINGS);
                 }
+                continue;
             }
+            // PostgreSQL refuses these inside a transaction block: the transaction so far
+            // commits with a record of its step, the statement runs on its own and
+            // records itself, and a new transaction begins.
+            self.step_done(&mut out, &n.id, step);
+            out.push_str("\\endif\nCOMMIT;\n");
+            echo(
+                &mut out,
+                "strata: committed; the next statement runs outside a transaction",
+            );
+            step += 1;
+            self.step_check(&mut out, &n.id, before, step);
+            let _ = writeln!(out, "-- outside a transaction");
+            if let StatementKind::CreateIndex(index) = kind {
+                self.before_index_concurrently(&mut out, index);
+            }
+            let _ = writeln!(out, "{}", statement(kind));
+            if matches!(kind, StatementKind::RawSql(_)) {
+                out.push_str(FIXED_SETTINGS);
+            }
+            self.step_done(&mut out, &n.id, step);
+            out.push_str("\\endif\n");
+            out.push_str(BEGIN);
+            step += 1;
+            self.step_check(&mut out, &n.id, before, step);
         }
+        debug_assert_eq!(step, steps);
         out.push_str("-- version bookkeeping for ");
         let _ = writeln!(out, "{}", Comment(&n.id));
         // One block, so that every change of a version row can be checked: a row that is
@@ -529,15 +629,60 @@ impl<'a> Renderer<'a> {
         );
         body.push_str("END\n");
         do_block(&mut out, &body);
+        out.push_str("\\endif\n");
         out
+    }
+
+    /// What a rerun needs before `CREATE INDEX CONCURRENTLY`: a failed or cancelled
+    /// attempt leaves an INVALID index of the same name, which is dropped; a valid one
+    /// is not this script's to replace, and stops the script.
+    fn before_index_concurrently(&self, out: &mut String, index: &crate::syntax::ast::CreateIndex) {
+        let Some(name) = &index.name else {
+            return;
+        };
+        let mut qualified = String::new();
+        if let Some(schema) = &index.table.schema {
+            let _ = quote::write_ident(&mut qualified, &schema.value);
+            qualified.push('.');
+        }
+        let _ = quote::write_ident(&mut qualified, &name.value);
+        let regclass = quote::literal(&qualified);
+        let shown = Comment(&qualified);
+        let _ = write!(
+            out,
+            "SELECT EXISTS (SELECT FROM pg_index WHERE indexrelid = to_regclass({regclass}) \
+             AND NOT indisvalid) AS strata_invalid \\gset\n\\if :strata_invalid\n"
+        );
+        echo(
+            out,
+            &format!("strata: dropping the invalid index {qualified} that a failed attempt left"),
+        );
+        let _ = writeln!(out, "DROP INDEX CONCURRENTLY {qualified};\n\\endif");
+        let body = format!(
+            "BEGIN\n    IF to_regclass({regclass}) IS NOT NULL THEN\n        \
+             RAISE EXCEPTION 'strata: index % exists and is valid, but this script is about to \
+             build it: it was made outside this script; drop it or rename it, then rerun', {regclass};\n    \
+             END IF;\nEND\n"
+        );
+        let _ = writeln!(out, "-- {shown} must not exist yet");
+        do_block(out, &body);
     }
 }
 
 impl Renderer<'_> {
     /// The end of every script: the last transaction committed, the lock released, and a
     /// last line saying where the database is now (`rows`, the version rows at the end).
-    pub fn footer(&self, rows: &[String]) -> String {
-        let mut out = String::from("\nCOMMIT;\n");
+    pub fn footer(
+        &self,
+        direction: Direction,
+        (from, to): (&[NodeIndex], &[NodeIndex]),
+        rows: &[String],
+    ) -> String {
+        let mut out =
+            String::from("\n-- the script is done: its progress goes with its last transaction\n");
+        let _ = write!(out, "DELETE FROM {} WHERE script = ", self.progress);
+        let _ = quote::write_literal(&mut out, &self.identity(direction, from, to));
+        out.push_str(";\nCOMMIT;\n");
         let _ = writeln!(
             out,
             "DO $strata$ BEGIN PERFORM pg_advisory_unlock({LOCK_KEY}); END $strata$;"
@@ -631,46 +776,8 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
         Direction::Upgrade => plan.upper_rows(graph),
         Direction::Downgrade => plan.start(graph).list(),
     };
-    out.push_str(&renderer.footer(&end));
+    out.push_str(&renderer.footer(request.direction, (request.from, request.to), &end));
     Ok(out)
-}
-
-/// Where the version rows stand while a revision's statements run, for the re-check
-/// after a statement that ran outside the transaction.
-struct Position<'a> {
-    rows: &'a [String],
-    table: &'a str,
-    column: &'a str,
-}
-
-fn write_statement(
-    out: &mut String,
-    kind: &StatementKind,
-    note: Option<&str>,
-    position: &Position<'_>,
-) {
-    if let Some(note) = note {
-        let _ = writeln!(out, "-- note: {}", Comment(note));
-    }
-    if kind.is_nontransactional() {
-        // PostgreSQL refuses these inside a transaction block. The locks of the guard
-        // end with the transaction, so the next one checks again that the database is
-        // where the previous segment left it.
-        out.push_str("COMMIT;\n");
-        echo(
-            out,
-            "strata: committed; the next statement runs outside a transaction",
-        );
-        let _ = writeln!(out, "-- outside a transaction\n{}", statement(kind));
-        out.push_str(BEGIN);
-        guard(out, position.rows, position.table, position.column);
-    } else {
-        statement_into(out, kind);
-        out.push('\n');
-    }
-    if matches!(kind, StatementKind::RawSql(_)) {
-        out.push_str(FIXED_SETTINGS);
-    }
 }
 
 /// The statements that turn `before` rows into `after` rows, by the rule in the module
