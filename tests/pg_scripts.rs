@@ -268,3 +268,71 @@ fn a_downgrade_starts_from_several_heads() {
     run(&["downgrade", "heads:base"]);
     assert!(versions(&database).is_empty());
 }
+
+#[test]
+fn an_enum_value_added_in_a_script_can_be_used_later_in_it() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("migrations");
+    std::fs::create_dir(&dir).expect("folder");
+    let files = [
+        (
+            "0001_jobs.mig",
+            "revision 0001_jobs;\nupgrade {\n  create type job_state as enum ('queued', 'running');\n  \
+             create table jobs (id int primary key, state job_state not null default 'queued');\n}\n",
+        ),
+        (
+            "0002_failed.mig",
+            "revision 0002_failed parents 0001_jobs;\nupgrade {\n  \
+             alter type job_state add value 'failed';\n  \
+             alter table jobs alter column state set default 'failed';\n}\n\
+             downgrade irreversible 'enum values cannot be removed';\n",
+        ),
+        (
+            "0003_use.mig",
+            "revision 0003_use parents 0002_failed;\nupgrade {\n  \
+             alter type job_state add value 'cancelled' after 'failed';\n  \
+             alter table jobs add check `state <> 'cancelled'`;\n  \
+             sql $$ UPDATE jobs SET state = 'failed' WHERE state = 'cancelled' $$;\n}\n\
+             downgrade irreversible 'enum values cannot be removed';\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    let out = strata(tmp.path(), &["upgrade", "head"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains(
+        "\\echo 'strata: committed, so that the new enum value can be used by what follows'"
+    ));
+    let server = server();
+    let database = server.database();
+    server.apply(&database, &out.stdout, "the script");
+    assert_eq!(
+        server.query(
+            &database,
+            "SELECT column_default FROM information_schema.columns WHERE table_name = 'jobs' AND column_name = 'state';"
+        ),
+        ["'failed'::job_state"]
+    );
+
+    // A default that is not a value of the enum is refused before any database sees it.
+    std::fs::write(
+        dir.join("0004_bad.mig"),
+        "revision 0004_bad parents 0003_use;\nupgrade {\n  \
+         alter table jobs alter column state set default 'nonexistent';\n  \
+         alter table jobs add column other job_state default 'nope';\n}\n",
+    )
+    .expect("write");
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(out.code, 1);
+    for value in ["nonexistent", "nope"] {
+        assert!(
+            out.stderr.contains(&format!(
+                "'{value}' is not a value of enum `job_state` (its values: 'queued', \
+                 'running', 'failed', 'cancelled'); PostgreSQL refuses the default"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+}

@@ -347,7 +347,21 @@ SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C")
 \if :strata_run
 \echo 'strata: applying 0011_agent_status_paused: Agents can be paused and archived'
 ALTER TYPE agent_status ADD VALUE 'paused' BEFORE 'retired';
+UPDATE strata_progress SET revision = '0011_agent_status_paused', step = 1;
+\endif
+COMMIT;
+\echo 'strata: committed, so that the new enum value can be used by what follows'
+BEGIN ISOLATION LEVEL READ COMMITTED;
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0010_executions' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0011_agent_status_paused' AND step >= 2) AS strata_run \gset
+\if :strata_run
 ALTER TYPE agent_status ADD VALUE 'archived' AFTER 'retired';
+UPDATE strata_progress SET revision = '0011_agent_status_paused', step = 2;
+\endif
+COMMIT;
+\echo 'strata: committed, so that the new enum value can be used by what follows'
+BEGIN ISOLATION LEVEL READ COMMITTED;
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0010_executions' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0011_agent_status_paused' AND step >= 3) AS strata_run \gset
+\if :strata_run
 -- version bookkeeping for 0011_agent_status_paused
 DO $strata$
 BEGIN

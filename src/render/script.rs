@@ -554,10 +554,16 @@ impl<'a> Renderer<'a> {
         // those. Every step runs only where the database is where it begins, and every
         // step but the last records itself done, so that a rerun after a failure
         // resumes at the first step not done.
-        let steps = 1 + 2 * statements
+        let steps = 1 + statements
             .iter()
-            .filter(|(kind, _)| kind.is_nontransactional())
-            .count();
+            .map(|(kind, _)| {
+                if kind.is_nontransactional() {
+                    2
+                } else {
+                    usize::from(matches!(kind, StatementKind::AlterTypeAddValue(_)))
+                }
+            })
+            .sum::<usize>();
         let mut step = 1;
         self.step_check(&mut out, &n.id, before, step);
         echo(&mut out, &format!("strata: {verb} {}: {message}", n.id));
@@ -570,6 +576,21 @@ impl<'a> Renderer<'a> {
                 out.push('\n');
                 if matches!(kind, StatementKind::RawSql(_)) {
                     out.push_str(FIXED_SETTINGS);
+                }
+                // PostgreSQL refuses to use an enum value added in the same transaction
+                // ("unsafe use of new value"), and whether a later statement uses it (a
+                // literal, a cast, a raw block, a function) cannot be told for sure:
+                // the transaction commits after every addition.
+                if matches!(kind, StatementKind::AlterTypeAddValue(_)) {
+                    self.step_done(&mut out, &n.id, step);
+                    out.push_str("\\endif\nCOMMIT;\n");
+                    echo(
+                        &mut out,
+                        "strata: committed, so that the new enum value can be used by what follows",
+                    );
+                    out.push_str(BEGIN);
+                    step += 1;
+                    self.step_check(&mut out, &n.id, before, step);
                 }
                 continue;
             }

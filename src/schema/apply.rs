@@ -270,6 +270,38 @@ impl<'a> Applier<'a> {
         true
     }
 
+    /// A string default of an enum column must be one of the enum's values: PostgreSQL
+    /// refuses the statement otherwise (`invalid input value for enum`).
+    /// False (with the error) when it is not.
+    fn check_enum_default(&mut self, t: &DataType, d: &DefaultValue) -> bool {
+        let (TypeKind::Named { name, .. }, DefaultValue::Literal(Literal::String(value))) =
+            (&t.kind, d)
+        else {
+            return true;
+        };
+        if t.array_dimensions > 0 {
+            return true;
+        }
+        let obj = self.obj(name);
+        let Some(ty) = self.model.types.get(&obj) else {
+            return true;
+        };
+        if ty.values.iter().any(|v| *v == value.value) {
+            return true;
+        }
+        let values = ty.values.join("', '");
+        self.error(
+            Code::InvalidStatement,
+            value.span,
+            format!(
+                "'{}' is not a value of enum `{obj}` (its values: '{values}'); PostgreSQL \
+                 refuses the default",
+                value.value
+            ),
+        );
+        false
+    }
+
     fn check_type(&mut self, t: &DataType) {
         let TypeKind::Named { name, .. } = &t.kind else {
             return;
@@ -409,6 +441,7 @@ impl<'a> Applier<'a> {
                 }
                 ColumnConstraintKind::Null => continue,
                 ColumnConstraintKind::Default(d) => {
+                    self.check_enum_default(&def.data_type, d);
                     column.default = Some(self.shared.default_value(d));
                     continue;
                 }
@@ -1997,6 +2030,12 @@ impl<'a> Applier<'a> {
             return Ok(Vec::new());
         };
         let previous = c.default.clone();
+        if let Some(d) = &default {
+            let data_type = c.data_type.clone();
+            if !self.check_enum_default(&data_type, d) {
+                return Ok(Vec::new());
+            }
+        }
         let default = default.map(|d| self.shared.default_value(&d));
         self.update_column(&name, &c.name, |col| col.default = default);
         let kind = match previous {
