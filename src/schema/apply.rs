@@ -286,7 +286,7 @@ impl<'a> Applier<'a> {
         let Some(ty) = self.model.types.get(&obj) else {
             return true;
         };
-        if ty.values.iter().any(|v| *v == value.value) {
+        if ty.values.contains(&value.value) {
             return true;
         }
         let values = ty.values.join("', '");
