@@ -336,3 +336,44 @@ fn an_enum_value_added_in_a_script_can_be_used_later_in_it() {
         );
     }
 }
+
+#[test]
+fn index_keys_take_collations_and_operator_classes() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("migrations");
+    std::fs::create_dir(&dir).expect("folder");
+    std::fs::write(
+        dir.join("0001_names.mig"),
+        "revision 0001_names;\nupgrade {\n  create extension pg_trgm;\n  \
+         create table people (id int primary key, name text not null);\n  \
+         create index people_name_trgm_idx on people using gin (name gin_trgm_ops);\n  \
+         create index on people (name collate \"C\" text_pattern_ops desc nulls last);\n  \
+         create index on people (`lower(name)` collate \"C\");\n}\n",
+    )
+    .expect("write");
+    let out = strata(tmp.path(), &["upgrade", "head"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains(
+        "CREATE INDEX people_name_idx ON people (name COLLATE \"C\" text_pattern_ops DESC NULLS LAST);"
+    ), "{}", out.stdout);
+    let server = server();
+    let database = server.database();
+    server.apply(&database, &out.stdout, "the script");
+    let definitions = server.query(
+        &database,
+        "SELECT indexdef FROM pg_indexes WHERE tablename = 'people' ORDER BY indexname;",
+    );
+    assert_eq!(
+        definitions,
+        [
+            "CREATE INDEX people_lower_idx ON public.people USING btree (lower(name) COLLATE \"C\")",
+            "CREATE INDEX people_name_idx ON public.people USING btree (name COLLATE \"C\" text_pattern_ops DESC NULLS LAST)",
+            "CREATE INDEX people_name_trgm_idx ON public.people USING gin (name gin_trgm_ops)",
+            "CREATE UNIQUE INDEX people_pkey ON public.people USING btree (id)",
+        ]
+    );
+    // The derived downgrade drops them all.
+    let down = strata(tmp.path(), &["downgrade", "head:base"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    server.apply(&database, &down.stdout, "the downgrade");
+}

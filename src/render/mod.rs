@@ -428,6 +428,12 @@ impl fmt::Display for KeySql<'_> {
             IndexTarget::Column(c) => Name(c).fmt(f)?,
             IndexTarget::Expr(e) => write!(f, "({})", e.text)?,
         }
+        if let Some(c) = &k.collation {
+            write!(f, " COLLATE {}", Qualified(c))?;
+        }
+        if let Some(o) = &k.opclass {
+            write!(f, " {}", Qualified(o))?;
+        }
         match k.order {
             Some(SortOrder::Asc) => f.write_str(" ASC")?,
             Some(SortOrder::Desc) => f.write_str(" DESC")?,

@@ -565,6 +565,10 @@ pub struct CreateIndex {
 #[derive(Clone, Debug, PartialEq)]
 pub struct IndexKey {
     pub target: IndexTarget,
+    /// `collate NAME`.
+    pub collation: Option<QualifiedName>,
+    /// An operator class (`gin_trgm_ops`, `text_pattern_ops`).
+    pub opclass: Option<QualifiedName>,
     pub order: Option<SortOrder>,
     pub nulls: Option<NullsOrder>,
     pub span: Span,

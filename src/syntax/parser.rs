@@ -692,6 +692,10 @@ impl<'s> Builder<'s> {
                     ),
                     _ => IndexTarget::Column(self.name(&child(&key, Rule::name))),
                 };
+                let collation =
+                    find(&key, Rule::index_collate).map(|c| self.qname(&child(&c, Rule::qname)));
+                let opclass =
+                    find(&key, Rule::index_opclass).map(|c| self.qname(&child(&c, Rule::qname)));
                 let order = find(&key, Rule::sort_order).map(|o| {
                     if has(&o, Rule::k_asc) {
                         SortOrder::Asc
@@ -708,6 +712,8 @@ impl<'s> Builder<'s> {
                 });
                 IndexKey {
                     target,
+                    collation,
+                    opclass,
                     order,
                     nulls,
                     span: self.span(&key),

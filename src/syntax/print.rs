@@ -411,6 +411,14 @@ pub fn statement(kind: &StatementKind) -> String {
                         IndexTarget::Column(c) => name(&c.value),
                         IndexTarget::Expr(e) => expr(e),
                     };
+                    if let Some(c) = &k.collation {
+                        key.push_str(" collate ");
+                        key.push_str(&qualified(c));
+                    }
+                    if let Some(o) = &k.opclass {
+                        key.push(' ');
+                        key.push_str(&qualified(o));
+                    }
                     match k.order {
                         Some(SortOrder::Asc) => key.push_str(" asc"),
                         Some(SortOrder::Desc) => key.push_str(" desc"),
