@@ -326,20 +326,20 @@ fn verify_names_every_file_a_bundle_should_not_hold() {
 
 #[test]
 fn a_range_with_an_irreversible_revision_builds_without_a_downgrade() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path().join("migrations");
-    fs::create_dir_all(&dir).expect("migrations");
-    fs::write(
-        dir.join("0001_a.mig"),
-        "revision 0001_a;\nupgrade {\n  create table t (id int);\n}\n",
-    )
-    .expect("write");
-    fs::write(
-        dir.join("0002_b.mig"),
-        "revision 0002_b parents 0001_a;\nupgrade {\n  sql $$ UPDATE t SET id = 0 $$;\n}\n\
-         downgrade irreversible 'the old ids are gone';\n",
-    )
-    .expect("write");
+    let tmp = crate::support::project(
+        &[
+            (
+                "0001_a.mig",
+                "revision 0001_a;\nupgrade {\n  create table t (id int);\n}\n",
+            ),
+            (
+                "0002_b.mig",
+                "revision 0002_b parents 0001_a;\nupgrade {\n  sql $$ UPDATE t SET id = 0 $$;\n}\n\
+                 downgrade irreversible 'the old ids are gone';\n",
+            ),
+        ],
+        None,
+    );
     let out = strata(tmp.path(), &["build"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(

@@ -10,24 +10,7 @@ use std::path::{Path, PathBuf};
 use pretty_assertions::assert_eq;
 
 use crate::pg::server;
-use crate::support::strata;
-
-/// A project in a temporary folder: `migrations/` with the given files (name, text),
-/// and `strata.toml` when given.
-fn project(files: &[(&str, &str)], config: Option<&str>) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path().join("migrations");
-    fs::create_dir_all(&dir).expect("migrations");
-    for (name, text) in files {
-        let path = dir.join(name);
-        fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
-        fs::write(path, text).expect("write");
-    }
-    if let Some(config) = config {
-        fs::write(tmp.path().join("strata.toml"), config).expect("strata.toml");
-    }
-    tmp
-}
+use crate::support::{project, strata};
 
 /// Where a vector's meta-command would leave its mark.
 struct Sentinel {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use pretty_assertions::assert_eq;
 
 use crate::pg::server;
-use crate::support::strata;
+use crate::support::script;
 
 /// A raw block that fails (division by zero) while `ctl` holds the row `at`.
 fn fail_at(at: &str) -> String {
@@ -19,9 +19,6 @@ fn fail_at(at: &str) -> String {
 }
 
 fn project() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path().join("migrations");
-    fs::create_dir_all(&dir).expect("migrations");
     let files = [
         (
             "0001_a.mig",
@@ -56,16 +53,8 @@ fn project() -> tempfile::TempDir {
             ),
         ),
     ];
-    for (name, text) in files {
-        fs::write(dir.join(name), text).expect("write");
-    }
-    tmp
-}
-
-fn script(project: &std::path::Path, args: &[&str]) -> String {
-    let out = strata(project, args);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    out.stdout
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    crate::support::project(&files, None)
 }
 
 /// A database with the table the failing blocks read.

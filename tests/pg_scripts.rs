@@ -271,9 +271,6 @@ fn a_downgrade_starts_from_several_heads() {
 
 #[test]
 fn an_enum_value_added_in_a_script_can_be_used_later_in_it() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path().join("migrations");
-    std::fs::create_dir(&dir).expect("folder");
     let files = [
         (
             "0001_jobs.mig",
@@ -296,9 +293,8 @@ fn an_enum_value_added_in_a_script_can_be_used_later_in_it() {
              downgrade irreversible 'enum values cannot be removed';\n",
         ),
     ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).expect("write");
-    }
+    let tmp = crate::support::project(&files, None);
+    let dir = tmp.path().join("migrations");
     let out = strata(tmp.path(), &["upgrade", "head"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains(
@@ -339,18 +335,17 @@ fn an_enum_value_added_in_a_script_can_be_used_later_in_it() {
 
 #[test]
 fn index_keys_take_collations_and_operator_classes() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path().join("migrations");
-    std::fs::create_dir(&dir).expect("folder");
-    std::fs::write(
-        dir.join("0001_names.mig"),
-        "revision 0001_names;\nupgrade {\n  create extension pg_trgm;\n  \
-         create table people (id int primary key, name text not null);\n  \
-         create index people_name_trgm_idx on people using gin (name gin_trgm_ops);\n  \
-         create index on people (name collate \"C\" text_pattern_ops desc nulls last);\n  \
-         create index on people (`lower(name)` collate \"C\");\n}\n",
-    )
-    .expect("write");
+    let tmp = crate::support::project(
+        &[(
+            "0001_names.mig",
+            "revision 0001_names;\nupgrade {\n  create extension pg_trgm;\n  \
+             create table people (id int primary key, name text not null);\n  \
+             create index people_name_trgm_idx on people using gin (name gin_trgm_ops);\n  \
+             create index on people (name collate \"C\" text_pattern_ops desc nulls last);\n  \
+             create index on people (`lower(name)` collate \"C\");\n}\n",
+        )],
+        None,
+    );
     let out = strata(tmp.path(), &["upgrade", "head"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains(

@@ -11,38 +11,31 @@ use std::time::Duration;
 use pretty_assertions::assert_eq;
 
 use crate::pg::server;
-use crate::support::strata;
+use crate::support::{project, script};
 
 /// A project whose second revision does work twice if two sessions both pass the guard
 /// (an UPDATE), takes its time, and commits in the middle (an index built concurrently).
 fn racing_project() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path().join("migrations");
-    fs::create_dir_all(&dir).expect("migrations");
-    fs::write(
-        dir.join("0001_acct.mig"),
-        "revision 0001_acct message 'accounts';\n\
-         upgrade {\n  create table acct (id int primary key, n int not null);\n  \
-         sql $$ INSERT INTO acct VALUES (1, 0) $$;\n}\n\
-         downgrade {\n  drop table acct;\n}\n",
+    project(
+        &[
+            (
+                "0001_acct.mig",
+                "revision 0001_acct message 'accounts';\n\
+                 upgrade {\n  create table acct (id int primary key, n int not null);\n  \
+                 sql $$ INSERT INTO acct VALUES (1, 0) $$;\n}\n\
+                 downgrade {\n  drop table acct;\n}\n",
+            ),
+            (
+                "0002_count.mig",
+                "revision 0002_count parents 0001_acct message 'count once';\n\
+                 upgrade {\n  sql $$ UPDATE acct SET n = n + 1; SELECT pg_sleep(0.2) $$;\n  \
+                 create index concurrently acct_n_idx on acct (n);\n}\n\
+                 downgrade {\n  drop index concurrently acct_n_idx;\n  \
+                 sql $$ UPDATE acct SET n = n - 1; SELECT pg_sleep(0.2) $$;\n}\n",
+            ),
+        ],
+        None,
     )
-    .expect("write");
-    fs::write(
-        dir.join("0002_count.mig"),
-        "revision 0002_count parents 0001_acct message 'count once';\n\
-         upgrade {\n  sql $$ UPDATE acct SET n = n + 1; SELECT pg_sleep(0.2) $$;\n  \
-         create index concurrently acct_n_idx on acct (n);\n}\n\
-         downgrade {\n  drop index concurrently acct_n_idx;\n  \
-         sql $$ UPDATE acct SET n = n - 1; SELECT pg_sleep(0.2) $$;\n}\n",
-    )
-    .expect("write");
-    tmp
-}
-
-fn script(project: &Path, args: &[&str]) -> String {
-    let out = strata(project, args);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    out.stdout
 }
 
 /// What a database holds that a run changes: the counter, the version rows and the
@@ -174,22 +167,22 @@ fn the_guard_reads_committed_rows_under_serializable() {
 
 #[test]
 fn bookkeeping_that_finds_a_version_row_missing_stops_the_script() {
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path().join("migrations");
-    fs::create_dir_all(&dir).expect("migrations");
-    fs::write(
-        dir.join("0001_a.mig"),
-        "revision 0001_a;\nupgrade {\n  create table t (id int);\n}\n",
-    )
-    .expect("write");
-    // A raw block that removes the version rows behind the script's back.
-    fs::write(
-        dir.join("0002_b.mig"),
-        "revision 0002_b parents 0001_a;\n\
-         upgrade {\n  sql $$ DELETE FROM strata_version $$;\n}\n\
-         downgrade {\n  sql $$ SELECT 1 $$;\n}\n",
-    )
-    .expect("write");
+    let tmp = project(
+        &[
+            (
+                "0001_a.mig",
+                "revision 0001_a;\nupgrade {\n  create table t (id int);\n}\n",
+            ),
+            // A raw block that removes the version rows behind the script's back.
+            (
+                "0002_b.mig",
+                "revision 0002_b parents 0001_a;\n\
+                 upgrade {\n  sql $$ DELETE FROM strata_version $$;\n}\n\
+                 downgrade {\n  sql $$ SELECT 1 $$;\n}\n",
+            ),
+        ],
+        None,
+    );
     let upgrade = script(tmp.path(), &["upgrade", "head"]);
     let server = server();
     let database = server.database();

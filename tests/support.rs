@@ -104,6 +104,31 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A project in a temporary folder: `migrations/` with the given files (name, text), and
+/// `strata.toml` when given.
+pub fn project(files: &[(&str, &str)], config: Option<&str>) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("migrations");
+    std::fs::create_dir_all(&dir).expect("migrations");
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
+        std::fs::write(path, text).expect("write");
+    }
+    if let Some(config) = config {
+        std::fs::write(tmp.path().join("strata.toml"), config).expect("strata.toml");
+    }
+    tmp
+}
+
+/// The standard output of a `strata` command that must succeed without a word on
+/// standard error but warnings: a script.
+pub fn script(cwd: &Path, args: &[&str]) -> String {
+    let out = strata(cwd, args);
+    assert_eq!(out.code, 0, "strata {args:?}: {}", out.stderr);
+    out.stdout
+}
+
 /// What a run of the real `strata` binary gave.
 #[derive(Debug)]
 pub struct Output {
