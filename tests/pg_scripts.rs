@@ -372,3 +372,35 @@ fn index_keys_take_collations_and_operator_classes() {
     assert_eq!(down.code, 0, "{}", down.stderr);
     server.apply(&database, &down.stdout, "the downgrade");
 }
+
+#[test]
+fn an_empty_project_has_empty_scripts_and_bundles() {
+    let tmp = crate::support::project(&[], None);
+    let out = strata(tmp.path(), &["check"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let upgrade = crate::support::script(tmp.path(), &["upgrade", "head"]);
+    assert!(upgrade.starts_with("-- strata upgrade: base -> base (0 revisions)\n"));
+    let downgrade = crate::support::script(tmp.path(), &["downgrade", "head:base"]);
+    let server = server();
+    let database = server.database();
+    server.apply(&database, &upgrade, "the empty upgrade");
+    server.apply(&database, &downgrade, "the empty downgrade");
+    assert_eq!(
+        server.query(&database, "SELECT count(*) FROM strata_version;"),
+        ["0"]
+    );
+    let out = strata(tmp.path(), &["build"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "wrote out/base-base\n"),
+        "{}",
+        out.stderr
+    );
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("out/base-base/manifest.json")).expect("read"),
+    )
+    .expect("JSON");
+    assert_eq!(manifest["revisions"], serde_json::json!([]));
+    let out = strata(tmp.path(), &["verify", "out/base-base"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

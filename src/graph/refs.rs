@@ -72,6 +72,9 @@ impl RevisionGraph {
         match reference.trim() {
             "base" => Ok(Vec::new()),
             "heads" => Ok(self.heads()),
+            // A project's first commit has no revisions yet: its only position is base,
+            // and its scripts and bundles are valid and empty, so that its CI passes.
+            "head" if self.is_empty() => Ok(Vec::new()),
             reference => self.resolve_one(reference).map(|node| vec![node]),
         }
     }
