@@ -10,15 +10,59 @@ use std::path::{Path, PathBuf};
 
 use crate::syntax::{message_control_character, MAX_REVISION_ID_LEN};
 
-/// The id for a new revision after `existing` ids, with a slug of `message`.
-pub fn next_id<'a>(existing: impl IntoIterator<Item = &'a str>, message: &str) -> String {
+/// What a new revision's header says.
+pub struct Header<'a> {
+    pub parents: &'a [&'a str],
+    pub depends_on: &'a [&'a str],
+    pub labels: &'a [String],
+    pub message: &'a str,
+}
+
+/// Whether `text` is a label, as the grammar has them.
+pub fn is_label(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The id for a new revision after `existing` ids, continuing their scheme: the next
+/// sequence number and a slug of the message when ids are numbered (`0007_slug`);
+/// otherwise (as
+/// Alembic's twelve hexadecimal digits) twelve hexadecimal digits of the SHA-256 of the
+/// new revision's parents and message, never one that exists.
+pub fn next_id<'a>(existing: impl IntoIterator<Item = &'a str>, header: &Header<'_>) -> String {
+    let message = header.message;
+    let existing: Vec<&str> = existing.into_iter().collect();
     let mut highest: u64 = 0;
     let mut width = 4;
-    for id in existing {
+    let mut numbered = existing.is_empty();
+    for id in &existing {
         let digits = id.bytes().take_while(u8::is_ascii_digit).count();
+        // `0007_slug` or `0007`; Alembic's `1975ea83b712` starts with digits too.
+        if !matches!(id.as_bytes().get(digits), None | Some(b'_')) {
+            continue;
+        }
         if let Ok(n) = id[..digits].parse::<u64>() {
             highest = highest.max(n);
             width = width.max(digits);
+            numbered = true;
+        }
+    }
+    if !numbered {
+        use sha2::{Digest, Sha256};
+        let mut seed = header.parents.join(",");
+        seed.push('\n');
+        seed.push_str(message);
+        let mut round = 0u32;
+        loop {
+            let digest = Sha256::digest(format!("{seed}\n{round}").as_bytes());
+            let id = hex::encode(&digest[..6]);
+            if !existing.contains(&id.as_str()) {
+                return id;
+            }
+            round += 1;
         }
     }
     let number = format!("{:0width$}", highest + 1);
@@ -81,13 +125,19 @@ impl std::fmt::Display for AuthoringError {
 impl std::error::Error for AuthoringError {}
 
 /// The text of a new revision file.
-pub fn revision_text(id: &str, parents: &[&str], message: &str) -> String {
+pub fn revision_text(id: &str, header: &Header<'_>) -> String {
     let mut text = format!("revision {id}\n");
-    if !parents.is_empty() {
-        let _ = writeln!(text, "  parents {}", parents.join(", "));
+    if !header.parents.is_empty() {
+        let _ = writeln!(text, "  parents {}", header.parents.join(", "));
     }
-    let _ = writeln!(text, "  message '{}';", message.replace('\'', "''"));
-    if parents.len() < 2 {
+    if !header.depends_on.is_empty() {
+        let _ = writeln!(text, "  depends_on {}", header.depends_on.join(", "));
+    }
+    if !header.labels.is_empty() {
+        let _ = writeln!(text, "  labels {}", header.labels.join(", "));
+    }
+    let _ = writeln!(text, "  message '{}';", header.message.replace('\'', "''"));
+    if header.parents.len() < 2 {
         text.push_str("\nupgrade {\n}\n");
     }
     text
@@ -97,9 +147,9 @@ pub fn revision_text(id: &str, parents: &[&str], message: &str) -> String {
 pub fn create_revision(
     dir: &Path,
     id: &str,
-    parents: &[&str],
-    message: &str,
+    header: &Header<'_>,
 ) -> Result<PathBuf, AuthoringError> {
+    let message = header.message;
     if let Some(c) = message_control_character(message) {
         return Err(AuthoringError::ControlCharacter(c));
     }
@@ -115,7 +165,7 @@ pub fn create_revision(
         }
         Err(e) => return Err(AuthoringError::Io(path, e)),
     };
-    file.write_all(revision_text(id, parents, message).as_bytes())
+    file.write_all(revision_text(id, header).as_bytes())
         .map_err(|e| AuthoringError::Io(path.clone(), e))?;
     Ok(path)
 }
@@ -124,20 +174,31 @@ pub fn create_revision(
 mod tests {
     use super::*;
 
+    fn header<'a>(parents: &'a [&'a str], message: &'a str) -> Header<'a> {
+        Header {
+            parents,
+            depends_on: &[],
+            labels: &[],
+            message,
+        }
+    }
+
     #[test]
     fn ids_continue_the_numbering() {
-        assert_eq!(next_id([], "Initial schema"), "0001_initial_schema");
+        let next =
+            |ids: &[&str], message: &str| next_id(ids.iter().copied(), &header(&[], message));
+        assert_eq!(next(&[], "Initial schema"), "0001_initial_schema");
         assert_eq!(
-            next_id(["0001_a", "0015_b", "0009_c"], "Add billing"),
+            next(&["0001_a", "0015_b", "0009_c"], "Add billing"),
             "0016_add_billing"
         );
-        assert_eq!(next_id(["000123_a"], "x"), "000124_x");
+        assert_eq!(next(&["000123_a"], "x"), "000124_x");
         assert_eq!(
-            next_id(["abc", "0002_x"], "  Ünïcode -- and; punctuation!! "),
+            next(&["abc", "0002_x"], "  Ünïcode -- and; punctuation!! "),
             "0003_n_code_and_punctuation"
         );
-        assert_eq!(next_id(["0001_a"], "!!!"), "0002");
-        let long = next_id(["0001_a"], &"word ".repeat(30));
+        assert_eq!(next(&["0001_a"], "!!!"), "0002");
+        let long = next(&["0001_a"], &"word ".repeat(30));
         assert!(
             long.len() <= MAX_REVISION_ID_LEN && !long.ends_with('_'),
             "{long}"
@@ -145,14 +206,47 @@ mod tests {
     }
 
     #[test]
+    fn ids_without_numbers_continue_as_hexadecimal_digits() {
+        let ids = ["ae1027a6acf", "1975ea83b712"];
+        let id = next_id(ids, &header(&["1975ea83b712"], "Add billing"));
+        assert_eq!(id.len(), 12);
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+        // The same revision gets the same id; another message, another.
+        assert_eq!(id, next_id(ids, &header(&["1975ea83b712"], "Add billing")));
+        assert_ne!(id, next_id(ids, &header(&["1975ea83b712"], "Other")));
+        // A numbered id among them makes the scheme numbered.
+        assert_eq!(
+            next_id(["ae1027a6acf", "0002_x"], &header(&[], "y")),
+            "0003_y"
+        );
+    }
+
+    #[test]
+    fn labels_are_as_the_grammar_has_them() {
+        assert!(is_label("billing") && is_label("_b2"));
+        assert!(!is_label("2b") && !is_label("a-b") && !is_label("") && !is_label("x\u{202e}"));
+    }
+
+    #[test]
     fn revision_text_quotes_the_message() {
         assert_eq!(
-            revision_text("0002_b", &["0001_a"], "it's"),
+            revision_text("0002_b", &header(&["0001_a"], "it's")),
             "revision 0002_b\n  parents 0001_a\n  message 'it''s';\n\nupgrade {\n}\n"
         );
         assert_eq!(
-            revision_text("0003_m", &["0001_a", "0002_b"], "Merge"),
+            revision_text("0003_m", &header(&["0001_a", "0002_b"], "Merge")),
             "revision 0003_m\n  parents 0001_a, 0002_b\n  message 'Merge';\n"
+        );
+        let labels = ["billing".to_owned()];
+        let full = Header {
+            parents: &[],
+            depends_on: &["0001_a"],
+            labels: &labels,
+            message: "Billing",
+        };
+        assert_eq!(
+            revision_text("0004_billing", &full),
+            "revision 0004_billing\n  depends_on 0001_a\n  labels billing\n  message 'Billing';\n\nupgrade {\n}\n"
         );
     }
 }

@@ -198,3 +198,113 @@ fn authoring_writes_nothing_in_a_broken_project_or_over_a_file() {
     );
     assert_eq!(files(&dir), ["0001_a.mig", "0002_b.mig", "0003_broken.mig"]);
 }
+
+#[test]
+fn new_makes_the_folder_roots_labels_and_dependencies() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // No folder yet: a team's first revision.
+    let out = strata(
+        tmp.path(),
+        &["new", "--label", "core", "-m", "Initial schema"],
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "created migrations/0001_initial_schema.mig\n", "")
+    );
+    // A second root needs a label.
+    let out = strata(tmp.path(), &["new", "--root", "-m", "Billing"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "strata: error: a second root makes independent branches, and every root needs a \
+             label: give this one `--label`\n"
+        )
+    );
+    // A second root, with the label that a second root needs.
+    let out = strata(
+        tmp.path(),
+        &["new", "--root", "--label", "billing", "-m", "Billing"],
+    );
+    assert_eq!(
+        out.stdout, "created migrations/0002_billing.mig\n",
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("migrations/0002_billing.mig")).expect("created"),
+        "revision 0002_billing\n  labels billing\n  message 'Billing';\n\nupgrade {\n}\n"
+    );
+    // `merge heads` joins every head; with one head left, there is nothing to join.
+    let out = strata(tmp.path(), &["merge", "heads", "-m", "Join"]);
+    assert_eq!(
+        out.stdout, "created migrations/0003_join.mig\n",
+        "{}",
+        out.stderr
+    );
+    let out = strata(tmp.path(), &["merge", "heads", "-m", "Again"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "strata: error: a merge joins two or more revisions, and heads names 1 revision\n"
+        )
+    );
+    // After a revision that is not a head, depending on the other root, with a label.
+    let out = strata(
+        tmp.path(),
+        &[
+            "new",
+            "--parent",
+            "0002",
+            "--depends-on",
+            "0001",
+            "--label",
+            "invoices",
+            "-m",
+            "Invoices",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("migrations/0004_invoices.mig")).expect("created"),
+        "revision 0004_invoices\n  parents 0002_billing\n  depends_on 0001_initial_schema\n  \
+         labels invoices\n  message 'Invoices';\n\nupgrade {\n}\n"
+    );
+    let check = strata(tmp.path(), &["check"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    // A label that the grammar would refuse is refused before anything is written.
+    let out = strata(tmp.path(), &["new", "--label", "a-b", "-m", "x"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "strata: error: `a-b` is not a label: a label is a letter or `_` followed by letters, \
+             digits and `_`\n"
+        )
+    );
+}
+
+#[test]
+fn new_writes_beside_its_parent_and_continues_the_id_scheme() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path().join("migrations");
+    fs::create_dir_all(dir.join("2026")).expect("folders");
+    fs::write(dir.join("ae1027a6acf.mig"), "revision ae1027a6acf;\n").expect("write");
+    fs::write(
+        dir.join("2026/1975ea83b712.mig"),
+        "revision 1975ea83b712 parents ae1027a6acf;\n",
+    )
+    .expect("write");
+    let out = strata(tmp.path(), &["new", "-m", "Add billing"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let created = out
+        .stdout
+        .strip_prefix("created migrations/2026/")
+        .and_then(|rest| rest.strip_suffix(".mig\n"))
+        .unwrap_or_else(|| panic!("beside its parent: {}", out.stdout));
+    assert_eq!(created.len(), 12, "{created}");
+    assert!(created.bytes().all(|b| b.is_ascii_hexdigit()), "{created}");
+    let check = strata(tmp.path(), &["check", "--single-head"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+}

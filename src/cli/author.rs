@@ -7,13 +7,65 @@ use super::{fail, load_clean, print_stderr, print_stdout, Cli, Outcome, Replayin
 use crate::authoring;
 use crate::syntax::Depth;
 
-pub(super) fn new(cli: &Cli, message: &str, parent: Option<&str>) -> Outcome {
+/// Where `new` puts a revision in the graph.
+pub(super) struct Placement<'a> {
+    pub parent: Option<&'a str>,
+    /// A new root: no parent, whatever the heads.
+    pub root: bool,
+    pub labels: &'a [String],
+    pub depends_on: &'a [String],
+}
+
+pub(super) fn new(cli: &Cli, message: &str, placement: Placement<'_>) -> Outcome {
+    // A team's first revision: the folder is made, and the project is empty.
+    if !cli.dir().exists() {
+        if let Err(error) = std::fs::create_dir_all(cli.dir()) {
+            return fail(&format!("cannot create `{}`: {error}", cli.dir().display()));
+        }
+    }
+    for label in placement.labels {
+        if !authoring::is_label(label) {
+            return fail(&format!(
+                "`{}` is not a label: a label is a letter or `_` followed by letters, digits and `_`",
+                crate::inert::terminal(label)
+            ));
+        }
+    }
     let checked = match load_clean(cli, Depth::Full, Replaying::Check) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
     let graph = &checked.graph;
-    let parent: Option<NodeIndex> = match parent {
+    let mut depends_on: Vec<&str> = Vec::new();
+    for reference in placement.depends_on {
+        match graph.resolve_one(reference) {
+            Ok(node) => depends_on.push(&graph.node(node).id),
+            Err(error) => return fail(&error.to_string()),
+        }
+    }
+    // Several roots are independent branches, each with a label (LANGUAGE.md's rule
+    // that `check` holds): a root that would break it is refused before it is written.
+    if placement.root && !graph.is_empty() {
+        let unlabelled: Vec<&str> = graph
+            .roots()
+            .into_iter()
+            .filter(|&r| graph.labels(r).is_empty())
+            .map(|r| graph.node(r).id.as_ref())
+            .collect();
+        if placement.labels.is_empty() || !unlabelled.is_empty() {
+            return fail(&format!(
+                "a second root makes independent branches, and every root needs a label: \
+                 give this one `--label`{}",
+                if unlabelled.is_empty() {
+                    String::new()
+                } else {
+                    format!(", and label {} first", unlabelled.join(", "))
+                }
+            ));
+        }
+    }
+    let parent: Option<NodeIndex> = match placement.parent {
+        _ if placement.root => None,
         Some(reference) => match graph.resolve_one(reference) {
             Ok(node) => Some(node),
             Err(error) => return fail(&error.to_string()),
@@ -35,7 +87,13 @@ pub(super) fn new(cli: &Cli, message: &str, parent: Option<&str>) -> Outcome {
         },
     };
     let parents: Vec<&str> = parent.iter().map(|&p| graph.node(p).id.as_ref()).collect();
-    write(cli, &checked, &parents, message)
+    let header = authoring::Header {
+        parents: &parents,
+        depends_on: &depends_on,
+        labels: placement.labels,
+        message,
+    };
+    write(cli, &checked, &header, parent)
 }
 
 pub(super) fn merge(cli: &Cli, revisions: &[String], message: &str) -> Outcome {
@@ -46,13 +104,25 @@ pub(super) fn merge(cli: &Cli, revisions: &[String], message: &str) -> Outcome {
     let graph = &checked.graph;
     let mut parents: Vec<NodeIndex> = Vec::new();
     for reference in revisions {
-        match graph.resolve_one(reference) {
-            Ok(node) if parents.contains(&node) => {
-                return fail(&format!("`{}` is named twice", graph.node(node).id))
-            }
-            Ok(node) => parents.push(node),
+        // `heads` names every head at once.
+        let nodes = match graph.resolve(reference) {
+            Ok(nodes) => nodes,
             Err(error) => return fail(&error.to_string()),
+        };
+        for node in nodes {
+            if parents.contains(&node) {
+                return fail(&format!("`{}` is named twice", graph.node(node).id));
+            }
+            parents.push(node);
         }
+    }
+    if parents.len() < 2 {
+        return fail(&format!(
+            "a merge joins two or more revisions, and {} name{} {}",
+            revisions.join(" "),
+            if revisions.len() == 1 { "s" } else { "" },
+            crate::plural(parents.len(), "revision")
+        ));
     }
     for &parent in &parents {
         let ancestors = graph.ancestors(&[parent]);
@@ -68,13 +138,41 @@ pub(super) fn merge(cli: &Cli, revisions: &[String], message: &str) -> Outcome {
         }
     }
     let ids: Vec<&str> = parents.iter().map(|&p| graph.node(p).id.as_ref()).collect();
-    write(cli, &checked, &ids, message)
+    let header = authoring::Header {
+        parents: &ids,
+        depends_on: &[],
+        labels: &[],
+        message,
+    };
+    write(cli, &checked, &header, parents.first().copied())
 }
 
-fn write(cli: &Cli, checked: &super::Checked, parents: &[&str], message: &str) -> Outcome {
-    let ids = (0..checked.graph.len()).map(|i| checked.graph.node(NodeIndex::new(i)).id.as_ref());
-    let id = authoring::next_id(ids, message);
-    match authoring::create_revision(cli.dir(), &id, parents, message) {
+/// Writes the new revision beside the file of `beside` (its first parent), or in the
+/// migrations folder for a root.
+fn write(
+    cli: &Cli,
+    checked: &super::Checked,
+    header: &authoring::Header<'_>,
+    beside: Option<NodeIndex>,
+) -> Outcome {
+    let graph = &checked.graph;
+    let ids = (0..graph.len()).map(|i| graph.node(NodeIndex::new(i)).id.as_ref());
+    let id = authoring::next_id(ids, header);
+    let folder = match beside {
+        Some(node) => {
+            let relative = checked
+                .project
+                .sources
+                .file(graph.node(node).file)
+                .relative_path();
+            match relative.rsplit_once('/') {
+                Some((folder, _)) => cli.dir().join(folder),
+                None => cli.dir().to_owned(),
+            }
+        }
+        None => cli.dir().to_owned(),
+    };
+    match authoring::create_revision(&folder, &id, header) {
         Ok(path) => {
             print_stdout(&format!("created {}\n", path.display()));
             Outcome::Clean

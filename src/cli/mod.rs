@@ -128,13 +128,22 @@ pub enum Command {
         #[arg(short, long)]
         message: String,
         /// The parent, when it is not the single head
-        #[arg(long, value_name = "REV")]
+        #[arg(long, value_name = "REV", conflicts_with = "root")]
         parent: Option<String>,
+        /// Start a new root (a revision without parents: give it a label)
+        #[arg(long)]
+        root: bool,
+        /// A label for the new revision (repeatable)
+        #[arg(long = "label", value_name = "LABEL")]
+        labels: Vec<String>,
+        /// A revision the new one depends on (repeatable)
+        #[arg(long = "depends-on", value_name = "REV")]
+        depends_on: Vec<String>,
     },
-    /// Create a merge revision that joins two or more revisions
+    /// Create a merge revision that joins two or more revisions (`heads`: all heads)
     Merge {
         /// The revisions to join
-        #[arg(required = true, num_args = 2.., value_name = "REV")]
+        #[arg(required = true, num_args = 1.., value_name = "REV")]
         revisions: Vec<String>,
         /// The merge revision's message
         #[arg(short, long)]
@@ -237,7 +246,22 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::Verify { bundle } => sql::verify(cli, bundle),
         Command::Upgrade { range } => sql::print(cli, range, Direction::Upgrade),
         Command::Downgrade { range } => sql::print(cli, range, Direction::Downgrade),
-        Command::New { message, parent } => author::new(cli, message, parent.as_deref()),
+        Command::New {
+            message,
+            parent,
+            root,
+            labels,
+            depends_on,
+        } => author::new(
+            cli,
+            message,
+            author::Placement {
+                parent: parent.as_deref(),
+                root: *root,
+                labels,
+                depends_on,
+            },
+        ),
         Command::Merge { revisions, message } => author::merge(cli, revisions, message),
     }
 }
