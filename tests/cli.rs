@@ -331,7 +331,12 @@ fn sql_commands_print_nothing_on_error() {
         &["upgrade", "0015_rename_token_count:0001_organizations"],
     );
     assert_eq!((out.code, out.stdout.as_str()), (2, ""));
-    assert!(out.stderr.contains("is not below"), "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "strata: error: `0001_organizations` is applied already at `0015_rename_token_count`: an \
+         upgrade has nothing to do; to go back, use `strata downgrade \
+         0015_rename_token_count:0001_organizations`\n"
+    );
 
     // Crossing an irreversible revision is refused, naming it and its reason.
     let tmp = tempfile::tempdir().expect("temp dir");

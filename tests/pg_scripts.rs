@@ -404,3 +404,37 @@ fn an_empty_project_has_empty_scripts_and_bundles() {
     let out = strata(tmp.path(), &["verify", "out/base-base"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+#[test]
+fn positions_of_several_revisions_and_upgrades_beside_a_branch() {
+    let project = repo_root().join("tests/cases/graph/merge");
+    let run = |args: &[&str]| crate::support::script(&project, args);
+    let server = server();
+    let database = server.database();
+    server.apply(&database, &run(&["upgrade", "0002_left"]), "base to left");
+    // `upgrade left:right` adds right beside left, as Alembic does.
+    server.apply(
+        &database,
+        &run(&["upgrade", "0002_left:0003_right"]),
+        "right beside left",
+    );
+    assert_eq!(versions(&database), ["0002_left", "0003_right"]);
+    // The position of both names a range's start, and a downgrade's end.
+    server.apply(
+        &database,
+        &run(&["upgrade", "0002_left,0003_right:head"]),
+        "to the head",
+    );
+    assert_eq!(versions(&database), ["0005_after"]);
+    server.apply(
+        &database,
+        &run(&["downgrade", "head:0002_left,0003_right"]),
+        "back before the merge",
+    );
+    assert_eq!(versions(&database), ["0002_left", "0003_right"]);
+    // `heads` is one spelling of a set.
+    let out = strata(&project, &["upgrade", "0003_right,0002_left:heads"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    server.apply(&database, &out.stdout, "to the heads");
+    assert_eq!(versions(&database), ["0005_after"]);
+}

@@ -6,6 +6,12 @@ SET client_encoding = 'UTF8';
 -- lock: one session at a time applies a strata script to this database
 DO $strata$
 BEGIN
+    FOR attempt IN 1..10 LOOP
+        IF pg_try_advisory_lock(126943972389985) THEN
+            RETURN;
+        END IF;
+        PERFORM pg_sleep(0.1);
+    END LOOP;
     IF NOT pg_try_advisory_lock(126943972389985) THEN
         RAISE EXCEPTION 'strata: another session (pid %) is applying a strata script to this database; wait for it to end',
             (SELECT coalesce(string_agg(pid::text, ', '), '?') FROM pg_locks

@@ -229,7 +229,7 @@ impl<'a> Writer<'a> {
     /// Checks the range and starts the bundle in a new folder below `staging_parent`.
     pub fn create(inputs: &'a Inputs<'a>, staging_parent: &Path) -> Result<Self, BuildError> {
         let graph = inputs.graph;
-        let plan = Plan::new(graph, inputs.from, inputs.to)?;
+        let plan = Plan::upgrade(graph, inputs.from, inputs.to)?;
         script::check_ids(graph, inputs.config, plan.steps.iter().chain(&plan.below))?;
         let renderer = Renderer::new(graph, inputs.project, inputs.config);
         let (from, to) = (

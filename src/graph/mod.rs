@@ -143,6 +143,13 @@ impl RevisionGraph {
         self.nodes.len()
     }
 
+    /// The position where both `a` and `b` are applied: their revisions, once each.
+    pub fn union(&self, a: &[NodeIndex], b: &[NodeIndex]) -> Vec<NodeIndex> {
+        let mut nodes = a.to_vec();
+        nodes.extend(b.iter().filter(|n| !a.contains(n)));
+        nodes
+    }
+
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }

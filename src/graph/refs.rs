@@ -67,8 +67,21 @@ fn relative(text: &str) -> Option<(bool, &str)> {
 }
 
 impl RevisionGraph {
-    /// Resolves an absolute reference to a position.
+    /// Resolves an absolute reference to a position: `base`, `heads`, one revision, or
+    /// several separated by commas (`a,b`: the position where both are applied, as a
+    /// database stands after `upgrade heads` on two branches).
     pub fn resolve(&self, reference: &str) -> Result<Vec<NodeIndex>, RefError> {
+        if reference.contains(',') {
+            let mut nodes: Vec<NodeIndex> = Vec::new();
+            for part in reference.split(',') {
+                for node in self.resolve(part)? {
+                    if !nodes.contains(&node) {
+                        nodes.push(node);
+                    }
+                }
+            }
+            return Ok(nodes);
+        }
         match reference.trim() {
             "base" => Ok(Vec::new()),
             "heads" => Ok(self.heads()),

@@ -55,6 +55,8 @@ pub enum ScriptError {
     NoDowngrade { revision: String },
     /// A revision id does not fit Alembic's `version_num varchar(32)`.
     TooLongForAlembic { revision: String },
+    /// An upgrade whose end is applied already at its start, and is not the start.
+    AlreadyApplied { to: String, from: String },
 }
 
 impl fmt::Display for ScriptError {
@@ -70,6 +72,11 @@ impl fmt::Display for ScriptError {
             ScriptError::NoDowngrade { revision } => {
                 write!(f, "the downgrade crosses `{revision}`, whose downgrade cannot be derived")
             }
+            ScriptError::AlreadyApplied { to, from } => write!(
+                f,
+                "`{to}` is applied already at `{from}`: an upgrade has nothing to do; to go back, \
+                 use `strata downgrade {from}:{to}`"
+            ),
             ScriptError::TooLongForAlembic { revision } => write!(
                 f,
                 "revision id `{revision}` is longer than {ALEMBIC_ID_WIDTH} characters, the width of \
@@ -92,6 +99,10 @@ pub(crate) const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED;\n";
 /// Takes the session's advisory lock, or stops at once naming the session that holds
 /// it. A session lock, not a transaction's: it is held across every `COMMIT` of the
 /// script, and released by [`Renderer::footer`] or when psql's session ends.
+///
+/// The lock is tried for up to a second: a session that psql left after a failure ends
+/// a moment after psql itself, and holds the lock until it has, so that a DBA's
+/// immediate rerun would otherwise find it taken.
 fn session_lock(out: &mut String) {
     // pg_locks shows a bigint key as its high and low 32 bits.
     let (high, low) = (LOCK_KEY >> 32, LOCK_KEY & 0xFFFF_FFFF);
@@ -100,6 +111,12 @@ fn session_lock(out: &mut String) {
         "-- lock: one session at a time applies a strata script to this database\n\
          DO $strata$\n\
          BEGIN\n\
+         \x20   FOR attempt IN 1..10 LOOP\n\
+         \x20       IF pg_try_advisory_lock({LOCK_KEY}) THEN\n\
+         \x20           RETURN;\n\
+         \x20       END IF;\n\
+         \x20       PERFORM pg_sleep(0.1);\n\
+         \x20   END LOOP;\n\
          \x20   IF NOT pg_try_advisory_lock({LOCK_KEY}) THEN\n\
          \x20       RAISE EXCEPTION 'strata: another session (pid %) is applying a strata script to this database; wait for it to end',\n\
          \x20           (SELECT coalesce(string_agg(pid::text, ', '), '?') FROM pg_locks\n\
@@ -298,6 +315,25 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// The plan of an upgrade from `from` to `to`: what `to` needs that `from` has not
+    /// applied, keeping what `from` has. An end applied already at the start (and not
+    /// the start itself) is refused: it is a downgrade typed as an upgrade.
+    pub fn upgrade(
+        graph: &RevisionGraph,
+        from: &[NodeIndex],
+        to: &[NodeIndex],
+    ) -> Result<Plan, ScriptError> {
+        let plan = Plan::new(graph, from, &graph.union(from, to))?;
+        let same = from.len() == to.len() && from.iter().all(|n| to.contains(n));
+        if plan.steps.is_empty() && !same && !to.is_empty() {
+            return Err(ScriptError::AlreadyApplied {
+                to: graph.position_name(to, ","),
+                from: graph.position_name(from, ","),
+            });
+        }
+        Ok(plan)
+    }
+
     pub fn new(
         graph: &RevisionGraph,
         lower: &[NodeIndex],
@@ -733,11 +769,12 @@ impl Direction {
 /// Writes the script.
 pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     let graph = request.graph;
-    let (lower, upper) = match request.direction {
-        Direction::Upgrade => (request.from, request.to),
-        Direction::Downgrade => (request.to, request.from),
+    // An upgrade keeps what its start has applied and adds what its end needs
+    // (`upgrade c1:c2` applies c2 beside c1, as Alembic does).
+    let plan = match request.direction {
+        Direction::Upgrade => Plan::upgrade(graph, request.from, request.to)?,
+        Direction::Downgrade => Plan::new(graph, request.to, request.from)?,
     };
-    let plan = Plan::new(graph, lower, upper)?;
     let schema = |node| request.replay.revision(node);
     match request.direction {
         Direction::Upgrade => {
