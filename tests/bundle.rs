@@ -26,6 +26,20 @@ fn copy_migrations(to: &Path, reverse: bool) {
     }
 }
 
+/// `sha256sum -c SHA256SUMS` passes in the bundle folder.
+fn assert_checksums_pass(bundle: &Path) {
+    let sums = std::process::Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(bundle)
+        .output()
+        .expect("sha256sum runs");
+    assert!(
+        sums.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sums.stdout)
+    );
+}
+
 fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
         .expect("bundle")
@@ -79,16 +93,7 @@ fn checksums_pass_and_verify_names_every_difference() {
     copy_migrations(tmp.path(), false);
     assert_eq!(strata(tmp.path(), &["build"]).code, 0);
     let bundle = tmp.path().join("out").join(NAME);
-    let sums = std::process::Command::new("sha256sum")
-        .args(["-c", "SHA256SUMS"])
-        .current_dir(&bundle)
-        .output()
-        .expect("sha256sum runs");
-    assert!(
-        sums.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sums.stdout)
-    );
+    assert_checksums_pass(&bundle);
 
     let bundle_arg = format!("out/{NAME}");
     let out = strata(tmp.path(), &["verify", &bundle_arg]);
@@ -362,16 +367,7 @@ fn a_range_with_an_irreversible_revision_builds_without_a_downgrade() {
         serde_json::json!([{"revision": "0002_b", "reason": "the old ids are gone"}])
     );
     assert_eq!(manifest["files"].as_array().expect("files").len(), 1);
-    let sums = std::process::Command::new("sha256sum")
-        .args(["-c", "SHA256SUMS"])
-        .current_dir(&bundle)
-        .output()
-        .expect("sha256sum runs");
-    assert!(
-        sums.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sums.stdout)
-    );
+    assert_checksums_pass(&bundle);
     let verified = strata(tmp.path(), &["verify", "out/base-0002_b"]);
     assert_eq!((verified.code, verified.stderr.as_str()), (0, ""));
     // A downgrade.sql slipped into such a bundle is named.

@@ -52,12 +52,7 @@ DECLARE
     found text;
     running text;
 BEGIN
-    IF to_regclass('strata_version') IS NULL THEN
-        found := '';
-    ELSE
-        SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '')
-          INTO found FROM strata_version;
-    END IF;
+    found := (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version);
     SELECT script INTO running FROM strata_progress;
     IF running IS NULL THEN
         IF found <> '' THEN

@@ -692,7 +692,8 @@ pub fn differences(
     recorded: &Manifest,
     current: &Manifest,
 ) -> Vec<String> {
-    let mut out = folder::listing_problems(dir, &bundle_files(current));
+    let files = bundle_files(current);
+    let mut out = folder::listing_problems(dir, &files);
     if recorded.options != current.options {
         out.push(format!(
             "the bundle was built with other options ({:?}; now {:?})",
@@ -726,7 +727,7 @@ pub fn differences(
             out.push(format!("revision `{}` is new in the range", revision.id));
         }
     }
-    for name in bundle_files(current) {
+    for name in files {
         let bytes = match std::fs::read(expected.path().join(name)) {
             Ok(bytes) => bytes,
             Err(e) => {

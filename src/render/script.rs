@@ -182,13 +182,7 @@ impl Rows {
 /// resumes: each step runs only where the database is where the step begins). It runs
 /// after the session's lock ([`session_lock`]) in a transaction that reads committed
 /// rows, so it sees what every other session committed.
-fn guard(
-    out: &mut String,
-    expected: &[String],
-    (table, column): (&str, &str),
-    progress: &str,
-    identity: &str,
-) {
+fn guard(out: &mut String, expected: &[String], rows_sql: &str, progress: &str, identity: &str) {
     let expected_text = expected.join(", ");
     let shown = if expected.is_empty() {
         "base".to_owned()
@@ -204,12 +198,10 @@ fn guard(
         "-- guard: refuse to run unless the database is at {}, or this script stopped part-way on it",
         Comment(&shown)
     );
-    let c = quote::ident(column);
+    // The version tables exist: the header makes them, when missing, before the guard.
     let body = format!(
         "DECLARE\n    found text;\n    running text;\nBEGIN\n\
-         \x20   IF to_regclass({regclass}) IS NULL THEN\n        found := '';\n    ELSE\n\
-         \x20       SELECT coalesce(string_agg({c}, ', ' ORDER BY {c} COLLATE \"C\"), '')\n\
-         \x20         INTO found FROM {t};\n    END IF;\n\
+         \x20   found := {rows_sql};\n\
          \x20   SELECT script INTO running FROM {progress};\n\
          \x20   IF running IS NULL THEN\n\
          \x20       IF found <> {expected} THEN\n\
@@ -223,8 +215,6 @@ fn guard(
          \x20       RAISE NOTICE 'strata: this script stopped part-way on this database; it resumes where it stopped (at %)',\n\
          \x20           CASE WHEN found = '' THEN 'base' ELSE found END;\n\
          \x20   END IF;\nEND\n",
-        regclass = quote::literal(&quote::ident(table)),
-        t = quote::ident(table),
         expected = quote::literal(&expected_text),
         message = quote::literal(&message),
         identity = quote::literal(identity),
@@ -435,8 +425,6 @@ pub(crate) struct Renderer<'a> {
     graph: &'a RevisionGraph,
     project: &'a Project,
     config: &'a Config,
-    table: &'a str,
-    column: &'a str,
     /// The version table and its column, quoted, for the bookkeeping.
     table_sql: String,
     column_sql: String,
@@ -453,17 +441,15 @@ impl<'a> Renderer<'a> {
             graph,
             project,
             config,
-            table,
-            column,
-            table_sql: quote::ident(table),
-            column_sql: quote::ident(column),
-            history: quote::ident(&config.version.history),
-            progress: quote::ident(&config.version.progress),
             rows_sql: format!(
                 "(SELECT coalesce(string_agg({c}, ', ' ORDER BY {c} COLLATE \"C\"), '') FROM {t})",
                 c = quote::ident(column),
                 t = quote::ident(table)
             ),
+            table_sql: quote::ident(table),
+            column_sql: quote::ident(column),
+            history: quote::ident(&config.version.history),
+            progress: quote::ident(&config.version.progress),
         }
     }
 
@@ -533,13 +519,7 @@ impl<'a> Renderer<'a> {
         out.push_str(BEGIN);
         out.push_str(&version_tables(self.config));
         let identity = self.identity(direction, from, to);
-        guard(
-            &mut out,
-            rows,
-            (self.table, self.column),
-            &self.progress,
-            &identity,
-        );
+        guard(&mut out, rows, &self.rows_sql, &self.progress, &identity);
         out
     }
 
