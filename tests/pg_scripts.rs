@@ -73,18 +73,44 @@ fn version_rows_follow_branches_and_merges() {
     // Up one branch of the branch point 0005.
     run(&["upgrade", "0007_session_templates"]);
     assert_eq!(versions(&database), ["0007_session_templates"]);
-    // The other branch, up to before the merge: two heads. (0008 depends on 0007, so
-    // the position "0008" has both applied.)
+    // The other branch, up to before the merge. 0008 depends on 0007: as in Alembic,
+    // 0007 has no row of its own while 0008, which names it, is applied.
     run(&["upgrade", "0007_session_templates:0008_audit_logs"]);
+    assert_eq!(versions(&database), ["0008_audit_logs"]);
+    // Back to 0007: 0008 goes, as it depends on 0007, and standard error says so,
+    // since the range names 0007's branch; 0006, on 0008's own branch, stays.
+    let out = strata(
+        &repo_root(),
+        &["downgrade", "0008_audit_logs:0007_session_templates"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "strata: warning: this downgrade also reverts revisions beyond the branch it names, \
+         as they follow a reverted revision through a merge or `depends_on`: 0008_audit_logs\n"
+    );
+    server.apply(&database, &out.stdout, "back to 0007");
     assert_eq!(
         versions(&database),
-        ["0007_session_templates", "0008_audit_logs"]
+        ["0006_tool_calls", "0007_session_templates"]
     );
-    // Revert that branch only.
-    run(&["downgrade", "0008_audit_logs:0007_session_templates"]);
-    assert_eq!(versions(&database), ["0007_session_templates"]);
+    // --strict refuses it, and prints no script.
+    let out = strata(
+        &repo_root(),
+        &[
+            "downgrade",
+            "--strict",
+            "0008_audit_logs:0007_session_templates",
+        ],
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    assert_eq!(
+        out.stderr,
+        "strata: error: the downgrade reverts revisions beyond the branch it names: \
+         0008_audit_logs (--strict refuses it; name them in the range, or drop --strict)\n"
+    );
     // Through the merge to the head: one row.
-    run(&["upgrade", "0007_session_templates:head"]);
+    run(&["upgrade", "0006_tool_calls,0007_session_templates:head"]);
     assert_eq!(versions(&database), ["0015_rename_token_count"]);
 }
 
@@ -260,10 +286,16 @@ fn a_downgrade_starts_from_several_heads() {
     };
     run(&["upgrade", "heads"]);
     assert_eq!(versions(&database), ["0003_search", "0004_invoices"]);
-    // Both branches back to the branch point's first child: one branch reverted whole.
+    // Back to 0002_billing: what descends from it goes, the other branch stays.
     run(&["downgrade", "heads:0002_billing"]);
-    assert_eq!(versions(&database), ["0002_billing"]);
-    run(&["upgrade", "0002_billing:heads"]);
+    assert_eq!(versions(&database), ["0002_billing", "0003_search"]);
+    // A whole branch, by its label.
+    run(&["downgrade", "0002_billing,0003_search:billing@base"]);
+    assert_eq!(versions(&database), ["0003_search"]);
+    run(&["upgrade", "0003_search:billing@head"]);
+    assert_eq!(versions(&database), ["0003_search", "0004_invoices"]);
+    run(&["downgrade", "heads:0002_billing"]);
+    run(&["upgrade", "0002_billing,0003_search:heads"]);
     assert_eq!(versions(&database), ["0003_search", "0004_invoices"]);
     run(&["downgrade", "heads:base"]);
     assert!(versions(&database).is_empty());

@@ -71,13 +71,16 @@ fn stairway(dir: &std::path::Path) {
     let (graph, _) = RevisionGraph::build(&project);
     let (replay, _) = replay::replay(&project, &graph, &Options::default());
     let config = Config::default();
-    let make = |from: &[NodeIndex], to: &[NodeIndex], direction| {
+    // A downgrade reverts exactly one revision: the one before it, `to`'s last.
+    let make = |from: &[NodeIndex], to: &[NodeIndex], direction, before: Option<NodeIndex>| {
         script::script(&Request {
             project: &project,
             graph: &graph,
             replay: &replay,
             from,
             to,
+            before,
+            strict: false,
             direction,
             range: "stairway",
             config: &config,
@@ -90,7 +93,7 @@ fn stairway(dir: &std::path::Path) {
         server.apply(&database, sql, what);
     };
     // The version tables exist from the start, so that dumps compare what revisions do.
-    run(&make(&[], &[], Direction::Upgrade), "base:base");
+    run(&make(&[], &[], Direction::Upgrade, None), "base:base");
     let order = graph.replay_order().to_vec();
     let mut previous = normalized(&server.dump(&database));
     for i in 0..order.len() {
@@ -98,12 +101,12 @@ fn stairway(dir: &std::path::Path) {
         let after = heads_of(&graph, &order[..=i]);
         let id = &graph.node(order[i]).id;
         run(
-            &make(&before, &after, Direction::Upgrade),
+            &make(&before, &after, Direction::Upgrade, None),
             &format!("up to {id}"),
         );
         let up = normalized(&server.dump(&database));
         run(
-            &make(&after, &before, Direction::Downgrade),
+            &make(&after, &before, Direction::Downgrade, Some(order[i])),
             &format!("down from {id}"),
         );
         pretty_assertions::assert_eq!(
@@ -112,7 +115,7 @@ fn stairway(dir: &std::path::Path) {
             "down from {id}"
         );
         run(
-            &make(&before, &after, Direction::Upgrade),
+            &make(&before, &after, Direction::Upgrade, None),
             &format!("up to {id} again"),
         );
         pretty_assertions::assert_eq!(up, normalized(&server.dump(&database)), "up to {id} again");

@@ -219,14 +219,13 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0009_merge_templates', '0009_merge_templates',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_version (revision) VALUES ('0007_session_templates');
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0009_merge_templates', 'downgrade', '8eaae4471c8c60310552967400ab34d5c012d0fb4316ea3db0f02242dc376638');
 END
 $strata$;
 \endif
 
 -- 0008_audit_logs: Audit log of who did what, from where   [source sha256: a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87]
-SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0007_session_templates, 0008_audit_logs' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0008_audit_logs' AND step >= 1) AS strata_run \gset
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0008_audit_logs' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0008_audit_logs' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0008_audit_logs: Audit log of who did what, from where'
 DROP INDEX audit_logs_org_idx;
@@ -240,6 +239,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0008_audit_logs', '0008_audit_logs',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
+    INSERT INTO strata_version (revision) VALUES ('0007_session_templates');
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0008_audit_logs', 'downgrade', 'a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87');
 END
 $strata$;

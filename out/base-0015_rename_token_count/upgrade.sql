@@ -284,13 +284,18 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0008_audit_logs', '0006_tool_calls',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
+    DELETE FROM strata_version WHERE revision = '0007_session_templates';
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0008_audit_logs', '0007_session_templates',
+            (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
+    END IF;
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0008_audit_logs', 'upgrade', 'a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87');
 END
 $strata$;
 \endif
 
 -- 0009_merge_templates: Merge the templates branch back into the main line   [source sha256: 8eaae4471c8c60310552967400ab34d5c012d0fb4316ea3db0f02242dc376638]
-SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0007_session_templates, 0008_audit_logs' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0009_merge_templates' AND step >= 1) AS strata_run \gset
+SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0008_audit_logs' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0009_merge_templates' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0009_merge_templates: Merge the templates branch back into the main line'
 -- version bookkeeping for 0009_merge_templates
@@ -299,11 +304,6 @@ BEGIN
     UPDATE strata_version SET revision = '0009_merge_templates' WHERE revision = '0008_audit_logs';
     IF NOT FOUND THEN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0009_merge_templates', '0008_audit_logs',
-            (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
-    END IF;
-    DELETE FROM strata_version WHERE revision = '0007_session_templates';
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0009_merge_templates', '0007_session_templates',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
     INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0009_merge_templates', 'upgrade', '8eaae4471c8c60310552967400ab34d5c012d0fb4316ea3db0f02242dc376638');

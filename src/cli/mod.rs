@@ -89,14 +89,19 @@ pub enum Command {
     /// Print the SQL that upgrades a database from FROM (default: base) to TO
     Upgrade {
         /// `TO` or `FROM:TO`: revision references, `heads`, `base`, or `+N` after FROM
-        #[arg(value_name = "[FROM:]TO")]
+        #[arg(value_name = "[FROM:]TO", allow_hyphen_values = true)]
         range: String,
     },
-    /// Print the SQL that downgrades a database from FROM to TO
+    /// Print the SQL that downgrades a database from FROM to TO: of what FROM has
+    /// applied, the revisions that descend from TO are reverted
     Downgrade {
-        /// `FROM:TO`, for example `head:base`, `heads:base` or `head:-1`
-        #[arg(value_name = "FROM:TO")]
+        /// `FROM:TO`, for example `head:base`, `heads:base`, `head:-1` or `heads:LABEL@base`
+        #[arg(value_name = "FROM:TO", allow_hyphen_values = true)]
         range: String,
+        /// Refuse a downgrade that reverts revisions beyond the branch it names (through
+        /// a merge or `depends_on`) instead of listing them on standard error
+        #[arg(long)]
+        strict: bool,
     },
     /// Write a bundle: upgrade.sql, downgrade.sql, manifest.json, SHA256SUMS
     Build {
@@ -244,8 +249,10 @@ pub fn run(cli: &Cli) -> Outcome {
             *require_downgrade,
         ),
         Command::Verify { bundle } => sql::verify(cli, bundle),
-        Command::Upgrade { range } => sql::print(cli, range, Direction::Upgrade),
-        Command::Downgrade { range } => sql::print(cli, range, Direction::Downgrade),
+        Command::Upgrade { range } => sql::print(cli, range, Direction::Upgrade, false),
+        Command::Downgrade { range, strict } => {
+            sql::print(cli, range, Direction::Downgrade, *strict)
+        }
         Command::New {
             message,
             parent,

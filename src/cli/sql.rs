@@ -13,7 +13,7 @@ use crate::bundle::{self, BuildError};
 use crate::render::script::{self, Direction, Request};
 use crate::syntax::Depth;
 
-pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
+pub(super) fn print(cli: &Cli, range: &str, direction: Direction, strict: bool) -> Outcome {
     let checked = match load_clean(cli, Depth::Full, Replaying::Record) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
@@ -34,10 +34,23 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction) -> Outcome {
         replay,
         from: &resolved.from,
         to: &resolved.to,
+        before: resolved.before,
+        strict,
         direction,
         range,
         config: &cli.settings,
     };
+    // A downgrade that reverts more than the branch it names says so first: a DBA who
+    // reads only the range would not expect those revisions to go.
+    if let Ok(plan) = script::plan(&request) {
+        if !plan.beyond.is_empty() && !strict {
+            print_stderr(&format!(
+                "strata: warning: this downgrade also reverts revisions beyond the branch it \
+                 names, as they follow a reverted revision through a merge or `depends_on`: {}\n",
+                graph.ids(&plan.beyond).join(", ")
+            ));
+        }
+    }
     match script::script(&request) {
         Ok(sql) => {
             print_sql(&sql);

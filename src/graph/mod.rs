@@ -72,6 +72,13 @@ impl Node {
         &self.links[self.depends_at as usize..self.children_at as usize]
     }
 
+    /// Parents, then dependencies: what must be applied before this revision. Alembic
+    /// calls them its down revisions, and the version rows follow them
+    /// ([`crate::render::script`]).
+    pub fn down_revisions(&self) -> &[NodeIndex] {
+        &self.links[..self.children_at as usize]
+    }
+
     /// Revisions naming this one as a parent, sorted by id.
     pub fn children(&self) -> &[NodeIndex] {
         &self.links[self.children_at as usize..]
@@ -250,6 +257,58 @@ impl RevisionGraph {
         }
         found.sort_by_key(|&n| self.position(n));
         found
+    }
+
+    /// Every revision that follows one of `start` through parents or `depends_on`, as a
+    /// bitmap by node index; `start` itself is marked only when `inclusive`.
+    pub fn descendants(&self, start: &[NodeIndex], inclusive: bool) -> Vec<bool> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack: Vec<NodeIndex> = if inclusive {
+            start.to_vec()
+        } else {
+            start
+                .iter()
+                .flat_map(|&n| self.dag.neighbors_directed(n, Direction::Outgoing))
+                .collect()
+        };
+        while let Some(node) = stack.pop() {
+            if std::mem::replace(&mut seen[node.index()], true) {
+                continue;
+            }
+            stack.extend(self.dag.neighbors_directed(node, Direction::Outgoing));
+        }
+        seen
+    }
+
+    /// The revisions that continue `start` without joining anything: its children with
+    /// no other parent, theirs, and so on (a merge, and a revision reached only through
+    /// `depends_on`, belong to more than the branch of `start`). `start` itself is
+    /// included when `inclusive`. A bitmap by node index.
+    pub fn branch_after(&self, start: &[NodeIndex], inclusive: bool) -> Vec<bool> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack: Vec<NodeIndex> = Vec::new();
+        for &node in start {
+            if inclusive {
+                stack.push(node);
+            } else {
+                stack.extend(self.single_parent_children(node));
+            }
+        }
+        while let Some(node) = stack.pop() {
+            if std::mem::replace(&mut seen[node.index()], true) {
+                continue;
+            }
+            stack.extend(self.single_parent_children(node));
+        }
+        seen
+    }
+
+    fn single_parent_children(&self, node: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
+        self.node(node)
+            .children()
+            .iter()
+            .copied()
+            .filter(|&c| self.node(c).parents().len() == 1)
     }
 
     pub(crate) fn ids(&self, nodes: &[NodeIndex]) -> Vec<&str> {

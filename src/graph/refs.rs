@@ -1,4 +1,4 @@
-//! Revision references (LANGUAGE.md 5): one resolver for every command.
+//! Revision references (docs/TRAVERSAL.md): one resolver for every command.
 //!
 //! A reference resolves to a *position*: the heads of an applied part of the graph, as a
 //! list of revisions in replay order. `base` is the empty position; `heads` may be many.
@@ -10,9 +10,15 @@
 //! | `heads` | every head |
 //! | `ID` | a full revision id |
 //! | `PREFIX` | a unique prefix of at least 4 characters of an id |
-//! | `LABEL@head` | the head of the branch that carries `LABEL` |
-//! | `REV~N` | `N` steps back from `REV` along first parents |
+//! | `a,b` | the position where both are applied |
+//! | `LABEL@head`, `REV@head` | the head of the branch that carries `LABEL` (or holds `REV`) |
+//! | `LABEL@heads` | every head of that branch |
+//! | `LABEL@base` | before the branch's first revision |
+//! | `LABEL@REV` | `REV`, which must be on the branch |
+//! | `REV~N`, `REV-N` | `N` steps back from `REV` along first parents |
+//! | `REV+N` | `N` steps forward from `REV`, where the way is single |
 //! | `+N` / `-N` | `N` steps forward / back from the start of a range, as in `FROM:+2` |
+//! | `LABEL@+N` / `LABEL@-N` | the same, along the branch that carries `LABEL` |
 //!
 //! The words `base`, `head` and `heads` win over revisions with those ids.
 
@@ -47,6 +53,32 @@ fn error<T>(message: String) -> Result<T, RefError> {
 pub struct Range {
     pub from: Vec<NodeIndex>,
     pub to: Vec<NodeIndex>,
+    /// When `TO` is `LABEL@base`: the branch's first revision, which a downgrade
+    /// reverts with what descends from it (`to` is then the position before it).
+    pub before: Option<NodeIndex>,
+}
+
+/// What an Alembic user may have meant by a range without `:`.
+fn range_hint(text: &str) -> String {
+    match relative(text.trim()) {
+        Some(_) => format!(" (Alembic's `{0}` is `head:{0}` here)", text.trim()),
+        None => String::new(),
+    }
+}
+
+/// A reference split at its `@`: a branch label (or a revision) and what follows.
+fn branch_form(reference: &str) -> Option<(&str, &str)> {
+    reference.split_once('@')
+}
+
+/// `REV+N` or `REV-N`, Alembic's spellings of a step forward or back from a revision.
+fn alembic_steps(reference: &str) -> Option<(&str, bool, &str)> {
+    let at = reference.rfind(['+', '-'])?;
+    let (base, n) = (&reference[..at], &reference[at + 1..]);
+    if base.is_empty() || n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((base, reference.as_bytes()[at] == b'+', n))
 }
 
 /// A step count after `+`, `-` or `~`.
@@ -88,7 +120,17 @@ impl RevisionGraph {
             // A project's first commit has no revisions yet: its only position is base,
             // and its scripts and bundles are valid and empty, so that its CI passes.
             "head" if self.is_empty() => Ok(Vec::new()),
-            reference => self.resolve_one(reference).map(|node| vec![node]),
+            reference => match branch_form(reference) {
+                Some((branch, "heads")) => {
+                    let start = self.branch_or_revision(branch)?;
+                    Ok(self.heads_after(start))
+                }
+                Some((label, "base")) => {
+                    let start = self.branch_start(label)?;
+                    Ok(self.node(start).parents().to_vec())
+                }
+                _ => self.resolve_one(reference).map(|node| vec![node]),
+            },
         }
     }
 
@@ -120,14 +162,32 @@ impl RevisionGraph {
             }
             return Ok(node);
         }
-        if let Some((label, "head")) = reference.split_once('@') {
-            return self.label_head(label);
+        if let Some((branch, rest)) = branch_form(reference) {
+            return self.resolve_branch_form(reference, branch, rest);
+        }
+        if let Some((base, forward, n)) = alembic_steps(reference) {
+            let n = steps(n, reference)?;
+            let from = self.resolve(base)?;
+            return match self
+                .step_from(&from, base, forward, n, reference, None)?
+                .as_slice()
+            {
+                [one] => Ok(*one),
+                _ => error(format!("`{reference}` goes back past `base`")),
+            };
         }
         match reference {
             "base" | "heads" => {
                 return error(format!("`{reference}` does not name a single revision"))
             }
             "head" => return self.single_head(),
+            "current" => {
+                return error(
+                    "`current`: strata works offline and cannot ask the database; name the \
+                     revisions its version table holds (`a,b` for several)"
+                        .to_owned(),
+                )
+            }
             _ => {}
         }
         if let Some(node) = self.find(reference) {
@@ -137,22 +197,66 @@ impl RevisionGraph {
     }
 
     /// Resolves `FROM:TO`, or `TO` alone with `default_from` as its start. `TO` may be
-    /// relative to `FROM` (`+N`, `-N`).
+    /// relative to `FROM` (`+N`, `-N`, and along a branch `LABEL@+N`, `LABEL@-N`).
     pub fn resolve_range(&self, text: &str, default_from: Option<&str>) -> Result<Range, RefError> {
         let (from_text, to_text) = match (text.split_once(':'), default_from) {
             (Some((from, to)), _) => (from.trim(), to.trim()),
             (None, Some(from)) => (from, text.trim()),
-            (None, None) => return error(format!("`{text}` is not a range: expected `FROM:TO`")),
+            (None, None) => {
+                return error(format!(
+                    "`{text}` is not a range: expected `FROM:TO`{}",
+                    range_hint(text)
+                ))
+            }
         };
         let from = self.resolve(from_text)?;
-        let to = match relative(to_text) {
-            Some((forward, n)) => {
+        let mut before = None;
+        let to = match (relative(to_text), branch_form(to_text)) {
+            (Some((forward, n)), _) => {
                 let n = steps(n, to_text)?;
-                self.step_from(&from, from_text, forward, n, to_text)?
+                self.step_from(&from, from_text, forward, n, to_text, None)?
             }
-            None => self.resolve(to_text)?,
+            (None, Some((label, rest))) if relative(rest).is_some() => {
+                let (forward, n) = relative(rest).unwrap_or((true, ""));
+                let n = steps(n, to_text)?;
+                let members = self.branch_members(label)?;
+                // The walk starts at the revision of the start that is on the branch,
+                // or before the branch when the start has none of it.
+                let on_branch: Vec<NodeIndex> = from
+                    .iter()
+                    .copied()
+                    .filter(|n| members[n.index()])
+                    .collect();
+                let (start, start_text) = match on_branch.as_slice() {
+                    [] => (
+                        self.node(self.branch_start(label)?).parents().to_vec(),
+                        format!("{label}@base"),
+                    ),
+                    [one] => (vec![*one], self.node(*one).id.to_string()),
+                    _ => {
+                        return error(format!(
+                            "`{to_text}`: `{from_text}` holds several revisions of the branch `{label}`"
+                        ))
+                    }
+                };
+                let stepped =
+                    self.step_from(&start, &start_text, forward, n, to_text, Some(&members))?;
+                // The rest of the start stays where it is.
+                let rest: Vec<NodeIndex> = from
+                    .iter()
+                    .copied()
+                    .filter(|n| !members[n.index()])
+                    .collect();
+                self.union(&rest, &stepped)
+            }
+            (None, Some((label, "base"))) => {
+                let start = self.branch_start(label)?;
+                before = Some(start);
+                self.node(start).parents().to_vec()
+            }
+            (None, _) => self.resolve(to_text)?,
         };
-        Ok(Range { from, to })
+        Ok(Range { from, to, before })
     }
 
     fn single_head(&self) -> Result<NodeIndex, RefError> {
@@ -167,14 +271,71 @@ impl RevisionGraph {
         }
     }
 
-    fn label_head(&self, label: &str) -> Result<NodeIndex, RefError> {
-        let Some(start) = (0..self.len())
+    /// The revision that carries `label`.
+    fn labelled(&self, label: &str) -> Result<NodeIndex, RefError> {
+        (0..self.len())
             .map(NodeIndex::new)
             .find(|&n| self.labels(n).iter().any(|l| l == label))
-        else {
-            return error(format!("no revision carries the label `{label}`"));
-        };
-        // The heads reachable from the labelled revision through its children.
+            .map_or_else(
+                || error(format!("no revision carries the label `{label}`")),
+                Ok,
+            )
+    }
+
+    /// The revision a branch form starts from: the labelled revision, or a revision.
+    fn branch_or_revision(&self, branch: &str) -> Result<NodeIndex, RefError> {
+        self.labelled(branch).or_else(|label_error| {
+            self.resolve_one(branch).map_err(|_| {
+                RefError(format!(
+                    "{label_error}, and no revision is `{branch}`: expected `LABEL@...` or `REV@head`"
+                ))
+            })
+        })
+    }
+
+    /// The first revision of the branch that carries `label`: the labelled revision, or
+    /// the first of the single line of revisions that leads to it from the last branch
+    /// point or merge above it (Alembic gives the label to that line too).
+    pub fn branch_start(&self, label: &str) -> Result<NodeIndex, RefError> {
+        let mut start = self.labelled(label)?;
+        while let [parent] = self.node(start).parents() {
+            let p = self.node(*parent);
+            if p.children().len() > 1 || p.parents().len() > 1 {
+                break;
+            }
+            start = *parent;
+        }
+        Ok(start)
+    }
+
+    /// The revisions of the branch that carries `label`, as a bitmap by node index: the
+    /// line from [`RevisionGraph::branch_start`] to the labelled revision, and every
+    /// revision that follows the labelled one through parents.
+    pub fn branch_members(&self, label: &str) -> Result<Vec<bool>, RefError> {
+        let labelled = self.labelled(label)?;
+        let mut members = vec![false; self.len()];
+        let mut stack = vec![labelled];
+        while let Some(node) = stack.pop() {
+            if !std::mem::replace(&mut members[node.index()], true) {
+                stack.extend(self.node(node).children().iter().copied());
+            }
+        }
+        let mut node = labelled;
+        let start = self.branch_start(label)?;
+        while node != start {
+            match self.node(node).parents() {
+                [parent] => {
+                    node = *parent;
+                    members[node.index()] = true;
+                }
+                _ => break,
+            }
+        }
+        Ok(members)
+    }
+
+    /// The heads reachable from `start` through children, in replay order.
+    fn heads_after(&self, start: NodeIndex) -> Vec<NodeIndex> {
         let mut seen = vec![false; self.len()];
         let mut stack = vec![start];
         let mut heads = Vec::new();
@@ -189,13 +350,49 @@ impl RevisionGraph {
             stack.extend(children.iter().copied());
         }
         heads.sort_by_key(|&n| self.position(n));
-        match heads.as_slice() {
-            [head] => Ok(*head),
-            heads => error(format!(
-                "`{label}@head` is ambiguous: the branch has {} heads: {}",
-                heads.len(),
-                self.ids(heads).join(", ")
+        heads
+    }
+
+    /// `BRANCH@REST`, naming one revision.
+    fn resolve_branch_form(
+        &self,
+        reference: &str,
+        branch: &str,
+        rest: &str,
+    ) -> Result<NodeIndex, RefError> {
+        if branch.is_empty() {
+            return error(format!(
+                "`{reference}`: expected a branch label or a revision before `@`"
+            ));
+        }
+        match rest {
+            "head" => {
+                let start = self.branch_or_revision(branch)?;
+                match self.heads_after(start).as_slice() {
+                    [head] => Ok(*head),
+                    heads => error(format!(
+                        "`{reference}` is ambiguous: the branch has {} heads: {} (name one, or use `{branch}@heads`)",
+                        heads.len(),
+                        self.ids(heads).join(", ")
+                    )),
+                }
+            }
+            "heads" | "base" => error(format!("`{reference}` does not name a single revision")),
+            rest if relative(rest).is_some() => error(format!(
+                "`{reference}` is relative: it needs a starting point, as in `FROM:{reference}`"
             )),
+            rest => {
+                let members = self.branch_members(branch)?;
+                let node = self.resolve_one(rest)?;
+                if members[node.index()] {
+                    Ok(node)
+                } else {
+                    error(format!(
+                        "`{}` is not on the branch `{branch}`",
+                        self.node(node).id
+                    ))
+                }
+            }
         }
     }
 
@@ -227,8 +424,8 @@ impl RevisionGraph {
         }
     }
 
-    /// `n` steps forward (along the only child) or back (along first parents) from a
-    /// position of at most one revision.
+    /// `n` steps forward (along the only child, of those `within` the branch when given)
+    /// or back (along first parents) from a position of at most one revision.
     fn step_from(
         &self,
         from: &[NodeIndex],
@@ -236,6 +433,7 @@ impl RevisionGraph {
         forward: bool,
         n: usize,
         to_text: &str,
+        within: Option<&[bool]>,
     ) -> Result<Vec<NodeIndex>, RefError> {
         let mut at: Option<NodeIndex> = match from {
             [] => None,
@@ -247,7 +445,7 @@ impl RevisionGraph {
             }
         };
         for step in 0..n {
-            let next: Vec<NodeIndex> = match (forward, at) {
+            let mut next: Vec<NodeIndex> = match (forward, at) {
                 (true, None) => self.roots(),
                 (true, Some(node)) => self.node(node).children().to_vec(),
                 (false, Some(node)) => {
@@ -261,6 +459,9 @@ impl RevisionGraph {
                     ))
                 }
             };
+            if let Some(members) = within {
+                next.retain(|n| members[n.index()]);
+            }
             at = Some(match next.as_slice() {
                 [one] => *one,
                 [] => {

@@ -1,13 +1,14 @@
 //! Whole scripts: an upgrade or downgrade between two positions of the graph, with the
 //! guard, the per-revision sections and the version bookkeeping of BUNDLES.md 2.
 //!
-//! Version rows follow one rule (BUNDLES.md 2.2): after any script, `strata_version`
-//! holds exactly the applied revisions that no applied revision names as a parent.
-//! Applying a revision removes the rows of its parents and adds its own: the row of its
-//! first parent still present is updated, the rows of other parents are deleted, and
-//! when no parent has a row (a root, or a second branch from a branch point) a row is
-//! inserted. Reverting does the opposite: the revision's row becomes its first parent
-//! that is a head again, other such parents are inserted, and it is deleted when none is.
+//! Version rows follow Alembic's rule (docs/TRAVERSAL.md): after any script, the version
+//! table holds exactly the applied revisions that no applied revision names as a parent
+//! or in `depends_on` (its down revisions). Applying a revision removes the rows of its
+//! down revisions and adds its own: the row of the first one still present is updated,
+//! the rows of the others are deleted, and when none has a row (a root, or a second
+//! branch from a branch point) a row is inserted. Reverting does the opposite: the
+//! revision's row becomes its first down revision that is a head again, other such
+//! revisions are inserted, and it is deleted when none is.
 
 use std::collections::BTreeSet;
 use std::fmt::{self, Write as _};
@@ -37,6 +38,10 @@ pub struct Request<'a> {
     pub replay: &'a Replay,
     pub from: &'a [NodeIndex],
     pub to: &'a [NodeIndex],
+    /// A downgrade to before this revision (`LABEL@base`), instead of to `to`.
+    pub before: Option<NodeIndex>,
+    /// A downgrade that reverts revisions beyond the branch named is an error.
+    pub strict: bool,
     pub direction: Direction,
     /// The range as the user wrote it, for the header's rebuild command.
     pub range: &'a str,
@@ -57,6 +62,10 @@ pub enum ScriptError {
     TooLongForAlembic { revision: String },
     /// An upgrade whose end is applied already at its start, and is not the start.
     AlreadyApplied { to: String, from: String },
+    /// A downgrade whose end is not applied at its start.
+    NotApplied { to: String, from: String },
+    /// `downgrade --strict`, and the downgrade reverts revisions beyond the branch named.
+    Beyond { revisions: String },
 }
 
 impl fmt::Display for ScriptError {
@@ -76,6 +85,16 @@ impl fmt::Display for ScriptError {
                 f,
                 "`{to}` is applied already at `{from}`: an upgrade has nothing to do; to go back, \
                  use `strata downgrade {from}:{to}`"
+            ),
+            ScriptError::NotApplied { to, from } => write!(
+                f,
+                "`{to}` is not applied at `{from}`: a downgrade goes back to a revision its start \
+                 has applied; to apply it, use `strata upgrade {from}:{to}`"
+            ),
+            ScriptError::Beyond { revisions } => write!(
+                f,
+                "the downgrade reverts revisions beyond the branch it names: {revisions} \
+                 (--strict refuses it; name them in the range, or drop --strict)"
             ),
             ScriptError::TooLongForAlembic { revision } => write!(
                 f,
@@ -136,7 +155,7 @@ fn echo(out: &mut String, text: &str) {
 }
 
 /// The version rows as a script moves up through revisions: the applied revisions that
-/// no applied revision names as a parent. Applying one takes its parents' rows and adds
+/// no applied revision names as a parent or dependency. Applying one takes its parents' rows and adds
 /// its own, so a long script costs linear time.
 pub(crate) struct Rows {
     rows: BTreeSet<String>,
@@ -146,7 +165,7 @@ impl Rows {
     fn new(graph: &RevisionGraph, applied: &[NodeIndex]) -> Self {
         let mut has_child = vec![false; graph.len()];
         for &node in applied {
-            for &p in graph.node(node).parents() {
+            for &p in graph.node(node).down_revisions() {
                 has_child[p.index()] = true;
             }
         }
@@ -163,7 +182,7 @@ impl Rows {
     }
 
     fn apply(&mut self, graph: &RevisionGraph, node: NodeIndex) {
-        for &p in graph.node(node).parents() {
+        for &p in graph.node(node).down_revisions() {
             self.rows.remove(&*graph.node(p).id);
         }
         self.rows.insert(graph.node(node).id.to_string());
@@ -302,6 +321,20 @@ pub(crate) struct Plan {
     pub below: Vec<NodeIndex>,
     /// The revisions applied at the upper position.
     pub above: Vec<NodeIndex>,
+    /// Of the steps of a downgrade, those beyond the branch it names: reached only
+    /// through a merge or a `depends_on` (empty for an upgrade).
+    pub beyond: Vec<NodeIndex>,
+}
+
+/// Where a downgrade goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Back to a position: what descends from it is reverted, it stays (`base`, empty,
+    /// reverts everything).
+    Position(Vec<NodeIndex>),
+    /// Back to before this revision (`LABEL@base`, the first revision of a branch): it
+    /// is reverted with what descends from it.
+    Before(NodeIndex),
 }
 
 impl Plan {
@@ -354,6 +387,73 @@ impl Plan {
             steps,
             below,
             above,
+            beyond: Vec::new(),
+        })
+    }
+
+    /// The plan of a downgrade with Alembic's meaning: of what `from` has applied, the
+    /// revisions that descend from the target (through parents or `depends_on`) are
+    /// reverted, and nothing else. A target that `from` has not applied is refused.
+    pub fn downgrade(
+        graph: &RevisionGraph,
+        from: &[NodeIndex],
+        target: &Target,
+    ) -> Result<Plan, ScriptError> {
+        let above = graph.ancestors(from);
+        let mut applied = vec![false; graph.len()];
+        for n in &above {
+            applied[n.index()] = true;
+        }
+        let not_applied = |nodes: &[NodeIndex]| ScriptError::NotApplied {
+            to: graph.position_name(nodes, ","),
+            from: graph.position_name(from, ","),
+        };
+        let (reverted, named) = match target {
+            Target::Position(to) if to.is_empty() => (vec![true; graph.len()], None),
+            Target::Position(to) => {
+                if to.iter().any(|n| !applied[n.index()]) {
+                    return Err(not_applied(to));
+                }
+                let mut reverted = graph.descendants(to, false);
+                // A target of several revisions where one descends from another keeps both.
+                for n in graph.ancestors(to) {
+                    reverted[n.index()] = false;
+                }
+                (reverted, Some(graph.branch_after(to, false)))
+            }
+            Target::Before(start) => {
+                if !applied[start.index()] {
+                    return Err(not_applied(&[*start]));
+                }
+                (
+                    graph.descendants(&[*start], true),
+                    Some(graph.branch_after(&[*start], true)),
+                )
+            }
+        };
+        let steps: Vec<NodeIndex> = above
+            .iter()
+            .copied()
+            .filter(|n| reverted[n.index()])
+            .collect();
+        let below = above
+            .iter()
+            .copied()
+            .filter(|n| !reverted[n.index()])
+            .collect();
+        let beyond = match named {
+            Some(named) => steps
+                .iter()
+                .copied()
+                .filter(|n| !named[n.index()])
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(Plan {
+            steps,
+            below,
+            above,
+            beyond,
         })
     }
 
@@ -746,15 +846,36 @@ impl Direction {
     }
 }
 
+/// The revisions a script crosses. A downgrade with `strict` that reaches beyond the
+/// branch it names is refused.
+pub(crate) fn plan(request: &Request<'_>) -> Result<Plan, ScriptError> {
+    let graph = request.graph;
+    match request.direction {
+        // An upgrade keeps what its start has applied and adds what its end needs
+        // (`upgrade c1:c2` applies c2 beside c1, as Alembic does).
+        Direction::Upgrade => Plan::upgrade(graph, request.from, request.to),
+        Direction::Downgrade => {
+            let target = match request.before {
+                Some(start) => Target::Before(start),
+                None => Target::Position(request.to.to_vec()),
+            };
+            let plan = Plan::downgrade(graph, request.from, &target)?;
+            if request.strict && !plan.beyond.is_empty() {
+                return Err(ScriptError::Beyond {
+                    revisions: graph.ids(&plan.beyond).join(", "),
+                });
+            }
+            Ok(plan)
+        }
+    }
+}
+
 /// Writes the script.
 pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     let graph = request.graph;
     // An upgrade keeps what its start has applied and adds what its end needs
     // (`upgrade c1:c2` applies c2 beside c1, as Alembic does).
-    let plan = match request.direction {
-        Direction::Upgrade => Plan::upgrade(graph, request.from, request.to)?,
-        Direction::Downgrade => Plan::new(graph, request.to, request.from)?,
-    };
+    let plan = plan(request)?;
     let schema = |node| request.replay.revision(node);
     match request.direction {
         Direction::Upgrade => {
@@ -777,6 +898,17 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
         }
     }
     let renderer = Renderer::new(graph, request.project, request.config);
+    // A downgrade ends where its reverted revisions leave the database, which is its
+    // target and whatever else stays applied.
+    let end_nodes: Vec<NodeIndex> = match request.direction {
+        Direction::Upgrade => request.to.to_vec(),
+        Direction::Downgrade => plan
+            .start(graph)
+            .list()
+            .iter()
+            .filter_map(|id| graph.find(id))
+            .collect(),
+    };
     let rows = match request.direction {
         Direction::Upgrade => plan.start(graph).list(),
         Direction::Downgrade => plan.upper_rows(graph),
@@ -784,7 +916,7 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     let mut out = renderer.header(
         request.direction,
         request.from,
-        request.to,
+        &end_nodes,
         plan.steps.len(),
         request.range,
         &rows,
@@ -814,7 +946,7 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
         Direction::Upgrade => plan.upper_rows(graph),
         Direction::Downgrade => plan.start(graph).list(),
     };
-    out.push_str(&renderer.footer(request.direction, (request.from, request.to), &end));
+    out.push_str(&renderer.footer(request.direction, (request.from, &end_nodes), &end));
     Ok(out)
 }
 
@@ -832,7 +964,7 @@ fn bookkeeping(
     let holds = |rows: &[String], id: &str| rows.iter().any(|r| r == id);
     let parents = graph
         .node(node)
-        .parents()
+        .down_revisions()
         .iter()
         .map(|&p| &*graph.node(p).id);
     use Piece::{Literal, Sql};
@@ -907,8 +1039,8 @@ fn bookkeeping(
             ],
         )
     };
-    // The rows that go and come, in the order of the revision's parents: the first
-    // parent's row that goes becomes the revision's (or the revision's becomes the first
+    // The rows that go and come, in the order of the revision's down revisions (parents,
+    // then dependencies): the first one's row that goes becomes the revision's (or the revision's becomes the first
     // that comes back), the others are deleted (inserted), and with none the revision's
     // row is inserted (deleted).
     match direction {
