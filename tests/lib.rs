@@ -23,3 +23,4 @@ mod robustness;
 mod schema_cases;
 mod stream;
 mod support;
+mod traversal_cases;

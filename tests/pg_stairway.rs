@@ -72,7 +72,7 @@ fn stairway(dir: &std::path::Path) {
     let (replay, _) = replay::replay(&project, &graph, &Options::default());
     let config = Config::default();
     // A downgrade reverts exactly one revision: the one before it, `to`'s last.
-    let make = |from: &[NodeIndex], to: &[NodeIndex], direction, before: Option<NodeIndex>| {
+    let make = |from: &[NodeIndex], to: &[NodeIndex], direction, before: Option<&[NodeIndex]>| {
         script::script(&Request {
             project: &project,
             graph: &graph,
@@ -106,7 +106,7 @@ fn stairway(dir: &std::path::Path) {
         );
         let up = normalized(&server.dump(&database));
         run(
-            &make(&after, &before, Direction::Downgrade, Some(order[i])),
+            &make(&after, &before, Direction::Downgrade, Some(&order[i..=i])),
             &format!("down from {id}"),
         );
         pretty_assertions::assert_eq!(

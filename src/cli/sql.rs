@@ -34,7 +34,7 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction, strict: bool) 
         replay,
         from: &resolved.from,
         to: &resolved.to,
-        before: resolved.before,
+        before: resolved.before.as_deref(),
         strict,
         direction,
         range,

@@ -203,7 +203,19 @@ fn resolve_clause(
             );
             continue;
         }
-        match graph.find(&reference.value) {
+        // A branch label in `depends_on` names the revision that carries it, as in
+        // Alembic (an id wins over a label of the same spelling).
+        let found = graph.find(&reference.value).or_else(|| match kind {
+            EdgeKind::DependsOn => graph
+                .labels
+                .iter()
+                .filter(|(_, labels)| labels.contains(&reference.value))
+                // The first file's, when a label is (wrongly) given twice.
+                .map(|(&node, _)| node)
+                .min(),
+            EdgeKind::Parent => None,
+        });
+        match found {
             Some(target) => resolved.push(target),
             // Its file is broken and reported; calling it unknown would mislead.
             None if project.unparsed_ids.binary_search(&reference.value).is_ok() => {}
@@ -216,8 +228,12 @@ fn resolve_clause(
                     code,
                     reference.span,
                     format!(
-                        "unknown {what} revision `{}`: no file declares it",
-                        reference.value
+                        "unknown {what} revision `{}`: no file declares it{}",
+                        reference.value,
+                        match kind {
+                            EdgeKind::DependsOn => " and no revision carries it as a label",
+                            EdgeKind::Parent => "",
+                        }
                     ),
                 ));
             }

@@ -53,9 +53,10 @@ fn error<T>(message: String) -> Result<T, RefError> {
 pub struct Range {
     pub from: Vec<NodeIndex>,
     pub to: Vec<NodeIndex>,
-    /// When `TO` is `LABEL@base`: the branch's first revision, which a downgrade
-    /// reverts with what descends from it (`to` is then the position before it).
-    pub before: Option<NodeIndex>,
+    /// When `TO` names a branch (`LABEL@base`, `LABEL@REV`, `REV2@REV`): the revisions
+    /// a downgrade reverts with what descends from them, instead of everything that
+    /// descends from `to` (Alembic's meaning: only that branch goes back).
+    pub before: Option<Vec<NodeIndex>>,
 }
 
 /// What an Alembic user may have meant by a range without `:`.
@@ -162,19 +163,26 @@ impl RevisionGraph {
             }
             return Ok(node);
         }
-        if let Some((branch, rest)) = branch_form(reference) {
-            return self.resolve_branch_form(reference, branch, rest);
-        }
-        if let Some((base, forward, n)) = alembic_steps(reference) {
+        // Steps first: `LABEL@head-1` is `LABEL@head` and one step back.
+        if let Some((base, forward, n)) =
+            alembic_steps(reference).filter(|(base, _, _)| !base.ends_with('@'))
+        {
             let n = steps(n, reference)?;
-            let from = self.resolve(base)?;
+            // `LABEL@base+N` counts from base along the branch's lineage, as Alembic does.
+            let (from, within) = match branch_form(base) {
+                Some((branch, "base")) => (Vec::new(), Some(self.lineage(branch)?)),
+                _ => (self.resolve(base)?, None),
+            };
             return match self
-                .step_from(&from, base, forward, n, reference, None)?
+                .step_from(&from, base, forward, n, reference, within.as_deref())?
                 .as_slice()
             {
                 [one] => Ok(*one),
                 _ => error(format!("`{reference}` goes back past `base`")),
             };
+        }
+        if let Some((branch, rest)) = branch_form(reference) {
+            return self.resolve_branch_form(reference, branch, rest);
         }
         match reference {
             "base" | "heads" => {
@@ -251,11 +259,27 @@ impl RevisionGraph {
             }
             (None, Some((label, "base"))) => {
                 let start = self.branch_start(label)?;
-                before = Some(start);
+                before = Some(vec![start]);
                 self.node(start).parents().to_vec()
             }
             (None, _) => self.resolve(to_text)?,
         };
+        // `BRANCH@REV` (or `BRANCH@REV-N`, `BRANCH@base+N`): the children of REV that
+        // lead to the branch, when REV has several.
+        let named = alembic_steps(to_text).map_or(to_text, |(base, _, _)| base);
+        if let (None, Some((branch, rest))) = (&before, branch_form(named)) {
+            if !matches!(rest, "head" | "heads") && relative(rest).is_none() && to.len() <= 1 {
+                let mut roots = match to.first() {
+                    Some(&node) => self.node(node).children().to_vec(),
+                    None => self.roots(),
+                };
+                if roots.len() > 1 {
+                    let lineage = self.lineage(branch)?;
+                    roots.retain(|n| lineage[n.index()]);
+                }
+                before = Some(roots);
+            }
+        }
         Ok(Range { from, to, before })
     }
 
@@ -293,11 +317,11 @@ impl RevisionGraph {
         })
     }
 
-    /// The first revision of the branch that carries `label`: the labelled revision, or
-    /// the first of the single line of revisions that leads to it from the last branch
-    /// point or merge above it (Alembic gives the label to that line too).
+    /// The first revision of the branch that carries `label` (or holds a revision): the
+    /// first of the single line of revisions that leads to it from the last branch point
+    /// or merge above it (Alembic gives the label to that line too).
     pub fn branch_start(&self, label: &str) -> Result<NodeIndex, RefError> {
-        let mut start = self.labelled(label)?;
+        let mut start = self.branch_or_revision(label)?;
         while let [parent] = self.node(start).parents() {
             let p = self.node(*parent);
             if p.children().len() > 1 || p.parents().len() > 1 {
@@ -332,6 +356,22 @@ impl RevisionGraph {
             }
         }
         Ok(members)
+    }
+
+    /// What shares a line of descent with a branch (a label, or a revision): its
+    /// revisions, their ancestors and their descendants, as a bitmap by node index.
+    fn lineage(&self, branch: &str) -> Result<Vec<bool>, RefError> {
+        let start = self.branch_or_revision(branch)?;
+        let mut lineage = self.descendants(&[start], true);
+        for node in self.ancestors(&[start]) {
+            lineage[node.index()] = true;
+        }
+        if let Ok(members) = self.branch_members(branch) {
+            for (slot, member) in lineage.iter_mut().zip(members) {
+                *slot |= member;
+            }
+        }
+        Ok(lineage)
     }
 
     /// The heads reachable from `start` through children, in replay order.
@@ -382,13 +422,13 @@ impl RevisionGraph {
                 "`{reference}` is relative: it needs a starting point, as in `FROM:{reference}`"
             )),
             rest => {
-                let members = self.branch_members(branch)?;
+                let lineage = self.lineage(branch)?;
                 let node = self.resolve_one(rest)?;
-                if members[node.index()] {
+                if lineage[node.index()] {
                     Ok(node)
                 } else {
                     error(format!(
-                        "`{}` is not on the branch `{branch}`",
+                        "`{}` is not on the branch `{branch}`: it neither leads to it nor follows it",
                         self.node(node).id
                     ))
                 }

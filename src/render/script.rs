@@ -38,8 +38,9 @@ pub struct Request<'a> {
     pub replay: &'a Replay,
     pub from: &'a [NodeIndex],
     pub to: &'a [NodeIndex],
-    /// A downgrade to before this revision (`LABEL@base`), instead of to `to`.
-    pub before: Option<NodeIndex>,
+    /// A downgrade to before these revisions (`LABEL@base`, `LABEL@REV`), instead of
+    /// to `to`.
+    pub before: Option<&'a [NodeIndex]>,
     /// A downgrade that reverts revisions beyond the branch named is an error.
     pub strict: bool,
     pub direction: Direction,
@@ -332,9 +333,10 @@ pub enum Target {
     /// Back to a position: what descends from it is reverted, it stays (`base`, empty,
     /// reverts everything).
     Position(Vec<NodeIndex>),
-    /// Back to before this revision (`LABEL@base`, the first revision of a branch): it
-    /// is reverted with what descends from it.
-    Before(NodeIndex),
+    /// Back to before these revisions (`LABEL@base`, the first revision of a branch;
+    /// `LABEL@REV`, the children of REV on that branch): they are reverted with what
+    /// descends from them.
+    Before(Vec<NodeIndex>),
 }
 
 impl Plan {
@@ -348,7 +350,7 @@ impl Plan {
     ) -> Result<Plan, ScriptError> {
         let plan = Plan::new(graph, from, &graph.union(from, to))?;
         let same = from.len() == to.len() && from.iter().all(|n| to.contains(n));
-        if plan.steps.is_empty() && !same && !to.is_empty() {
+        if plan.steps.is_empty() && !same {
             return Err(ScriptError::AlreadyApplied {
                 to: graph.position_name(to, ","),
                 from: graph.position_name(from, ","),
@@ -392,8 +394,8 @@ impl Plan {
     }
 
     /// The plan of a downgrade with Alembic's meaning: of what `from` has applied, the
-    /// revisions that descend from the target (through parents or `depends_on`) are
-    /// reverted, and nothing else. A target that `from` has not applied is refused.
+    /// target's children and what follows them (through parents or `depends_on`) are
+    /// reverted, and nothing else: a revision that only depends on the target stays. A target that `from` has not applied is refused.
     pub fn downgrade(
         graph: &RevisionGraph,
         from: &[NodeIndex],
@@ -414,22 +416,23 @@ impl Plan {
                 if to.iter().any(|n| !applied[n.index()]) {
                     return Err(not_applied(to));
                 }
-                let mut reverted = graph.descendants(to, false);
+                // As Alembic: the target's children (through parents, not its
+                // dependents), and everything that follows them, dependents included.
+                let children: Vec<NodeIndex> = to
+                    .iter()
+                    .flat_map(|&n| graph.node(n).children().iter().copied())
+                    .collect();
+                let mut reverted = graph.descendants(&children, true);
                 // A target of several revisions where one descends from another keeps both.
                 for n in graph.ancestors(to) {
                     reverted[n.index()] = false;
                 }
                 (reverted, Some(graph.branch_after(to, false)))
             }
-            Target::Before(start) => {
-                if !applied[start.index()] {
-                    return Err(not_applied(&[*start]));
-                }
-                (
-                    graph.descendants(&[*start], true),
-                    Some(graph.branch_after(&[*start], true)),
-                )
-            }
+            Target::Before(starts) => (
+                graph.descendants(starts, true),
+                Some(graph.branch_after(starts, true)),
+            ),
         };
         let steps: Vec<NodeIndex> = above
             .iter()
@@ -856,7 +859,7 @@ pub(crate) fn plan(request: &Request<'_>) -> Result<Plan, ScriptError> {
         Direction::Upgrade => Plan::upgrade(graph, request.from, request.to),
         Direction::Downgrade => {
             let target = match request.before {
-                Some(start) => Target::Before(start),
+                Some(starts) => Target::Before(starts.to_vec()),
                 None => Target::Position(request.to.to_vec()),
             };
             let plan = Plan::downgrade(graph, request.from, &target)?;
