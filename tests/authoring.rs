@@ -308,3 +308,54 @@ fn new_writes_beside_its_parent_and_continues_the_id_scheme() {
     let check = strata(tmp.path(), &["check", "--single-head"]);
     assert_eq!(check.code, 0, "{}", check.stderr);
 }
+
+#[test]
+fn merge_writes_nothing_while_the_branches_conflict_and_check_reports_the_same() {
+    let base =
+        "revision 0001_users;\nupgrade {\n  create table users (id bigint primary key);\n}\n";
+    let files = [
+        ("0001_users.mig", base),
+        (
+            "0002_a.mig",
+            "revision 0002_a parents 0001_users;\nupgrade {\n  alter table users add column email text;\n}\n",
+        ),
+        (
+            "0002_b.mig",
+            "revision 0002_b parents 0001_users;\nupgrade {\n  alter table users add column email text;\n}\n",
+        ),
+    ];
+    let tmp = crate::support::project(&files, None);
+    let out = crate::support::strata(tmp.path(), &["merge", "heads", "-m", "join"]);
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""));
+    let conflict =
+        "migrations/0002_a.mig:1:10: error: `0002_a` and `0002_b` cannot both be applied: \
+                    column `users.email`: both branches create it\n";
+    assert!(out.stderr.starts_with(conflict), "{}", out.stderr);
+    assert!(out
+        .stderr
+        .contains("migrations/0002_b.mig:3:3: note: `0002_b` changes it here\n"));
+    assert!(out.stderr.ends_with(
+        "strata: the branches cannot be merged as they are (1 conflict); nothing was written\n"
+    ));
+    assert_eq!(
+        std::fs::read_dir(tmp.path().join("migrations"))
+            .expect("folder")
+            .count(),
+        3
+    );
+    // The same merge written by hand: `check` reports the same conflict at the merge.
+    std::fs::write(
+        tmp.path().join("migrations/0003_merge.mig"),
+        "revision 0003_merge parents 0002_a, 0002_b;\n",
+    )
+    .expect("write");
+    let out = crate::support::strata(tmp.path(), &["check"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains(
+        "migrations/0003_merge.mig:1:10: error: `0002_a` and `0002_b` cannot both be applied: \
+         column `users.email`: both branches create it\n"
+    ));
+    assert!(out
+        .stderr
+        .contains("migrations/0002_a.mig:3:3: note: `0002_a` changes it here\n"));
+}

@@ -13,6 +13,7 @@ mod hostile;
 mod parse_cases;
 mod pg;
 mod pg_apply;
+mod pg_branches;
 mod pg_names;
 mod pg_resume;
 mod pg_scripts;

@@ -137,6 +137,26 @@ pub(super) fn merge(cli: &Cli, revisions: &[String], message: &str) -> Outcome {
             ));
         }
     }
+    // A merge that `check` would refuse is not written: its conflicts are reported as
+    // `check` reports them, at the first parent's header instead of the merge's.
+    let conflicts = crate::schema::replay::merge_preview(
+        &checked.project,
+        graph,
+        &parents,
+        &cli.settings.default_schema,
+    );
+    if !conflicts.is_empty() {
+        let text: String = conflicts
+            .iter()
+            .map(|d| d.render(&checked.project.sources))
+            .collect();
+        super::print_stderr(&text);
+        super::print_stderr(&format!(
+            "strata: the branches cannot be merged as they are ({}); nothing was written\n",
+            crate::plural(conflicts.len(), "conflict")
+        ));
+        return Outcome::Findings;
+    }
     let ids: Vec<&str> = parents.iter().map(|&p| graph.node(p).id.as_ref()).collect();
     let header = authoring::Header {
         parents: &ids,

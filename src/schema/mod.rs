@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod expr;
+pub mod merge;
 pub mod model;
 pub mod names;
 pub mod replay;

@@ -6,7 +6,8 @@ use std::collections::{BinaryHeap, HashMap};
 use petgraph::graph::NodeIndex;
 
 use super::apply::{Applier, Derived};
-use super::model::{Model, ObjName, Shared};
+use super::merge::{self, Part};
+use super::model::{Model, Shared};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::RevisionGraph;
 use crate::project::Project;
@@ -211,17 +212,23 @@ pub struct Replayer<'g> {
     live: Live,
     kept: HashMap<NodeIndex, Model>,
     shared: Shared,
+    /// The parts each revision's statements changed, with where: kept only in a
+    /// project with merges, to name the statements of a merge conflict.
+    changed: Option<HashMap<NodeIndex, Vec<(Part, Span)>>>,
 }
 
 impl<'g> Replayer<'g> {
     /// Needs a graph without cycles.
     pub fn new(graph: &'g RevisionGraph, options: &'g Options) -> Self {
+        let live = Live::new(graph, options);
+        let changed = (!live.ancestors.is_empty()).then(HashMap::new);
         Replayer {
             graph,
             options,
-            live: Live::new(graph, options),
+            live,
             kept: HashMap::new(),
             shared: Shared::default(),
+            changed,
         }
     }
 
@@ -249,7 +256,15 @@ impl<'g> Replayer<'g> {
                 let base = live
                     .ancestor(node)
                     .unwrap_or_else(|| Model::empty(&options.default_schema));
-                let merged = merge(live, &base, graph, node, many, diagnostics);
+                let merged = merge(
+                    live,
+                    &base,
+                    graph,
+                    node,
+                    many,
+                    self.changed.as_ref(),
+                    diagnostics,
+                );
                 for &s in many {
                     live.take(s);
                 }
@@ -276,12 +291,23 @@ impl<'g> Replayer<'g> {
         };
         let mut upgrade = Vec::new();
         let mut reversals: Vec<(Span, Result<Vec<Derived>, String>)> = Vec::new();
+        let mut changed_parts = Vec::new();
         for statement in revision.upgrade().iter().flat_map(|b| &b.statements) {
             let applied = applier.apply(statement);
+            if self.changed.is_some() {
+                for part in merge::parts(&applied.resolved.kind, &options.default_schema) {
+                    changed_parts.push((part, statement.span));
+                }
+            }
             upgrade.push(applied.resolved);
             reversals.push((statement.span, applied.reverse));
         }
         let after = applier.model;
+        if let Some(changed) = &mut self.changed {
+            if !changed_parts.is_empty() {
+                changed.insert(node, changed_parts);
+            }
+        }
         let statements: Vec<&Statement> = revision
             .upgrade()
             .iter()
@@ -445,118 +471,153 @@ fn common_ancestor(graph: &RevisionGraph, sources: &[NodeIndex]) -> Option<NodeI
 }
 
 /// The model of a revision with several parents (or dependencies): a three-way merge of
-/// their models over their latest common ancestor. An object that two of them changed
-/// differently is an error naming both.
+/// their models over their latest common ancestor, part by part ([`merge`]). A part
+/// that the branches cannot both hold is an error naming the statement of each side.
 fn merge(
     live: &Live,
     base: &Model,
     graph: &RevisionGraph,
     node: NodeIndex,
     sources: &[NodeIndex],
+    changed: Option<&HashMap<NodeIndex, Vec<(Part, Span)>>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Model {
-    let mut merged = live.get(sources[0]);
-    let mut merged_from = graph.node(sources[0]).id.to_string();
-    for &other in &sources[1..] {
-        let theirs = live.get(other);
-        let their_id = &graph.node(other).id;
-        let mut conflicts: Vec<String> = Vec::new();
+    merge_models(
+        &|n| live.get(n),
+        base,
+        graph,
+        graph.node(node).span,
+        sources,
+        changed,
+        diagnostics,
+    )
+}
 
-        macro_rules! merge_map {
-            ($field:ident, $what:expr, $apply:expr) => {
-                for item in base.$field.diff(&theirs.$field) {
-                    let key = match &item {
-                        imbl::ordmap::DiffItem::Add(k, _)
-                        | imbl::ordmap::DiffItem::Remove(k, _) => (*k).clone(),
-                        imbl::ordmap::DiffItem::Update { new: (k, _), .. } => (*k).clone(),
-                    };
-                    let in_base = base.$field.get(&key);
-                    let in_ours = merged.$field.get(&key);
-                    let in_theirs = theirs.$field.get(&key);
-                    if in_ours == in_theirs {
-                        continue;
-                    }
-                    if in_ours == in_base {
-                        let value = in_theirs.cloned();
-                        $apply(&mut merged, &key, value);
-                    } else {
-                        conflicts.push(format!("{} `{}`", $what, key));
-                    }
-                }
-            };
+/// What a merge of `parents` would report, before its file exists (`strata merge`):
+/// the project replayed, and the parents' models merged as a merge revision's would be,
+/// its findings at the first parent's header.
+pub fn merge_preview(
+    project: &Project,
+    graph: &RevisionGraph,
+    parents: &[NodeIndex],
+    default_schema: &str,
+) -> Vec<Diagnostic> {
+    let common = common_ancestor(graph, parents);
+    let options = Options {
+        default_schema: default_schema.to_owned(),
+        keep: parents.iter().copied().chain(common).collect(),
+        verify_derived: false,
+        record: false,
+    };
+    let mut replayer = Replayer::new(graph, &options);
+    replayer.changed.get_or_insert_with(HashMap::new);
+    let mut ignored = Vec::new();
+    for &node in graph.replay_order() {
+        let revision = &project.revisions[graph.node(node).revision()].revision;
+        replayer.step(node, revision, &mut ignored);
+    }
+    let changed = replayer.changed.take();
+    let kept = replayer.into_kept();
+    let model = |n: NodeIndex| {
+        kept.get(&n)
+            .cloned()
+            .unwrap_or_else(|| Model::empty(default_schema))
+    };
+    let base = common.map_or_else(|| Model::empty(default_schema), model);
+    let mut diagnostics = Vec::new();
+    merge_models(
+        &model,
+        &base,
+        graph,
+        graph.node(parents[0]).span,
+        parents,
+        changed.as_ref(),
+        &mut diagnostics,
+    );
+    diagnostics
+}
+
+fn merge_models(
+    model_of: &dyn Fn(NodeIndex) -> Model,
+    base: &Model,
+    graph: &RevisionGraph,
+    at: Span,
+    sources: &[NodeIndex],
+    changed: Option<&HashMap<NodeIndex, Vec<(Part, Span)>>>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Model {
+    let mut merged = model_of(sources[0]);
+    for (i, &other) in sources.iter().enumerate().skip(1) {
+        let theirs = model_of(other);
+        let mut conflicts = Vec::new();
+        merged = merge::merge(base, &merged, &theirs, &mut conflicts);
+        if conflicts.is_empty() {
+            continue;
         }
-        merge_map!(
-            schemas,
-            "schema",
-            |m: &mut Model, k: &String, v: Option<()>| {
-                if v.is_some() {
-                    m.schemas.insert(k.clone(), ());
-                } else {
-                    m.schemas.remove(k);
-                }
-            }
-        );
-        merge_map!(
-            extensions,
-            "extension",
-            |m: &mut Model, k: &String, v: Option<()>| {
-                if v.is_some() {
-                    m.extensions.insert(k.clone(), ());
-                } else {
-                    m.extensions.remove(k);
-                }
-            }
-        );
-        merge_map!(
-            types,
-            "type",
-            |m: &mut Model, k: &ObjName, v: Option<super::model::EnumType>| {
-                match v {
-                    Some(t) => {
-                        m.types.insert(k.clone(), t);
-                    }
-                    None => {
-                        m.types.remove(k);
-                    }
-                }
-            }
-        );
-        merge_map!(tables, "table", |m: &mut Model,
-                                     k: &ObjName,
-                                     v: Option<
-            std::sync::Arc<super::model::Table>,
-        >| {
-            match v.map(std::sync::Arc::unwrap_or_clone) {
-                Some(t) if m.tables.contains_key(k) => m.replace_table(k, t),
-                Some(t) => m.add_table(k.clone(), t),
-                None => {
-                    m.remove_table(k);
-                }
-            }
-        });
-        merge_map!(indexes, "index", |m: &mut Model,
-                                      k: &ObjName,
-                                      v: Option<
-            std::sync::Arc<super::model::Index>,
-        >| {
-            m.remove_index(k);
-            if let Some(i) = v {
-                m.add_index(k.clone(), std::sync::Arc::unwrap_or_clone(i));
-            }
-        });
-        if !conflicts.is_empty() {
-            let n = graph.node(node);
-            diagnostics.push(Diagnostic::error(
+        // Each side: what its sources applied since the common ancestor.
+        let common = common_ancestor(graph, &[sources[..i].to_vec(), vec![other]].concat());
+        let mut below = vec![false; graph.len()];
+        for n in common.map(|c| graph.ancestors(&[c])).unwrap_or_default() {
+            below[n.index()] = true;
+        }
+        let side = |heads: &[NodeIndex]| -> Vec<NodeIndex> {
+            graph
+                .ancestors(heads)
+                .into_iter()
+                .filter(|n| !below[n.index()])
+                .collect()
+        };
+        let (ours_side, theirs_side) = (side(&sources[..i]), side(&[other]));
+        // The last statement of a side that changed the part.
+        let locate = |side: &[NodeIndex], part: &Part| -> Option<(NodeIndex, Span)> {
+            side.iter().rev().find_map(|&n| {
+                changed?
+                    .get(&n)?
+                    .iter()
+                    .rev()
+                    .find_map(|(p, span)| merge::touches(p, part).then_some((n, *span)))
+            })
+        };
+        let ours_name = graph.ids(&sources[..i]).join(", ");
+        let their_id = &graph.node(other).id;
+        for conflict in conflicts {
+            let mut diagnostic = Diagnostic::error(
                 Code::MergeConflict,
-                n.span,
+                at,
                 format!(
-                    "`{merged_from}` and `{their_id}` change the same objects differently: {}; \
-                     this revision joins them and cannot hold both",
-                    conflicts.join(", ")
+                    "`{ours_name}` and `{their_id}` cannot both be applied: {}: {}",
+                    conflict.what, conflict.why
                 ),
-            ));
+            );
+            let mut found = Vec::new();
+            for (side, part, is_ours) in [
+                (&ours_side, &conflict.ours, true),
+                (&theirs_side, &conflict.theirs, false),
+            ] {
+                if let Some((n, span)) = locate(side, part) {
+                    let verb = match conflict.user_is_ours {
+                        Some(user_is_ours) if user_is_ours == is_ours => "uses",
+                        _ => "changes",
+                    };
+                    diagnostic = diagnostic
+                        .with_note(span, format!("`{}` {verb} it here", graph.node(n).id));
+                    found.push(n);
+                }
+            }
+            let help = match found.as_slice() {
+                [a, b] => format!(
+                    "re-parent one branch onto the other (give `{b}` the parent `{a}`, or the \
+                     other way round), so that its statements run after the other's and see \
+                     them; or take the change out of one branch",
+                    a = graph.node(*a).id,
+                    b = graph.node(*b).id
+                ),
+                _ => "re-parent one branch onto the other, so that its statements run after \
+                      the other's and see them; or take the change out of one branch"
+                    .to_owned(),
+            };
+            diagnostics.push(diagnostic.with_help(help));
         }
-        merged_from = format!("{merged_from}, {their_id}");
     }
     merged
 }

@@ -1,0 +1,640 @@
+//! Merging branches: the model of a revision with several parents (or dependencies) is
+//! a three-way merge of theirs over their latest common ancestor, object part by object
+//! part (docs/TRAVERSAL.md, "Merges").
+//!
+//! A database applies one branch after the other, in either order, so a merge is sound
+//! only when both orders give one schema and every statement of both branches still
+//! runs: changes to different parts of one table merge (a column on each side); the same
+//! part changed on both sides is a conflict unless both made the same change to a part
+//! that both kept (a second `add column` of the same name fails in PostgreSQL, a second
+//! `set not null` does not); and a part one side drops or renames while the other uses
+//! it (an index on the dropped column) is a conflict too. Column and enum value order
+//! after a merge depends on which branch a database applied first: models compare
+//! columns as a set ([`super::replay::differences`]).
+
+use std::sync::Arc;
+
+use imbl::OrdMap;
+
+use super::model::{Column, Constraint, ConstraintKind, EnumType, Model, ObjName, Table};
+use crate::syntax::ast::{StatementKind, TypeKind};
+
+/// A part of the schema a statement changes, for naming the statements of a conflict.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Part {
+    /// The schema, table, type, index or extension.
+    pub object: ObjName,
+    /// The column or constraint of a table, or the value of an enum type.
+    pub member: Option<String>,
+}
+
+/// Two branches that cannot both be applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    /// What it is about, in words: "column `users.email`".
+    pub what: String,
+    /// Why the branches cannot both hold it.
+    pub why: &'static str,
+    /// The part each side's statement changed (the same on both sides, but for a part
+    /// one side drops and the other uses).
+    pub ours: Part,
+    pub theirs: Part,
+    /// For a part one side drops and the other uses: whether the user is ours.
+    pub user_is_ours: Option<bool>,
+}
+
+const BOTH_CREATE: &str = "both branches create it";
+const BOTH_DROP: &str = "both branches drop it";
+const DIFFERENTLY: &str = "both branches change it, differently";
+const DROP_AND_CHANGE: &str = "one branch drops or renames it, the other changes it";
+
+fn whole(object: &ObjName) -> Part {
+    Part {
+        object: object.clone(),
+        member: None,
+    }
+}
+
+fn member(object: &ObjName, member: &str) -> Part {
+    Part {
+        object: object.clone(),
+        member: Some(member.to_owned()),
+    }
+}
+
+/// Why a part that both sides changed conflicts, if it does: `None` when both made the
+/// same change to a part both kept.
+fn clash<V: PartialEq>(
+    base: Option<&V>,
+    ours: Option<&V>,
+    theirs: Option<&V>,
+) -> Option<&'static str> {
+    match (base, ours, theirs) {
+        (None, Some(_), Some(_)) => Some(BOTH_CREATE),
+        (Some(_), None, None) => Some(BOTH_DROP),
+        (Some(_), Some(o), Some(t)) if o == t => None,
+        (Some(_), Some(_), Some(_)) => Some(DIFFERENTLY),
+        _ => Some(DROP_AND_CHANGE),
+    }
+}
+
+/// Merges `theirs` into `ours` over `base`; the conflicts found are appended.
+pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Conflict>) -> Model {
+    let mut merged = ours.clone();
+    merge_set(
+        &base.schemas,
+        &ours.schemas,
+        &theirs.schemas,
+        "schema",
+        conflicts,
+        |k| whole(&ObjName::new(k, "")),
+    )
+    .into_iter()
+    .for_each(|(k, v)| {
+        match v {
+            Some(()) => merged.schemas.insert(k, ()),
+            None => merged.schemas.remove(&k),
+        };
+    });
+    merge_set(
+        &base.extensions,
+        &ours.extensions,
+        &theirs.extensions,
+        "extension",
+        conflicts,
+        |k| whole(&ObjName::new("", k)),
+    )
+    .into_iter()
+    .for_each(|(k, v)| {
+        match v {
+            Some(()) => merged.extensions.insert(k, ()),
+            None => merged.extensions.remove(&k),
+        };
+    });
+    for (name, value) in changes(&base.types, &theirs.types) {
+        let (b, o) = (base.types.get(&name), ours.types.get(&name));
+        match (o == b, b, o, value.as_ref()) {
+            (true, _, _, t) => match t {
+                Some(t) => {
+                    merged.types.insert(name, t.clone());
+                }
+                None => {
+                    merged.types.remove(&name);
+                }
+            },
+            (false, Some(b), Some(o), Some(t)) => match merge_values(b, o, t) {
+                Ok(values) => {
+                    merged.types.insert(
+                        name,
+                        EnumType {
+                            values,
+                            assumed: o.assumed,
+                        },
+                    );
+                }
+                Err((value, why)) => conflicts.push(Conflict {
+                    what: format!("value '{value}' of type `{name}`"),
+                    why,
+                    ours: member(&name, &value),
+                    theirs: member(&name, &value),
+                    user_is_ours: None,
+                }),
+            },
+            (false, b, o, t) => conflicts.push(Conflict {
+                what: format!("type `{name}`"),
+                why: clash(b, o, t).unwrap_or(DIFFERENTLY),
+                ours: whole(&name),
+                theirs: whole(&name),
+                user_is_ours: None,
+            }),
+        }
+    }
+    for (name, value) in changes(&base.tables, &theirs.tables) {
+        let (b, o) = (base.tables.get(&name), ours.tables.get(&name));
+        if o == b {
+            match value {
+                Some(t) if merged.tables.contains_key(&name) => {
+                    merged.replace_table(&name, Arc::unwrap_or_clone(t))
+                }
+                Some(t) => merged.add_table(name, Arc::unwrap_or_clone(t)),
+                None => {
+                    merged.remove_table(&name);
+                }
+            }
+            continue;
+        }
+        match (b, o, value.as_ref()) {
+            (Some(b), Some(o), Some(t)) => {
+                let table = merge_table(&name, b, o, t, conflicts);
+                merged.replace_table(&name, table);
+            }
+            (b, o, t) => conflicts.push(Conflict {
+                what: format!("table `{name}`"),
+                why: clash(b, o, t).unwrap_or(DIFFERENTLY),
+                ours: whole(&name),
+                theirs: whole(&name),
+                user_is_ours: None,
+            }),
+        }
+    }
+    for (name, value) in changes(&base.indexes, &theirs.indexes) {
+        let (b, o) = (base.indexes.get(&name), ours.indexes.get(&name));
+        if o == b {
+            merged.remove_index(&name);
+            if let Some(index) = value {
+                merged.add_index(name, Arc::unwrap_or_clone(index));
+            }
+        } else if let Some(why) = clash(b, o, value.as_ref()) {
+            conflicts.push(Conflict {
+                what: format!("index `{name}`"),
+                why,
+                ours: whole(&name),
+                theirs: whole(&name),
+                user_is_ours: None,
+            });
+        }
+    }
+    uses(&merged, base, ours, theirs, conflicts);
+    merged
+}
+
+/// The keys whose value `theirs` changed from `base`, with their new value.
+fn changes<K: Ord + Clone, V: Clone + PartialEq>(
+    base: &OrdMap<K, V>,
+    theirs: &OrdMap<K, V>,
+) -> Vec<(K, Option<V>)> {
+    base.diff(theirs)
+        .map(|item| match item {
+            imbl::ordmap::DiffItem::Add(k, v) => (k.clone(), Some(v.clone())),
+            imbl::ordmap::DiffItem::Remove(k, _) => (k.clone(), None),
+            imbl::ordmap::DiffItem::Update { new: (k, v), .. } => (k.clone(), Some(v.clone())),
+        })
+        .collect()
+}
+
+/// The changes of `theirs` to a set of names that `ours` did not make too.
+fn merge_set(
+    base: &OrdMap<String, ()>,
+    ours: &OrdMap<String, ()>,
+    theirs: &OrdMap<String, ()>,
+    what: &str,
+    conflicts: &mut Vec<Conflict>,
+    part: impl Fn(&str) -> Part,
+) -> Vec<(String, Option<()>)> {
+    let mut taken = Vec::new();
+    for (name, value) in changes(base, theirs) {
+        let (b, o) = (base.get(&name), ours.get(&name));
+        if o == b {
+            taken.push((name, value));
+        } else if let Some(why) = clash(b, o, value.as_ref()) {
+            conflicts.push(Conflict {
+                what: format!("{what} `{name}`"),
+                why,
+                ours: part(&name),
+                theirs: part(&name),
+                user_is_ours: None,
+            });
+        }
+    }
+    taken
+}
+
+/// The values of an enum type both sides changed: each side's additions, ours first.
+/// Anything but additions on both sides (a rename, the same value added twice) is a
+/// conflict, named by its value.
+fn merge_values(
+    base: &EnumType,
+    ours: &EnumType,
+    theirs: &EnumType,
+) -> Result<Vec<String>, (String, &'static str)> {
+    if let Some(v) = base
+        .values
+        .iter()
+        .find(|v| !ours.values.contains(v) || !theirs.values.contains(v))
+    {
+        return Err((v.clone(), DROP_AND_CHANGE));
+    }
+    let mut values = ours.values.clone();
+    for value in theirs.values.iter().filter(|v| !base.values.contains(v)) {
+        if values.contains(value) {
+            return Err((value.clone(), BOTH_CREATE));
+        }
+        values.push(value.clone());
+    }
+    Ok(values)
+}
+
+/// A table both sides changed: column by column, constraint by constraint.
+fn merge_table(
+    name: &ObjName,
+    base: &Table,
+    ours: &Table,
+    theirs: &Table,
+    conflicts: &mut Vec<Conflict>,
+) -> Table {
+    let mut table = ours.clone();
+    let names = |t: &Table| t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    let mut columns: Vec<String> = names(base);
+    let added: Vec<String> = names(theirs)
+        .into_iter()
+        .filter(|c| !columns.contains(c))
+        .collect();
+    columns.extend(added);
+    for column in columns {
+        let (b, o, t) = (
+            base.column(&column),
+            ours.column(&column),
+            theirs.column(&column),
+        );
+        if t == b {
+            continue;
+        }
+        if o == b {
+            set_column(&mut table, &column, t.cloned());
+        } else if let Some(why) = clash(b, o, t) {
+            conflicts.push(Conflict {
+                what: format!("column `{name}.{column}`"),
+                why,
+                ours: member(name, &column),
+                theirs: member(name, &column),
+                user_is_ours: None,
+            });
+        }
+    }
+    let names = |t: &Table| {
+        t.constraints
+            .iter()
+            .map(|c| c.name.clone())
+            .collect::<Vec<_>>()
+    };
+    let mut constraints: Vec<String> = names(base);
+    let added: Vec<String> = names(theirs)
+        .into_iter()
+        .filter(|c| !constraints.contains(c))
+        .collect();
+    constraints.extend(added);
+    for constraint in constraints {
+        let (b, o, t) = (
+            base.constraint(&constraint),
+            ours.constraint(&constraint),
+            theirs.constraint(&constraint),
+        );
+        if t == b {
+            continue;
+        }
+        if o == b {
+            set_constraint(&mut table, &constraint, t.cloned());
+        } else if let Some(why) = clash(b, o, t) {
+            conflicts.push(Conflict {
+                what: format!("constraint `{constraint}` of table `{name}`"),
+                why,
+                ours: member(name, &constraint),
+                theirs: member(name, &constraint),
+                user_is_ours: None,
+            });
+        }
+    }
+    if theirs.partition_by != base.partition_by || theirs.partition_of != base.partition_of {
+        if ours.partition_by == base.partition_by && ours.partition_of == base.partition_of {
+            table.partition_by.clone_from(&theirs.partition_by);
+            table.partition_of.clone_from(&theirs.partition_of);
+        } else {
+            conflicts.push(Conflict {
+                what: format!("the partitioning of table `{name}`"),
+                why: DIFFERENTLY,
+                ours: whole(name),
+                theirs: whole(name),
+                user_is_ours: None,
+            });
+        }
+    }
+    table
+}
+
+fn set_column(table: &mut Table, name: &str, column: Option<Column>) {
+    let at = table.columns.iter().position(|c| c.name == name);
+    match (at, column) {
+        (Some(i), Some(c)) => table.columns[i] = c,
+        (Some(i), None) => {
+            table.columns.remove(i);
+        }
+        (None, Some(c)) => table.columns.push(c),
+        (None, None) => {}
+    }
+}
+
+fn set_constraint(table: &mut Table, name: &str, constraint: Option<Constraint>) {
+    let at = table.constraints.iter().position(|c| c.name == name);
+    match (at, constraint) {
+        (Some(i), Some(c)) => table.constraints[i] = c,
+        (Some(i), None) => {
+            table.constraints.remove(i);
+        }
+        (None, Some(c)) => table.constraints.push(c),
+        (None, None) => {}
+    }
+}
+
+/// What one side uses that the merge lost, because the other side dropped or renamed it:
+/// an index's table or columns, a constraint's columns, a foreign key's table and
+/// columns, a column's enum type, a partition's parent. Each side's own model is sound,
+/// so whatever is missing in the merged one is the merge's doing.
+fn uses(merged: &Model, base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Conflict>) {
+    // The side whose change uses the part (the one that has the user and not the part).
+    let users_side = |used: &dyn Fn(&Model) -> bool| -> bool { used(ours) && !used(theirs) };
+    let mut lost = |what: String, user: Part, used: Part, user_is_ours: bool| {
+        let (ours, theirs) = if user_is_ours {
+            (user, used)
+        } else {
+            (used, user)
+        };
+        if !conflicts.iter().any(|c| c.what == what) {
+            conflicts.push(Conflict {
+                what,
+                why: "one branch drops or renames it, the other uses it",
+                ours,
+                theirs,
+                user_is_ours: Some(user_is_ours),
+            });
+        }
+    };
+    for (name, index) in &merged.indexes {
+        if base.indexes.get(name) == Some(index) {
+            continue;
+        }
+        match merged.tables.get(&index.table) {
+            None => lost(
+                format!("table `{}`", index.table),
+                whole(name),
+                whole(&index.table),
+                users_side(&|m: &Model| m.indexes.contains_key(name)),
+            ),
+            Some(table) => {
+                for column in index.columns.iter().filter(|c| table.column(c).is_none()) {
+                    lost(
+                        format!("column `{}.{column}`", index.table),
+                        whole(name),
+                        member(&index.table, column),
+                        users_side(&|m: &Model| m.indexes.contains_key(name)),
+                    );
+                }
+            }
+        }
+    }
+    for (name, table) in &merged.tables {
+        for constraint in &table.constraints {
+            let has = |m: &Model| {
+                m.tables
+                    .get(name)
+                    .and_then(|t| t.constraint(&constraint.name))
+                    .is_some()
+            };
+            for column in constraint
+                .columns()
+                .iter()
+                .filter(|c| table.column(c).is_none())
+            {
+                lost(
+                    format!("column `{name}.{column}`"),
+                    member(name, &constraint.name),
+                    member(name, column),
+                    users_side(&has),
+                );
+            }
+            if let ConstraintKind::ForeignKey {
+                table: target,
+                referenced,
+                ..
+            } = &constraint.kind
+            {
+                match merged.tables.get(target) {
+                    None => lost(
+                        format!("table `{target}`"),
+                        member(name, &constraint.name),
+                        whole(target),
+                        users_side(&has),
+                    ),
+                    Some(t) => {
+                        for column in referenced.iter().filter(|c| t.column(c).is_none()) {
+                            lost(
+                                format!("column `{target}.{column}`"),
+                                member(name, &constraint.name),
+                                member(target, column),
+                                users_side(&has),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        for column in &table.columns {
+            let TypeKind::Named {
+                name: type_name, ..
+            } = &column.data_type.kind
+            else {
+                continue;
+            };
+            let schema = type_name
+                .schema
+                .as_ref()
+                .map_or(name.schema(), |s| s.value.as_str());
+            let key = ObjName::new(schema, &type_name.name.value);
+            let known = |m: &Model| m.types.contains_key(&key);
+            if !known(merged) && (known(ours) || known(theirs)) {
+                let has = |m: &Model| {
+                    m.tables
+                        .get(name)
+                        .and_then(|t| t.column(&column.name))
+                        .is_some_and(|c| c.data_type == column.data_type)
+                };
+                lost(
+                    format!("type `{key}`"),
+                    member(name, &column.name),
+                    whole(&key),
+                    users_side(&has),
+                );
+            }
+        }
+        if let Some(parent) = table.partition_of.as_ref().map(|p| &p.0) {
+            if !merged.tables.contains_key(parent) {
+                lost(
+                    format!("table `{parent}`"),
+                    whole(name),
+                    whole(parent),
+                    users_side(&|m: &Model| m.tables.contains_key(name)),
+                );
+            }
+        }
+    }
+}
+
+/// The parts a resolved statement changes.
+pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
+    let obj = |q: &crate::syntax::ast::QualifiedName| {
+        let schema = q
+            .schema
+            .as_ref()
+            .map_or(default_schema, |s| s.value.as_str());
+        ObjName::new(schema, &q.name.value)
+    };
+    use StatementKind as S;
+    match kind {
+        S::CreateSchema(s) => vec![whole(&ObjName::new(&s.name.value, ""))],
+        S::DropSchema(s) => vec![whole(&ObjName::new(&s.name.value, ""))],
+        S::CreateExtension(e) => vec![whole(&ObjName::new("", &e.name.value))],
+        S::DropExtension(e) => vec![whole(&ObjName::new("", &e.name.value))],
+        S::CreateEnum(t) => vec![whole(&obj(&t.name))],
+        S::DropType(t) => vec![whole(&obj(&t.name))],
+        S::AssumeType(t) => vec![whole(&obj(&t.name))],
+        S::AlterTypeAddValue(t) => {
+            vec![whole(&obj(&t.name)), member(&obj(&t.name), &t.value.value)]
+        }
+        S::AlterTypeRenameValue(t) => vec![
+            whole(&obj(&t.name)),
+            member(&obj(&t.name), &t.from.value),
+            member(&obj(&t.name), &t.to.value),
+        ],
+        S::CreateTable(t) => vec![whole(&obj(&t.name))],
+        S::AssumeTable(t) => vec![whole(&obj(&t.name))],
+        S::CreatePartition(t) => vec![whole(&obj(&t.name))],
+        S::DropTable(t) => vec![whole(&obj(&t.name))],
+        S::RenameTable(r) => {
+            let old = obj(&r.table);
+            vec![
+                whole(&ObjName::new(old.schema(), &r.new_name.value)),
+                whole(&old),
+            ]
+        }
+        S::AddColumn(c) => vec![member(&obj(&c.table), &c.column.name.value)],
+        S::DropColumn(c) => vec![member(&obj(&c.table), &c.column.value)],
+        S::RenameColumn(c) => vec![
+            member(&obj(&c.table), &c.column.value),
+            member(&obj(&c.table), &c.new_name.value),
+        ],
+        S::AlterColumnType(c) => vec![member(&obj(&c.table), &c.column.value)],
+        S::SetNotNull(c) => vec![member(&obj(&c.table), &c.column.value)],
+        S::DropNotNull(c) => vec![member(&obj(&c.table), &c.column.value)],
+        S::SetDefault(c) => vec![member(&obj(&c.table), &c.column.value)],
+        S::DropDefault(c) => vec![member(&obj(&c.table), &c.column.value)],
+        S::AddConstraint(c) => c
+            .constraint
+            .name
+            .iter()
+            .map(|n| member(&obj(&c.table), &n.value))
+            .collect(),
+        S::ValidateConstraint(c) => vec![member(&obj(&c.table), &c.name.value)],
+        S::DropConstraint(c) => vec![member(&obj(&c.table), &c.name.value)],
+        S::CreateIndex(i) => {
+            let table = obj(&i.table);
+            i.name
+                .iter()
+                .map(|n| whole(&ObjName::new(table.schema(), &n.value)))
+                .collect()
+        }
+        S::DropIndex(i) => vec![whole(&obj(&i.name))],
+        S::RawSql(_) => Vec::new(),
+    }
+}
+
+/// Whether a statement that changed `changed` is one a conflict about `part` names: the
+/// part itself, or the object the part belongs to.
+pub fn touches(changed: &Part, part: &Part) -> bool {
+    changed.object == part.object
+        && (changed.member.is_none() || part.member.is_none() || changed.member == part.member)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(values: &[&str]) -> EnumType {
+        EnumType {
+            values: values.iter().map(|v| v.to_string()).collect(),
+            assumed: false,
+        }
+    }
+
+    #[test]
+    fn enum_values_added_on_both_sides_merge_and_the_same_value_twice_conflicts() {
+        let base = values(&["new", "done"]);
+        assert_eq!(
+            merge_values(
+                &base,
+                &values(&["new", "done", "failed"]),
+                &values(&["new", "done", "cancelled"])
+            ),
+            Ok(vec![
+                "new".into(),
+                "done".into(),
+                "failed".into(),
+                "cancelled".into()
+            ])
+        );
+        assert_eq!(
+            merge_values(
+                &base,
+                &values(&["new", "done", "failed"]),
+                &values(&["new", "done", "failed"])
+            ),
+            Err(("failed".to_owned(), BOTH_CREATE))
+        );
+        // A value renamed on one side, kept on the other.
+        assert_eq!(
+            merge_values(
+                &base,
+                &values(&["new", "finished"]),
+                &values(&["new", "done", "x"])
+            ),
+            Err(("done".to_owned(), DROP_AND_CHANGE))
+        );
+    }
+
+    #[test]
+    fn a_part_changed_on_both_sides_conflicts_unless_both_kept_it_the_same() {
+        assert_eq!(clash(None, Some(&1), Some(&1)), Some(BOTH_CREATE));
+        assert_eq!(clash(Some(&1), None, None), Some(BOTH_DROP));
+        assert_eq!(clash(Some(&1), Some(&2), Some(&2)), None);
+        assert_eq!(clash(Some(&1), Some(&2), Some(&3)), Some(DIFFERENTLY));
+        assert_eq!(clash(Some(&1), None, Some(&3)), Some(DROP_AND_CHANGE));
+    }
+}
