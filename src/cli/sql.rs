@@ -46,7 +46,8 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction, strict: bool) 
         if !plan.beyond.is_empty() && !strict {
             print_stderr(&format!(
                 "strata: warning: this downgrade also reverts revisions beyond the branch it \
-                 names, as they follow a reverted revision through a merge or `depends_on`: {}\n",
+                 names (a merge, which joins another branch, or what depends on a reverted \
+                 revision): {}\n",
                 graph.ids(&plan.beyond).join(", ")
             ));
         }
