@@ -173,3 +173,36 @@ fn an_alembic_database_with_depends_on_is_taken_over_at_every_position() {
         assert!(versions(&database, "alembic_version").is_empty());
     }
 }
+
+#[test]
+fn a_merge_that_reconciles_a_column_both_branches_changed_leaves_one_schema_in_either_order() {
+    let project = crate::support::repo_root().join("tests/cases/schema/merge_reconciled");
+    let run = |args: &[&str]| script(&project, args);
+    let server = server();
+    let note_type = |database: &str| {
+        server.query(
+            database,
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute \
+             WHERE attrelid = 't'::regclass AND attname = 'note';",
+        )
+    };
+    for (one, other) in [("0002_left", "0003_right"), ("0003_right", "0002_left")] {
+        let database = server.database();
+        server.apply(&database, &run(&["upgrade", one]), one);
+        server.apply(
+            &database,
+            &run(&["upgrade", &format!("{one}:{other}")]),
+            other,
+        );
+        server.apply(
+            &database,
+            &run(&["upgrade", &format!("{one},{other}:head")]),
+            "merge",
+        );
+        assert_eq!(
+            note_type(&database),
+            ["character varying(30)"],
+            "{one} first"
+        );
+    }
+}

@@ -43,6 +43,14 @@ pub struct Conflict {
     pub user_is_ours: Option<bool>,
 }
 
+impl Conflict {
+    /// Whether both orders of the branches run, leaving the part different: the merge
+    /// revision's statements may then bring both to one schema.
+    pub fn reconcilable(&self) -> bool {
+        self.why == DIFFERENTLY
+    }
+}
+
 const BOTH_CREATE: &str = "both branches create it";
 const BOTH_DROP: &str = "both branches drop it";
 const DIFFERENTLY: &str = "both branches change it, differently";

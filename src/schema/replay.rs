@@ -249,6 +249,7 @@ impl<'g> Replayer<'g> {
         let (graph, options, live) = (self.graph, self.options, &mut self.live);
         let shared = &mut self.shared;
         let sources = sources(graph, node);
+        let mut conflicts: Option<(Vec<Diagnostic>, Option<Model>)> = None;
         let before = match sources.as_slice() {
             [] => Model::empty(&options.default_schema),
             [one] => live.take(*one),
@@ -256,21 +257,17 @@ impl<'g> Replayer<'g> {
                 let base = live
                     .ancestor(node)
                     .unwrap_or_else(|| Model::empty(&options.default_schema));
-                let merged = merge(
-                    live,
-                    &base,
-                    graph,
-                    node,
-                    many,
-                    self.changed.as_ref(),
-                    diagnostics,
-                );
+                let merged = merge(live, &base, graph, node, many, self.changed.as_ref());
                 for &s in many {
                     live.take(s);
                 }
-                merged
+                if !merged.conflicts.is_empty() {
+                    conflicts = Some((merged.conflicts, merged.alternative));
+                }
+                merged.model
             }
         };
+        let found_before = diagnostics.len();
 
         // The model before the revision is kept only when a downgrade is to be compared
         // with it; otherwise the upgrade changes it in place.
@@ -303,6 +300,25 @@ impl<'g> Replayer<'g> {
             reversals.push((statement.span, applied.reverse));
         }
         let after = applier.model;
+        if let Some((mut found, alternative)) = conflicts {
+            if let Some(difference) = reconciles(
+                options,
+                shared,
+                revision,
+                alternative,
+                &after,
+                &diagnostics[found_before..],
+            ) {
+                for conflict in &mut found {
+                    if let (Some(help), Some(difference)) = (&mut conflict.help, &difference) {
+                        help.push_str(&format!(
+                            " (this merge's statements leave a difference: {difference})"
+                        ));
+                    }
+                }
+                diagnostics.extend(found);
+            }
+        }
         if let Some(changed) = &mut self.changed {
             if !changed_parts.is_empty() {
                 changed.insert(node, changed_parts);
@@ -470,6 +486,47 @@ fn common_ancestor(graph: &RevisionGraph, sources: &[NodeIndex]) -> Option<NodeI
     None
 }
 
+/// Whether a merge's own statements reconcile its conflicts: they ran without error
+/// on the first parent's version of the conflicting parts (`after`, with `found`
+/// its findings) and run without error on the second's, to the same schema. `None`
+/// when they do; otherwise the first difference they leave, if they ran.
+fn reconciles(
+    options: &Options,
+    shared: &mut Shared,
+    revision: &Revision,
+    alternative: Option<Model>,
+    after: &Model,
+    found: &[Diagnostic],
+) -> Option<Option<String>> {
+    let statements: Vec<&Statement> = revision
+        .upgrade()
+        .iter()
+        .flat_map(|b| &b.statements)
+        .collect();
+    let alternative = match alternative {
+        Some(model) if !statements.is_empty() && !crate::diagnostic::has_errors(found) => model,
+        _ => return Some(None),
+    };
+    let mut scratch = Vec::new();
+    let mut applier = Applier {
+        model: alternative,
+        default_schema: &options.default_schema,
+        diagnostics: &mut scratch,
+        shared,
+    };
+    for statement in statements {
+        applier.apply(statement);
+    }
+    let model = applier.model;
+    if crate::diagnostic::has_errors(&scratch) {
+        return Some(scratch.first().map(|d| d.message.clone()));
+    }
+    match differences(after, &model).into_iter().next() {
+        None => None,
+        Some(difference) => Some(Some(difference)),
+    }
+}
+
 /// The model of a revision with several parents (or dependencies): a three-way merge of
 /// their models over their latest common ancestor, part by part ([`merge`]). A part
 /// that the branches cannot both hold is an error naming the statement of each side.
@@ -480,8 +537,7 @@ fn merge(
     node: NodeIndex,
     sources: &[NodeIndex],
     changed: Option<&HashMap<NodeIndex, Vec<(Part, Span)>>>,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Model {
+) -> Merged {
     merge_models(
         &|n| live.get(n),
         base,
@@ -489,8 +545,19 @@ fn merge(
         graph.node(node).span,
         sources,
         changed,
-        diagnostics,
     )
+}
+
+/// The parents' schemas merged.
+struct Merged {
+    /// With the first parent's version of every conflicting part.
+    model: Model,
+    /// The conflicts, as errors at the merge.
+    conflicts: Vec<Diagnostic>,
+    /// When every conflict is a part both branches changed differently (which both
+    /// orders can run), the model with the second parent's version of each: the merge
+    /// revision's own statements reconcile them when they leave both models alike.
+    alternative: Option<Model>,
 }
 
 /// What a merge of `parents` would report, before its file exists (`strata merge`):
@@ -524,7 +591,6 @@ pub fn merge_preview(
             .unwrap_or_else(|| Model::empty(default_schema))
     };
     let base = common.map_or_else(|| Model::empty(default_schema), model);
-    let mut diagnostics = Vec::new();
     merge_models(
         &model,
         &base,
@@ -532,9 +598,8 @@ pub fn merge_preview(
         graph.node(parents[0]).span,
         parents,
         changed.as_ref(),
-        &mut diagnostics,
-    );
-    diagnostics
+    )
+    .conflicts
 }
 
 fn merge_models(
@@ -544,15 +609,21 @@ fn merge_models(
     at: Span,
     sources: &[NodeIndex],
     changed: Option<&HashMap<NodeIndex, Vec<(Part, Span)>>>,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Model {
+) -> Merged {
     let mut merged = model_of(sources[0]);
+    let mut diagnostics = Vec::new();
+    let mut alternative = None;
     for (i, &other) in sources.iter().enumerate().skip(1) {
         let theirs = model_of(other);
         let mut conflicts = Vec::new();
-        merged = merge::merge(base, &merged, &theirs, &mut conflicts);
+        let ours = merged;
+        merged = merge::merge(base, &ours, &theirs, &mut conflicts);
         if conflicts.is_empty() {
             continue;
+        }
+        let reconcilable = conflicts.iter().all(|c| c.reconcilable());
+        if reconcilable && sources.len() == 2 {
+            alternative = Some(merge::merge(base, &theirs, &ours, &mut Vec::new()));
         }
         // Each side: what its sources applied since the common ancestor.
         let common = common_ancestor(graph, &[sources[..i].to_vec(), vec![other]].concat());
@@ -604,7 +675,7 @@ fn merge_models(
                     found.push(n);
                 }
             }
-            let help = match found.as_slice() {
+            let mut help = match found.as_slice() {
                 [a, b] => format!(
                     "re-parent one branch onto the other (give `{b}` the parent `{a}`, or the \
                      other way round), so that its statements run after the other's and see \
@@ -616,10 +687,20 @@ fn merge_models(
                       the other's and see them; or take the change out of one branch"
                     .to_owned(),
             };
+            if conflict.reconcilable() {
+                help.push_str(
+                    "; or reconcile it in the merge revision, with statements that leave it \
+                     the same whichever branch a database applied first",
+                );
+            }
             diagnostics.push(diagnostic.with_help(help));
         }
     }
-    merged
+    Merged {
+        model: merged,
+        conflicts: diagnostics,
+        alternative,
+    }
 }
 
 /// How two models differ, in words (empty when they hold the same schema). Column order
