@@ -521,10 +521,7 @@ fn reconciles(
     if crate::diagnostic::has_errors(&scratch) {
         return Some(scratch.first().map(|d| d.message.clone()));
     }
-    match differences(after, &model).into_iter().next() {
-        None => None,
-        Some(difference) => Some(Some(difference)),
-    }
+    differences(after, &model).into_iter().next().map(Some)
 }
 
 /// The model of a revision with several parents (or dependencies): a three-way merge of
