@@ -324,7 +324,25 @@ fn sql_commands_print_nothing_on_error() {
     assert_eq!((out.code, out.stdout.as_str()), (2, ""));
     assert_eq!(
         out.stderr,
-        "strata: error: `head` is not a range: expected `FROM:TO`\n"
+        "strata: error: `head` is not a range: expected `FROM:TO` (Alembic's `downgrade head` \
+         starts where the database is; strata works offline: name that position, as in \
+         `head:head`, `heads:head` or `REV1,REV2:head`)\n"
+    );
+    // Alembic's `downgrade -1`.
+    let out = strata(&root, &["downgrade", "-1"]);
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    assert_eq!(
+        out.stderr,
+        "strata: error: `-1` is not a range: expected `FROM:TO` (Alembic's `downgrade -1` \
+         starts where the database is; strata works offline: name that position, as in \
+         `head:-1` or `REV:-1`)\n"
+    );
+    let out = strata(&root, &["upgrade", "current"]);
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    assert_eq!(
+        out.stderr,
+        "strata: error: `current`: strata works offline and cannot ask the database; name the \
+         revisions its version table holds (`a,b` for several)\n"
     );
     let out = strata(
         &root,

@@ -124,7 +124,12 @@ fn ranges_resolve_every_form() {
     );
     assert_eq!(
         range("0006_d", None),
-        Err("`0006_d` is not a range: expected `FROM:TO`".to_owned())
+        Err(
+            "`0006_d` is not a range: expected `FROM:TO` (Alembic's `downgrade 0006_d` starts \
+             where the database is; strata works offline: name that position, as in \
+             `head:0006_d`, `heads:0006_d` or `REV1,REV2:0006_d`)"
+                .to_owned()
+        )
     );
     assert_eq!(
         range("base:head", None),

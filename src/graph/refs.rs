@@ -59,12 +59,18 @@ pub struct Range {
     pub before: Option<Vec<NodeIndex>>,
 }
 
-/// What an Alembic user may have meant by a range without `:`.
+/// What an Alembic user may have meant by a range without `:` (Alembic's `downgrade -1`
+/// and `downgrade base` start where the database is, which strata cannot ask).
 fn range_hint(text: &str) -> String {
-    match relative(text.trim()) {
-        Some(_) => format!(" (Alembic's `{0}` is `head:{0}` here)", text.trim()),
-        None => String::new(),
-    }
+    let text = text.trim();
+    let examples = match relative(text) {
+        Some(_) => format!("`head:{text}` or `REV:{text}`"),
+        None => format!("`head:{text}`, `heads:{text}` or `REV1,REV2:{text}`"),
+    };
+    format!(
+        " (Alembic's `downgrade {text}` starts where the database is; strata works offline: \
+         name that position, as in {examples})"
+    )
 }
 
 /// A reference split at its `@`: a branch label (or a revision) and what follows.
@@ -201,7 +207,10 @@ impl RevisionGraph {
         if let Some(node) = self.find(reference) {
             return Ok(node);
         }
-        self.by_prefix(reference)
+        // A branch label alone names the revision that carries it, as in Alembic; a
+        // revision id or prefix wins over a label of the same spelling.
+        self.by_prefix(reference, None)
+            .or_else(|error| self.labelled(reference).map_err(|_| error))
     }
 
     /// Resolves `FROM:TO`, or `TO` alone with `default_from` as its start. `TO` may be
@@ -423,7 +432,13 @@ impl RevisionGraph {
             )),
             rest => {
                 let lineage = self.lineage(branch)?;
-                let node = self.resolve_one(rest)?;
+                // A prefix is looked for on the branch only (`abranch@some`).
+                let node = match self.find(rest) {
+                    Some(node) => node,
+                    None => self
+                        .by_prefix(rest, Some(&lineage))
+                        .or_else(|error| self.resolve_one(rest).map_err(|_| error))?,
+                };
                 if lineage[node.index()] {
                     Ok(node)
                 } else {
@@ -436,7 +451,9 @@ impl RevisionGraph {
         }
     }
 
-    fn by_prefix(&self, prefix: &str) -> Result<NodeIndex, RefError> {
+    /// The revision whose id starts with `prefix`, of those `within` a branch's lineage
+    /// when given (`LABEL@PREFIX`).
+    fn by_prefix(&self, prefix: &str, within: Option<&[bool]>) -> Result<NodeIndex, RefError> {
         if prefix.len() < MIN_PREFIX_LEN {
             return error(format!(
                 "unknown revision `{prefix}` (a prefix needs at least {MIN_PREFIX_LEN} characters)"
@@ -445,6 +462,7 @@ impl RevisionGraph {
         let mut candidates: Vec<NodeIndex> = (0..self.len())
             .map(NodeIndex::new)
             .filter(|&n| self.node(n).id.starts_with(prefix))
+            .filter(|&n| within.is_none_or(|w| w[n.index()]))
             .collect();
         candidates.sort_by(|&a, &b| self.node(a).id.cmp(&self.node(b).id));
         match candidates.as_slice() {
