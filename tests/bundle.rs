@@ -400,3 +400,37 @@ fn a_range_with_an_irreversible_revision_builds_without_a_downgrade() {
     );
     assert_eq!((out.code, out.stderr.as_str()), (0, ""));
 }
+
+#[test]
+fn a_bundle_starts_at_a_position_of_several_revisions_and_verifies() {
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    crate::support::copy_dir(
+        &repo_root().join("tests/cases/graph/merge/migrations"),
+        &tmp.path().join("migrations"),
+    );
+    let out = strata(
+        tmp.path(),
+        &["build", "--from", "0002_left,0003_right", "--to", "head"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bundle = tmp.path().join("out/0002_left+0003_right-0005_after");
+    assert_eq!(
+        out.stdout,
+        format!(
+            "wrote {}\n",
+            Path::new("out/0002_left+0003_right-0005_after").display()
+        )
+    );
+    let upgrade = fs::read_to_string(bundle.join("upgrade.sql")).expect("upgrade");
+    assert!(upgrade.contains(
+        "-- guard: refuse to run unless the database is at 0002_left, 0003_right, or this script stopped part-way on it\n"
+    ));
+    let downgrade = fs::read_to_string(bundle.join("downgrade.sql")).expect("downgrade");
+    assert!(downgrade.contains("strata: done; the database is now at 0002_left, 0003_right"));
+    assert_checksums_pass(&bundle);
+    let out = strata(
+        tmp.path(),
+        &["verify", "out/0002_left+0003_right-0005_after"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

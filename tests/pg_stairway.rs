@@ -85,7 +85,6 @@ fn stairway(dir: &std::path::Path) {
             range: "stairway",
             config: &config,
         })
-        .expect("a script")
     };
     let server = server();
     let database = server.database();
@@ -93,7 +92,10 @@ fn stairway(dir: &std::path::Path) {
         server.apply(&database, sql, what);
     };
     // The version tables exist from the start, so that dumps compare what revisions do.
-    run(&make(&[], &[], Direction::Upgrade, None), "base:base");
+    run(
+        &make(&[], &[], Direction::Upgrade, None).expect("a script"),
+        "base:base",
+    );
     let order = graph.replay_order().to_vec();
     let mut previous = normalized(&server.dump(&database));
     for i in 0..order.len() {
@@ -101,21 +103,28 @@ fn stairway(dir: &std::path::Path) {
         let after = heads_of(&graph, &order[..=i]);
         let id = &graph.node(order[i]).id;
         run(
-            &make(&before, &after, Direction::Upgrade, None),
+            &make(&before, &after, Direction::Upgrade, None).expect("a script"),
             &format!("up to {id}"),
         );
         let up = normalized(&server.dump(&database));
-        run(
-            &make(&after, &before, Direction::Downgrade, Some(&order[i..=i])),
-            &format!("down from {id}"),
-        );
+        let down = match make(&after, &before, Direction::Downgrade, Some(&order[i..=i])) {
+            Ok(down) => down,
+            // A revision of a pair a merge reconciles, reverted while the other stays:
+            // refused, as its derived downgrade would not give back the part.
+            Err(script::ScriptError::OrderDependent { .. }) => {
+                previous = up;
+                continue;
+            }
+            Err(error) => panic!("down from {id}: {error}"),
+        };
+        run(&down, &format!("down from {id}"));
         pretty_assertions::assert_eq!(
             previous,
             normalized(&server.dump(&database)),
             "down from {id}"
         );
         run(
-            &make(&before, &after, Direction::Upgrade, None),
+            &make(&before, &after, Direction::Upgrade, None).expect("a script"),
             &format!("up to {id} again"),
         );
         pretty_assertions::assert_eq!(up, normalized(&server.dump(&database)), "up to {id} again");

@@ -223,6 +223,10 @@ pub struct Writer<'a> {
     /// leave the database, for their last lines.
     lower_rows: Vec<String>,
     upper_rows: Vec<String>,
+    /// The replayed merges that reconcile parts both branches changed.
+    reconciled: Vec<(NodeIndex, crate::schema::replay::RevisionSchema)>,
+    /// The revisions applied below the range.
+    below: Vec<bool>,
 }
 
 impl<'a> Writer<'a> {
@@ -285,6 +289,10 @@ impl<'a> Writer<'a> {
         for &n in &plan.steps {
             in_range[n.index()] = true;
         }
+        let mut below = vec![false; graph.len()];
+        for &n in &plan.below {
+            below[n.index()] = true;
+        }
         Ok(Writer {
             inputs,
             renderer,
@@ -302,6 +310,8 @@ impl<'a> Writer<'a> {
             irreversible: Vec::new(),
             lower_rows,
             upper_rows,
+            reconciled: Vec::new(),
+            below,
         })
     }
 
@@ -310,6 +320,14 @@ impl<'a> Writer<'a> {
     pub fn write(&mut self, steps: &[Step<'_>]) -> std::io::Result<()> {
         let graph = self.inputs.graph;
         let mut positions = Vec::with_capacity(steps.len());
+        // Every merge of the project that reconciles parts, in the range or not: the
+        // downgrade must not revert one revision of a pair and keep the other.
+        self.reconciled.extend(
+            steps
+                .iter()
+                .filter(|s| !s.schema.reconciled.is_empty())
+                .map(|s| (s.node, s.schema.clone())),
+        );
         for step in steps.iter().filter(|s| self.in_range[s.node.index()]) {
             let rows = self.rows.step(graph, step.node);
             match script::downgrade_problem(graph, step.node, Some(step.schema)) {
@@ -371,6 +389,25 @@ impl<'a> Writer<'a> {
     pub fn finish(mut self) -> Result<Staged, BuildError> {
         if let Some(problem) = self.problem.take() {
             return Err(problem.into());
+        }
+        // A range that reverts one revision of a reconciled pair and keeps the other
+        // (applied below it) has no sound way back, as an irreversible revision.
+        let applied: Vec<bool> = self
+            .below
+            .iter()
+            .zip(&self.in_range)
+            .map(|(b, r)| *b || *r)
+            .collect();
+        if let Some((reverted, kept, what)) = script::split_reconciled(
+            self.inputs.graph,
+            self.reconciled.iter().map(|(n, s)| (*n, s)),
+            &self.in_range,
+            &applied,
+        ) {
+            self.irreversible.push(Irreversible {
+                reason: script::order_dependent_reason(&reverted, &kept, &what),
+                revision: reverted,
+            });
         }
         if self.inputs.require_downgrade {
             if let Some(last) = self.irreversible.pop() {

@@ -67,6 +67,13 @@ pub enum ScriptError {
     NotApplied { to: String, from: String },
     /// `downgrade --strict`, and the downgrade reverts revisions beyond the branch named.
     Beyond { revisions: String },
+    /// A downgrade reverts one of two revisions that changed one part on different
+    /// branches, reconciled by a merge, and keeps the other.
+    OrderDependent {
+        reverted: String,
+        kept: String,
+        what: String,
+    },
 }
 
 impl fmt::Display for ScriptError {
@@ -96,6 +103,11 @@ impl fmt::Display for ScriptError {
                 f,
                 "the downgrade reverts revisions beyond the branch it names: {revisions} \
                  (--strict refuses it; name them in the range, or drop --strict)"
+            ),
+            ScriptError::OrderDependent { reverted, kept, what } => write!(
+                f,
+                "{}",
+                order_dependent_reason(reverted, kept, what)
             ),
             ScriptError::TooLongForAlembic { revision } => write!(
                 f,
@@ -482,6 +494,41 @@ impl Plan {
     pub fn start(&self, graph: &RevisionGraph) -> Rows {
         Rows::new(graph, &self.below)
     }
+}
+
+/// Why reverting `reverted` while `kept` stays applied is refused.
+pub(crate) fn order_dependent_reason(reverted: &str, kept: &str, what: &str) -> String {
+    format!(
+        "reverting `{reverted}` while `{kept}` stays applied would not give back {what}, which \
+         two branches change and a merge reconciles: revert the merge and both branches' \
+         changes together (go back to before the branches part)"
+    )
+}
+
+/// The first revision a downgrade would revert without its partner, among the pairs
+/// that `merges` reconcile: one of a pair reverted while the other stays `applied`, or
+/// the merge reverted without both. `(reverted, kept, what)`.
+///
+/// The downgrades of such revisions were derived on their own branch, and the merge's
+/// with the first parent's version of the part: only reverting all three together
+/// gives back the part whichever branch a database applied first.
+pub(crate) fn split_reconciled<'r>(
+    graph: &RevisionGraph,
+    merges: impl IntoIterator<Item = (NodeIndex, &'r RevisionSchema)>,
+    reverted: &[bool],
+    applied: &[bool],
+) -> Option<(String, String, String)> {
+    let id = |n: NodeIndex| graph.node(n).id.to_string();
+    let kept = |n: NodeIndex| applied[n.index()] && !reverted[n.index()];
+    merges.into_iter().find_map(|(merge, schema)| {
+        schema.reconciled.iter().find_map(|pair| {
+            let [a, b] = pair.revisions;
+            [(merge, a), (merge, b), (a, b), (b, a)]
+                .into_iter()
+                .find(|&(gone, stays)| reverted[gone.index()] && kept(stays))
+                .map(|(gone, stays)| (id(gone), id(stays), pair.what.clone()))
+        })
+    })
 }
 
 /// Why a revision cannot be reverted, if it cannot.
@@ -892,6 +939,29 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
                 .find_map(|&node| downgrade_problem(graph, node, schema(node)))
             {
                 return Err(problem);
+            }
+            let mut reverted = vec![false; graph.len()];
+            for n in &plan.steps {
+                reverted[n.index()] = true;
+            }
+            // Every merge of the project counts, applied or not: a branch revision's
+            // derived downgrade is wrong whenever the other branch is applied.
+            let mut applied = vec![false; graph.len()];
+            for n in &plan.above {
+                applied[n.index()] = true;
+            }
+            let merges = graph.merges();
+            if let Some((reverted, kept, what)) = split_reconciled(
+                graph,
+                merges.iter().filter_map(|&n| schema(n).map(|s| (n, s))),
+                &reverted,
+                &applied,
+            ) {
+                return Err(ScriptError::OrderDependent {
+                    reverted,
+                    kept,
+                    what,
+                });
             }
             check_ids(
                 graph,

@@ -406,10 +406,27 @@ fn uses(merged: &Model, base: &Model, ours: &Model, theirs: &Model, conflicts: &
             });
         }
     };
-    for (name, index) in &merged.indexes {
-        if base.indexes.get(name) == Some(index) {
-            continue;
-        }
+    // Only what a branch added or changed can use what the other dropped: each branch's
+    // own model is sound. The maps share what neither changed, which `diff` skips.
+    let changed_indexes: Vec<_> = base
+        .indexes
+        .diff(&merged.indexes)
+        .filter_map(|item| match item {
+            imbl::ordmap::DiffItem::Add(k, v)
+            | imbl::ordmap::DiffItem::Update { new: (k, v), .. } => Some((k.clone(), v.clone())),
+            imbl::ordmap::DiffItem::Remove(..) => None,
+        })
+        .collect();
+    let changed_tables: Vec<_> = base
+        .tables
+        .diff(&merged.tables)
+        .filter_map(|item| match item {
+            imbl::ordmap::DiffItem::Add(k, v)
+            | imbl::ordmap::DiffItem::Update { new: (k, v), .. } => Some((k.clone(), v.clone())),
+            imbl::ordmap::DiffItem::Remove(..) => None,
+        })
+        .collect();
+    for (name, index) in &changed_indexes {
         match merged.tables.get(&index.table) {
             None => lost(
                 format!("table `{}`", index.table),
@@ -429,7 +446,7 @@ fn uses(merged: &Model, base: &Model, ours: &Model, theirs: &Model, conflicts: &
             }
         }
     }
-    for (name, table) in &merged.tables {
+    for (name, table) in &changed_tables {
         for constraint in &table.constraints {
             let has = |m: &Model| {
                 m.tables

@@ -64,6 +64,19 @@ pub struct RevisionSchema {
     pub downgrade: Downgraded,
     /// Whether the downgrade was derived (not written).
     pub derived: bool,
+    /// For a merge that reconciles parts both branches changed: the pairs of revisions
+    /// that changed each. Reverting one of a pair while the other stays applied would
+    /// not give back the part (its downgrade was derived without the other branch), so
+    /// scripts refuse it.
+    pub reconciled: Vec<Reconciled>,
+}
+
+/// Two revisions on different branches that changed one part, which a merge reconciles.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reconciled {
+    pub revisions: [NodeIndex; 2],
+    /// The part, in words: "column `t.note`".
+    pub what: String,
 }
 
 /// The replayed project.
@@ -212,16 +225,75 @@ pub struct Replayer<'g> {
     live: Live,
     kept: HashMap<NodeIndex, Model>,
     shared: Shared,
-    /// The parts each revision's statements changed, with where: kept only in a
-    /// project with merges, to name the statements of a merge conflict.
-    changed: Option<HashMap<NodeIndex, Vec<(Part, Span)>>>,
+    /// What the revisions on the branches of a merge changed, to name the statements of
+    /// a merge conflict.
+    changed: Changes,
+}
+
+/// The parts each revision's statements changed, with where, kept for the revisions
+/// between a merge and its common ancestor until the last such merge is replayed: a
+/// conflict names the statement of each side that changed the part. A project without
+/// merges keeps nothing.
+#[derive(Default)]
+struct Changes {
+    parts: HashMap<NodeIndex, Vec<(Part, Span)>>,
+    /// For each revision, how many merges not yet replayed have it on a branch.
+    uses: Vec<u32>,
+    /// For each merge, the revisions on its branches.
+    zones: HashMap<NodeIndex, Vec<NodeIndex>>,
+}
+
+impl Changes {
+    /// The branches of every merge: from its sources back to (not past) the replay
+    /// position of its common ancestor. A revision of a branch that started before the
+    /// common ancestor, in replay order, is left out: a conflict then names one side's
+    /// statement only.
+    fn new(graph: &RevisionGraph, ancestors: &HashMap<NodeIndex, Option<NodeIndex>>) -> Self {
+        let mut changes = Changes {
+            uses: vec![0; if ancestors.is_empty() { 0 } else { graph.len() }],
+            ..Changes::default()
+        };
+        let mut seen = vec![u32::MAX; changes.uses.len()];
+        for (generation, (&merge, &ancestor)) in ancestors.iter().enumerate() {
+            let floor = ancestor.map_or(0, |a| graph.position(a) + 1);
+            let mut zone = Vec::new();
+            let mut stack: Vec<NodeIndex> = graph.node(merge).down_revisions().to_vec();
+            while let Some(node) = stack.pop() {
+                if graph.position(node) < floor || seen[node.index()] == generation as u32 {
+                    continue;
+                }
+                seen[node.index()] = generation as u32;
+                changes.uses[node.index()] += 1;
+                zone.push(node);
+                stack.extend(graph.node(node).down_revisions().iter().copied());
+            }
+            changes.zones.insert(merge, zone);
+        }
+        changes
+    }
+
+    /// Whether `node`'s changes are to be kept.
+    fn wanted(&self, node: NodeIndex) -> bool {
+        self.uses.get(node.index()).is_some_and(|&u| u > 0)
+    }
+
+    /// Lets go of what only `merge` needed, once it is replayed.
+    fn merged(&mut self, merge: NodeIndex) {
+        for node in self.zones.remove(&merge).unwrap_or_default() {
+            let uses = &mut self.uses[node.index()];
+            *uses = uses.saturating_sub(1);
+            if *uses == 0 {
+                self.parts.remove(&node);
+            }
+        }
+    }
 }
 
 impl<'g> Replayer<'g> {
     /// Needs a graph without cycles.
     pub fn new(graph: &'g RevisionGraph, options: &'g Options) -> Self {
         let live = Live::new(graph, options);
-        let changed = (!live.ancestors.is_empty()).then(HashMap::new);
+        let changed = Changes::new(graph, &live.ancestors);
         Replayer {
             graph,
             options,
@@ -249,7 +321,7 @@ impl<'g> Replayer<'g> {
         let (graph, options, live) = (self.graph, self.options, &mut self.live);
         let shared = &mut self.shared;
         let sources = sources(graph, node);
-        let mut conflicts: Option<(Vec<Diagnostic>, Option<Model>)> = None;
+        let mut conflicts: Option<(Vec<Diagnostic>, Option<Model>, Vec<Reconciled>)> = None;
         let before = match sources.as_slice() {
             [] => Model::empty(&options.default_schema),
             [one] => live.take(*one),
@@ -257,12 +329,13 @@ impl<'g> Replayer<'g> {
                 let base = live
                     .ancestor(node)
                     .unwrap_or_else(|| Model::empty(&options.default_schema));
-                let merged = merge(live, &base, graph, node, many, self.changed.as_ref());
+                let merged = merge(live, &base, graph, node, many, Some(&self.changed.parts));
+                self.changed.merged(node);
                 for &s in many {
                     live.take(s);
                 }
                 if !merged.conflicts.is_empty() {
-                    conflicts = Some((merged.conflicts, merged.alternative));
+                    conflicts = Some((merged.conflicts, merged.alternative, merged.pairs));
                 }
                 merged.model
             }
@@ -291,7 +364,7 @@ impl<'g> Replayer<'g> {
         let mut changed_parts = Vec::new();
         for statement in revision.upgrade().iter().flat_map(|b| &b.statements) {
             let applied = applier.apply(statement);
-            if self.changed.is_some() {
+            if self.changed.wanted(node) {
                 for part in merge::parts(&applied.resolved.kind, &options.default_schema) {
                     changed_parts.push((part, statement.span));
                 }
@@ -300,29 +373,32 @@ impl<'g> Replayer<'g> {
             reversals.push((statement.span, applied.reverse));
         }
         let after = applier.model;
-        if let Some((mut found, alternative)) = conflicts {
-            if let Some(difference) = reconciles(
+        let mut reconciled = Vec::new();
+        if let Some((mut found, alternative, pairs)) = conflicts {
+            let difference = reconciles(
                 options,
                 shared,
                 revision,
                 alternative,
                 &after,
                 &diagnostics[found_before..],
-            ) {
-                for conflict in &mut found {
-                    if let (Some(help), Some(difference)) = (&mut conflict.help, &difference) {
-                        help.push_str(&format!(
-                            " (this merge's statements leave a difference: {difference})"
-                        ));
+            );
+            match difference {
+                Some(difference) => {
+                    for conflict in &mut found {
+                        if let (Some(help), Some(difference)) = (&mut conflict.help, &difference) {
+                            help.push_str(&format!(
+                                " (this merge's statements leave a difference: {difference})"
+                            ));
+                        }
                     }
+                    diagnostics.extend(found);
                 }
-                diagnostics.extend(found);
+                None => reconciled = pairs,
             }
         }
-        if let Some(changed) = &mut self.changed {
-            if !changed_parts.is_empty() {
-                changed.insert(node, changed_parts);
-            }
+        if !changed_parts.is_empty() {
+            self.changed.parts.insert(node, changed_parts);
         }
         let statements: Vec<&Statement> = revision
             .upgrade()
@@ -442,6 +518,7 @@ impl<'g> Replayer<'g> {
             upgrade,
             downgrade,
             derived,
+            reconciled,
         }
     }
 }
@@ -555,6 +632,9 @@ struct Merged {
     /// orders can run), the model with the second parent's version of each: the merge
     /// revision's own statements reconcile them when they leave both models alike.
     alternative: Option<Model>,
+    /// The revisions of each side that changed each conflicting part, when both were
+    /// found.
+    pairs: Vec<Reconciled>,
 }
 
 /// What a merge of `parents` would report, before its file exists (`strata merge`):
@@ -574,13 +654,21 @@ pub fn merge_preview(
         record: false,
     };
     let mut replayer = Replayer::new(graph, &options);
-    replayer.changed.get_or_insert_with(HashMap::new);
+    // The would-be merge's branches: every revision after the common ancestor that
+    // leads to a parent.
+    let floor = common.map_or(0, |a| graph.position(a) + 1);
+    replayer.changed.uses.resize(graph.len(), 0);
+    for node in graph.ancestors(parents) {
+        if graph.position(node) >= floor {
+            replayer.changed.uses[node.index()] += 1;
+        }
+    }
     let mut ignored = Vec::new();
     for &node in graph.replay_order() {
         let revision = &project.revisions[graph.node(node).revision()].revision;
         replayer.step(node, revision, &mut ignored);
     }
-    let changed = replayer.changed.take();
+    let changed = std::mem::take(&mut replayer.changed.parts);
     let kept = replayer.into_kept();
     let model = |n: NodeIndex| {
         kept.get(&n)
@@ -594,7 +682,7 @@ pub fn merge_preview(
         graph,
         graph.node(parents[0]).span,
         parents,
-        changed.as_ref(),
+        Some(&changed),
     )
     .conflicts
 }
@@ -610,6 +698,7 @@ fn merge_models(
     let mut merged = model_of(sources[0]);
     let mut diagnostics = Vec::new();
     let mut alternative = None;
+    let mut pairs = Vec::new();
     for (i, &other) in sources.iter().enumerate().skip(1) {
         let theirs = model_of(other);
         let mut conflicts = Vec::new();
@@ -684,6 +773,14 @@ fn merge_models(
                       the other's and see them; or take the change out of one branch"
                     .to_owned(),
             };
+            match found.as_slice() {
+                [a, b] => pairs.push(Reconciled {
+                    revisions: [*a, *b],
+                    what: conflict.what.clone(),
+                }),
+                // A reconciliation needs to know which revisions it orders.
+                _ => alternative = None,
+            }
             if conflict.reconcilable() {
                 help.push_str(
                     "; or reconcile it in the merge revision, with statements that leave it \
@@ -697,6 +794,7 @@ fn merge_models(
         model: merged,
         conflicts: diagnostics,
         alternative,
+        pairs,
     }
 }
 
