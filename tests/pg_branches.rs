@@ -204,5 +204,44 @@ fn a_merge_that_reconciles_a_column_both_branches_changed_leaves_one_schema_in_e
             ["character varying(30)"],
             "{one} first"
         );
+        // Back past both branches: the part comes back whichever branch came first.
+        server.apply(&database, &run(&["downgrade", "head:0001_base"]), "back");
+        assert_eq!(note_type(&database), ["text"], "{one} first, back");
     }
+    // Reverting the merge, or one branch, and keeping the other is refused: the
+    // downgrades were derived on each branch alone.
+    let out = crate::support::strata(&project, &["downgrade", "head:0002_left"]);
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""));
+    assert_eq!(
+        out.stderr,
+        "strata: error: reverting `0004_merge` while `0002_left` stays applied would not give \
+         back column `t.note`, which two branches change and a merge reconciles: revert the \
+         merge and both branches' changes together (go back to before the branches part)\n"
+    );
+    let out = crate::support::strata(
+        &project,
+        &["downgrade", "0002_left,0003_right:0003_right@base"],
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (2, ""), "{}", out.stderr);
+    // A bundle that would do the same has no downgrade.sql, and says why.
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let out = crate::support::strata(
+        &project,
+        &[
+            "build",
+            "--from",
+            "0002_left",
+            "--out",
+            &tmp.path().display().to_string(),
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "the bundle has no downgrade.sql: `0004_merge` (reverting `0004_merge` while \
+             `0002_left` stays applied"
+        ),
+        "{}",
+        out.stderr
+    );
 }

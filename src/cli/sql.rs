@@ -40,20 +40,20 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction, strict: bool) 
         range,
         config: &cli.settings,
     };
-    // A downgrade that reverts more than the branch it names says so first: a DBA who
-    // reads only the range would not expect those revisions to go.
-    if let Ok(plan) = script::plan(&request) {
-        if !plan.beyond.is_empty() && !strict {
-            print_stderr(&format!(
-                "strata: warning: this downgrade also reverts revisions beyond the branch it \
-                 names (a merge, which joins another branch, or what depends on a reverted \
-                 revision): {}\n",
-                graph.ids(&plan.beyond).join(", ")
-            ));
-        }
-    }
     match script::script(&request) {
         Ok(sql) => {
+            // A downgrade that reverts more than the branch it names says so first: a DBA who
+            // reads only the range would not expect those revisions to go.
+            if let Ok(plan) = script::plan(&request) {
+                if !plan.beyond.is_empty() && !strict {
+                    print_stderr(&format!(
+                    "strata: warning: this downgrade also reverts revisions beyond the branch it \
+                     names (a merge, which joins another branch, or what depends on a reverted \
+                     revision): {}\n",
+                    graph.ids(&plan.beyond).join(", ")
+                ));
+                }
+            }
             print_sql(&sql);
             Outcome::Clean
         }
