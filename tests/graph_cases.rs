@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::support::{assert_golden, cases_dir, strata};
+use crate::support::{assert_golden, case_dirs, strata};
 
 /// Splits a command line at spaces; single quotes group words (`-m 'two words'`).
 fn split(line: &str) -> Vec<String> {
@@ -28,14 +28,7 @@ fn split(line: &str) -> Vec<String> {
 
 #[test]
 fn graph_cases_match_their_golden_output() {
-    let root = cases_dir("graph");
-    let mut cases: Vec<_> = std::fs::read_dir(&root)
-        .expect("graph cases")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 15, "the graph fixtures are missing");
+    let cases = case_dirs("graph", 15);
     for case in cases {
         let commands = std::fs::read_to_string(case.join("commands")).expect("a commands file");
         let mut transcript = String::new();

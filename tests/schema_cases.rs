@@ -11,7 +11,7 @@ use strata::project;
 use strata::schema::replay::{self, Downgraded, Options};
 use strata::syntax::{print, Depth};
 
-use crate::support::{assert_golden, cases_dir};
+use crate::support::{assert_golden, case_dirs};
 
 /// Options that also replay every derived downgrade, proving it gives back the schema.
 fn verified() -> Options {
@@ -73,14 +73,7 @@ fn transcript(case: &std::path::Path) -> (String, Vec<Severity>) {
 
 #[test]
 fn schema_cases_match_their_golden_transcripts() {
-    let root = cases_dir("schema");
-    let mut cases: Vec<_> = std::fs::read_dir(&root)
-        .expect("schema cases")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 25, "the schema fixtures are missing");
+    let cases = case_dirs("schema", 25);
     for case in cases {
         let name = case
             .file_name()

@@ -14,6 +14,19 @@ pub fn cases_dir(stage: &str) -> PathBuf {
     repo_root().join("tests/cases").join(stage)
 }
 
+/// The fixture folders of a stage (`tests/cases/STAGE/*/`), sorted; at least `min`,
+/// so that a harness never passes on fixtures gone missing.
+pub fn case_dirs(stage: &str, min: usize) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir(stage))
+        .unwrap_or_else(|e| panic!("{stage} cases: {e}"))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= min, "the {stage} fixtures are missing");
+    cases
+}
+
 /// Whether goldens are to be rewritten instead of compared.
 pub fn updating_goldens() -> bool {
     std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| !v.is_empty() && v != "0")
@@ -75,19 +88,16 @@ pub fn all_revisions() -> Vec<strata::syntax::ast::Revision> {
 /// The schema fixtures whose SQL must apply and undo cleanly: all but `err_*` (they do
 /// not compile) and `warn_*` (their downgrades are wrong on purpose), sorted.
 pub fn clean_schema_cases() -> Vec<PathBuf> {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(cases_dir("schema"))
-        .expect("schema cases")
-        .map(|e| e.expect("entry").path())
+    case_dirs("schema", 0)
+        .into_iter()
         .filter(|p| {
             let name = p
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            p.is_dir() && !name.starts_with("err_") && !name.starts_with("warn_")
+            !name.starts_with("err_") && !name.starts_with("warn_")
         })
-        .collect();
-    cases.sort();
-    cases
+        .collect()
 }
 
 /// Copies a folder and everything in it.

@@ -21,7 +21,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::support::{cases_dir, strata};
+use crate::support::{case_dirs, strata};
 
 /// Writes the `.mig` files of a `graph` spec into `dir`.
 fn write_graph(spec: &str, dir: &Path) {
@@ -163,14 +163,7 @@ fn run_case(project: &Path, line: &str) -> Result<(), String> {
 
 #[test]
 fn alembic_traversal_cases_give_alembic_revisions_order_and_version_rows() {
-    let root = cases_dir("traversal");
-    let mut cases: Vec<_> = std::fs::read_dir(&root)
-        .expect("traversal cases")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 10, "the traversal fixtures are missing");
+    let cases = case_dirs("traversal", 10);
     let mut failures = String::new();
     let mut count = 0;
     for case in cases {

@@ -220,6 +220,14 @@ fn changes<K: Ord + Clone, V: Clone + PartialEq>(
         .collect()
 }
 
+/// Of `changes`, the keys added or changed, with their value.
+fn added_or_changed<K, V>(changes: Vec<(K, Option<V>)>) -> Vec<(K, V)> {
+    changes
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
+}
+
 /// The changes of `theirs` to a set of names that `ours` did not make too.
 fn merge_set(
     base: &OrdMap<String, ()>,
@@ -281,67 +289,22 @@ fn merge_table(
     conflicts: &mut Vec<Conflict>,
 ) -> Table {
     let mut table = ours.clone();
-    let names = |t: &Table| t.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
-    let mut columns: Vec<String> = names(base);
-    let added: Vec<String> = names(theirs)
-        .into_iter()
-        .filter(|c| !columns.contains(c))
-        .collect();
-    columns.extend(added);
-    for column in columns {
-        let (b, o, t) = (
-            base.column(&column),
-            ours.column(&column),
-            theirs.column(&column),
-        );
-        if t == b {
-            continue;
-        }
-        if o == b {
-            set_column(&mut table, &column, t.cloned());
-        } else if let Some(why) = clash(b, o, t) {
-            conflicts.push(Conflict {
-                what: format!("column `{name}.{column}`"),
-                why,
-                ours: member(name, &column),
-                theirs: member(name, &column),
-                user_is_ours: None,
-            });
-        }
-    }
-    let names = |t: &Table| {
-        t.constraints
-            .iter()
-            .map(|c| c.name.clone())
-            .collect::<Vec<_>>()
-    };
-    let mut constraints: Vec<String> = names(base);
-    let added: Vec<String> = names(theirs)
-        .into_iter()
-        .filter(|c| !constraints.contains(c))
-        .collect();
-    constraints.extend(added);
-    for constraint in constraints {
-        let (b, o, t) = (
-            base.constraint(&constraint),
-            ours.constraint(&constraint),
-            theirs.constraint(&constraint),
-        );
-        if t == b {
-            continue;
-        }
-        if o == b {
-            set_constraint(&mut table, &constraint, t.cloned());
-        } else if let Some(why) = clash(b, o, t) {
-            conflicts.push(Conflict {
-                what: format!("constraint `{constraint}` of table `{name}`"),
-                why,
-                ours: member(name, &constraint),
-                theirs: member(name, &constraint),
-                user_is_ours: None,
-            });
-        }
-    }
+    merge_members(
+        (&base.columns, &ours.columns, &theirs.columns),
+        &mut table.columns,
+        |c: &Column| &c.name,
+        |column| format!("column `{name}.{column}`"),
+        name,
+        conflicts,
+    );
+    merge_members(
+        (&base.constraints, &ours.constraints, &theirs.constraints),
+        &mut table.constraints,
+        |c: &Constraint| &c.name,
+        |constraint| format!("constraint `{constraint}` of table `{name}`"),
+        name,
+        conflicts,
+    );
     if theirs.partition_by != base.partition_by || theirs.partition_of != base.partition_of {
         if ours.partition_by == base.partition_by && ours.partition_of == base.partition_of {
             table.partition_by.clone_from(&theirs.partition_by);
@@ -359,27 +322,49 @@ fn merge_table(
     table
 }
 
-fn set_column(table: &mut Table, name: &str, column: Option<Column>) {
-    let at = table.columns.iter().position(|c| c.name == name);
-    match (at, column) {
-        (Some(i), Some(c)) => table.columns[i] = c,
-        (Some(i), None) => {
-            table.columns.remove(i);
+/// Merges the members of a table (its columns, or its constraints), keyed by name, into
+/// `merged`, which starts as ours: theirs' changes where ours kept the base's, a
+/// conflict where both changed one member. A member theirs adds goes last.
+fn merge_members<T: Clone + PartialEq>(
+    (base, ours, theirs): (&[T], &[T], &[T]),
+    merged: &mut Vec<T>,
+    name_of: impl Fn(&T) -> &String,
+    what: impl Fn(&str) -> String,
+    table: &ObjName,
+    conflicts: &mut Vec<Conflict>,
+) {
+    let find = |list: &[T], name: &str| list.iter().find(|m| name_of(m) == name).cloned();
+    let mut names: Vec<String> = base.iter().map(|m| name_of(m).clone()).collect();
+    let added: Vec<String> = theirs
+        .iter()
+        .map(|m| name_of(m).clone())
+        .filter(|n| !names.contains(n))
+        .collect();
+    names.extend(added);
+    for name in names {
+        let (b, o, t) = (find(base, &name), find(ours, &name), find(theirs, &name));
+        if t == b {
+            continue;
         }
-        (None, Some(c)) => table.columns.push(c),
-        (None, None) => {}
-    }
-}
-
-fn set_constraint(table: &mut Table, name: &str, constraint: Option<Constraint>) {
-    let at = table.constraints.iter().position(|c| c.name == name);
-    match (at, constraint) {
-        (Some(i), Some(c)) => table.constraints[i] = c,
-        (Some(i), None) => {
-            table.constraints.remove(i);
+        if o == b {
+            let at = merged.iter().position(|m| *name_of(m) == name);
+            match (at, t) {
+                (Some(i), Some(m)) => merged[i] = m,
+                (Some(i), None) => {
+                    merged.remove(i);
+                }
+                (None, Some(m)) => merged.push(m),
+                (None, None) => {}
+            }
+        } else if let Some(why) = clash(b.as_ref(), o.as_ref(), t.as_ref()) {
+            conflicts.push(Conflict {
+                what: what(&name),
+                why,
+                ours: member(table, &name),
+                theirs: member(table, &name),
+                user_is_ours: None,
+            });
         }
-        (None, Some(c)) => table.constraints.push(c),
-        (None, None) => {}
     }
 }
 
@@ -408,24 +393,8 @@ fn uses(merged: &Model, base: &Model, ours: &Model, theirs: &Model, conflicts: &
     };
     // Only what a branch added or changed can use what the other dropped: each branch's
     // own model is sound. The maps share what neither changed, which `diff` skips.
-    let changed_indexes: Vec<_> = base
-        .indexes
-        .diff(&merged.indexes)
-        .filter_map(|item| match item {
-            imbl::ordmap::DiffItem::Add(k, v)
-            | imbl::ordmap::DiffItem::Update { new: (k, v), .. } => Some((k.clone(), v.clone())),
-            imbl::ordmap::DiffItem::Remove(..) => None,
-        })
-        .collect();
-    let changed_tables: Vec<_> = base
-        .tables
-        .diff(&merged.tables)
-        .filter_map(|item| match item {
-            imbl::ordmap::DiffItem::Add(k, v)
-            | imbl::ordmap::DiffItem::Update { new: (k, v), .. } => Some((k.clone(), v.clone())),
-            imbl::ordmap::DiffItem::Remove(..) => None,
-        })
-        .collect();
+    let changed_indexes = added_or_changed(changes(&base.indexes, &merged.indexes));
+    let changed_tables = added_or_changed(changes(&base.tables, &merged.tables));
     for (name, index) in &changed_indexes {
         match merged.tables.get(&index.table) {
             None => lost(
