@@ -75,11 +75,7 @@ fn transcript(case: &std::path::Path) -> (String, Vec<Severity>) {
 fn schema_cases_match_their_golden_transcripts() {
     let cases = case_dirs("schema", 25);
     for case in cases {
-        let name = case
-            .file_name()
-            .expect("a name")
-            .to_string_lossy()
-            .into_owned();
+        let name = crate::support::case_name(&case);
         let (text, severities) = transcript(&case);
         let errors = severities.contains(&Severity::Error);
         let warnings = severities.contains(&Severity::Warning);

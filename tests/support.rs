@@ -27,6 +27,14 @@ pub fn case_dirs(stage: &str, min: usize) -> Vec<PathBuf> {
     cases
 }
 
+/// A fixture folder's name.
+pub fn case_name(case: &Path) -> String {
+    case.file_name()
+        .expect("a name")
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Whether goldens are to be rewritten instead of compared.
 pub fn updating_goldens() -> bool {
     std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| !v.is_empty() && v != "0")

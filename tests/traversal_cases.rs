@@ -167,11 +167,7 @@ fn alembic_traversal_cases_give_alembic_revisions_order_and_version_rows() {
     let mut failures = String::new();
     let mut count = 0;
     for case in cases {
-        let name = case
-            .file_name()
-            .expect("a name")
-            .to_string_lossy()
-            .into_owned();
+        let name = crate::support::case_name(&case);
         let tmp = tempfile::tempdir().expect("temporary folder");
         let spec = std::fs::read_to_string(case.join("graph")).expect("a graph file");
         write_graph(&spec, &tmp.path().join("migrations"));

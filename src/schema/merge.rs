@@ -44,6 +44,17 @@ pub struct Conflict {
 }
 
 impl Conflict {
+    /// A conflict about one part that both branches changed.
+    fn on(what: String, why: &'static str, part: Part) -> Self {
+        Conflict {
+            what,
+            why,
+            ours: part.clone(),
+            theirs: part,
+            user_is_ours: None,
+        }
+    }
+
     /// Whether both orders of the branches run, leaving the part different: the merge
     /// revision's statements may then bring both to one schema.
     pub fn reconcilable(&self) -> bool {
@@ -140,21 +151,17 @@ pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Con
                         },
                     );
                 }
-                Err((value, why)) => conflicts.push(Conflict {
-                    what: format!("value '{value}' of type `{name}`"),
+                Err((value, why)) => conflicts.push(Conflict::on(
+                    format!("value '{value}' of type `{name}`"),
                     why,
-                    ours: member(&name, &value),
-                    theirs: member(&name, &value),
-                    user_is_ours: None,
-                }),
+                    member(&name, &value),
+                )),
             },
-            (false, b, o, t) => conflicts.push(Conflict {
-                what: format!("type `{name}`"),
-                why: clash(b, o, t).unwrap_or(DIFFERENTLY),
-                ours: whole(&name),
-                theirs: whole(&name),
-                user_is_ours: None,
-            }),
+            (false, b, o, t) => conflicts.push(Conflict::on(
+                format!("type `{name}`"),
+                clash(b, o, t).unwrap_or(DIFFERENTLY),
+                whole(&name),
+            )),
         }
     }
     for (name, value) in changes(&base.tables, &theirs.tables) {
@@ -176,13 +183,11 @@ pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Con
                 let table = merge_table(&name, b, o, t, conflicts);
                 merged.replace_table(&name, table);
             }
-            (b, o, t) => conflicts.push(Conflict {
-                what: format!("table `{name}`"),
-                why: clash(b, o, t).unwrap_or(DIFFERENTLY),
-                ours: whole(&name),
-                theirs: whole(&name),
-                user_is_ours: None,
-            }),
+            (b, o, t) => conflicts.push(Conflict::on(
+                format!("table `{name}`"),
+                clash(b, o, t).unwrap_or(DIFFERENTLY),
+                whole(&name),
+            )),
         }
     }
     for (name, value) in changes(&base.indexes, &theirs.indexes) {
@@ -193,13 +198,7 @@ pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Con
                 merged.add_index(name, Arc::unwrap_or_clone(index));
             }
         } else if let Some(why) = clash(b, o, value.as_ref()) {
-            conflicts.push(Conflict {
-                what: format!("index `{name}`"),
-                why,
-                ours: whole(&name),
-                theirs: whole(&name),
-                user_is_ours: None,
-            });
+            conflicts.push(Conflict::on(format!("index `{name}`"), why, whole(&name)));
         }
     }
     uses(&merged, base, ours, theirs, conflicts);
@@ -243,13 +242,7 @@ fn merge_set(
         if o == b {
             taken.push((name, value));
         } else if let Some(why) = clash(b, o, value.as_ref()) {
-            conflicts.push(Conflict {
-                what: format!("{what} `{name}`"),
-                why,
-                ours: part(&name),
-                theirs: part(&name),
-                user_is_ours: None,
-            });
+            conflicts.push(Conflict::on(format!("{what} `{name}`"), why, part(&name)));
         }
     }
     taken
@@ -310,13 +303,11 @@ fn merge_table(
             table.partition_by.clone_from(&theirs.partition_by);
             table.partition_of.clone_from(&theirs.partition_of);
         } else {
-            conflicts.push(Conflict {
-                what: format!("the partitioning of table `{name}`"),
-                why: DIFFERENTLY,
-                ours: whole(name),
-                theirs: whole(name),
-                user_is_ours: None,
-            });
+            conflicts.push(Conflict::on(
+                format!("the partitioning of table `{name}`"),
+                DIFFERENTLY,
+                whole(name),
+            ));
         }
     }
     table
@@ -357,13 +348,7 @@ fn merge_members<T: Clone + PartialEq>(
                 (None, None) => {}
             }
         } else if let Some(why) = clash(b.as_ref(), o.as_ref(), t.as_ref()) {
-            conflicts.push(Conflict {
-                what: what(&name),
-                why,
-                ours: member(table, &name),
-                theirs: member(table, &name),
-                user_is_ours: None,
-            });
+            conflicts.push(Conflict::on(what(&name), why, member(table, &name)));
         }
     }
 }
