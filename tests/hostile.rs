@@ -623,3 +623,62 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
     s.untouched("upgrade again");
     assert_eq!(server.dump(&database), upgraded);
 }
+
+#[test]
+fn merge_conflicts_name_hostile_objects_inertly() {
+    // A column whose quoted name holds quotes, a backslash, a percent sign and a
+    // psql-looking word; and a bidi control in a literal (a warning where it stands).
+    let column = "\"a\"\"b\\\\c%:x \\\\! y\"";
+    let files = [
+        (
+            "0001_t.mig",
+            revision("0001_t", None, "  create table t (id int primary key);"),
+        ),
+        (
+            "0002_a.mig",
+            revision(
+                "0002_a",
+                Some("0001_t"),
+                &format!("  alter table t add column {column} text default '\u{202E}';"),
+            ),
+        ),
+        (
+            "0002_b.mig",
+            revision(
+                "0002_b",
+                Some("0001_t"),
+                &format!("  alter table t add column {column} int;"),
+            ),
+        ),
+    ];
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let tmp = crate::support::project(&files, None);
+    let out = strata(tmp.path(), &["merge", "heads", "-m", "join"]);
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""));
+    assert_inert(&out.stderr, "merge");
+    assert!(
+        out.stderr
+            .contains("column `t.a\"b\\\\c%:x \\\\! y`: both branches create it"),
+        "{}",
+        out.stderr
+    );
+    fs::write(
+        tmp.path().join("migrations/0003_m.mig"),
+        "revision 0003_m parents 0002_a, 0002_b;\n",
+    )
+    .expect("write");
+    let out = strata(tmp.path(), &["check", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    assert_inert(&out.stdout, "check --format json");
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let messages: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        messages.contains(&"`0002_a` and `0002_b` cannot both be applied: column `t.a\"b\\\\c%:x \\\\! y`: both branches create it"),
+        "{messages:?}"
+    );
+}
