@@ -75,7 +75,8 @@ pub enum Command {
     Branches,
     /// Describe one revision
     Show {
-        /// The revision: an id, a prefix of 4+ characters, head, LABEL@head, REV~N
+        /// The revision: an id, a prefix of 4+ characters, head, LABEL@head, LABEL@REV, REV~N,
+        /// REV-N, REV+N (docs/TRAVERSAL.md)
         rev: String,
         /// Print the schema after the revision instead, as `create` statements
         #[arg(long)]
