@@ -328,6 +328,21 @@ fn author_text_in_every_position_is_inert_on_postgresql() {
     // The derived downgrade re-creates the table, and its notes name it inertly.
     assert!(downgrade.contains("-- note: "), "{downgrade}");
 
+    // A stamp names every revision and its message in comments: inert too, and it runs.
+    let stamp = strata(tmp.path(), &["stamp", "head"]);
+    assert_eq!(stamp.code, 0, "{}", stamp.stderr);
+    assert_inert(&stamp.stdout, "stamp");
+    assert!(
+        stamp.stdout.contains(&format!(
+            "-- marked applied: 0001_a: ends */ -- \\{bang} $x$ \\\\\\\\ 'q'"
+        )),
+        "{}",
+        stamp.stdout
+    );
+    let database = database_reading_backslashes();
+    server.apply(&database, &stamp.stdout, "stamp");
+    s.untouched("stamp");
+
     // Stdout scripts hold no path, and nothing from the configuration's folders.
     let out = strata(tmp.path(), &["upgrade", "head"]);
     assert!(!out.stdout.contains(&tmp.path().display().to_string()));

@@ -19,6 +19,7 @@ mod pg_resume;
 mod pg_scripts;
 mod pg_sessions;
 mod pg_stairway;
+mod pg_stamp;
 mod print_roundtrip;
 mod robustness;
 mod schema_cases;

@@ -31,7 +31,7 @@ BEGIN
         CREATE TABLE strata_history (
             id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             revision text NOT NULL,
-            direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),
+            direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade', 'stamp', 'unstamp')),
             source_sha256 text NOT NULL,
             applied_at timestamptz NOT NULL DEFAULT now(),
             applied_by text NOT NULL DEFAULT current_user

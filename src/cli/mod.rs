@@ -104,6 +104,13 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Print the SQL that records a database as being at TO without changing its
+    /// schema (for a database that has the schema already)
+    Stamp {
+        /// `TO` or `FROM:TO` (FROM defaults to `base`: a database without strata's tables)
+        #[arg(value_name = "[FROM:]TO")]
+        range: String,
+    },
     /// Write a bundle: upgrade.sql, downgrade.sql, manifest.json, SHA256SUMS
     Build {
         /// Where the bundle starts
@@ -251,6 +258,7 @@ pub fn run(cli: &Cli) -> Outcome {
         ),
         Command::Verify { bundle } => sql::verify(cli, bundle),
         Command::Upgrade { range } => sql::print(cli, range, Direction::Upgrade, false),
+        Command::Stamp { range } => sql::stamp(cli, range),
         Command::Downgrade { range, strict } => {
             sql::print(cli, range, Direction::Downgrade, *strict)
         }

@@ -61,6 +61,38 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction, strict: bool) 
     }
 }
 
+/// `strata stamp`: the script that records a position, to standard output.
+pub(super) fn stamp(cli: &Cli, range: &str) -> Outcome {
+    let checked = match load_clean(cli, Depth::Full, Replaying::Record) {
+        Ok(checked) => checked,
+        Err(outcome) => return outcome,
+    };
+    let graph = &checked.graph;
+    let resolved = match graph.resolve_range(range, Some("base")) {
+        Ok(resolved) => resolved,
+        Err(error) => return fail(&error.to_string()),
+    };
+    let request = Request {
+        project: &checked.project,
+        graph,
+        replay: &checked.replay,
+        from: &resolved.from,
+        to: &resolved.to,
+        before: None,
+        strict: false,
+        direction: Direction::Upgrade,
+        range,
+        config: &cli.settings,
+    };
+    match script::stamp(&request) {
+        Ok(sql) => {
+            print_sql(&sql);
+            Outcome::Clean
+        }
+        Err(error) => fail(&error.to_string()),
+    }
+}
+
 /// Replays the project into a bundle of a range, staged in a new folder below
 /// `staging_parent`. Every diagnostic is printed; errors among them stop the command,
 /// and so does a range that cannot be scripted.

@@ -31,6 +31,34 @@ pub enum Direction {
     Downgrade,
 }
 
+/// What a script does, as its title, its rebuild command and its identity say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Upgrade,
+    Downgrade,
+    /// Records a position without changing the schema ([`stamp`]).
+    Stamp,
+}
+
+impl From<Direction> for Kind {
+    fn from(direction: Direction) -> Kind {
+        match direction {
+            Direction::Upgrade => Kind::Upgrade,
+            Direction::Downgrade => Kind::Downgrade,
+        }
+    }
+}
+
+impl Kind {
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Upgrade => "upgrade",
+            Kind::Downgrade => "downgrade",
+            Kind::Stamp => "stamp",
+        }
+    }
+}
+
 /// What a script is asked for.
 pub struct Request<'a> {
     pub project: &'a Project,
@@ -285,7 +313,7 @@ fn version_tables(config: &Config) -> String {
         "BEGIN\n    IF to_regclass({}) IS NULL THEN\n{version}    END IF;\n    \
          IF to_regclass({}) IS NULL THEN\n        CREATE TABLE {} (\n            \
          id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n            revision text NOT NULL,\n            \
-         direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade')),\n            \
+         direction text NOT NULL CHECK (direction IN ('upgrade', 'downgrade', 'stamp', 'unstamp')),\n            \
          source_sha256 text NOT NULL,\n            applied_at timestamptz NOT NULL DEFAULT now(),\n            \
          applied_by text NOT NULL DEFAULT current_user\n        );\n    END IF;\n    \
          IF to_regclass({}) IS NULL THEN\n        CREATE TABLE {} (\n            \
@@ -604,10 +632,10 @@ impl<'a> Renderer<'a> {
     }
 
     /// What a script is, for the progress table: its direction and its two positions.
-    pub fn identity(&self, direction: Direction, from: &[NodeIndex], to: &[NodeIndex]) -> String {
+    pub fn identity(&self, kind: impl Into<Kind>, from: &[NodeIndex], to: &[NodeIndex]) -> String {
         format!(
             "{} {} -> {}",
-            direction.word(),
+            kind.into().word(),
             self.graph.position_name(from, ", "),
             self.graph.position_name(to, ", ")
         )
@@ -643,7 +671,7 @@ impl<'a> Renderer<'a> {
     #[allow(clippy::too_many_arguments)]
     pub fn header(
         &self,
-        direction: Direction,
+        kind: impl Into<Kind>,
         from: &[NodeIndex],
         to: &[NodeIndex],
         steps: usize,
@@ -651,7 +679,8 @@ impl<'a> Renderer<'a> {
         rows: &[String],
     ) -> String {
         let graph = self.graph;
-        let word = direction.word();
+        let kind = kind.into();
+        let word = kind.word();
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -668,7 +697,7 @@ impl<'a> Renderer<'a> {
         session_lock(&mut out);
         out.push_str(BEGIN);
         out.push_str(&version_tables(self.config));
-        let identity = self.identity(direction, from, to);
+        let identity = self.identity(kind, from, to);
         guard(&mut out, rows, &self.rows_sql, &self.progress, &identity);
         out
     }
@@ -861,14 +890,14 @@ impl Renderer<'_> {
     /// last line saying where the database is now (`rows`, the version rows at the end).
     pub fn footer(
         &self,
-        direction: Direction,
+        kind: impl Into<Kind>,
         (from, to): (&[NodeIndex], &[NodeIndex]),
         rows: &[String],
     ) -> String {
         let mut out =
             String::from("\n-- the script is done: its progress goes with its last transaction\n");
         let _ = write!(out, "DELETE FROM {} WHERE script = ", self.progress);
-        let _ = quote::write_literal(&mut out, &self.identity(direction, from, to));
+        let _ = quote::write_literal(&mut out, &self.identity(kind, from, to));
         out.push_str(";\nCOMMIT;\n");
         let _ = writeln!(
             out,
@@ -1021,6 +1050,126 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     };
     out.push_str(&renderer.footer(request.direction, (request.from, &end_nodes), &end));
     Ok(out)
+}
+
+/// A stamp: the script that records a database as being at `to` without changing its
+/// schema, for a database that has the schema already (adopted from elsewhere, or
+/// repaired by hand). The same settings, lock and guard as any script (the database
+/// must be at `from`); then the version rows become `to`'s and `strata_history` gets a
+/// `stamp` row for every revision marked applied and an `unstamp` row for every one
+/// marked not applied.
+pub fn stamp(request: &Request<'_>) -> Result<String, ScriptError> {
+    let graph = request.graph;
+    let (from, to) = (graph.ancestors(request.from), graph.ancestors(request.to));
+    let mut in_from = vec![false; graph.len()];
+    for n in &from {
+        in_from[n.index()] = true;
+    }
+    let mut in_to = vec![false; graph.len()];
+    for n in &to {
+        in_to[n.index()] = true;
+    }
+    let marked: Vec<NodeIndex> = to.iter().copied().filter(|n| !in_from[n.index()]).collect();
+    let unmarked: Vec<NodeIndex> = from
+        .iter()
+        .rev()
+        .copied()
+        .filter(|n| !in_to[n.index()])
+        .collect();
+    let (from_rows, to_rows) = (Rows::new(graph, &from).list(), Rows::new(graph, &to).list());
+    check_ids(graph, request.config, to.iter())?;
+    let renderer = Renderer::new(graph, request.project, request.config);
+    let mut out = renderer.header(
+        Kind::Stamp,
+        request.from,
+        request.to,
+        marked.len() + unmarked.len(),
+        request.range,
+        &from_rows,
+    );
+    out.push_str("\n-- a stamp changes no schema: it records which revisions this database has\n");
+    widen_history_directions(&mut out, request.config);
+    let mut body = String::from("BEGIN\n");
+    let _ = writeln!(body, "    DELETE FROM {};", renderer.table_sql);
+    for row in &to_rows {
+        pieces(
+            &mut body,
+            &[
+                Piece::Sql("    INSERT INTO "),
+                Piece::Sql(&renderer.table_sql),
+                Piece::Sql(" ("),
+                Piece::Sql(&renderer.column_sql),
+                Piece::Sql(") VALUES ("),
+                Piece::Literal(row),
+                Piece::Sql(");"),
+            ],
+        );
+    }
+    for (nodes, word, verb) in [
+        (&unmarked, "unstamp", "marked not applied"),
+        (&marked, "stamp", "marked applied"),
+    ] {
+        for &node in nodes {
+            let n = graph.node(node);
+            let header = &request.project.revisions[n.revision()].revision.header;
+            let message = header.message.as_ref().map_or("", |m| &*m.value);
+            let digest = request.project.sources.file(n.file).sha256_hex();
+            let sha = digest.as_str();
+            let _ = writeln!(
+                out,
+                "-- {verb}: {}: {}   [source sha256: {sha}]",
+                Comment(&n.id),
+                Comment(message)
+            );
+            pieces(
+                &mut body,
+                &[
+                    Piece::Sql("    INSERT INTO "),
+                    Piece::Sql(&renderer.history),
+                    Piece::Sql(" (revision, direction, source_sha256) VALUES ("),
+                    Piece::Literal(&n.id),
+                    Piece::Sql(", '"),
+                    Piece::Sql(word),
+                    Piece::Sql("', '"),
+                    Piece::Sql(sha),
+                    Piece::Sql("');"),
+                ],
+            );
+        }
+    }
+    body.push_str("END\n");
+    out.push_str("-- the version rows and the history\n");
+    do_block(&mut out, &body);
+    echo(
+        &mut out,
+        &format!(
+            "strata: stamped: {} marked applied, {} marked not applied; no schema changed",
+            marked.len(),
+            unmarked.len()
+        ),
+    );
+    out.push_str(&renderer.footer(Kind::Stamp, (request.from, request.to), &to_rows));
+    Ok(out)
+}
+
+/// Lets a history table made before stamps existed take their rows: its check on
+/// `direction` is replaced by one that allows `stamp` and `unstamp`.
+fn widen_history_directions(out: &mut String, config: &Config) {
+    let history = quote::ident(&config.version.history);
+    let body = format!(
+        "DECLARE\n    old text;\nBEGIN\n\
+         \x20   FOR old IN SELECT conname FROM pg_constraint\n\
+         \x20       WHERE conrelid = {regclass}::regclass AND contype = 'c'\n\
+         \x20         AND pg_get_constraintdef(oid) LIKE '%direction%'\n\
+         \x20         AND pg_get_constraintdef(oid) NOT LIKE '%unstamp%'\n\
+         \x20   LOOP\n\
+         \x20       EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', {regclass}, old);\n\
+         \x20       ALTER TABLE {history} ADD CHECK (direction IN ('upgrade', 'downgrade', 'stamp', 'unstamp'));\n\
+         \x20   END LOOP;\nEND\n",
+        regclass = quote::literal(&history),
+    );
+    out.push_str("-- a history table older than stamps takes them\n");
+    do_block(out, &body);
 }
 
 /// The statements that turn `before` rows into `after` rows, by the rule in the module
