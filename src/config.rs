@@ -13,6 +13,7 @@
 //! table = "strata_version"         # the version table (strata layout)
 //! history = "strata_history"       # the append-only log
 //! progress = "strata_progress"     # a script's progress while it runs (resume)
+//! check_sources = true             # the guard compares applied revisions' sources
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -42,6 +43,10 @@ pub struct VersionConfig {
     /// Where a running script records the steps it has committed, so that a rerun
     /// after a failure resumes at the first step not done.
     pub progress: String,
+    /// Whether a script's guard stops when a revision it builds on (or reverts) was
+    /// applied from a source other than the project's (edited after it was applied).
+    /// Off for projects that edit applied revisions on purpose.
+    pub check_sources: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -75,6 +80,7 @@ impl Default for VersionConfig {
             table: "strata_version".to_owned(),
             history: "strata_history".to_owned(),
             progress: "strata_progress".to_owned(),
+            check_sources: true,
         }
     }
 }

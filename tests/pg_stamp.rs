@@ -1,6 +1,7 @@
-//! `strata stamp` on a real PostgreSQL: a database that has the schema already is
-//! adopted, then upgraded from there; a stamp goes back as well as forward; both layouts;
-//! a history table made before stamps existed takes them.
+//! What a database recorded, on a real PostgreSQL: `strata stamp` adopts a database that
+//! has the schema already, then upgrades go on from there; a stamp goes back as well as
+//! forward; both layouts; a history table made before stamps existed takes them. And the
+//! guard that compares what a script builds on with the sources the database applied.
 
 use pretty_assertions::assert_eq;
 
@@ -144,4 +145,58 @@ fn stamp_refuses_what_it_cannot_name() {
     let out = strata(tmp.path(), &["stamp", "nope"]);
     assert_eq!((out.code, out.stdout.as_str()), (2, ""));
     assert_eq!(out.stderr, "strata: error: unknown revision `nope`\n");
+}
+
+#[test]
+fn the_guard_stops_when_a_revision_it_builds_on_was_edited_after_it_was_applied() {
+    let tmp = project(&FILES, None);
+    let server = server();
+    let database = server.database();
+    server.apply(
+        &database,
+        &script(tmp.path(), &["upgrade", "0002_email"]),
+        "the upgrade",
+    );
+    // 0002_email edited after it was applied (a comment is enough to change its source).
+    let path = tmp.path().join("migrations/0002_email.mig");
+    let edited = format!(
+        "-- edited\n{}",
+        std::fs::read_to_string(&path).expect("read")
+    );
+    std::fs::write(&path, edited).expect("write");
+    let refused = |args: &[&str], what: &str| {
+        let out = server.run(&database, &script(tmp.path(), args));
+        assert!(!out.status.success(), "{what} ran");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            stderr.contains(
+                "strata: revisions this script builds on were edited after they were applied: 0002_email"
+            ),
+            "{what}: {stderr}"
+        );
+        assert!(stderr.contains("check_sources = false"), "{stderr}");
+    };
+    // The upgrade builds on it; the downgrade would revert it with today's source.
+    refused(&["upgrade", "0002_email:head"], "the upgrade");
+    refused(&["downgrade", "0002_email:base"], "the downgrade");
+    assert_eq!(
+        rows(&database, "SELECT revision FROM strata_version;"),
+        ["0002_email"]
+    );
+    // Revisions it does not build on are not its business: a stamp is not refused.
+    // With the switch off, the script says so and runs.
+    std::fs::write(
+        tmp.path().join("strata.toml"),
+        "[version]\ncheck_sources = false\n",
+    )
+    .expect("config");
+    let upgrade = script(tmp.path(), &["upgrade", "0002_email:head"]);
+    assert!(upgrade.contains(
+        "-- the guard does not compare the sources of applied revisions (check_sources = false in strata.toml)\n"
+    ));
+    server.apply(&database, &upgrade, "the upgrade, unchecked");
+    assert_eq!(
+        rows(&database, "SELECT revision FROM strata_version;"),
+        ["0003_phone"]
+    );
 }

@@ -51,6 +51,7 @@ DO $strata$
 DECLARE
     found text;
     running text;
+    edited text;
 BEGIN
     found := (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version);
     SELECT script INTO running FROM strata_progress;
@@ -58,6 +59,31 @@ BEGIN
         IF found <> '0015_rename_token_count' THEN
             RAISE EXCEPTION 'strata: this database is at %, but this script expects 0015_rename_token_count',
                 CASE WHEN found = '' THEN 'base' ELSE found END;
+        END IF;
+        SELECT string_agg(s.revision, ', ' ORDER BY s.revision COLLATE "C") INTO edited
+        FROM (VALUES
+                ('0001_organizations', '625683bb014de5002d5840a63248c006a261f6c33dba3673c7f2fc4de00deabf'),
+                ('0002_users', 'febb2a96ffd268fc1542bf6c174f4f1b9a1dab68a2fa75bf0938dc948e50970b'),
+                ('0003_sessions', '2eea77bf5b4655e315525ec5ff054eda5aba61e9d2e2b65220424b116cc9bc80'),
+                ('0004_messages', '0e55b6f308cc8dea7c4bf8b20262bda25134194f4335faf2dc23bf6124fffa95'),
+                ('0005_agents', '41563587dd448e27d709b0d83665aad9a28ac4b392a60797afd5b48bc5a2c494'),
+                ('0006_tool_calls', '84245cd306652c9ac5e80e81b099a14bbb583ac4e240d7308438ab840da35764'),
+                ('0007_session_templates', '51b3b88296ceee020ca3de43cc42d946523501a89d9adf2e54e8d2b377762e5d'),
+                ('0008_audit_logs', 'a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87'),
+                ('0009_merge_templates', '8eaae4471c8c60310552967400ab34d5c012d0fb4316ea3db0f02242dc376638'),
+                ('0010_executions', '61189744ccb327426e1d1f61e72b174cb916113045340b45cb264a6a7f0473e0'),
+                ('0011_agent_status_paused', '9e99b29039b09f3f9976839fc719aa310806c8b2a5ac556cb195fd3fd2080355'),
+                ('0012_messages_created_index', '66d7e38f41c2bb45158e4d95b2e4e63e03062b1e3f5b3e3dede78bbac985f552'),
+                ('0013_user_display_name', 'ee4cc86a1c5108966c69a4b6e598a5b62e4e7ceddb44d8ab46284954dc9ed519'),
+                ('0014_seed_demo_user', 'e3b22ec5c279acafb4bee24f89ca60a7c4b94dd73ba95d6d9efd3e5219559f09'),
+                ('0015_rename_token_count', '6315e6a8d2804b45adc516a6cd056fde79405a1946b1c34444fcf1b517b46b3e')) AS s(revision, sha256)
+        JOIN (SELECT DISTINCT ON (revision) revision, source_sha256 FROM strata_history
+              WHERE direction IN ('upgrade', 'stamp') ORDER BY revision, id DESC) AS h
+          ON h.revision = s.revision
+        WHERE h.source_sha256 <> s.sha256;
+        IF edited IS NOT NULL THEN
+            RAISE EXCEPTION 'strata: revisions this script builds on were edited after they were applied: %', edited
+                USING HINT = 'their sources differ from what this database applied; restore them, or set check_sources = false under [version] in strata.toml if they were edited on purpose';
         END IF;
         INSERT INTO strata_progress (script) VALUES ('downgrade 0015_rename_token_count -> base');
     ELSIF running <> 'downgrade 0015_rename_token_count -> base' THEN

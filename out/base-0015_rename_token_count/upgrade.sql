@@ -51,6 +51,7 @@ DO $strata$
 DECLARE
     found text;
     running text;
+    edited text;
 BEGIN
     found := (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version);
     SELECT script INTO running FROM strata_progress;

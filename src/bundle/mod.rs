@@ -265,11 +265,11 @@ impl<'a> Writer<'a> {
             renderer
                 .header(
                     Direction::Upgrade,
-                    inputs.from,
-                    inputs.to,
+                    (inputs.from, inputs.to),
                     steps,
                     &format!("{from}:{to}"),
                     &lower_rows,
+                    &rows.nodes(graph),
                 )
                 .as_bytes(),
         )?;
@@ -277,11 +277,11 @@ impl<'a> Writer<'a> {
             renderer
                 .header(
                     Direction::Downgrade,
-                    inputs.to,
-                    inputs.from,
+                    (inputs.to, inputs.from),
                     steps,
                     &format!("{to}:{from}"),
                     &upper_rows,
+                    &plan.steps,
                 )
                 .as_bytes(),
         )?;

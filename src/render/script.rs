@@ -222,6 +222,11 @@ impl Rows {
         self.rows.iter().cloned().collect()
     }
 
+    /// The revisions of the rows.
+    pub fn nodes(&self, graph: &RevisionGraph) -> Vec<NodeIndex> {
+        self.rows.iter().filter_map(|id| graph.find(id)).collect()
+    }
+
     fn apply(&mut self, graph: &RevisionGraph, node: NodeIndex) {
         for &p in graph.node(node).down_revisions() {
             self.rows.remove(&*graph.node(p).id);
@@ -242,7 +247,13 @@ impl Rows {
 /// resumes: each step runs only where the database is where the step begins). It runs
 /// after the session's lock ([`session_lock`]) in a transaction that reads committed
 /// rows, so it sees what every other session committed.
-fn guard(out: &mut String, expected: &[String], rows_sql: &str, progress: &str, identity: &str) {
+fn guard(
+    out: &mut String,
+    expected: &[String],
+    (rows_sql, progress): (&str, &str),
+    identity: &str,
+    sources: Option<(&str, &[(&str, &str)])>,
+) {
     let expected_text = expected.join(", ");
     let shown = if expected.is_empty() {
         "base".to_owned()
@@ -260,7 +271,7 @@ fn guard(out: &mut String, expected: &[String], rows_sql: &str, progress: &str, 
     );
     // The version tables exist: the header makes them, when missing, before the guard.
     let body = format!(
-        "DECLARE\n    found text;\n    running text;\nBEGIN\n\
+        "DECLARE\n    found text;\n    running text;\n    edited text;\nBEGIN\n\
          \x20   found := {rows_sql};\n\
          \x20   SELECT script INTO running FROM {progress};\n\
          \x20   IF running IS NULL THEN\n\
@@ -268,6 +279,7 @@ fn guard(out: &mut String, expected: &[String], rows_sql: &str, progress: &str, 
          \x20           RAISE EXCEPTION {message},\n\
          \x20               CASE WHEN found = '' THEN 'base' ELSE found END;\n\
          \x20       END IF;\n\
+         {sources_check}\
          \x20       INSERT INTO {progress} (script) VALUES ({identity});\n\
          \x20   ELSIF running <> {identity} THEN\n\
          \x20       RAISE EXCEPTION 'strata: another script stopped part-way on this database (%); run it again to finish it first', running;\n\
@@ -278,8 +290,44 @@ fn guard(out: &mut String, expected: &[String], rows_sql: &str, progress: &str, 
         expected = quote::literal(&expected_text),
         message = quote::literal(&message),
         identity = quote::literal(identity),
+        sources_check = sources.map_or(String::new(), |(history, sources)| {
+            sources_check(history, sources)
+        }),
     );
     do_block(out, &body);
+}
+
+/// The part of the guard that compares the sources a script builds on with what the
+/// database recorded when it applied them: the last `upgrade` or `stamp` row of each
+/// revision in the history (revisions without one, as in a database taken over from
+/// Alembic, are not compared). One pass over the history, however long it is.
+fn sources_check(history: &str, sources: &[(&str, &str)]) -> String {
+    if sources.is_empty() {
+        return String::new();
+    }
+    let mut values = String::new();
+    for (i, (id, sha)) in sources.iter().enumerate() {
+        values.push_str(if i == 0 {
+            "\n                "
+        } else {
+            ",\n                "
+        });
+        values.push('(');
+        let _ = quote::write_literal(&mut values, id);
+        let _ = write!(values, ", '{sha}')");
+    }
+    format!(
+        "\x20       SELECT string_agg(s.revision, ', ' ORDER BY s.revision COLLATE \"C\") INTO edited\n\
+         \x20       FROM (VALUES{values}) AS s(revision, sha256)\n\
+         \x20       JOIN (SELECT DISTINCT ON (revision) revision, source_sha256 FROM {history}\n\
+         \x20             WHERE direction IN ('upgrade', 'stamp') ORDER BY revision, id DESC) AS h\n\
+         \x20         ON h.revision = s.revision\n\
+         \x20       WHERE h.source_sha256 <> s.sha256;\n\
+         \x20       IF edited IS NOT NULL THEN\n\
+         \x20           RAISE EXCEPTION 'strata: revisions this script builds on were edited after they were applied: %', edited\n\
+         \x20               USING HINT = 'their sources differ from what this database applied; restore them, or set check_sources = false under [version] in strata.toml if they were edited on purpose';\n\
+         \x20       END IF;\n"
+    )
 }
 
 /// `DO $strata$ ... $strata$;` around `body`, with a dollar-quote tag that `body` does
@@ -667,16 +715,18 @@ impl<'a> Renderer<'a> {
     }
 
     /// Everything before the first revision: the title, the session settings, the
-    /// transaction, the guard that expects `rows`, and (upgrading) the version tables.
+    /// transaction, the version tables, and the guard that expects `rows` and compares
+    /// the sources of `builds_on` with what the database applied (an upgrade builds on
+    /// the revisions at its start, a downgrade on those it reverts).
     #[allow(clippy::too_many_arguments)]
     pub fn header(
         &self,
         kind: impl Into<Kind>,
-        from: &[NodeIndex],
-        to: &[NodeIndex],
+        (from, to): (&[NodeIndex], &[NodeIndex]),
         steps: usize,
         range: &str,
         rows: &[String],
+        builds_on: &[NodeIndex],
     ) -> String {
         let graph = self.graph;
         let kind = kind.into();
@@ -698,7 +748,30 @@ impl<'a> Renderer<'a> {
         out.push_str(BEGIN);
         out.push_str(&version_tables(self.config));
         let identity = self.identity(kind, from, to);
-        guard(&mut out, rows, &self.rows_sql, &self.progress, &identity);
+        // The revisions whose sources the script relies on, as the database applied them.
+        let digests: Vec<(&str, crate::source::HexDigest)> = if self.config.version.check_sources {
+            builds_on
+                .iter()
+                .map(|&n| {
+                    let node = self.graph.node(n);
+                    (&*node.id, self.project.sources.file(node.file).sha256_hex())
+                })
+                .collect()
+        } else {
+            out.push_str(
+                "-- the guard does not compare the sources of applied revisions \
+                 (check_sources = false in strata.toml)\n",
+            );
+            Vec::new()
+        };
+        let sources: Vec<(&str, &str)> = digests.iter().map(|(id, d)| (*id, d.as_str())).collect();
+        guard(
+            &mut out,
+            rows,
+            (&self.rows_sql, &self.progress),
+            &identity,
+            Some((&self.history, &sources)),
+        );
         out
     }
 
@@ -1015,13 +1088,18 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
         Direction::Upgrade => plan.start(graph).list(),
         Direction::Downgrade => plan.upper_rows(graph),
     };
+    // An upgrade builds on the revisions at its start; a downgrade on those it reverts.
+    let builds_on = match request.direction {
+        Direction::Upgrade => plan.start(graph).nodes(graph),
+        Direction::Downgrade => plan.steps.clone(),
+    };
     let mut out = renderer.header(
         request.direction,
-        request.from,
-        &end_nodes,
+        (request.from, &end_nodes),
         plan.steps.len(),
         request.range,
         &rows,
+        &builds_on,
     );
     let mut sections: Vec<String> = plan
         .positions(graph)
@@ -1079,13 +1157,14 @@ pub fn stamp(request: &Request<'_>) -> Result<String, ScriptError> {
     let (from_rows, to_rows) = (Rows::new(graph, &from).list(), Rows::new(graph, &to).list());
     check_ids(graph, request.config, to.iter())?;
     let renderer = Renderer::new(graph, request.project, request.config);
+    // A stamp builds on nothing: it says what the database holds, after a repair too.
     let mut out = renderer.header(
         Kind::Stamp,
-        request.from,
-        request.to,
+        (request.from, request.to),
         marked.len() + unmarked.len(),
         request.range,
         &from_rows,
+        &[],
     );
     out.push_str("\n-- a stamp changes no schema: it records which revisions this database has\n");
     widen_history_directions(&mut out, request.config);
