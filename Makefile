@@ -24,9 +24,10 @@ setup-build:
 build: setup-build
 	$(CARGO) build --release --locked
 
-# The main job on the example project: check it, then compile it into its bundle.
+# The main job on the example project: check it (against its strata.lock), then compile
+# it into its bundle.
 run: build
-	$(STRATA) --dir migrations check
+	$(STRATA) --dir migrations check --locked
 	$(STRATA) --dir migrations build --out out
 
 bundle: build

@@ -114,6 +114,8 @@ pub enum Code {
     SymbolicLink,
     /// Too many diagnostics of one kind in one file: the rest are counted, not shown.
     TooManyDiagnostics,
+    /// The project differs from `strata.lock` (an error under `check --locked`).
+    Lock,
 }
 
 impl Code {
@@ -160,6 +162,7 @@ impl Code {
             Code::InvisibleCharacter => "invisible-character",
             Code::SymbolicLink => "symbolic-link",
             Code::TooManyDiagnostics => "too-many-diagnostics",
+            Code::Lock => "lock",
         }
     }
 }

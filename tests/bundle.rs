@@ -434,3 +434,39 @@ fn a_bundle_starts_at_a_position_of_several_revisions_and_verifies() {
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+#[test]
+fn verify_names_a_change_below_the_range_through_the_lock_root() {
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    copy_migrations(tmp.path(), false);
+    let out = strata(
+        tmp.path(),
+        &["build", "--from", "0010_executions", "--name", "tail"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let manifest: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(tmp.path().join("out/tail/manifest.json")).expect("manifest"),
+    )
+    .expect("JSON");
+    let root = manifest["range"]["lock_root"]
+        .as_str()
+        .expect("a root")
+        .to_owned();
+    assert_eq!(root.len(), 64);
+    // A revision below the range, edited: no file of the bundle changes but the root.
+    let below = tmp.path().join("migrations/0002_users.mig");
+    fs::write(
+        &below,
+        format!("-- edited\n{}", fs::read_to_string(&below).expect("read")),
+    )
+    .expect("write");
+    let out = strata(tmp.path(), &["verify", "out/tail"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains(&format!(
+            "out/tail: the lock's root hash differs (recorded {root}, now "
+        )),
+        "{}",
+        out.stderr
+    );
+}

@@ -62,6 +62,10 @@ pub struct ManifestRange {
     /// The starting revisions (empty: `base`).
     pub from: Vec<String>,
     pub to: Vec<String>,
+    /// The root hash of `strata.lock`'s chained hashes at the end of the range
+    /// (docs/LOCK.md): it changes with any source, parent or dependency below.
+    #[serde(default)]
+    pub lock_root: String,
 }
 
 /// The options a bundle depends on: everything of the configuration but its folders.
@@ -227,6 +231,8 @@ pub struct Writer<'a> {
     reconciled: Vec<(NodeIndex, crate::schema::replay::RevisionSchema)>,
     /// The revisions applied below the range.
     below: Vec<bool>,
+    /// The lock's root hash at the end of the range, for the manifest.
+    lock_root: String,
 }
 
 impl<'a> Writer<'a> {
@@ -258,7 +264,11 @@ impl<'a> Writer<'a> {
         let spill = create(SPILL)?;
         let mut manifest = Hashed::new(create(MANIFEST)?);
         // Nothing before the revisions depends on the scripts' checksums.
-        let (head, at) = manifest_frame(inputs, "", Some(""), &[])?;
+        let lock_root = crate::lock::root(
+            &crate::lock::entries(inputs.project, graph),
+            &upper_rows.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        let (head, at) = manifest_frame(inputs, &lock_root, "", Some(""), &[])?;
         manifest.write_all(&head.as_bytes()[..at])?;
         manifest.write_all(b"[")?;
         upgrade.write_all(
@@ -312,6 +322,7 @@ impl<'a> Writer<'a> {
             upper_rows,
             reconciled: Vec::new(),
             below,
+            lock_root,
         })
     }
 
@@ -458,6 +469,7 @@ impl<'a> Writer<'a> {
         file.write_all(if self.listed == 0 { b"]" } else { b"\n  ]" })?;
         let (tail, at) = manifest_frame(
             inputs,
+            &self.lock_root,
             &upgrade_sha,
             downgrade_sha.as_deref(),
             &self.irreversible,
@@ -497,6 +509,7 @@ impl Serialize for Spliced {
 /// downgrade), and where the revisions go in it.
 fn manifest_frame(
     inputs: &Inputs<'_>,
+    lock_root: &str,
     upgrade_sha: &str,
     downgrade_sha: Option<&str>,
     irreversible: &[Irreversible],
@@ -517,6 +530,7 @@ fn manifest_frame(
         range: ManifestRange {
             from: ids(inputs.from),
             to: ids(inputs.to),
+            lock_root: lock_root.to_owned(),
         },
         options: ManifestOptions::of(inputs.config),
         revisions: Spliced(REVISIONS_MARK),
@@ -744,6 +758,19 @@ pub fn differences(
             recorded.compiler.version,
             current.compiler.name,
             current.compiler.version
+        ));
+    }
+    // Any source, parent or dependency below the range's end, in the range or not.
+    if recorded.range.lock_root != current.range.lock_root {
+        out.push(format!(
+            "the lock's root hash differs (recorded {}, now {}): a revision at or below the \
+             range's end, its source, parents or dependencies, changed",
+            if recorded.range.lock_root.is_empty() {
+                "none"
+            } else {
+                &recorded.range.lock_root
+            },
+            current.range.lock_root
         ));
     }
     for revision in &recorded.revisions {

@@ -12,7 +12,15 @@ use crate::plural;
 use crate::source::{SourceMap, Span};
 use crate::syntax::Depth;
 
-pub(super) fn run(cli: &Cli, single_head: bool, linear: bool, format: CheckFormat) -> Outcome {
+/// The checks CI asks for beyond the project's own.
+pub(super) struct Gates {
+    pub single_head: bool,
+    pub linear: bool,
+    /// The project must match `strata.lock`.
+    pub locked: bool,
+}
+
+pub(super) fn run(cli: &Cli, gates: Gates, format: CheckFormat) -> Outcome {
     let mut checked = match load(cli, Depth::Full, Replaying::Stream) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
@@ -20,12 +28,14 @@ pub(super) fn run(cli: &Cli, single_head: bool, linear: bool, format: CheckForma
     // The gates judge a graph that is otherwise sound; on a broken one they would only
     // add noise to the errors that matter.
     if !checked.has_errors() {
-        if single_head {
+        if gates.single_head {
             checked.diagnostics.extend(several_heads(&checked));
         }
-        if linear {
+        if gates.linear {
             checked.diagnostics.extend(nonlinear(&checked.graph));
         }
+        let found = against_lock(cli, &mut checked, gates.locked);
+        checked.diagnostics.extend(found);
         diagnostic::sort(&mut checked.diagnostics, &checked.project.sources);
     }
     let outcome = if checked.has_errors() {
@@ -63,6 +73,110 @@ pub(super) fn run(cli: &Cli, single_head: bool, linear: bool, format: CheckForma
     }
     checked.release();
     outcome
+}
+
+/// `strata lock`: writes the lock of the project as it is, which must be free of errors.
+pub(super) fn lock(cli: &Cli) -> Outcome {
+    let checked = match super::load_clean(cli, Depth::Full, Replaying::Check) {
+        Ok(checked) => checked,
+        Err(outcome) => return outcome,
+    };
+    let entries = crate::lock::entries(&checked.project, &checked.graph);
+    let path = cli.lock_path();
+    let text = crate::lock::render(&entries);
+    // Written beside and renamed over, so that a reader never sees half a lock.
+    let staged = path.with_extension("lock.tmp");
+    let written = std::fs::write(&staged, text).and_then(|()| std::fs::rename(&staged, &path));
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&staged);
+        return super::fail(&format!("cannot write `{}`: {error}", path.display()));
+    }
+    let mut said = format!(
+        "wrote {} ({})\n",
+        path.display(),
+        plural(entries.len(), "revision")
+    );
+    let attributes = path.with_file_name(".gitattributes");
+    let merges = std::fs::read_to_string(&attributes).is_ok_and(|text| {
+        text.lines()
+            .any(|l| l.split_whitespace().eq(["strata.lock", "merge=union"]))
+    });
+    if !merges {
+        said.push_str(&format!(
+            "strata: add `strata.lock merge=union` to {} so that git joins the locks of two \
+             branches without a conflict\n",
+            attributes.display()
+        ));
+    }
+    print_stdout(&said);
+    checked.release();
+    Outcome::Clean
+}
+
+/// The project against `strata.lock`: errors under `--locked` (which also needs the
+/// lock to exist), warnings otherwise, at the revision's header and at the lock's line.
+fn against_lock(cli: &Cli, checked: &mut Checked, locked: bool) -> Vec<Diagnostic> {
+    let path = cli.lock_path();
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(_) if !locked => return Vec::new(),
+        Err(_) => String::new(),
+    };
+    if checked.graph.has_cycle() {
+        return Vec::new();
+    }
+    let display = path.display().to_string();
+    let file = checked.project.sources.push(crate::source::SourceFile::new(
+        display.clone(),
+        display,
+        Some(text.clone()),
+    ));
+    let severity = |code, span, message: String| {
+        if locked {
+            Diagnostic::error(code, span, message)
+        } else {
+            Diagnostic::warning(code, span, message)
+        }
+    };
+    let line_span = |number: usize| -> Span {
+        let start: usize = text
+            .split_inclusive('\n')
+            .take(number - 1)
+            .map(str::len)
+            .sum();
+        let end = start + text[start..].find('\n').unwrap_or(text.len() - start);
+        checked.project.sources.file(file).span(file, start, end)
+    };
+    if text.is_empty() {
+        return vec![severity(
+            Code::Lock,
+            line_span(1),
+            "there is no lock beside the migrations folder: run `strata lock`".to_owned(),
+        )];
+    }
+    let (lines, mut problems) = crate::lock::parse(&text);
+    let current = crate::lock::entries(&checked.project, &checked.graph);
+    problems.extend(crate::lock::compare(&lines, &current));
+    problems
+        .into_iter()
+        .map(|problem| {
+            let node = problem
+                .revision
+                .as_deref()
+                .and_then(|id| checked.graph.find(id));
+            match (node, problem.line) {
+                (Some(node), line) => {
+                    let d = severity(Code::Lock, checked.graph.node(node).span, problem.message);
+                    match line {
+                        Some(line) => d.with_note(line_span(line), "locked here"),
+                        None => d,
+                    }
+                }
+                (None, line) => severity(Code::Lock, line_span(line.unwrap_or(1)), problem.message),
+            }
+            .with_help("if the change is meant, run `strata lock` and commit strata.lock with it")
+        })
+        .collect()
 }
 
 /// `--single-head`: one error naming every head and its file, with the command that

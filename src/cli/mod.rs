@@ -62,7 +62,13 @@ pub enum Command {
         /// How to print the findings
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
+        /// Fail when the project differs from strata.lock (or there is none)
+        #[arg(long)]
+        locked: bool,
     },
+    /// Write strata.lock beside the migrations folder: every revision's source, parents
+    /// and a chained hash
+    Lock,
     /// List the revisions, newest first
     History {
         /// One block per revision with its parents, dependencies, file and message
@@ -221,6 +227,14 @@ impl Cli {
         self.dir.as_deref().unwrap_or(&self.settings.migrations)
     }
 
+    /// Where `strata.lock` lives: beside the migrations folder.
+    pub fn lock_path(&self) -> std::path::PathBuf {
+        match self.dir().parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.join(crate::lock::FILE),
+            _ => std::path::PathBuf::from(crate::lock::FILE),
+        }
+    }
+
     /// The schema model's options from the configuration.
     fn schema_options(&self) -> Options {
         Options {
@@ -236,7 +250,17 @@ pub fn run(cli: &Cli) -> Outcome {
             single_head,
             linear,
             format,
-        } => check::run(cli, *single_head || *linear, *linear, *format),
+            locked,
+        } => check::run(
+            cli,
+            check::Gates {
+                single_head: *single_head || *linear,
+                linear: *linear,
+                locked: *locked,
+            },
+            *format,
+        ),
+        Command::Lock => check::lock(cli),
         Command::History { verbose } => inspect::history(cli, *verbose),
         Command::Heads => inspect::heads(cli),
         Command::Branches => inspect::branches(cli),
