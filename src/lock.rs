@@ -38,52 +38,97 @@ pub struct Entry {
 
 /// A chained hash: the revision's id, source, and its parents' and dependencies' chained
 /// hashes, each field on a line of its own so that no two inputs read alike.
-fn chain(id: &str, source: &str, parents: &[&str], depends_on: &[&str]) -> String {
+fn chain<'a>(
+    id: &str,
+    source: &str,
+    parents: impl IntoIterator<Item = &'a str>,
+    depends_on: impl IntoIterator<Item = &'a str>,
+) -> HexDigest {
     let mut hasher = Sha256::new();
-    hasher.update(format!(
-        "strata-lock-v1\n{id}\n{source}\n{}\n{}\n",
-        parents.join(","),
-        depends_on.join(",")
-    ));
-    HexDigest::of(&hasher.finalize().into()).as_str().to_owned()
+    hasher.update(b"strata-lock-v1\n");
+    hasher.update(id.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(source.as_bytes());
+    for list in [
+        parents.into_iter().collect::<Vec<_>>(),
+        depends_on.into_iter().collect::<Vec<_>>(),
+    ] {
+        hasher.update(b"\n");
+        hasher.update(list.join(",").as_bytes());
+    }
+    hasher.update(b"\n");
+    HexDigest::of(&hasher.finalize().into())
+}
+
+/// Every revision's chained hash, by node index, computed in replay order. Needs a graph
+/// without cycles.
+fn chains(project: &Project, graph: &RevisionGraph) -> Vec<HexDigest> {
+    let mut chains: Vec<HexDigest> = vec![HexDigest::of(&[0; 32]); graph.len()];
+    for &node in graph.replay_order() {
+        let n = graph.node(node);
+        let source = project.sources.file(n.file).sha256_hex();
+        let hash = chain(
+            &n.id,
+            source.as_str(),
+            n.parents().iter().map(|p| chains[p.index()].as_str()),
+            n.depends_on().iter().map(|d| chains[d.index()].as_str()),
+        );
+        chains[node.index()] = hash;
+    }
+    chains
 }
 
 /// The lock of a project's revisions as they are now, sorted by id. Needs a graph
 /// without cycles.
 pub fn entries(project: &Project, graph: &RevisionGraph) -> Vec<Entry> {
-    let mut chains: Vec<String> = vec![String::new(); graph.len()];
-    let mut entries = Vec::with_capacity(graph.len());
-    for &node in graph.replay_order() {
-        let n = graph.node(node);
-        let source = project
-            .sources
-            .file(n.file)
-            .sha256_hex()
-            .as_str()
-            .to_owned();
-        let of = |nodes: &[NodeIndex]| -> Vec<&str> {
-            nodes.iter().map(|&p| chains[p.index()].as_str()).collect()
-        };
-        let hash = chain(&n.id, &source, &of(n.parents()), &of(n.depends_on()));
-        entries.push(Entry {
-            id: n.id.to_string(),
-            source,
-            parents: graph
-                .ids(n.parents())
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            depends_on: graph
-                .ids(n.depends_on())
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            chain: hash.clone(),
-        });
-        chains[node.index()] = hash;
-    }
+    let chains = chains(project, graph);
+    let mut entries: Vec<Entry> = (0..graph.len())
+        .map(NodeIndex::new)
+        .map(|node| {
+            let n = graph.node(node);
+            Entry {
+                id: n.id.to_string(),
+                source: project
+                    .sources
+                    .file(n.file)
+                    .sha256_hex()
+                    .as_str()
+                    .to_owned(),
+                parents: graph
+                    .ids(n.parents())
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                depends_on: graph
+                    .ids(n.depends_on())
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                chain: chains[node.index()].as_str().to_owned(),
+            }
+        })
+        .collect();
     entries.sort_by(|a, b| a.id.cmp(&b.id));
     entries
+}
+
+/// The root hash of a position of the project as it is now (a bundle's end), without
+/// writing the lock's lines.
+pub fn root_of(project: &Project, graph: &RevisionGraph, position: &[NodeIndex]) -> String {
+    let chains = chains(project, graph);
+    root_over(
+        position
+            .iter()
+            .map(|n| chains[n.index()].as_str())
+            .collect(),
+    )
+}
+
+fn root_over(mut chains: Vec<&str>) -> String {
+    chains.sort_unstable();
+    let mut hasher = Sha256::new();
+    hasher.update(format!("strata-lock-root-v1\n{}\n", chains.join("\n")));
+    HexDigest::of(&hasher.finalize().into()).as_str().to_owned()
 }
 
 /// The root hash of a position: over the chained hashes of its revisions, sorted.
@@ -92,14 +137,12 @@ pub fn root(entries: &[Entry], position: &[&str]) -> String {
         .iter()
         .map(|e| (e.id.as_str(), e.chain.as_str()))
         .collect();
-    let mut chains: Vec<&str> = position
-        .iter()
-        .filter_map(|id| by_id.get(id).copied())
-        .collect();
-    chains.sort_unstable();
-    let mut hasher = Sha256::new();
-    hasher.update(format!("strata-lock-root-v1\n{}\n", chains.join("\n")));
-    HexDigest::of(&hasher.finalize().into()).as_str().to_owned()
+    root_over(
+        position
+            .iter()
+            .filter_map(|id| by_id.get(id).copied())
+            .collect(),
+    )
 }
 
 fn list(items: &[String]) -> String {
@@ -215,7 +258,7 @@ pub fn compare(locked: &[Line], current: &[Entry]) -> Vec<Problem> {
         };
         match (of(&e.parents), of(&e.depends_on)) {
             (Some(parents), Some(depends_on)) => {
-                if chain(&e.id, &e.source, &parents, &depends_on) != e.chain {
+                if chain(&e.id, &e.source, parents, depends_on).as_str() != e.chain {
                     problems.push(Problem {
                         revision: Some(e.id.clone()),
                         line: Some(line.number),
@@ -294,7 +337,9 @@ mod tests {
             source: source.clone(),
             parents: parents.iter().map(|p| p.to_string()).collect(),
             depends_on: Vec::new(),
-            chain: chain(id, &source, chains, &[]),
+            chain: chain(id, &source, chains.iter().copied(), [])
+                .as_str()
+                .to_owned(),
         }
     }
 

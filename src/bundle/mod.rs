@@ -264,9 +264,13 @@ impl<'a> Writer<'a> {
         let spill = create(SPILL)?;
         let mut manifest = Hashed::new(create(MANIFEST)?);
         // Nothing before the revisions depends on the scripts' checksums.
-        let lock_root = crate::lock::root(
-            &crate::lock::entries(inputs.project, graph),
-            &upper_rows.iter().map(String::as_str).collect::<Vec<_>>(),
+        let lock_root = crate::lock::root_of(
+            inputs.project,
+            graph,
+            &upper_rows
+                .iter()
+                .filter_map(|id| graph.find(id))
+                .collect::<Vec<_>>(),
         );
         let (head, at) = manifest_frame(inputs, &lock_root, "", Some(""), &[])?;
         manifest.write_all(&head.as_bytes()[..at])?;

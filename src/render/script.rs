@@ -252,7 +252,7 @@ fn guard(
     expected: &[String],
     (rows_sql, progress): (&str, &str),
     identity: &str,
-    sources: Option<(&str, &[(&str, &str)])>,
+    sources: Option<Sources<'_>>,
 ) {
     let expected_text = expected.join(", ");
     let shown = if expected.is_empty() {
@@ -270,7 +270,7 @@ fn guard(
         Comment(&shown)
     );
     // The version tables exist: the header makes them, when missing, before the guard.
-    let body = format!(
+    let head = format!(
         "DECLARE\n    found text;\n    running text;\n    edited text;\nBEGIN\n\
          \x20   found := {rows_sql};\n\
          \x20   SELECT script INTO running FROM {progress};\n\
@@ -278,69 +278,93 @@ fn guard(
          \x20       IF found <> {expected} THEN\n\
          \x20           RAISE EXCEPTION {message},\n\
          \x20               CASE WHEN found = '' THEN 'base' ELSE found END;\n\
-         \x20       END IF;\n\
-         {sources_check}\
-         \x20       INSERT INTO {progress} (script) VALUES ({identity});\n\
+         \x20       END IF;\n",
+        expected = quote::literal(&expected_text),
+        message = quote::literal(&message),
+    );
+    let tail = format!(
+        "\x20       INSERT INTO {progress} (script) VALUES ({identity});\n\
          \x20   ELSIF running <> {identity} THEN\n\
          \x20       RAISE EXCEPTION 'strata: another script stopped part-way on this database (%); run it again to finish it first', running;\n\
          \x20   ELSE\n\
          \x20       RAISE NOTICE 'strata: this script stopped part-way on this database; it resumes where it stopped (at %)',\n\
          \x20           CASE WHEN found = '' THEN 'base' ELSE found END;\n\
          \x20   END IF;\nEND\n",
-        expected = quote::literal(&expected_text),
-        message = quote::literal(&message),
         identity = quote::literal(identity),
-        sources_check = sources.map_or(String::new(), |(history, sources)| {
-            sources_check(history, sources)
-        }),
     );
-    do_block(out, &body);
+    // The list of sources holds ids and hexadecimal digests only, which no dollar-quote
+    // tag can be made of: the tag is chosen from the rest, and the list, which can be
+    // long, is written once, into the script.
+    let history = sources.as_ref().map_or("", |s| s.history);
+    let tag = dollar_tag(&[&head, &tail, history]);
+    let _ = write!(out, "DO ${tag}$\n{head}");
+    if let Some(sources) = sources {
+        sources.write_check(out);
+    }
+    let _ = writeln!(out, "{tail}${tag}$;");
 }
 
-/// The part of the guard that compares the sources a script builds on with what the
-/// database recorded when it applied them: the last `upgrade` or `stamp` row of each
-/// revision in the history (revisions without one, as in a database taken over from
-/// Alembic, are not compared). One pass over the history, however long it is.
-fn sources_check(history: &str, sources: &[(&str, &str)]) -> String {
-    if sources.is_empty() {
-        return String::new();
+/// The sources a script relies on ([`guard`]): revisions whose source's SHA-256 is
+/// compared with their last `upgrade` or `stamp` row in the history.
+struct Sources<'a> {
+    /// The history table, quoted.
+    history: &'a str,
+    graph: &'a RevisionGraph,
+    project: &'a Project,
+    revisions: &'a [NodeIndex],
+}
+
+impl Sources<'_> {
+    /// The part of the guard that compares them (revisions without a history row, as in
+    /// a database taken over from Alembic, are not compared). One pass over the
+    /// history, however long it is.
+    fn write_check(&self, out: &mut String) {
+        if self.revisions.is_empty() {
+            return;
+        }
+        out.push_str("        SELECT string_agg(s.revision, ', ' ORDER BY s.revision COLLATE \"C\") INTO edited\n        FROM (VALUES");
+        for (i, &node) in self.revisions.iter().enumerate() {
+            let n = self.graph.node(node);
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            out.push_str("                (");
+            let _ = quote::write_literal(out, &n.id);
+            out.push_str(", '");
+            out.push_str(self.project.sources.file(n.file).sha256_hex().as_str());
+            out.push_str("')");
+        }
+        let _ = write!(
+            out,
+            ") AS s(revision, sha256)\n\
+             \x20       JOIN (SELECT DISTINCT ON (revision) revision, source_sha256 FROM {}\n\
+             \x20             WHERE direction IN ('upgrade', 'stamp') ORDER BY revision, id DESC) AS h\n\
+             \x20         ON h.revision = s.revision\n\
+             \x20       WHERE h.source_sha256 <> s.sha256;\n\
+             \x20       IF edited IS NOT NULL THEN\n\
+             \x20           RAISE EXCEPTION 'strata: revisions this script builds on were edited after they were applied: %', edited\n\
+             \x20               USING HINT = 'their sources differ from what this database applied; restore them, or set check_sources = false under [version] in strata.toml if they were edited on purpose';\n\
+             \x20       END IF;\n",
+            self.history
+        );
     }
-    let mut values = String::new();
-    for (i, (id, sha)) in sources.iter().enumerate() {
-        values.push_str(if i == 0 {
-            "\n                "
-        } else {
-            ",\n                "
-        });
-        values.push('(');
-        let _ = quote::write_literal(&mut values, id);
-        let _ = write!(values, ", '{sha}')");
-    }
-    format!(
-        "\x20       SELECT string_agg(s.revision, ', ' ORDER BY s.revision COLLATE \"C\") INTO edited\n\
-         \x20       FROM (VALUES{values}) AS s(revision, sha256)\n\
-         \x20       JOIN (SELECT DISTINCT ON (revision) revision, source_sha256 FROM {history}\n\
-         \x20             WHERE direction IN ('upgrade', 'stamp') ORDER BY revision, id DESC) AS h\n\
-         \x20         ON h.revision = s.revision\n\
-         \x20       WHERE h.source_sha256 <> s.sha256;\n\
-         \x20       IF edited IS NOT NULL THEN\n\
-         \x20           RAISE EXCEPTION 'strata: revisions this script builds on were edited after they were applied: %', edited\n\
-         \x20               USING HINT = 'their sources differ from what this database applied; restore them, or set check_sources = false under [version] in strata.toml if they were edited on purpose';\n\
-         \x20       END IF;\n"
-    )
 }
 
 /// `DO $strata$ ... $strata$;` around `body`, with a dollar-quote tag that `body` does
 /// not hold: the names of the version tables come from the configuration, and must not
 /// end the block early whatever they are.
 fn do_block(out: &mut String, body: &str) {
+    let tag = dollar_tag(&[body]);
+    let _ = write!(out, "DO ${tag}$\n{body}${tag}$;\n");
+}
+
+/// A dollar-quote tag that none of `texts` holds.
+fn dollar_tag(texts: &[&str]) -> String {
     let mut tag = String::from("strata");
     let mut n = 0;
-    while body.contains(&format!("${tag}$")) {
+    while texts.iter().any(|t| t.contains(&format!("${tag}$"))) {
         n += 1;
         tag = format!("strata{n}");
     }
-    let _ = write!(out, "DO ${tag}$\n{body}${tag}$;\n");
+    tag
 }
 
 /// The statements that create the version tables when they do not exist: tested with
@@ -749,28 +773,26 @@ impl<'a> Renderer<'a> {
         out.push_str(&version_tables(self.config));
         let identity = self.identity(kind, from, to);
         // The revisions whose sources the script relies on, as the database applied them.
-        let digests: Vec<(&str, crate::source::HexDigest)> = if self.config.version.check_sources {
-            builds_on
-                .iter()
-                .map(|&n| {
-                    let node = self.graph.node(n);
-                    (&*node.id, self.project.sources.file(node.file).sha256_hex())
-                })
-                .collect()
+        let sources = if self.config.version.check_sources {
+            Some(Sources {
+                history: &self.history,
+                graph: self.graph,
+                project: self.project,
+                revisions: builds_on,
+            })
         } else {
             out.push_str(
                 "-- the guard does not compare the sources of applied revisions \
                  (check_sources = false in strata.toml)\n",
             );
-            Vec::new()
+            None
         };
-        let sources: Vec<(&str, &str)> = digests.iter().map(|(id, d)| (*id, d.as_str())).collect();
         guard(
             &mut out,
             rows,
             (&self.rows_sql, &self.progress),
             &identity,
-            Some((&self.history, &sources)),
+            sources,
         );
         out
     }
