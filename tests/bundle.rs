@@ -76,6 +76,7 @@ fn a_bundle_is_the_same_bytes_from_any_checkout() {
             "SHA256SUMS",
             "downgrade.sql",
             "manifest.json",
+            "status.sql",
             "upgrade.sql"
         ]
     );
@@ -297,8 +298,8 @@ fn verify_names_every_file_a_bundle_should_not_hold() {
     let out = strata(tmp.path(), &["verify", &format!("out/{NAME}")]);
     assert_eq!(out.code, 1);
     let expected = [
-        "`.psqlrc` is not a file of this bundle (they are upgrade.sql, downgrade.sql, manifest.json, SHA256SUMS)",
-        "`evil.sql` is not a file of this bundle (they are upgrade.sql, downgrade.sql, manifest.json, SHA256SUMS)",
+        "`.psqlrc` is not a file of this bundle (they are upgrade.sql, downgrade.sql, status.sql, manifest.json, SHA256SUMS)",
+        "`evil.sql` is not a file of this bundle (they are upgrade.sql, downgrade.sql, status.sql, manifest.json, SHA256SUMS)",
         "`link.sql` is a symbolic link; a bundle holds only regular files",
         "`sub` is a folder; a bundle holds only regular files",
         "`upgrade.sql` has mode 0755: a bundle's files are not executable and only their owner may write them",
@@ -358,7 +359,10 @@ fn a_range_with_an_irreversible_revision_builds_without_a_downgrade() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["SHA256SUMS", "manifest.json", "upgrade.sql"]);
+    assert_eq!(
+        names,
+        ["SHA256SUMS", "manifest.json", "status.sql", "upgrade.sql"]
+    );
     let manifest: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(bundle.join("manifest.json")).expect("read"))
             .expect("JSON");
@@ -366,7 +370,8 @@ fn a_range_with_an_irreversible_revision_builds_without_a_downgrade() {
         manifest["irreversible"],
         serde_json::json!([{"revision": "0002_b", "reason": "the old ids are gone"}])
     );
-    assert_eq!(manifest["files"].as_array().expect("files").len(), 1);
+    // upgrade.sql and status.sql.
+    assert_eq!(manifest["files"].as_array().expect("files").len(), 2);
     assert_checksums_pass(&bundle);
     let verified = strata(tmp.path(), &["verify", "out/base-0002_b"]);
     assert_eq!((verified.code, verified.stderr.as_str()), (0, ""));
@@ -377,7 +382,7 @@ fn a_range_with_an_irreversible_revision_builds_without_a_downgrade() {
     assert_eq!(
         verified.stderr,
         "out/base-0002_b: `downgrade.sql` is not a file of this bundle (they are upgrade.sql, \
-         manifest.json, SHA256SUMS)\n"
+         status.sql, manifest.json, SHA256SUMS)\n"
     );
     // A release that demands a way back refuses the range; a range below it is fine.
     let out = strata(

@@ -328,6 +328,16 @@ fn author_text_in_every_position_is_inert_on_postgresql() {
     // The derived downgrade re-creates the table, and its notes name it inertly.
     assert!(downgrade.contains("-- note: "), "{downgrade}");
 
+    // status.sql prints the messages through psql: inert, and it runs no command.
+    let status = fs::read_to_string(bundle.join("status.sql")).expect("status");
+    assert_inert(&status, "status.sql");
+    let database = database_reading_backslashes();
+    server.apply(&database, &upgrade, "upgrade before status");
+    let printed = server.run(&database, &status);
+    let printed = String::from_utf8_lossy(&printed.stdout).into_owned();
+    assert_inert(&printed, "what status.sql prints");
+    assert!(printed.contains("at: 0003_c: raw\n"), "{printed}");
+    s.untouched("status");
     // A stamp names every revision and its message in comments: inert too, and it runs.
     let stamp = strata(tmp.path(), &["stamp", "head"]);
     assert_eq!(stamp.code, 0, "{}", stamp.stderr);

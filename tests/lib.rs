@@ -21,6 +21,7 @@ mod pg_scripts;
 mod pg_sessions;
 mod pg_stairway;
 mod pg_stamp;
+mod pg_status;
 mod print_roundtrip;
 mod robustness;
 mod schema_cases;

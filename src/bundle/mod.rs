@@ -29,6 +29,7 @@ use crate::render::script::{self, Direction, Plan, Renderer, Rows, ScriptError};
 pub const UPGRADE: &str = "upgrade.sql";
 pub const DOWNGRADE: &str = "downgrade.sql";
 pub const MANIFEST: &str = "manifest.json";
+pub const STATUS: &str = "status.sql";
 pub const SUMS: &str = "SHA256SUMS";
 
 #[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
@@ -233,6 +234,9 @@ pub struct Writer<'a> {
     below: Vec<bool>,
     /// The lock's root hash at the end of the range, for the manifest.
     lock_root: String,
+    /// The range's revisions in the upgrade's order, and their messages, for status.sql.
+    steps: Vec<NodeIndex>,
+    messages: std::collections::HashMap<NodeIndex, String>,
 }
 
 impl<'a> Writer<'a> {
@@ -272,7 +276,7 @@ impl<'a> Writer<'a> {
                 .filter_map(|id| graph.find(id))
                 .collect::<Vec<_>>(),
         );
-        let (head, at) = manifest_frame(inputs, &lock_root, "", Some(""), &[])?;
+        let (head, at) = manifest_frame(inputs, &lock_root, "", Some(""), "", &[])?;
         manifest.write_all(&head.as_bytes()[..at])?;
         manifest.write_all(b"[")?;
         upgrade.write_all(
@@ -327,6 +331,8 @@ impl<'a> Writer<'a> {
             reconciled: Vec::new(),
             below,
             lock_root,
+            steps: plan.steps.clone(),
+            messages: std::collections::HashMap::new(),
         })
     }
 
@@ -344,6 +350,11 @@ impl<'a> Writer<'a> {
                 .map(|s| (s.node, s.schema.clone())),
         );
         for step in steps.iter().filter(|s| self.in_range[s.node.index()]) {
+            let message = step.revision.header.message.as_ref();
+            self.messages.insert(
+                step.node,
+                message.map_or(String::new(), |m| m.value.to_string()),
+            );
             let rows = self.rows.step(graph, step.node);
             match script::downgrade_problem(graph, step.node, Some(step.schema)) {
                 Some(ScriptError::Irreversible { revision, reason }) => {
@@ -469,6 +480,21 @@ impl<'a> Writer<'a> {
             std::fs::remove_file(staging.join(DOWNGRADE))?;
             None
         };
+        let status = crate::render::status::Status {
+            project: inputs.project,
+            graph: inputs.graph,
+            config: inputs.config,
+            from: inputs.from,
+            to: inputs.to,
+            steps: &self.steps,
+            messages: &self.messages,
+            has_downgrade: downgrade_sha.is_some(),
+        }
+        .render();
+        std::fs::write(staging.join(STATUS), &status)?;
+        let status_sha = crate::source::HexDigest::of(&Sha256::digest(status.as_bytes()).into())
+            .as_str()
+            .to_owned();
         let mut file = self.manifest;
         file.write_all(if self.listed == 0 { b"]" } else { b"\n  ]" })?;
         let (tail, at) = manifest_frame(
@@ -476,6 +502,7 @@ impl<'a> Writer<'a> {
             &self.lock_root,
             &upgrade_sha,
             downgrade_sha.as_deref(),
+            &status_sha,
             &self.irreversible,
         )?;
         file.write_all(&tail.as_bytes()[at..])?;
@@ -485,6 +512,7 @@ impl<'a> Writer<'a> {
         if let Some(downgrade_sha) = &downgrade_sha {
             sums.push_str(&format!("{downgrade_sha}  {DOWNGRADE}\n"));
         }
+        sums.push_str(&format!("{status_sha}  {STATUS}\n"));
         sums.push_str(&format!("{manifest_sha}  {MANIFEST}\n"));
         std::fs::write(staging.join(SUMS), sums)?;
         Ok(Staged {
@@ -516,6 +544,7 @@ fn manifest_frame(
     lock_root: &str,
     upgrade_sha: &str,
     downgrade_sha: Option<&str>,
+    status_sha: &str,
     irreversible: &[Irreversible],
 ) -> std::io::Result<(String, usize)> {
     let ids = |nodes: &[NodeIndex]| -> Vec<String> {
@@ -539,14 +568,18 @@ fn manifest_frame(
         options: ManifestOptions::of(inputs.config),
         revisions: Spliced(REVISIONS_MARK),
         irreversible,
-        files: [(UPGRADE, Some(upgrade_sha)), (DOWNGRADE, downgrade_sha)]
-            .into_iter()
-            .filter_map(|(name, sha256)| Some((name, sha256?)))
-            .map(|(name, sha256)| ManifestFile {
-                name: name.to_owned(),
-                sha256: sha256.to_owned(),
-            })
-            .collect(),
+        files: [
+            (UPGRADE, Some(upgrade_sha)),
+            (DOWNGRADE, downgrade_sha),
+            (STATUS, Some(status_sha)),
+        ]
+        .into_iter()
+        .filter_map(|(name, sha256)| Some((name, sha256?)))
+        .map(|(name, sha256)| ManifestFile {
+            name: name.to_owned(),
+            sha256: sha256.to_owned(),
+        })
+        .collect(),
     };
     let mut text = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::from)?;
     text.push('\n');
@@ -817,9 +850,9 @@ pub fn differences(
 /// The files of a bundle with this manifest: no downgrade when a revision is irreversible.
 pub fn bundle_files(manifest: &Manifest) -> Vec<&'static str> {
     if manifest.irreversible.is_empty() {
-        vec![UPGRADE, DOWNGRADE, MANIFEST, SUMS]
+        vec![UPGRADE, DOWNGRADE, STATUS, MANIFEST, SUMS]
     } else {
-        vec![UPGRADE, MANIFEST, SUMS]
+        vec![UPGRADE, STATUS, MANIFEST, SUMS]
     }
 }
 

@@ -110,6 +110,13 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Print a read-only script that tells where a database is and whether the range's
+    /// upgrade would apply (psql exits 0 when it would)
+    Status {
+        /// `TO` or `FROM:TO`, as a bundle's range (default: `base:head`)
+        #[arg(value_name = "[FROM:]TO", default_value = "head")]
+        range: String,
+    },
     /// Print the SQL that records a database as being at TO without changing its
     /// schema (for a database that has the schema already)
     Stamp {
@@ -283,6 +290,7 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::Verify { bundle } => sql::verify(cli, bundle),
         Command::Upgrade { range } => sql::print(cli, range, Direction::Upgrade, false),
         Command::Stamp { range } => sql::stamp(cli, range),
+        Command::Status { range } => sql::status(cli, range),
         Command::Downgrade { range, strict } => {
             sql::print(cli, range, Direction::Downgrade, *strict)
         }

@@ -93,6 +93,60 @@ pub(super) fn stamp(cli: &Cli, range: &str) -> Outcome {
     }
 }
 
+/// `strata status`: the read-only status script of a range, to standard output.
+pub(super) fn status(cli: &Cli, range: &str) -> Outcome {
+    let checked = match load_clean(cli, Depth::Full, Replaying::Record) {
+        Ok(checked) => checked,
+        Err(outcome) => return outcome,
+    };
+    let graph = &checked.graph;
+    let resolved = match graph.resolve_range(range, Some("base")) {
+        Ok(resolved) => resolved,
+        Err(error) => return fail(&error.to_string()),
+    };
+    let plan = match script::Plan::upgrade(graph, &resolved.from, &resolved.to) {
+        Ok(plan) => plan,
+        Err(error) => return fail(&error.to_string()),
+    };
+    let messages = plan
+        .steps
+        .iter()
+        .map(|&n| {
+            let header = &checked.project.revisions[graph.node(n).revision()]
+                .revision
+                .header;
+            (
+                n,
+                header
+                    .message
+                    .as_ref()
+                    .map_or(String::new(), |m| m.value.to_string()),
+            )
+        })
+        .collect();
+    let has_downgrade = plan.steps.iter().all(|&n| {
+        checked.replay.revision(n).is_none_or(|r| {
+            !matches!(
+                r.downgrade,
+                crate::schema::replay::Downgraded::Irreversible(_)
+            )
+        })
+    });
+    let sql = crate::render::status::Status {
+        project: &checked.project,
+        graph,
+        config: &cli.settings,
+        from: &resolved.from,
+        to: &resolved.to,
+        steps: &plan.steps,
+        messages: &messages,
+        has_downgrade,
+    }
+    .render();
+    print_sql(&sql);
+    Outcome::Clean
+}
+
 /// Replays the project into a bundle of a range, staged in a new folder below
 /// `staging_parent`. Every diagnostic is printed; errors among them stop the command,
 /// and so does a range that cannot be scripted.

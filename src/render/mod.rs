@@ -8,6 +8,7 @@
 //! bookkeeping.
 
 pub mod script;
+pub mod status;
 
 use std::fmt::{self, Write as _};
 

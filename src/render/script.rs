@@ -203,7 +203,7 @@ pub(crate) struct Rows {
 }
 
 impl Rows {
-    fn new(graph: &RevisionGraph, applied: &[NodeIndex]) -> Self {
+    pub(crate) fn new(graph: &RevisionGraph, applied: &[NodeIndex]) -> Self {
         let mut has_child = vec![false; graph.len()];
         for &node in applied {
             for &p in graph.node(node).down_revisions() {
