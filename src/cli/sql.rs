@@ -13,20 +13,30 @@ use crate::bundle::{self, BuildError};
 use crate::render::script::{self, Direction, Request};
 use crate::syntax::Depth;
 
+/// The project, free of errors and replayed, and a range resolved in it: what every
+/// command that prints a script starts from.
+fn load_range(
+    cli: &Cli,
+    range: &str,
+    default_from: Option<&str>,
+) -> Result<(Checked, crate::graph::Range), Outcome> {
+    let checked = load_clean(cli, Depth::Full, Replaying::Record)?;
+    match checked.graph.resolve_range(range, default_from) {
+        Ok(resolved) => Ok((checked, resolved)),
+        Err(error) => Err(fail(&error.to_string())),
+    }
+}
+
 pub(super) fn print(cli: &Cli, range: &str, direction: Direction, strict: bool) -> Outcome {
-    let checked = match load_clean(cli, Depth::Full, Replaying::Record) {
-        Ok(checked) => checked,
-        Err(outcome) => return outcome,
-    };
-    let graph = &checked.graph;
     let default_from = match direction {
         Direction::Upgrade => Some("base"),
         Direction::Downgrade => None,
     };
-    let resolved = match graph.resolve_range(range, default_from) {
-        Ok(resolved) => resolved,
-        Err(error) => return fail(&error.to_string()),
+    let (checked, resolved) = match load_range(cli, range, default_from) {
+        Ok(loaded) => loaded,
+        Err(outcome) => return outcome,
     };
+    let graph = &checked.graph;
     let replay = &checked.replay;
     let request = Request {
         project: &checked.project,
@@ -63,15 +73,11 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction, strict: bool) 
 
 /// `strata stamp`: the script that records a position, to standard output.
 pub(super) fn stamp(cli: &Cli, range: &str) -> Outcome {
-    let checked = match load_clean(cli, Depth::Full, Replaying::Record) {
-        Ok(checked) => checked,
+    let (checked, resolved) = match load_range(cli, range, Some("base")) {
+        Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
     let graph = &checked.graph;
-    let resolved = match graph.resolve_range(range, Some("base")) {
-        Ok(resolved) => resolved,
-        Err(error) => return fail(&error.to_string()),
-    };
     let request = Request {
         project: &checked.project,
         graph,
@@ -95,15 +101,11 @@ pub(super) fn stamp(cli: &Cli, range: &str) -> Outcome {
 
 /// `strata status`: the read-only status script of a range, to standard output.
 pub(super) fn status(cli: &Cli, range: &str) -> Outcome {
-    let checked = match load_clean(cli, Depth::Full, Replaying::Record) {
-        Ok(checked) => checked,
+    let (checked, resolved) = match load_range(cli, range, Some("base")) {
+        Ok(loaded) => loaded,
         Err(outcome) => return outcome,
     };
     let graph = &checked.graph;
-    let resolved = match graph.resolve_range(range, Some("base")) {
-        Ok(resolved) => resolved,
-        Err(error) => return fail(&error.to_string()),
-    };
     let plan = match script::Plan::upgrade(graph, &resolved.from, &resolved.to) {
         Ok(plan) => plan,
         Err(error) => return fail(&error.to_string()),
