@@ -181,3 +181,23 @@ fn two_branches_that_each_relock_merge_in_git_without_a_conflict() {
     assert_eq!(strata(dir, &["lock"]).code, 0);
     assert_eq!(check_locked(dir), (0, String::new()));
 }
+
+#[test]
+fn lock_findings_are_json_findings_with_their_place() {
+    let tmp = project(&FILES, None);
+    let dir = tmp.path();
+    assert_eq!(strata(dir, &["lock"]).code, 0);
+    fs::remove_file(dir.join("migrations/0002_email.mig")).expect("remove");
+    let out = strata(dir, &["check", "--locked", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let finding = &json["findings"][0];
+    assert_eq!(finding["code"], "lock");
+    assert_eq!(finding["severity"], "error");
+    assert_eq!(finding["file"], "strata.lock");
+    assert_eq!(finding["line"], 4);
+    assert_eq!(
+        finding["message"],
+        "revision `0002_email` is locked, but no file declares it any more"
+    );
+}
