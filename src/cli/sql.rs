@@ -50,19 +50,21 @@ pub(super) fn print(cli: &Cli, range: &str, direction: Direction, strict: bool) 
         range,
         config: &cli.settings,
     };
-    match script::script(&request) {
+    let plan = match script::plan(&request) {
+        Ok(plan) => plan,
+        Err(error) => return fail(&error.to_string()),
+    };
+    match script::render(&request, &plan) {
         Ok(sql) => {
-            // A downgrade that reverts more than the branch it names says so first: a DBA who
-            // reads only the range would not expect those revisions to go.
-            if let Ok(plan) = script::plan(&request) {
-                if !plan.beyond.is_empty() && !strict {
-                    print_stderr(&format!(
+            // A downgrade that reverts more than the branch it names says so first: a DBA
+            // who reads only the range would not expect those revisions to go.
+            if !plan.beyond.is_empty() && !strict {
+                print_stderr(&format!(
                     "strata: warning: this downgrade also reverts revisions beyond the branch it \
                      names (a merge, which joins another branch, or what depends on a reverted \
                      revision): {}\n",
                     graph.ids(&plan.beyond).join(", ")
                 ));
-                }
             }
             print_sql(&sql);
             Outcome::Clean

@@ -924,20 +924,7 @@ impl<'a> Renderer<'a> {
             (before, after),
             (&self.table_sql, &self.column_sql),
         );
-        pieces(
-            &mut body,
-            &[
-                Piece::Sql("    INSERT INTO "),
-                Piece::Sql(&self.history),
-                Piece::Sql(" (revision, direction, source_sha256) VALUES ("),
-                Piece::Literal(&n.id),
-                Piece::Sql(", '"),
-                Piece::Sql(direction.word()),
-                Piece::Sql("', '"),
-                Piece::Sql(sha),
-                Piece::Sql("');"),
-            ],
-        );
+        insert_history_row(&mut body, &self.history, &n.id, direction.word(), sha);
         body.push_str("END\n");
         do_block(&mut out, &body);
         out.push_str("\\endif\n");
@@ -1046,10 +1033,13 @@ pub(crate) fn plan(request: &Request<'_>) -> Result<Plan, ScriptError> {
 
 /// Writes the script.
 pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
+    render(request, &plan(request)?)
+}
+
+/// Writes the script of `plan`, the plan of `request` ([`plan`]), for a caller that
+/// has it already.
+pub(crate) fn render(request: &Request<'_>, plan: &Plan) -> Result<String, ScriptError> {
     let graph = request.graph;
-    // An upgrade keeps what its start has applied and adds what its end needs
-    // (`upgrade c1:c2` applies c2 beside c1, as Alembic does).
-    let plan = plan(request)?;
     let schema = |node| request.replay.revision(node);
     match request.direction {
         Direction::Upgrade => {
@@ -1095,25 +1085,18 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
         }
     }
     let renderer = Renderer::new(graph, request.project, request.config);
+    let (lower, upper) = (plan.start(graph), plan.upper_rows(graph));
     // A downgrade ends where its reverted revisions leave the database, which is its
     // target and whatever else stays applied.
     let end_nodes: Vec<NodeIndex> = match request.direction {
         Direction::Upgrade => request.to.to_vec(),
-        Direction::Downgrade => plan
-            .start(graph)
-            .list()
-            .iter()
-            .filter_map(|id| graph.find(id))
-            .collect(),
+        Direction::Downgrade => lower.nodes(graph),
     };
-    let rows = match request.direction {
-        Direction::Upgrade => plan.start(graph).list(),
-        Direction::Downgrade => plan.upper_rows(graph),
-    };
-    // An upgrade builds on the revisions at its start; a downgrade on those it reverts.
-    let builds_on = match request.direction {
-        Direction::Upgrade => plan.start(graph).nodes(graph),
-        Direction::Downgrade => plan.steps.clone(),
+    // Where the script starts, and where it ends; an upgrade builds on the revisions at
+    // its start, a downgrade on those it reverts.
+    let (rows, end, builds_on) = match request.direction {
+        Direction::Upgrade => (lower.list(), upper, lower.nodes(graph)),
+        Direction::Downgrade => (upper, lower.list(), plan.steps.clone()),
     };
     let mut out = renderer.header(
         request.direction,
@@ -1144,10 +1127,6 @@ pub fn script(request: &Request<'_>) -> Result<String, ScriptError> {
     for section in sections {
         out.push_str(&section);
     }
-    let end = match request.direction {
-        Direction::Upgrade => plan.upper_rows(graph),
-        Direction::Downgrade => plan.start(graph).list(),
-    };
     out.push_str(&renderer.footer(request.direction, (request.from, &end_nodes), &end));
     Ok(out)
 }
@@ -1193,18 +1172,7 @@ pub fn stamp(request: &Request<'_>) -> Result<String, ScriptError> {
     let mut body = String::from("BEGIN\n");
     let _ = writeln!(body, "    DELETE FROM {};", renderer.table_sql);
     for row in &to_rows {
-        pieces(
-            &mut body,
-            &[
-                Piece::Sql("    INSERT INTO "),
-                Piece::Sql(&renderer.table_sql),
-                Piece::Sql(" ("),
-                Piece::Sql(&renderer.column_sql),
-                Piece::Sql(") VALUES ("),
-                Piece::Literal(row),
-                Piece::Sql(");"),
-            ],
-        );
+        insert_version_row(&mut body, (&renderer.table_sql, &renderer.column_sql), row);
     }
     for (nodes, word, verb) in [
         (&unmarked, "unstamp", "marked not applied"),
@@ -1222,20 +1190,7 @@ pub fn stamp(request: &Request<'_>) -> Result<String, ScriptError> {
                 Comment(&n.id),
                 Comment(message)
             );
-            pieces(
-                &mut body,
-                &[
-                    Piece::Sql("    INSERT INTO "),
-                    Piece::Sql(&renderer.history),
-                    Piece::Sql(" (revision, direction, source_sha256) VALUES ("),
-                    Piece::Literal(&n.id),
-                    Piece::Sql(", '"),
-                    Piece::Sql(word),
-                    Piece::Sql("', '"),
-                    Piece::Sql(sha),
-                    Piece::Sql("');"),
-                ],
-            );
+            insert_history_row(&mut body, &renderer.history, &n.id, word, sha);
         }
     }
     body.push_str("END\n");
@@ -1347,21 +1302,7 @@ fn bookkeeping(
         );
         found(out, old);
     };
-    // An insert of a row that exists fails on the table's primary key.
-    let insert = |out: &mut String, new: &str| {
-        pieces(
-            out,
-            &[
-                Sql("    INSERT INTO "),
-                Sql(table),
-                Sql(" ("),
-                Sql(column),
-                Sql(") VALUES ("),
-                Literal(new),
-                Sql(");"),
-            ],
-        )
-    };
+    let insert = |out: &mut String, new: &str| insert_version_row(out, (table, column), new);
     // The rows that go and come, in the order of the revision's down revisions (parents,
     // then dependencies): the first one's row that goes becomes the revision's (or the revision's becomes the first
     // that comes back), the others are deleted (inserted), and with none the revision's
@@ -1388,6 +1329,42 @@ fn bookkeeping(
             }
         }
     }
+}
+
+/// `INSERT INTO table (column) VALUES ('id');`, a version row (`table` and `column`
+/// quoted). An insert of a row that exists fails on the table's primary key.
+fn insert_version_row(out: &mut String, (table, column): (&str, &str), id: &str) {
+    pieces(
+        out,
+        &[
+            Piece::Sql("    INSERT INTO "),
+            Piece::Sql(table),
+            Piece::Sql(" ("),
+            Piece::Sql(column),
+            Piece::Sql(") VALUES ("),
+            Piece::Literal(id),
+            Piece::Sql(");"),
+        ],
+    )
+}
+
+/// A row of the history (`history` quoted): what happened to revision `id`, and the
+/// SHA-256 of the source it happened with.
+fn insert_history_row(out: &mut String, history: &str, id: &str, direction: &str, sha: &str) {
+    pieces(
+        out,
+        &[
+            Piece::Sql("    INSERT INTO "),
+            Piece::Sql(history),
+            Piece::Sql(" (revision, direction, source_sha256) VALUES ("),
+            Piece::Literal(id),
+            Piece::Sql(", '"),
+            Piece::Sql(direction),
+            Piece::Sql("', '"),
+            Piece::Sql(sha),
+            Piece::Sql("');"),
+        ],
+    );
 }
 
 /// A piece of a line [`pieces`] writes.
