@@ -206,13 +206,7 @@ fn resolve_clause(
         // A branch label in `depends_on` names the revision that carries it, as in
         // Alembic (an id wins over a label of the same spelling).
         let found = graph.find(&reference.value).or_else(|| match kind {
-            EdgeKind::DependsOn => graph
-                .labels
-                .iter()
-                .filter(|(_, labels)| labels.contains(&reference.value))
-                // The first file's, when a label is (wrongly) given twice.
-                .map(|(&node, _)| node)
-                .min(),
+            EdgeKind::DependsOn => graph.labelled(&reference.value),
             EdgeKind::Parent => None,
         });
         match found {

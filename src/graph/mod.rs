@@ -262,22 +262,17 @@ impl RevisionGraph {
     /// Every revision that follows one of `start` through parents or `depends_on`, as a
     /// bitmap by node index; `start` itself is marked only when `inclusive`.
     pub fn descendants(&self, start: &[NodeIndex], inclusive: bool) -> Vec<bool> {
-        let mut seen = vec![false; self.nodes.len()];
-        let mut stack: Vec<NodeIndex> = if inclusive {
-            start.to_vec()
-        } else {
-            start
-                .iter()
-                .flat_map(|&n| self.dag.neighbors_directed(n, Direction::Outgoing))
-                .collect()
-        };
-        while let Some(node) = stack.pop() {
-            if std::mem::replace(&mut seen[node.index()], true) {
-                continue;
-            }
-            stack.extend(self.dag.neighbors_directed(node, Direction::Outgoing));
-        }
-        seen
+        self.reach(start, inclusive, |node, next| {
+            next.extend(self.dag.neighbors_directed(node, Direction::Outgoing))
+        })
+    }
+
+    /// Every revision that follows one of `start` through parents only (its children,
+    /// theirs, ...), as a bitmap by node index; `start` itself when `inclusive`.
+    pub fn followers(&self, start: &[NodeIndex], inclusive: bool) -> Vec<bool> {
+        self.reach(start, inclusive, |node, next| {
+            next.extend_from_slice(self.node(node).children())
+        })
     }
 
     /// The revisions that continue `start` without joining anything: its children with
@@ -285,30 +280,49 @@ impl RevisionGraph {
     /// `depends_on`, belong to more than the branch of `start`). `start` itself is
     /// included when `inclusive`. A bitmap by node index.
     pub fn branch_after(&self, start: &[NodeIndex], inclusive: bool) -> Vec<bool> {
+        self.reach(start, inclusive, |node, next| {
+            next.extend(
+                self.node(node)
+                    .children()
+                    .iter()
+                    .filter(|&&c| self.node(c).parents().len() == 1),
+            )
+        })
+    }
+
+    /// What `next` reaches from `start`, as a bitmap by node index (`start` marked only
+    /// when `inclusive`): `next` pushes the nodes one step on from a node.
+    fn reach(
+        &self,
+        start: &[NodeIndex],
+        inclusive: bool,
+        next: impl Fn(NodeIndex, &mut Vec<NodeIndex>),
+    ) -> Vec<bool> {
         let mut seen = vec![false; self.nodes.len()];
         let mut stack: Vec<NodeIndex> = Vec::new();
-        for &node in start {
-            if inclusive {
-                stack.push(node);
-            } else {
-                stack.extend(self.single_parent_children(node));
+        if inclusive {
+            stack.extend_from_slice(start);
+        } else {
+            for &node in start {
+                next(node, &mut stack);
             }
         }
         while let Some(node) = stack.pop() {
-            if std::mem::replace(&mut seen[node.index()], true) {
-                continue;
+            if !std::mem::replace(&mut seen[node.index()], true) {
+                next(node, &mut stack);
             }
-            stack.extend(self.single_parent_children(node));
         }
         seen
     }
 
-    fn single_parent_children(&self, node: NodeIndex) -> impl Iterator<Item = NodeIndex> + '_ {
-        self.node(node)
-            .children()
+    /// The revision that carries `label` (the first file's, when a label is wrongly
+    /// given twice): the labels are kept for the few revisions that have any.
+    pub fn labelled(&self, label: &str) -> Option<NodeIndex> {
+        self.labels
             .iter()
-            .copied()
-            .filter(|&c| self.node(c).parents().len() == 1)
+            .filter(|(_, labels)| labels.iter().any(|l| l == label))
+            .map(|(&node, _)| node)
+            .min()
     }
 
     pub(crate) fn ids(&self, nodes: &[NodeIndex]) -> Vec<&str> {

@@ -210,7 +210,7 @@ impl RevisionGraph {
         // A branch label alone names the revision that carries it, as in Alembic; a
         // revision id or prefix wins over a label of the same spelling.
         self.by_prefix(reference, None)
-            .or_else(|error| self.labelled(reference).map_err(|_| error))
+            .or_else(|error| self.label_node(reference).map_err(|_| error))
     }
 
     /// Resolves `FROM:TO`, or `TO` alone with `default_from` as its start. `TO` may be
@@ -305,19 +305,16 @@ impl RevisionGraph {
     }
 
     /// The revision that carries `label`.
-    fn labelled(&self, label: &str) -> Result<NodeIndex, RefError> {
-        (0..self.len())
-            .map(NodeIndex::new)
-            .find(|&n| self.labels(n).iter().any(|l| l == label))
-            .map_or_else(
-                || error(format!("no revision carries the label `{label}`")),
-                Ok,
-            )
+    fn label_node(&self, label: &str) -> Result<NodeIndex, RefError> {
+        self.labelled(label).map_or_else(
+            || error(format!("no revision carries the label `{label}`")),
+            Ok,
+        )
     }
 
     /// The revision a branch form starts from: the labelled revision, or a revision.
     fn branch_or_revision(&self, branch: &str) -> Result<NodeIndex, RefError> {
-        self.labelled(branch).or_else(|label_error| {
+        self.label_node(branch).or_else(|label_error| {
             self.resolve_one(branch).map_err(|_| {
                 RefError(format!(
                     "{label_error}, and no revision is `{branch}`: expected `LABEL@...` or `REV@head`"
@@ -345,14 +342,8 @@ impl RevisionGraph {
     /// line from [`RevisionGraph::branch_start`] to the labelled revision, and every
     /// revision that follows the labelled one through parents.
     pub fn branch_members(&self, label: &str) -> Result<Vec<bool>, RefError> {
-        let labelled = self.labelled(label)?;
-        let mut members = vec![false; self.len()];
-        let mut stack = vec![labelled];
-        while let Some(node) = stack.pop() {
-            if !std::mem::replace(&mut members[node.index()], true) {
-                stack.extend(self.node(node).children().iter().copied());
-            }
-        }
+        let labelled = self.label_node(label)?;
+        let mut members = self.followers(&[labelled], true);
         let mut node = labelled;
         let start = self.branch_start(label)?;
         while node != start {
@@ -385,21 +376,11 @@ impl RevisionGraph {
 
     /// The heads reachable from `start` through children, in replay order.
     fn heads_after(&self, start: NodeIndex) -> Vec<NodeIndex> {
-        let mut seen = vec![false; self.len()];
-        let mut stack = vec![start];
-        let mut heads = Vec::new();
-        while let Some(node) = stack.pop() {
-            if std::mem::replace(&mut seen[node.index()], true) {
-                continue;
-            }
-            let children = self.node(node).children();
-            if children.is_empty() {
-                heads.push(node);
-            }
-            stack.extend(children.iter().copied());
-        }
-        heads.sort_by_key(|&n| self.position(n));
-        heads
+        let followers = self.followers(&[start], true);
+        self.heads()
+            .into_iter()
+            .filter(|head| followers[head.index()])
+            .collect()
     }
 
     /// `BRANCH@REST`, naming one revision.
