@@ -138,14 +138,16 @@ fn against_lock(cli: &Cli, checked: &mut Checked, locked: bool) -> Vec<Diagnosti
             Diagnostic::warning(code, span, message)
         }
     };
+    // One index of the lock's lines for every finding: a stale lock of a large project
+    // has a finding on every line.
+    let index = crate::source::LineIndex::new(&text);
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+        .collect();
     let line_span = |number: usize| -> Span {
-        let start: usize = text
-            .split_inclusive('\n')
-            .take(number - 1)
-            .map(str::len)
-            .sum();
+        let start = starts.get(number - 1).copied().unwrap_or(text.len());
         let end = start + text[start..].find('\n').unwrap_or(text.len() - start);
-        checked.project.sources.file(file).span(file, start, end)
+        index.span(&text, file, start, end)
     };
     if text.is_empty() {
         return vec![severity(
