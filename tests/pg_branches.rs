@@ -244,4 +244,10 @@ fn a_merge_that_reconciles_a_column_both_branches_changed_leaves_one_schema_in_e
         "{}",
         out.stderr
     );
+    // `strata status` of the same range says what the bundle's status.sql says.
+    let bundle = tmp.path().join("0002_left-0004_merge");
+    assert_eq!(
+        run(&["status", "0002_left:head"]),
+        std::fs::read_to_string(bundle.join("status.sql")).expect("status.sql")
+    );
 }

@@ -128,14 +128,7 @@ pub(super) fn status(cli: &Cli, range: &str) -> Outcome {
             )
         })
         .collect();
-    let has_downgrade = plan.steps.iter().all(|&n| {
-        checked.replay.revision(n).is_none_or(|r| {
-            !matches!(
-                r.downgrade,
-                crate::schema::replay::Downgraded::Irreversible(_)
-            )
-        })
-    });
+    let has_downgrade = !script::lacks_downgrade(graph, &plan, |n| checked.replay.revision(n));
     let sql = crate::render::status::Status {
         project: &checked.project,
         graph,

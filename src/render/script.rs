@@ -631,6 +631,48 @@ pub(crate) fn split_reconciled<'r>(
     })
 }
 
+/// Whether a bundle of `plan` (an upgrade's) has no `downgrade.sql`: a revision of its
+/// range is irreversible, or reverting the range would split a pair that a merge
+/// reconciles. The bundle writer decides the same a revision at a time, as the replay
+/// hands them over; this is the decision for a caller that has the whole replay.
+pub(crate) fn lacks_downgrade<'r>(
+    graph: &RevisionGraph,
+    plan: &Plan,
+    schema: impl Fn(NodeIndex) -> Option<&'r RevisionSchema>,
+) -> bool {
+    let irreversible = plan.steps.iter().any(|&n| {
+        matches!(
+            downgrade_problem(graph, n, schema(n)),
+            Some(ScriptError::Irreversible { .. })
+        )
+    });
+    irreversible || splits_reconciled(graph, plan, schema).is_some()
+}
+
+/// [`split_reconciled`] for reverting `plan`'s steps with everything it has applied
+/// above them. Every merge of the project counts, applied or not: a branch revision's
+/// derived downgrade is wrong whenever the other branch is applied.
+fn splits_reconciled<'r>(
+    graph: &RevisionGraph,
+    plan: &Plan,
+    schema: impl Fn(NodeIndex) -> Option<&'r RevisionSchema>,
+) -> Option<(String, String, String)> {
+    let bitmap = |nodes: &[NodeIndex]| {
+        let mut marked = vec![false; graph.len()];
+        for n in nodes {
+            marked[n.index()] = true;
+        }
+        marked
+    };
+    let merges = graph.merges();
+    split_reconciled(
+        graph,
+        merges.iter().filter_map(|&n| schema(n).map(|s| (n, s))),
+        &bitmap(&plan.steps),
+        &bitmap(&plan.above),
+    )
+}
+
 /// Why a revision cannot be reverted, if it cannot.
 pub(crate) fn downgrade_problem(
     graph: &RevisionGraph,
@@ -1054,23 +1096,7 @@ pub(crate) fn render(request: &Request<'_>, plan: &Plan) -> Result<String, Scrip
             {
                 return Err(problem);
             }
-            let mut reverted = vec![false; graph.len()];
-            for n in &plan.steps {
-                reverted[n.index()] = true;
-            }
-            // Every merge of the project counts, applied or not: a branch revision's
-            // derived downgrade is wrong whenever the other branch is applied.
-            let mut applied = vec![false; graph.len()];
-            for n in &plan.above {
-                applied[n.index()] = true;
-            }
-            let merges = graph.merges();
-            if let Some((reverted, kept, what)) = split_reconciled(
-                graph,
-                merges.iter().filter_map(|&n| schema(n).map(|s| (n, s))),
-                &reverted,
-                &applied,
-            ) {
+            if let Some((reverted, kept, what)) = splits_reconciled(graph, plan, schema) {
                 return Err(ScriptError::OrderDependent {
                     reverted,
                     kept,
