@@ -324,13 +324,10 @@ impl Sources<'_> {
         }
         out.push_str("        SELECT string_agg(s.revision, ', ' ORDER BY s.revision COLLATE \"C\") INTO edited\n        FROM (VALUES");
         for (i, &node) in self.revisions.iter().enumerate() {
-            let n = self.graph.node(node);
             out.push_str(if i == 0 { "\n" } else { ",\n" });
             out.push_str("                (");
-            let _ = quote::write_literal(out, &n.id);
-            out.push_str(", '");
-            out.push_str(self.project.sources.file(n.file).sha256_hex().as_str());
-            out.push_str("')");
+            write_source_values(out, self.graph, self.project, node);
+            out.push(')');
         }
         let _ = write!(
             out,
@@ -346,6 +343,21 @@ impl Sources<'_> {
             self.history
         );
     }
+}
+
+/// `'ID', 'SHA256'`: a revision and its source's SHA-256, as SQL values, for the lists
+/// that compare sources with what a database applied.
+pub(crate) fn write_source_values(
+    out: &mut String,
+    graph: &RevisionGraph,
+    project: &Project,
+    node: NodeIndex,
+) {
+    let n = graph.node(node);
+    let _ = quote::write_literal(out, &n.id);
+    out.push_str(", '");
+    out.push_str(project.sources.file(n.file).sha256_hex().as_str());
+    out.push('\'');
 }
 
 /// `DO $strata$ ... $strata$;` around `body`, with a dollar-quote tag that `body` does

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use petgraph::graph::NodeIndex;
 
-use super::script::{Kind, Renderer, Rows, FIXED_SETTINGS};
+use super::script::{write_source_values, Kind, Renderer, Rows, FIXED_SETTINGS};
 use crate::config::Config;
 use crate::graph::RevisionGraph;
 use crate::inert::{self, echo_argument, Comment};
@@ -50,10 +50,10 @@ impl Status<'_> {
         let renderer = Renderer::new(graph, self.project, config);
         let lower = graph.ancestors(self.from);
         let upper = graph.ancestors(&graph.union(self.from, self.to));
-        let (lower_rows, upper_rows) = (
-            Rows::new(graph, &lower).list(),
-            Rows::new(graph, &upper).list(),
-        );
+        let lower_at = Rows::new(graph, &lower);
+        let (lower_rows, upper_rows) = (lower_at.list(), Rows::new(graph, &upper).list());
+        // The revisions upgrade.sql builds on, whose sources its guard compares.
+        let upgrade_relies = lower_at.nodes(graph);
         let up_identity = renderer.identity(Kind::Upgrade, self.from, self.to);
         let down_identity = renderer.identity(Kind::Downgrade, self.to, self.from);
         let (table, column) = config.version.table_and_column();
@@ -110,24 +110,18 @@ impl Status<'_> {
         );
         // Every revision at or below the range's end: its source, the message the bundle
         // knows, and what each script relies on.
-        let upgrade_relies: Vec<&str> = lower_rows.iter().map(String::as_str).collect();
         let mut known = String::from("(VALUES\n");
         let mut in_steps = vec![false; graph.len()];
         for &n in self.steps {
             in_steps[n.index()] = true;
         }
         for (i, &node) in upper.iter().enumerate() {
-            let n = graph.node(node);
             if i > 0 {
                 known.push_str(",\n");
             }
             known.push_str("    (");
-            let _ = quote::write_literal(&mut known, &n.id);
-            let _ = write!(
-                known,
-                ", '{}', ",
-                self.project.sources.file(n.file).sha256_hex().as_str()
-            );
+            write_source_values(&mut known, graph, self.project, node);
+            known.push_str(", ");
             match self.messages.get(&node) {
                 // What psql prints must be inert: the message as a terminal shows it.
                 Some(message) => {
@@ -137,18 +131,15 @@ impl Status<'_> {
             }
             let _ = write!(
                 known,
-                ", {}, {}, {})",
-                upgrade_relies.contains(&&*n.id),
+                ", {}, {})",
+                upgrade_relies.contains(&node),
                 in_steps[node.index()],
-                i
             );
         }
         if upper.is_empty() {
-            known.push_str("    (NULL, NULL, NULL, false, false, 0)");
+            known.push_str("    (NULL, NULL, NULL, false, false)");
         }
-        known.push_str(
-            ") AS k(revision, sha256, message, upgrade_relies, downgrade_reverts, position)",
-        );
+        known.push_str(") AS k(revision, sha256, message, upgrade_relies, downgrade_reverts)");
         let literal = |text: &str| quote::literal(text);
         let applies = if self.steps.is_empty() {
             "nothing".to_owned()
@@ -217,7 +208,7 @@ impl Status<'_> {
              \\endif\n",
             lower = literal(&lower_rows.join(", ")),
             up_identity = literal(&up_identity),
-            relies = relies_values(graph, self.project, &lower_rows),
+            relies = relies_values(graph, self.project, &upgrade_relies),
         );
         out
     }
@@ -231,23 +222,16 @@ fn shown(rows: &[String]) -> String {
     }
 }
 
-/// `(id, sha)` rows for the revisions of `rows`, or one row that matches nothing.
-fn relies_values(graph: &RevisionGraph, project: &Project, rows: &[String]) -> String {
-    let values: Vec<String> = rows
-        .iter()
-        .filter_map(|id| graph.find(id))
-        .map(|node| {
-            let n = graph.node(node);
-            format!(
-                "({}, '{}')",
-                quote::literal(&n.id),
-                project.sources.file(n.file).sha256_hex().as_str()
-            )
-        })
-        .collect();
-    if values.is_empty() {
-        "(NULL, NULL)".to_owned()
-    } else {
-        values.join(", ")
+/// `(id, sha)` rows for `nodes`, or one row that matches nothing.
+fn relies_values(graph: &RevisionGraph, project: &Project, nodes: &[NodeIndex]) -> String {
+    if nodes.is_empty() {
+        return "(NULL, NULL)".to_owned();
     }
+    let mut values = String::new();
+    for (i, &node) in nodes.iter().enumerate() {
+        values.push_str(if i == 0 { "(" } else { ", (" });
+        write_source_values(&mut values, graph, project, node);
+        values.push(')');
+    }
+    values
 }
