@@ -228,13 +228,15 @@ impl RevisionGraph {
         };
         let from = self.resolve(from_text)?;
         let mut before = None;
-        let to = match (relative(to_text), branch_form(to_text)) {
-            (Some((forward, n)), _) => {
+        // `LABEL@+N`, `LABEL@-N`: a step along a branch.
+        let branch_step =
+            branch_form(to_text).and_then(|(label, rest)| relative(rest).map(|step| (label, step)));
+        let to = match (relative(to_text), branch_step, branch_form(to_text)) {
+            (Some((forward, n)), _, _) => {
                 let n = steps(n, to_text)?;
                 self.step_from(&from, from_text, forward, n, to_text, None)?
             }
-            (None, Some((label, rest))) if relative(rest).is_some() => {
-                let (forward, n) = relative(rest).unwrap_or((true, ""));
+            (None, Some((label, (forward, n))), _) => {
                 let n = steps(n, to_text)?;
                 let members = self.branch_members(label)?;
                 // The walk starts at the revision of the start that is on the branch,
@@ -266,12 +268,12 @@ impl RevisionGraph {
                     .collect();
                 self.union(&rest, &stepped)
             }
-            (None, Some((label, "base"))) => {
+            (None, None, Some((label, "base"))) => {
                 let start = self.branch_start(label)?;
                 before = Some(vec![start]);
                 self.node(start).parents().to_vec()
             }
-            (None, _) => self.resolve(to_text)?,
+            (None, None, _) => self.resolve(to_text)?,
         };
         // `BRANCH@REV` (or `BRANCH@REV-N`, `BRANCH@base+N`): the children of REV that
         // lead to the branch, when REV has several.
