@@ -14,11 +14,18 @@
 //! history = "strata_history"       # the append-only log
 //! progress = "strata_progress"     # a script's progress while it runs (resume)
 //! check_sources = true             # the guard compares applied revisions' sources
+//!
+//! [lint]
+//! postgres = 15                    # the PostgreSQL version the scripts target
+//! all = "warn"                     # the level of every rule not named below
+//! create-index-blocks = "deny"     # a rule's level: allow, warn or deny
 //! ```
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::lint::{Level, Rule};
 
 /// The settings, with their defaults filled in.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -31,6 +38,44 @@ pub struct Config {
     pub lock_timeout: Option<String>,
     pub statement_timeout: Option<String>,
     pub version: VersionConfig,
+    pub lint: LintConfig,
+}
+
+/// The oldest and newest PostgreSQL versions `[lint] postgres` may name.
+pub const POSTGRES_VERSIONS: std::ops::RangeInclusive<u32> = 10..=18;
+
+/// `[lint]`: the target PostgreSQL version and the level of each rule.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct LintConfig {
+    /// The PostgreSQL major version the scripts will run on: some rules depend on it.
+    pub postgres: u32,
+    /// The level of every rule the configuration does not name.
+    pub all: Option<Level>,
+    /// Levels by rule id; checked against the rules by [`Config::check_lint`].
+    #[serde(flatten)]
+    pub levels: std::collections::BTreeMap<String, Level>,
+}
+
+impl Default for LintConfig {
+    fn default() -> Self {
+        LintConfig {
+            postgres: 15,
+            all: None,
+            levels: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl LintConfig {
+    /// The level of a rule: its own, else `all`'s, else its default.
+    pub fn level(&self, rule: Rule) -> Level {
+        self.levels
+            .get(rule.id())
+            .copied()
+            .or(self.all)
+            .unwrap_or_else(|| rule.default_level())
+    }
 }
 
 /// Where the database records its position.
@@ -69,6 +114,7 @@ impl Default for Config {
             lock_timeout: None,
             statement_timeout: None,
             version: VersionConfig::default(),
+            lint: LintConfig::default(),
         }
     }
 }
@@ -115,6 +161,7 @@ pub fn load(path: Option<&Path>) -> Result<Config, String> {
     toml::from_str::<Config>(&text)
         .map_err(|e| e.to_string())
         .and_then(|config| config.check_names().map(|()| config))
+        .and_then(|config| config.check_lint().map(|()| config))
         .map_err(|e| format!("`{}`: {e}", path.display()))
 }
 
@@ -139,6 +186,31 @@ impl Config {
                     ))
                 }
                 _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// `[lint]` names rules that exist and a version the rules know.
+    fn check_lint(&self) -> Result<(), String> {
+        let lint = &self.lint;
+        if !POSTGRES_VERSIONS.contains(&lint.postgres) {
+            return Err(format!(
+                "`lint.postgres` is {}; strata's rules know PostgreSQL {} to {}",
+                lint.postgres,
+                POSTGRES_VERSIONS.start(),
+                POSTGRES_VERSIONS.end()
+            ));
+        }
+        for id in lint.levels.keys() {
+            if Rule::from_id(id).is_none() {
+                let hint = Rule::nearest(id)
+                    .map(|r| format!(" (did you mean `{}`?)", r.id()))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "`lint.{}` is not a lint rule{hint}; `strata lint --rules` lists them",
+                    crate::inert::terminal(id)
+                ));
             }
         }
         Ok(())

@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::inert::{terminal_width, Terminal};
+use crate::lint::Rule;
 use crate::source::{SourceMap, Span};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -116,6 +117,11 @@ pub enum Code {
     TooManyDiagnostics,
     /// The project differs from `strata.lock` (an error under `check --locked`).
     Lock,
+    /// A finding of a lint rule, at the level the configuration gives it.
+    Lint(Rule),
+    /// A `-- strata:` comment that is not a suppression strata can read, or names a rule
+    /// that does not exist.
+    Suppression,
 }
 
 impl Code {
@@ -163,6 +169,8 @@ impl Code {
             Code::SymbolicLink => "symbolic-link",
             Code::TooManyDiagnostics => "too-many-diagnostics",
             Code::Lock => "lock",
+            Code::Lint(rule) => rule.id(),
+            Code::Suppression => "suppression",
         }
     }
 }
@@ -182,6 +190,9 @@ pub struct Diagnostic {
     pub message: String,
     pub span: Span,
     pub notes: Vec<Note>,
+    /// A line that explains, without a place of its own: for a lint finding, what
+    /// PostgreSQL does.
+    pub explanation: Option<String>,
     /// A last line saying what to do about it.
     pub help: Option<String>,
 }
@@ -194,6 +205,7 @@ impl Diagnostic {
             message: message.into(),
             span,
             notes: Vec::new(),
+            explanation: None,
             help: None,
         }
     }
@@ -213,24 +225,35 @@ impl Diagnostic {
         self
     }
 
+    pub fn with_explanation(mut self, explanation: impl Into<String>) -> Self {
+        self.explanation = Some(explanation.into());
+        self
+    }
+
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+
+    /// `error`, `warning`, or for a lint finding `warning[RULE]`, as rustc and clippy
+    /// name a lint.
+    pub fn label(&self) -> String {
+        match self.code {
+            Code::Lint(rule) => format!("{}[{}]", self.severity.as_str(), rule.id()),
+            _ => self.severity.as_str().to_owned(),
+        }
     }
 
     /// The diagnostic as the user sees it: a `path:line:col: severity: message` line,
     /// the source line with a caret under the span, and the same for every note.
     pub fn render(&self, sources: &SourceMap) -> String {
         let mut out = String::new();
-        render_one(
-            &mut out,
-            sources,
-            self.span,
-            self.severity.as_str(),
-            &self.message,
-        );
+        render_one(&mut out, sources, self.span, &self.label(), &self.message);
         for note in &self.notes {
             render_one(&mut out, sources, note.span, "note", &note.message);
+        }
+        if let Some(explanation) = &self.explanation {
+            let _ = writeln!(out, "note: {}", Terminal(explanation));
         }
         if let Some(help) = &self.help {
             let _ = writeln!(out, "help: {}", Terminal(help));

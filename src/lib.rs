@@ -16,6 +16,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod graph;
 pub mod inert;
+pub mod lint;
 pub mod lock;
 pub mod pgsql;
 pub mod pipeline;

@@ -24,6 +24,8 @@ fn copy_migrations(to: &Path, reverse: bool) {
     for file in files {
         fs::copy(&file, dir.join(file.file_name().expect("a name"))).expect("copy");
     }
+    // The project's settings (its lock_timeout is in every script).
+    fs::copy(repo_root().join("strata.toml"), to.join("strata.toml")).expect("strata.toml");
 }
 
 /// `sha256sum -c SHA256SUMS` passes in the bundle folder.

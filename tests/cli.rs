@@ -271,7 +271,7 @@ fn check_reports_schema_errors_with_exit_1() {
     write(
         tmp.path(),
         "migrations/0001_a.mig",
-        "revision 0001_a;\nupgrade {\n  create table t (id int primary key);\n  alter table t add column id int;\n}\n",
+        "revision 0001_a;\nupgrade {\n  create table t (id bigint primary key);\n  alter table t add column id int;\n}\n",
     );
     let out = strata(tmp.path(), &["check"]);
     assert_eq!(

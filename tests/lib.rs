@@ -10,6 +10,7 @@ mod coverage;
 mod graph_api;
 mod graph_cases;
 mod hostile;
+mod lint_cases;
 mod lock;
 mod parse_cases;
 mod pg;

@@ -28,7 +28,7 @@ fn check_locked(dir: &Path) -> (i32, String) {
 
 #[test]
 fn a_lock_names_every_difference_from_the_project() {
-    let tmp = project(&FILES, None);
+    let tmp = project(&FILES, Some("lock_timeout = '1s'\n"));
     let dir = tmp.path();
     // No lock: --locked fails, plain check says nothing.
     let (code, stderr) = check_locked(dir);
@@ -141,7 +141,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 
 #[test]
 fn two_branches_that_each_relock_merge_in_git_without_a_conflict() {
-    let tmp = project(&FILES, None);
+    let tmp = project(&FILES, Some("lock_timeout = '1s'\n"));
     let dir = tmp.path();
     fs::write(dir.join(".gitattributes"), "strata.lock merge=union\n").expect("attributes");
     assert_eq!(strata(dir, &["lock"]).code, 0);
@@ -184,7 +184,7 @@ fn two_branches_that_each_relock_merge_in_git_without_a_conflict() {
 
 #[test]
 fn lock_findings_are_json_findings_with_their_place() {
-    let tmp = project(&FILES, None);
+    let tmp = project(&FILES, Some("lock_timeout = '1s'\n"));
     let dir = tmp.path();
     assert_eq!(strata(dir, &["lock"]).code, 0);
     fs::remove_file(dir.join("migrations/0002_email.mig")).expect("remove");

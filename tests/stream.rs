@@ -6,8 +6,10 @@
 use std::path::Path;
 
 use pretty_assertions::assert_eq;
+use strata::config::LintConfig;
 use strata::diagnostic;
 use strata::graph::RevisionGraph;
+use strata::lint;
 use strata::project;
 use strata::schema::replay::{self, Options};
 use strata::syntax::Depth;
@@ -16,11 +18,31 @@ use crate::support::{cases_dir, copy_dir, files_with_extension, render_all, repo
 
 /// What `check` prints on standard error, from a whole load in this process.
 fn whole_load_report(case: &Path) -> String {
+    load_report(case, false)
+}
+
+/// The same for `build` of the whole graph, which lints it as one range.
+fn whole_build_report(case: &Path) -> String {
+    load_report(case, true)
+}
+
+fn load_report(case: &Path, whole_range: bool) -> String {
     let project = project::load(&case.join("migrations"), Depth::Full).expect("loads");
     let (graph, mut diagnostics) = RevisionGraph::build(&project);
     diagnostics.extend(project.diagnostics.iter().cloned());
     if !diagnostic::has_errors(&diagnostics) {
-        let (_, schema) = replay::replay(&project, &graph, &Options::default());
+        // `check` lints every revision on its own, `build` its range, under the
+        // default configuration.
+        let scope = if whole_range {
+            lint::Scope::Range(vec![true; graph.len()])
+        } else {
+            lint::Scope::EachRevision
+        };
+        let options = Options {
+            lint: Some(lint::Settings::new(&LintConfig::default(), false, scope)),
+            ..Options::default()
+        };
+        let (_, schema) = replay::replay(&project, &graph, &options);
         diagnostics.extend(schema);
     }
     let text = render_all(&project.sources, &mut diagnostics);
@@ -106,7 +128,7 @@ fn broken_bodies_and_schema_errors_are_reported_as_a_whole_load_reports_them() {
         // A build of a broken project says the same, exits 1, and writes nothing.
         let out = strata(project.path(), &["--dir", "migrations", "build"]);
         assert_eq!(out.code, 1, "{changes:?}: {}", out.stderr);
-        assert!(out.stderr.starts_with(&whole_load_report(project.path())));
+        assert!(out.stderr.starts_with(&whole_build_report(project.path())));
         assert!(!project.path().join("out").exists(), "{changes:?}");
     }
 }

@@ -3,6 +3,7 @@
 \set ON_ERROR_STOP on
 SET standard_conforming_strings = on;
 SET client_encoding = 'UTF8';
+SET lock_timeout = '5s';
 -- lock: one session at a time applies a strata script to this database
 DO $strata$
 BEGIN
@@ -63,20 +64,20 @@ BEGIN
         SELECT string_agg(s.revision, ', ' ORDER BY s.revision COLLATE "C") INTO edited
         FROM (VALUES
                 ('0001_organizations', '625683bb014de5002d5840a63248c006a261f6c33dba3673c7f2fc4de00deabf'),
-                ('0002_users', 'febb2a96ffd268fc1542bf6c174f4f1b9a1dab68a2fa75bf0938dc948e50970b'),
+                ('0002_users', '84f83c5c19b7bd891ac8662a9d51abfc4b95a3bd68cd4f5a846bbbefd76fd2cc'),
                 ('0003_sessions', '2eea77bf5b4655e315525ec5ff054eda5aba61e9d2e2b65220424b116cc9bc80'),
                 ('0004_messages', '0e55b6f308cc8dea7c4bf8b20262bda25134194f4335faf2dc23bf6124fffa95'),
-                ('0005_agents', '41563587dd448e27d709b0d83665aad9a28ac4b392a60797afd5b48bc5a2c494'),
-                ('0006_tool_calls', '84245cd306652c9ac5e80e81b099a14bbb583ac4e240d7308438ab840da35764'),
-                ('0007_session_templates', '51b3b88296ceee020ca3de43cc42d946523501a89d9adf2e54e8d2b377762e5d'),
-                ('0008_audit_logs', 'a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87'),
+                ('0005_agents', '6112550057e918cc397099f7d6a54f6c08b15b798dcc080a572c2194e9d78dd7'),
+                ('0006_tool_calls', 'ca12220ce96e9f8cbd252a17ce275e66526a13c44172c079c3f58714b5fb9dda'),
+                ('0007_session_templates', '852c269287f3b608803857a59c2d11ac16e1a2265e5304656ada80d3e0fd30cd'),
+                ('0008_audit_logs', '545af4c62e934094b420f478701ae3ed79dcd8576e255a0e62d8b22ce1102c7d'),
                 ('0009_merge_templates', '8eaae4471c8c60310552967400ab34d5c012d0fb4316ea3db0f02242dc376638'),
-                ('0010_executions', '61189744ccb327426e1d1f61e72b174cb916113045340b45cb264a6a7f0473e0'),
+                ('0010_executions', '20d16307543f838d407a502d006cd98401adf57dc6c9ebc8e1f49a3a0f468a56'),
                 ('0011_agent_status_paused', '9e99b29039b09f3f9976839fc719aa310806c8b2a5ac556cb195fd3fd2080355'),
                 ('0012_messages_created_index', '66d7e38f41c2bb45158e4d95b2e4e63e03062b1e3f5b3e3dede78bbac985f552'),
-                ('0013_user_display_name', 'ee4cc86a1c5108966c69a4b6e598a5b62e4e7ceddb44d8ab46284954dc9ed519'),
+                ('0013_user_display_name', 'df15c2c3c835cb7241343a5101e6602921e777311722c3a86b3e1144077ff1d5'),
                 ('0014_seed_demo_user', 'e3b22ec5c279acafb4bee24f89ca60a7c4b94dd73ba95d6d9efd3e5219559f09'),
-                ('0015_rename_token_count', '6315e6a8d2804b45adc516a6cd056fde79405a1946b1c34444fcf1b517b46b3e')) AS s(revision, sha256)
+                ('0015_rename_token_count', '99ccf7a8f02fd0c783647052ee78c621462a1bcd116c22e243fc51d72c48d511')) AS s(revision, sha256)
         JOIN (SELECT DISTINCT ON (revision) revision, source_sha256 FROM strata_history
               WHERE direction IN ('upgrade', 'stamp') ORDER BY revision, id DESC) AS h
           ON h.revision = s.revision
@@ -95,7 +96,7 @@ BEGIN
 END
 $strata$;
 
--- 0015_rename_token_count: Rename token_count to tokens and widen it to bigint   [source sha256: 6315e6a8d2804b45adc516a6cd056fde79405a1946b1c34444fcf1b517b46b3e]
+-- 0015_rename_token_count: Rename token_count to tokens and widen it to bigint   [source sha256: 99ccf7a8f02fd0c783647052ee78c621462a1bcd116c22e243fc51d72c48d511]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0015_rename_token_count' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0015_rename_token_count' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0015_rename_token_count: Rename token_count to tokens and widen it to bigint'
@@ -109,7 +110,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0015_rename_token_count', '0015_rename_token_count',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0015_rename_token_count', 'downgrade', '6315e6a8d2804b45adc516a6cd056fde79405a1946b1c34444fcf1b517b46b3e');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0015_rename_token_count', 'downgrade', '99ccf7a8f02fd0c783647052ee78c621462a1bcd116c22e243fc51d72c48d511');
 END
 $strata$;
 \endif
@@ -135,7 +136,7 @@ END
 $strata$;
 \endif
 
--- 0013_user_display_name: Users get a display name, backfilled from the username   [source sha256: ee4cc86a1c5108966c69a4b6e598a5b62e4e7ceddb44d8ab46284954dc9ed519]
+-- 0013_user_display_name: Users get a display name, backfilled from the username   [source sha256: df15c2c3c835cb7241343a5101e6602921e777311722c3a86b3e1144077ff1d5]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0013_user_display_name' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0013_user_display_name' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0013_user_display_name: Users get a display name, backfilled from the username'
@@ -148,7 +149,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0013_user_display_name', '0013_user_display_name',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0013_user_display_name', 'downgrade', 'ee4cc86a1c5108966c69a4b6e598a5b62e4e7ceddb44d8ab46284954dc9ed519');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0013_user_display_name', 'downgrade', 'df15c2c3c835cb7241343a5101e6602921e777311722c3a86b3e1144077ff1d5');
 END
 $strata$;
 \endif
@@ -211,10 +212,11 @@ END
 $strata$;
 \endif
 
--- 0010_executions: Agent executions, range-partitioned by month   [source sha256: 61189744ccb327426e1d1f61e72b174cb916113045340b45cb264a6a7f0473e0]
+-- 0010_executions: Agent executions, range-partitioned by month   [source sha256: 20d16307543f838d407a502d006cd98401adf57dc6c9ebc8e1f49a3a0f468a56]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0010_executions' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0010_executions' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0010_executions: Agent executions, range-partitioned by month'
+DROP INDEX executions_session_id_idx;
 DROP INDEX executions_agent_id_started_at_idx;
 DROP TABLE executions_2026_12;
 DROP TABLE executions_2026_11;
@@ -228,7 +230,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0010_executions', '0010_executions',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0010_executions', 'downgrade', '61189744ccb327426e1d1f61e72b174cb916113045340b45cb264a6a7f0473e0');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0010_executions', 'downgrade', '20d16307543f838d407a502d006cd98401adf57dc6c9ebc8e1f49a3a0f468a56');
 END
 $strata$;
 \endif
@@ -250,10 +252,12 @@ END
 $strata$;
 \endif
 
--- 0008_audit_logs: Audit log of who did what, from where   [source sha256: a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87]
+-- 0008_audit_logs: Audit log of who did what, from where   [source sha256: 545af4c62e934094b420f478701ae3ed79dcd8576e255a0e62d8b22ce1102c7d]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0008_audit_logs' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0008_audit_logs' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0008_audit_logs: Audit log of who did what, from where'
+DROP INDEX audit_logs_template_idx;
+DROP INDEX audit_logs_actor_idx;
 DROP INDEX audit_logs_org_idx;
 DROP INDEX audit_logs_occurred_idx;
 DROP TABLE audit_logs;
@@ -266,15 +270,16 @@ BEGIN
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
     INSERT INTO strata_version (revision) VALUES ('0007_session_templates');
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0008_audit_logs', 'downgrade', 'a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0008_audit_logs', 'downgrade', '545af4c62e934094b420f478701ae3ed79dcd8576e255a0e62d8b22ce1102c7d');
 END
 $strata$;
 \endif
 
--- 0007_session_templates: Reusable session templates with tags   [source sha256: 51b3b88296ceee020ca3de43cc42d946523501a89d9adf2e54e8d2b377762e5d]
+-- 0007_session_templates: Reusable session templates with tags   [source sha256: 852c269287f3b608803857a59c2d11ac16e1a2265e5304656ada80d3e0fd30cd]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0006_tool_calls, 0007_session_templates' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0007_session_templates' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0007_session_templates: Reusable session templates with tags'
+DROP INDEX session_templates_org_idx;
 DROP INDEX session_templates_tags_idx;
 DROP TABLE session_templates;
 -- version bookkeeping for 0007_session_templates
@@ -285,15 +290,16 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0007_session_templates', '0007_session_templates',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0007_session_templates', 'downgrade', '51b3b88296ceee020ca3de43cc42d946523501a89d9adf2e54e8d2b377762e5d');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0007_session_templates', 'downgrade', '852c269287f3b608803857a59c2d11ac16e1a2265e5304656ada80d3e0fd30cd');
 END
 $strata$;
 \endif
 
--- 0006_tool_calls: Tool calls made by agents while answering a message   [source sha256: 84245cd306652c9ac5e80e81b099a14bbb583ac4e240d7308438ab840da35764]
+-- 0006_tool_calls: Tool calls made by agents while answering a message   [source sha256: ca12220ce96e9f8cbd252a17ce275e66526a13c44172c079c3f58714b5fb9dda]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0006_tool_calls' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0006_tool_calls' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0006_tool_calls: Tool calls made by agents while answering a message'
+DROP INDEX tool_calls_agent_idx;
 DROP INDEX tool_calls_message_idx;
 DROP TABLE tool_calls;
 -- version bookkeeping for 0006_tool_calls
@@ -304,12 +310,12 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0006_tool_calls', '0006_tool_calls',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0006_tool_calls', 'downgrade', '84245cd306652c9ac5e80e81b099a14bbb583ac4e240d7308438ab840da35764');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0006_tool_calls', 'downgrade', 'ca12220ce96e9f8cbd252a17ce275e66526a13c44172c079c3f58714b5fb9dda');
 END
 $strata$;
 \endif
 
--- 0005_agents: Agents, with a lifecycle status   [source sha256: 41563587dd448e27d709b0d83665aad9a28ac4b392a60797afd5b48bc5a2c494]
+-- 0005_agents: Agents, with a lifecycle status   [source sha256: 6112550057e918cc397099f7d6a54f6c08b15b798dcc080a572c2194e9d78dd7]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0005_agents' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0005_agents' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0005_agents: Agents, with a lifecycle status'
@@ -324,7 +330,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0005_agents', '0005_agents',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0005_agents', 'downgrade', '41563587dd448e27d709b0d83665aad9a28ac4b392a60797afd5b48bc5a2c494');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0005_agents', 'downgrade', '6112550057e918cc397099f7d6a54f6c08b15b798dcc080a572c2194e9d78dd7');
 END
 $strata$;
 \endif
@@ -368,7 +374,7 @@ END
 $strata$;
 \endif
 
--- 0002_users: Users with roles and quotas   [source sha256: febb2a96ffd268fc1542bf6c174f4f1b9a1dab68a2fa75bf0938dc948e50970b]
+-- 0002_users: Users with roles and quotas   [source sha256: 84f83c5c19b7bd891ac8662a9d51abfc4b95a3bd68cd4f5a846bbbefd76fd2cc]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0002_users' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0002_users' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0002_users: Users with roles and quotas'
@@ -382,7 +388,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0002_users', '0002_users',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0002_users', 'downgrade', 'febb2a96ffd268fc1542bf6c174f4f1b9a1dab68a2fa75bf0938dc948e50970b');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0002_users', 'downgrade', '84f83c5c19b7bd891ac8662a9d51abfc4b95a3bd68cd4f5a846bbbefd76fd2cc');
 END
 $strata$;
 \endif

@@ -3,6 +3,7 @@
 \set ON_ERROR_STOP on
 SET standard_conforming_strings = on;
 SET client_encoding = 'UTF8';
+SET lock_timeout = '5s';
 -- lock: one session at a time applies a strata script to this database
 DO $strata$
 BEGIN
@@ -91,7 +92,7 @@ END
 $strata$;
 \endif
 
--- 0002_users: Users with roles and quotas   [source sha256: febb2a96ffd268fc1542bf6c174f4f1b9a1dab68a2fa75bf0938dc948e50970b]
+-- 0002_users: Users with roles and quotas   [source sha256: 84f83c5c19b7bd891ac8662a9d51abfc4b95a3bd68cd4f5a846bbbefd76fd2cc]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0001_organizations' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0002_users' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0002_users: Users with roles and quotas'
@@ -117,7 +118,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0002_users', '0001_organizations',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0002_users', 'upgrade', 'febb2a96ffd268fc1542bf6c174f4f1b9a1dab68a2fa75bf0938dc948e50970b');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0002_users', 'upgrade', '84f83c5c19b7bd891ac8662a9d51abfc4b95a3bd68cd4f5a846bbbefd76fd2cc');
 END
 $strata$;
 \endif
@@ -179,7 +180,7 @@ END
 $strata$;
 \endif
 
--- 0005_agents: Agents, with a lifecycle status   [source sha256: 41563587dd448e27d709b0d83665aad9a28ac4b392a60797afd5b48bc5a2c494]
+-- 0005_agents: Agents, with a lifecycle status   [source sha256: 6112550057e918cc397099f7d6a54f6c08b15b798dcc080a572c2194e9d78dd7]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0004_messages' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0005_agents' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0005_agents: Agents, with a lifecycle status'
@@ -203,12 +204,12 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0005_agents', '0004_messages',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0005_agents', 'upgrade', '41563587dd448e27d709b0d83665aad9a28ac4b392a60797afd5b48bc5a2c494');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0005_agents', 'upgrade', '6112550057e918cc397099f7d6a54f6c08b15b798dcc080a572c2194e9d78dd7');
 END
 $strata$;
 \endif
 
--- 0006_tool_calls: Tool calls made by agents while answering a message   [source sha256: 84245cd306652c9ac5e80e81b099a14bbb583ac4e240d7308438ab840da35764]
+-- 0006_tool_calls: Tool calls made by agents while answering a message   [source sha256: ca12220ce96e9f8cbd252a17ce275e66526a13c44172c079c3f58714b5fb9dda]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0005_agents' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0006_tool_calls' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0006_tool_calls: Tool calls made by agents while answering a message'
@@ -226,6 +227,7 @@ CREATE TABLE tool_calls (
     CONSTRAINT tool_calls_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES agents ON DELETE SET NULL
 );
 CREATE INDEX tool_calls_message_idx ON tool_calls (message_id) INCLUDE (tool_name);
+CREATE INDEX tool_calls_agent_idx ON tool_calls (agent_id);
 -- version bookkeeping for 0006_tool_calls
 DO $strata$
 BEGIN
@@ -234,12 +236,12 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0006_tool_calls', '0005_agents',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0006_tool_calls', 'upgrade', '84245cd306652c9ac5e80e81b099a14bbb583ac4e240d7308438ab840da35764');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0006_tool_calls', 'upgrade', 'ca12220ce96e9f8cbd252a17ce275e66526a13c44172c079c3f58714b5fb9dda');
 END
 $strata$;
 \endif
 
--- 0007_session_templates: Reusable session templates with tags   [source sha256: 51b3b88296ceee020ca3de43cc42d946523501a89d9adf2e54e8d2b377762e5d]
+-- 0007_session_templates: Reusable session templates with tags   [source sha256: 852c269287f3b608803857a59c2d11ac16e1a2265e5304656ada80d3e0fd30cd]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0006_tool_calls' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0007_session_templates' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0007_session_templates: Reusable session templates with tags'
@@ -252,16 +254,17 @@ CREATE TABLE session_templates (
     is_public boolean NOT NULL DEFAULT FALSE
 );
 CREATE INDEX session_templates_tags_idx ON session_templates USING gin (tags);
+CREATE INDEX session_templates_org_idx ON session_templates (organization_id);
 -- version bookkeeping for 0007_session_templates
 DO $strata$
 BEGIN
     INSERT INTO strata_version (revision) VALUES ('0007_session_templates');
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0007_session_templates', 'upgrade', '51b3b88296ceee020ca3de43cc42d946523501a89d9adf2e54e8d2b377762e5d');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0007_session_templates', 'upgrade', '852c269287f3b608803857a59c2d11ac16e1a2265e5304656ada80d3e0fd30cd');
 END
 $strata$;
 \endif
 
--- 0008_audit_logs: Audit log of who did what, from where   [source sha256: a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87]
+-- 0008_audit_logs: Audit log of who did what, from where   [source sha256: 545af4c62e934094b420f478701ae3ed79dcd8576e255a0e62d8b22ce1102c7d]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0006_tool_calls, 0007_session_templates' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0008_audit_logs' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0008_audit_logs: Audit log of who did what, from where'
@@ -277,6 +280,8 @@ CREATE TABLE audit_logs (
 );
 CREATE INDEX audit_logs_occurred_idx ON audit_logs (occurred_at DESC NULLS LAST);
 CREATE INDEX audit_logs_org_idx ON audit_logs (organization_id, occurred_at DESC);
+CREATE INDEX audit_logs_actor_idx ON audit_logs (actor_id);
+CREATE INDEX audit_logs_template_idx ON audit_logs (template_id);
 -- version bookkeeping for 0008_audit_logs
 DO $strata$
 BEGIN
@@ -290,7 +295,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0008_audit_logs', '0007_session_templates',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0008_audit_logs', 'upgrade', 'a3fff1bb957aef100b69966a74ed350484c52e3c2a5df0915275dd5b3c340c87');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0008_audit_logs', 'upgrade', '545af4c62e934094b420f478701ae3ed79dcd8576e255a0e62d8b22ce1102c7d');
 END
 $strata$;
 \endif
@@ -312,7 +317,7 @@ END
 $strata$;
 \endif
 
--- 0010_executions: Agent executions, range-partitioned by month   [source sha256: 61189744ccb327426e1d1f61e72b174cb916113045340b45cb264a6a7f0473e0]
+-- 0010_executions: Agent executions, range-partitioned by month   [source sha256: 20d16307543f838d407a502d006cd98401adf57dc6c9ebc8e1f49a3a0f468a56]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0009_merge_templates' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0010_executions' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0010_executions: Agent executions, range-partitioned by month'
@@ -331,6 +336,7 @@ CREATE TABLE executions_2026_10 PARTITION OF executions FOR VALUES FROM ('2026-1
 CREATE TABLE executions_2026_11 PARTITION OF executions FOR VALUES FROM ('2026-11-01') TO ('2026-12-01');
 CREATE TABLE executions_2026_12 PARTITION OF executions FOR VALUES FROM ('2026-12-01') TO ('2027-01-01');
 CREATE INDEX executions_agent_id_started_at_idx ON executions (agent_id, started_at);
+CREATE INDEX executions_session_id_idx ON executions (session_id);
 -- version bookkeeping for 0010_executions
 DO $strata$
 BEGIN
@@ -339,7 +345,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0010_executions', '0009_merge_templates',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0010_executions', 'upgrade', '61189744ccb327426e1d1f61e72b174cb916113045340b45cb264a6a7f0473e0');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0010_executions', 'upgrade', '20d16307543f838d407a502d006cd98401adf57dc6c9ebc8e1f49a3a0f468a56');
 END
 $strata$;
 \endif
@@ -420,7 +426,7 @@ END
 $strata$;
 \endif
 
--- 0013_user_display_name: Users get a display name, backfilled from the username   [source sha256: ee4cc86a1c5108966c69a4b6e598a5b62e4e7ceddb44d8ab46284954dc9ed519]
+-- 0013_user_display_name: Users get a display name, backfilled from the username   [source sha256: df15c2c3c835cb7241343a5101e6602921e777311722c3a86b3e1144077ff1d5]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0012_messages_created_index' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0013_user_display_name' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0013_user_display_name: Users get a display name, backfilled from the username'
@@ -438,7 +444,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0013_user_display_name', '0012_messages_created_index',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0013_user_display_name', 'upgrade', 'ee4cc86a1c5108966c69a4b6e598a5b62e4e7ceddb44d8ab46284954dc9ed519');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0013_user_display_name', 'upgrade', 'df15c2c3c835cb7241343a5101e6602921e777311722c3a86b3e1144077ff1d5');
 END
 $strata$;
 \endif
@@ -467,7 +473,7 @@ END
 $strata$;
 \endif
 
--- 0015_rename_token_count: Rename token_count to tokens and widen it to bigint   [source sha256: 6315e6a8d2804b45adc516a6cd056fde79405a1946b1c34444fcf1b517b46b3e]
+-- 0015_rename_token_count: Rename token_count to tokens and widen it to bigint   [source sha256: 99ccf7a8f02fd0c783647052ee78c621462a1bcd116c22e243fc51d72c48d511]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0014_seed_demo_user' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0015_rename_token_count' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0015_rename_token_count: Rename token_count to tokens and widen it to bigint'
@@ -481,7 +487,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0015_rename_token_count', '0014_seed_demo_user',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0015_rename_token_count', 'upgrade', '6315e6a8d2804b45adc516a6cd056fde79405a1946b1c34444fcf1b517b46b3e');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0015_rename_token_count', 'upgrade', '99ccf7a8f02fd0c783647052ee78c621462a1bcd116c22e243fc51d72c48d511');
 END
 $strata$;
 \endif

@@ -44,7 +44,7 @@ pub(super) fn run(cli: &Cli, gates: Gates, format: CheckFormat) -> Outcome {
         Outcome::Clean
     };
     match format {
-        CheckFormat::Json => print_stdout(&json_report(&checked)),
+        CheckFormat::Json => print_stdout(&json_report(&checked, &checked.diagnostics)),
         CheckFormat::Text => {
             print_stderr(&checked.rendered());
             let errors = checked.count(Severity::Error);
@@ -259,6 +259,9 @@ struct Finding<'a> {
     #[serde(flatten)]
     location: Location<'a>,
     notes: Vec<NoteJson<'a>>,
+    /// What PostgreSQL does, for a lint finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
     help: Option<String>,
 }
 
@@ -295,14 +298,20 @@ struct Summary {
     merges: Vec<String>,
 }
 
-fn json_report(checked: &Checked) -> String {
+/// The JSON report of `findings` (all of the project's, or the lint's).
+pub(super) fn json_report(checked: &Checked, findings: &[Diagnostic]) -> String {
     let sources = &checked.project.sources;
     let graph = &checked.graph;
     // A malformed id (an error of its own) is still a node; it is written inertly.
     let ids = |nodes: &[petgraph::graph::NodeIndex]| -> Vec<String> {
         graph.ids(nodes).into_iter().map(inert::terminal).collect()
     };
-    let findings = diagnostic::shown(&checked.diagnostics)
+    let errors = findings
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    let findings = diagnostic::shown(findings)
         .iter()
         .map(|d| Finding {
             severity: d.severity.as_str(),
@@ -317,13 +326,14 @@ fn json_report(checked: &Checked) -> String {
                     location: Location::of(sources, n.span),
                 })
                 .collect(),
+            note: d.explanation.as_deref().map(inert::terminal),
             help: d.help.as_deref().map(inert::terminal),
         })
         .collect();
     let report = Report {
-        ok: !checked.has_errors(),
-        errors: checked.count(Severity::Error),
-        warnings: checked.count(Severity::Warning),
+        ok: errors == 0,
+        errors,
+        warnings,
         findings,
         summary: Summary {
             revisions: graph.len(),

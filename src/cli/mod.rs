@@ -10,6 +10,7 @@
 mod author;
 mod check;
 mod inspect;
+mod lint;
 mod sql;
 
 use std::io::Write;
@@ -65,6 +66,20 @@ pub enum Command {
         /// Fail when the project differs from strata.lock (or there is none)
         #[arg(long)]
         locked: bool,
+    },
+    /// Lint the upgrades: locks, rewrites, compatibility with running code, schema hygiene
+    /// (docs/LINT.md)
+    Lint {
+        /// `[FROM:]TO`: lint the range as one script, in which a table it creates is new
+        /// to the revisions after; without it, every revision on its own
+        #[arg(value_name = "[FROM:]TO", allow_hyphen_values = true)]
+        range: Option<String>,
+        /// How to print the findings
+        #[arg(long, value_enum, default_value_t = lint::LintFormat::Text)]
+        format: lint::LintFormat,
+        /// List the rules with their levels
+        #[arg(long)]
+        rules: bool,
     },
     /// Write strata.lock beside the migrations folder: every revision's source, parents
     /// and a chained hash
@@ -242,6 +257,15 @@ impl Cli {
         }
     }
 
+    /// The lint's settings from the configuration, for revisions in `scope`.
+    fn lint_settings(&self, scope: crate::lint::Scope) -> crate::lint::Settings {
+        crate::lint::Settings::new(
+            &self.settings.lint,
+            self.settings.lock_timeout.is_some(),
+            scope,
+        )
+    }
+
     /// The schema model's options from the configuration.
     fn schema_options(&self) -> Options {
         Options {
@@ -268,6 +292,11 @@ pub fn run(cli: &Cli) -> Outcome {
             *format,
         ),
         Command::Lock => check::lock(cli),
+        Command::Lint {
+            range,
+            format,
+            rules,
+        } => lint::run(cli, range.as_deref(), *format, *rules),
         Command::History { verbose } => inspect::history(cli, *verbose),
         Command::Heads => inspect::heads(cli),
         Command::Branches => inspect::branches(cli),
@@ -384,7 +413,8 @@ fn load(cli: &Cli, depth: Depth, replaying: Replaying) -> Result<Checked, Outcom
         Replaying::Later => {}
         Replaying::Stream => {
             let streamed = checked.project.take_for_stream();
-            let run = stream(cli, &checked, streamed, |_| Ok::<(), ()>(()));
+            let lint = Some(cli.lint_settings(crate::lint::Scope::EachRevision));
+            let run = stream(cli, &checked, streamed, lint, |_| Ok::<(), ()>(()));
             checked = checked.absorb(run.broken_file, run.diagnostics);
         }
         Replaying::Check | Replaying::Record => {
@@ -409,9 +439,13 @@ fn stream<E: Send>(
     cli: &Cli,
     checked: &Checked,
     streamed: Streamed,
+    lint: Option<crate::lint::Settings>,
     sink: impl FnMut(&[pipeline::Step<'_>]) -> Result<(), E> + Send,
 ) -> pipeline::Run<E> {
-    let options = cli.schema_options();
+    let options = Options {
+        lint,
+        ..cli.schema_options()
+    };
     crate::timings::stage("stream", || {
         pipeline::run(&checked.project, streamed, &checked.graph, &options, sink)
     })

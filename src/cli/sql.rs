@@ -10,6 +10,7 @@ use super::{
     Outcome, Replaying,
 };
 use crate::bundle::{self, BuildError};
+use crate::lint;
 use crate::render::script::{self, Direction, Request};
 use crate::syntax::Depth;
 
@@ -156,6 +157,17 @@ fn make_bundle(
     require_downgrade: bool,
 ) -> Result<(Checked, bundle::Staged), Outcome> {
     let streamed = checked.project.take_for_stream();
+    // The bundle's own range is linted as one script: a table it creates is new to the
+    // revisions after.
+    let lint = script::Plan::upgrade(&checked.graph, from, to)
+        .ok()
+        .map(|plan| {
+            let mut nodes = vec![false; checked.graph.len()];
+            for node in plan.steps {
+                nodes[node.index()] = true;
+            }
+            cli.lint_settings(lint::Scope::Range(nodes))
+        });
     let made = {
         let inputs = bundle::Inputs {
             project: &checked.project,
@@ -167,7 +179,7 @@ fn make_bundle(
         };
         match bundle::Writer::create(&inputs, staging_parent) {
             Ok(mut writer) => {
-                let run = stream(cli, &checked, streamed, |steps| writer.write(steps));
+                let run = stream(cli, &checked, streamed, lint, |steps| writer.write(steps));
                 let made = match run.sink {
                     Ok(()) => crate::timings::stage("finish", || writer.finish()),
                     Err(error) => Err(BuildError::Io(error)),
@@ -176,7 +188,7 @@ fn make_bundle(
             }
             // The project's own findings come first: stream it for them alone.
             Err(error) => {
-                let run = stream(cli, &checked, streamed, |_| Ok::<(), ()>(()));
+                let run = stream(cli, &checked, streamed, lint, |_| Ok::<(), ()>(()));
                 (run.broken_file, run.diagnostics, Err(error))
             }
         }

@@ -10,6 +10,7 @@ use super::merge::{self, Part};
 use super::model::{Model, Shared};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::RevisionGraph;
+use crate::lint;
 use crate::project::Project;
 use crate::source::Span;
 use crate::syntax::ast::{Downgrade, Revision, Statement, StatementKind};
@@ -31,6 +32,8 @@ pub struct Options {
     /// Keep each revision's resolved upgrade and downgrade statements (for rendering).
     /// `check` only needs the diagnostics.
     pub record: bool,
+    /// Lint the upgrades as they are replayed ([`crate::lint`]).
+    pub lint: Option<lint::Settings>,
 }
 
 impl Default for Options {
@@ -40,6 +43,7 @@ impl Default for Options {
             keep: Vec::new(),
             verify_derived: false,
             record: true,
+            lint: None,
         }
     }
 }
@@ -228,6 +232,7 @@ pub struct Replayer<'g> {
     /// What the revisions on the branches of a merge changed, to name the statements of
     /// a merge conflict.
     changed: Changes,
+    linter: Option<lint::Linter<'g>>,
 }
 
 /// The parts each revision's statements changed, with where, kept for the revisions
@@ -301,6 +306,7 @@ impl<'g> Replayer<'g> {
             kept: HashMap::new(),
             shared: Shared::default(),
             changed,
+            linter: options.lint.as_ref().map(lint::Linter::new),
         }
     }
 
@@ -362,8 +368,19 @@ impl<'g> Replayer<'g> {
         let mut upgrade = Vec::new();
         let mut reversals: Vec<(Span, Result<Vec<Derived>, String>)> = Vec::new();
         let mut changed_parts = Vec::new();
+        let mut lint = self
+            .linter
+            .as_mut()
+            .and_then(|linter| linter.revision(node, revision));
+        let schema = options.default_schema.as_str();
         for statement in revision.upgrade().iter().flat_map(|b| &b.statements) {
+            let before = lint
+                .as_ref()
+                .map(|l| l.before(&applier.model, statement, schema));
             let applied = applier.apply(statement);
+            if let (Some(lint), Some(before)) = (&mut lint, before) {
+                lint.statement(&applier.model, &applied.resolved, before, schema);
+            }
             if self.changed.wanted(node) {
                 for part in merge::parts(&applied.resolved.kind, &options.default_schema) {
                     changed_parts.push((part, statement.span));
@@ -373,6 +390,9 @@ impl<'g> Replayer<'g> {
             reversals.push((statement.span, applied.reverse));
         }
         let after = applier.model;
+        if let Some(lint) = lint {
+            lint.finish(&after, schema, diagnostics);
+        }
         let mut reconciled = Vec::new();
         if let Some((mut found, alternative, pairs)) = conflicts {
             let difference = reconciles(
@@ -652,6 +672,7 @@ pub fn merge_preview(
         keep: parents.iter().copied().chain(common).collect(),
         verify_derived: false,
         record: false,
+        lint: None,
     };
     let mut replayer = Replayer::new(graph, &options);
     // The would-be merge's branches: every revision after the common ancestor that

@@ -101,6 +101,18 @@ pub struct Revision {
 pub struct Body {
     pub upgrade: Option<Block>,
     pub downgrade: Downgrade,
+    /// The `-- strata: allow(...)` comments, in file order.
+    pub suppressions: Vec<Suppression>,
+}
+
+/// `-- strata: allow(RULE, ...) reason`: the lint findings of these rules on the next
+/// statement are not reported.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suppression {
+    pub rules: Vec<Spanned<String>>,
+    pub reason: String,
+    /// The whole comment.
+    pub span: Span,
 }
 
 impl fmt::Debug for Revision {
@@ -607,6 +619,9 @@ pub struct RawSql {
     /// The text between the dollar quotes, verbatim.
     pub text: String,
     pub nontransactional: bool,
+    /// Where the text starts, so that a finding about one of its statements can point
+    /// into it.
+    pub body: Span,
 }
 
 impl StatementKind {
@@ -618,6 +633,13 @@ impl StatementKind {
             StatementKind::RawSql(sql) => sql.nontransactional,
             _ => false,
         }
+    }
+
+    /// Whether the script commits right after the statement: PostgreSQL refuses to use
+    /// an enum value added in the same transaction ("unsafe use of new value"), and
+    /// whether a later statement uses it cannot be told for sure.
+    pub fn commits_after(&self) -> bool {
+        matches!(self, StatementKind::AlterTypeAddValue(_))
     }
 }
 

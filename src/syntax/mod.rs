@@ -11,6 +11,7 @@ pub mod lexer;
 mod messages;
 mod parser;
 pub mod print;
+mod suppression;
 
 pub use parser::{
     message_control_character, parse_body, parse_file, revision_id_problem, Depth, ParsedFile,

@@ -9,6 +9,7 @@ use super::ast::*;
 use super::characters;
 use super::fragment::{self, Place};
 use super::messages;
+use super::suppression;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{FileId, LineIndex, SourceFile, Span};
 
@@ -363,11 +364,15 @@ impl<'s> Builder<'s> {
             );
             return None;
         };
+        let (suppressions, problems) =
+            suppression::find(self.text, self.offset, &self.lines, self.file);
+        self.diagnostics.extend(problems);
         Some(Revision {
             header,
             body: Some(Box::new(Body {
                 upgrade,
                 downgrade: downgrade.map_or(Downgrade::Derived, |(d, _)| d),
+                suppressions,
             })),
         })
     }
@@ -606,9 +611,11 @@ impl<'s> Builder<'s> {
                         self.fragment_problem(body.as_span().start(), problem);
                     }
                 }
+                let body_span = self.span(&body);
                 StatementKind::RawSql(RawSql {
                     text,
                     nontransactional,
+                    body: body_span,
                 })
             }
             other => unreachable!("a statement cannot be {other:?}"),
