@@ -24,10 +24,11 @@ setup-build:
 build: setup-build
 	$(CARGO) build --release --locked
 
-# The main job on the example project: check it (against its strata.lock), then compile
-# it into its bundle.
+# The main job on the example project: check it (against its strata.lock), lint it, then
+# compile it into its bundle.
 run: build
 	$(STRATA) --dir migrations check --locked
+	$(STRATA) --dir migrations lint
 	$(STRATA) --dir migrations build --out out
 
 bundle: build

@@ -51,10 +51,12 @@ pub struct LintConfig {
     /// The PostgreSQL major version the scripts will run on: some rules depend on it.
     pub postgres: u32,
     /// The level of every rule the configuration does not name.
-    pub all: Option<Level>,
-    /// Levels by rule id; checked against the rules by [`Config::check_lint`].
+    pub all: Option<String>,
+    /// Levels by rule id, as written: checked against the rules and the levels by
+    /// [`Config::check_lint`] (serde's own message for a bad one would point at
+    /// `[lint]`, not at the key).
     #[serde(flatten)]
-    pub levels: std::collections::BTreeMap<String, Level>,
+    pub levels: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for LintConfig {
@@ -72,8 +74,8 @@ impl LintConfig {
     pub fn level(&self, rule: Rule) -> Level {
         self.levels
             .get(rule.id())
-            .copied()
-            .or(self.all)
+            .or(self.all.as_ref())
+            .and_then(|level| Level::parse(level))
             .unwrap_or_else(|| rule.default_level())
     }
 }
@@ -201,6 +203,16 @@ impl Config {
                 POSTGRES_VERSIONS.start(),
                 POSTGRES_VERSIONS.end()
             ));
+        }
+        let levels = lint.all.iter().map(|l| ("all", l));
+        for (key, level) in levels.chain(lint.levels.iter().map(|(k, l)| (k.as_str(), l))) {
+            if Level::parse(level).is_none() {
+                return Err(format!(
+                    "`lint.{}` is `{}`; a level is `allow`, `warn` or `deny`",
+                    crate::inert::terminal(key),
+                    crate::inert::terminal(level)
+                ));
+            }
         }
         for id in lint.levels.keys() {
             if Rule::from_id(id).is_none() {

@@ -707,3 +707,42 @@ fn merge_conflicts_name_hostile_objects_inertly() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn lint_findings_name_hostile_objects_and_paths_inertly_in_every_format() {
+    // A column name and a folder name built to end a GitHub command and start another,
+    // to smuggle an escape GitHub would decode (`%0A`), and to break a property list.
+    let column = "\"x%0A::error file=evil::pwned,y:z\"";
+    let base = format!(
+        "revision 0001_a;\nupgrade {{\n  create table t (id bigint primary key, {column} text);\n}}\n"
+    );
+    let change = format!(
+        "revision 0002_b parents 0001_a;\nupgrade {{\n  alter table t drop column {column};\n}}\n"
+    );
+    let files = [
+        ("0001_a.mig", base.as_str()),
+        ("a,b:c%0A::x/0002_b.mig", change.as_str()),
+    ];
+    let tmp = project(&files, Some("lock_timeout = '1s'\n"));
+    let dir = tmp.path();
+    let out = strata(dir, &["lint", "--format", "github"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    assert!(
+        out.stdout.starts_with(
+            "::warning file=migrations/a%2Cb%3Ac%250A%3A%3Ax/0002_b.mig,line=3,col=3,title=strata drop-column::dropping column `t.\"x%250A::error file=evil::pwned,y:z\"` breaks"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("%0A::error"), "{}", out.stdout);
+    let out = strata(dir, &["lint", "--format", "sarif"]);
+    let value: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let uri = &value["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        ["artifactLocation"]["uri"];
+    assert_eq!(uri, "migrations/a%2Cb%3Ac%250A%3A%3Ax/0002_b.mig");
+    for format in ["text", "json", "sarif", "github"] {
+        let out = strata(dir, &["lint", "--format", format]);
+        assert_inert(&out.stdout, format);
+    }
+}

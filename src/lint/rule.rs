@@ -1,8 +1,6 @@
 //! The rules: their ids, groups, levels and one-line summaries. A rule's check lives in
 //! the file of its group under `rules/`; its page is `docs/lint/ID.md`.
 
-use serde::{Deserialize, Serialize};
-
 /// What a rule guards against.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Group {
@@ -28,8 +26,7 @@ impl Group {
 }
 
 /// How a finding of a rule is reported.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Level {
     /// Not reported.
     Allow,
@@ -40,6 +37,13 @@ pub enum Level {
 }
 
 impl Level {
+    /// The level a configuration names.
+    pub fn parse(text: &str) -> Option<Level> {
+        [Level::Allow, Level::Warn, Level::Deny]
+            .into_iter()
+            .find(|l| l.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Allow => "allow",
