@@ -99,6 +99,17 @@ fn every_rule_has_a_fixture_pair_and_a_page() {
                 );
             }
         }
+        // ... and the finding they give, as the fixture's golden has it now.
+        let golden = std::fs::read_to_string(group.join("fires/expected.txt")).expect("golden");
+        let finding = golden
+            .lines()
+            .find(|l| l.contains(&format!("[{}]", rule.id())))
+            .expect("a finding");
+        assert!(
+            page.contains(finding),
+            "{} must show: {finding}",
+            rule.page()
+        );
         assert!(
             page.contains(&format!("# `{}`", rule.id())),
             "{} must be titled with the rule's id",

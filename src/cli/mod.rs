@@ -259,11 +259,13 @@ impl Cli {
 
     /// The lint's settings from the configuration, for revisions in `scope`.
     fn lint_settings(&self, scope: crate::lint::Scope) -> crate::lint::Settings {
-        crate::lint::Settings::new(
-            &self.settings.lint,
-            self.settings.lock_timeout.is_some(),
-            scope,
-        )
+        // `0` (`0s`, `0ms`) turns the timeout off: it is then not in force.
+        let timeout = self
+            .settings
+            .lock_timeout
+            .as_deref()
+            .is_some_and(|t| t.chars().any(|c| matches!(c, '1'..='9')));
+        crate::lint::Settings::new(&self.settings.lint, timeout, scope)
     }
 
     /// The schema model's options from the configuration.

@@ -167,7 +167,7 @@ fn key_finding(message: String, span: Span) -> Finding {
         message,
         "a 4-byte key stops at 2,147,483,647 (a 2-byte one at 32,767): inserts then fail, and \
          widening the key and every foreign key to it rewrites those tables under ACCESS \
-         EXCLUSIVE locks; a serial's sequence is an object of its own, with its own privileges",
+         EXCLUSIVE locks",
         "use `bigint generated always as identity` for the key, and `bigint` for the columns \
          that reference it",
     )

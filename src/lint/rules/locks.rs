@@ -26,6 +26,20 @@ pub(in crate::lint) fn check(action: &Action, cx: &Context<'_>, out: &mut Vec<Fi
                 cx.show(table)
             ),
             match cx.statement.map(|s| &s.kind) {
+                // PostgreSQL builds no index on a partitioned table concurrently.
+                _ if cx
+                    .model
+                    .table(table)
+                    .is_some_and(|t| t.partition_by.is_some()) =>
+                {
+                    format!(
+                        "PostgreSQL cannot build an index on a partitioned table concurrently: \
+                     create it on the parent alone (`sql $$ CREATE INDEX ... ON ONLY {} ... \
+                     $$`), build the same index concurrently on each partition, and attach \
+                     each one (`ALTER INDEX ... ATTACH PARTITION ...`), a revision each",
+                        cx.show(table)
+                    )
+                }
                 Some(StatementKind::CreateIndex(index)) => {
                     let mut safe = index.clone();
                     safe.concurrently = true;
