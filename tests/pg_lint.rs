@@ -37,11 +37,16 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 /// Whether another session holds `mode` on `table`, granted.
 fn held(db: &str, table: &str, mode: &str) -> bool {
+    locks(db, table, mode, true)
+}
+
+/// Whether another session holds (`granted`) or waits for `mode` on `table`.
+fn locks(db: &str, table: &str, mode: &str, granted: bool) -> bool {
     server().query(
         db,
         &format!(
             "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
-             WHERE c.relname = '{table}' AND l.mode = '{mode}' AND l.granted \
+             WHERE c.relname = '{table}' AND l.mode = '{mode}' AND l.granted = {granted} \
              AND l.pid <> pg_backend_pid();"
         ),
     ) != ["0"]
@@ -302,11 +307,7 @@ fn several_exclusive_locks_and_a_data_change_hold_their_locks_to_the_end() {
     assert!(waits(&db, "ALTER TABLE users ADD COLUMN timed text"));
     let alter = server().spawn_sql(&db, "ALTER TABLE users ADD COLUMN queued text");
     wait_until("the queued ALTER", || {
-        server().query(
-            &db,
-            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
-             WHERE c.relname = 'users' AND l.mode = 'AccessExclusiveLock' AND NOT l.granted;",
-        ) == ["1"]
+        locks(&db, "users", "AccessExclusiveLock", false)
     });
     assert!(waits(&db, SELECT));
     release(&db, [alter, reader]);

@@ -208,11 +208,7 @@ pub(super) struct Names<'a> {
 
 impl Names<'_> {
     pub fn obj(&self, q: &QualifiedName) -> ObjName {
-        let schema = q
-            .schema
-            .as_ref()
-            .map_or(self.default_schema, |s| s.value.as_str());
-        ObjName::new(schema, &q.name.value)
+        ObjName::of(q, self.default_schema)
     }
 
     fn range_var(&self, r: &protobuf::RangeVar) -> ObjName {

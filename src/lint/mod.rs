@@ -108,7 +108,23 @@ pub(crate) struct Context<'a> {
     pub default_schema: &'a str,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    fn new(
+        model: &'a Model,
+        statement: Option<&'a Statement>,
+        fresh: &'a HashSet<ObjName>,
+        settings: &Settings,
+        default_schema: &'a str,
+    ) -> Context<'a> {
+        Context {
+            model,
+            statement,
+            fresh,
+            postgres: settings.postgres,
+            default_schema,
+        }
+    }
+
     /// Whether a table (or type) is new to every database that runs the script.
     fn is_new(&self, name: &ObjName) -> bool {
         self.fresh.contains(name)
@@ -237,13 +253,13 @@ impl RevisionLint<'_, '_> {
             self.transaction.commit();
         }
         for action in &actions {
-            let cx = Context {
+            let cx = Context::new(
                 model,
-                statement: Some(resolved),
-                fresh: &self.linter.fresh,
-                postgres: settings.postgres,
+                Some(resolved),
+                &self.linter.fresh,
+                settings,
                 default_schema,
-            };
+            );
             rules::locks::check(action, &cx, &mut found);
             rules::compatibility::check(action, &cx, &mut found);
             self.transaction
@@ -252,13 +268,13 @@ impl RevisionLint<'_, '_> {
             // (a raw block's `CREATE TABLE` for its `CREATE INDEX`).
             self.linter.renew(&action.kind);
         }
-        let cx = Context {
+        let cx = Context::new(
             model,
-            statement: Some(resolved),
-            fresh: &self.linter.fresh,
-            postgres: settings.postgres,
+            Some(resolved),
+            &self.linter.fresh,
+            settings,
             default_schema,
-        };
+        );
         rules::hygiene::check(&cx, &mut found);
         self.foreign_keys.extend(
             rules::hygiene::foreign_keys(&cx)
@@ -277,13 +293,7 @@ impl RevisionLint<'_, '_> {
     pub fn finish(mut self, model: &Model, default_schema: &str, out: &mut Vec<Diagnostic>) {
         let settings = self.linter.settings;
         for (index, fk) in std::mem::take(&mut self.foreign_keys) {
-            let cx = Context {
-                model,
-                statement: None,
-                fresh: &self.linter.fresh,
-                postgres: settings.postgres,
-                default_schema,
-            };
+            let cx = Context::new(model, None, &self.linter.fresh, settings, default_schema);
             if let Some(found) = rules::hygiene::unindexed(&fk, &cx) {
                 self.findings.push((index, found));
             }

@@ -192,11 +192,7 @@ impl<'a> Applier<'a> {
     }
 
     pub fn obj(&self, q: &QualifiedName) -> ObjName {
-        let schema = q
-            .schema
-            .as_ref()
-            .map_or(self.default_schema, |s| s.value.as_str());
-        ObjName::new(schema, &q.name.value)
+        ObjName::of(q, self.default_schema)
     }
 
     fn qualified(&self, name: &ObjName, span: Span) -> QualifiedName {

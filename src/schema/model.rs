@@ -33,6 +33,15 @@ impl ObjName {
         ObjName(both.into())
     }
 
+    /// A name as written, its schema the default one when it names none.
+    pub fn of(q: &crate::syntax::ast::QualifiedName, default_schema: &str) -> Self {
+        let schema = q
+            .schema
+            .as_ref()
+            .map_or(default_schema, |s| s.value.as_str());
+        ObjName::new(schema, &q.name.value)
+    }
+
     fn split(&self) -> (&str, &str) {
         self.0.split_once('\0').unwrap_or(("", &self.0))
     }
