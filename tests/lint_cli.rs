@@ -193,3 +193,28 @@ fn the_example_project_lints_clean_with_reasoned_suppressions() {
         .sum::<usize>();
     assert_eq!(suppressions, 6);
 }
+
+#[test]
+fn a_broken_project_is_reported_in_the_format_asked_for() {
+    // A graph error (an unknown parent) stops the lint before the bodies: it is still
+    // in the SARIF log and the annotations, and the exit status is 1.
+    let files = [(
+        "0002_b.mig",
+        "revision 0002_b parents 0001_gone;\nupgrade {\n  create table t (id bigint primary key);\n}\n",
+    )];
+    let tmp = project(&files, None);
+    let out = strata(tmp.path(), &["lint", "--format", "github"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        "::error file=migrations/0002_b.mig,line=1,col=25,title=strata unknown-parent::unknown parent revision `0001_gone`: no file declares it\n"
+    );
+    let out = strata(tmp.path(), &["lint", "--format", "sarif"]);
+    assert_eq!(out.code, 1);
+    let value: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let result = &value["runs"][0]["results"][0];
+    assert_eq!(
+        (&result["ruleId"], &result["level"]),
+        (&"unknown-parent".into(), &"error".into())
+    );
+}

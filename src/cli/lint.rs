@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 
 use super::{
-    check, fail, load_for_stream, print_stderr, print_stdout, stream, Checked, Cli, Outcome,
+    check, fail, load, print_stderr, print_stdout, stream, Checked, Cli, Outcome, Replaying,
 };
 use crate::diagnostic::{self, Code, Diagnostic, Severity};
 use crate::inert;
@@ -15,6 +15,7 @@ use crate::lint::{self, Level, Rule};
 use crate::plural;
 use crate::render::script::Plan;
 use crate::source::SourceMap;
+use crate::syntax::Depth;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum LintFormat {
@@ -29,12 +30,15 @@ pub(super) fn run(cli: &Cli, range: Option<&str>, format: LintFormat, rules: boo
         print_stdout(&rule_table(cli));
         return Outcome::Clean;
     }
-    let mut checked = match load_for_stream(cli) {
+    // A project broken before its bodies are read (a header, the graph) is reported in
+    // the format asked for, as every other finding.
+    let mut checked = match load(cli, Depth::Full, Replaying::Later) {
         Ok(checked) => checked,
         Err(outcome) => return outcome,
     };
     let scope = match range {
-        None => lint::Scope::EachRevision,
+        _ if checked.has_errors() => None,
+        None => Some(lint::Scope::EachRevision),
         Some(range) => {
             let resolved = match checked.graph.resolve_range(range, Some("base")) {
                 Ok(resolved) => resolved,
@@ -48,18 +52,20 @@ pub(super) fn run(cli: &Cli, range: Option<&str>, format: LintFormat, rules: boo
             for node in plan.steps {
                 nodes[node.index()] = true;
             }
-            lint::Scope::Range(nodes)
+            Some(lint::Scope::Range(nodes))
         }
     };
-    let streamed = checked.project.take_for_stream();
-    let run = stream(
-        cli,
-        &checked,
-        streamed,
-        Some(cli.lint_settings(scope)),
-        |_| Ok::<(), ()>(()),
-    );
-    checked = checked.absorb(run.broken_file, run.diagnostics);
+    if let Some(scope) = scope {
+        let streamed = checked.project.take_for_stream();
+        let run = stream(
+            cli,
+            &checked,
+            streamed,
+            Some(cli.lint_settings(scope)),
+            |_| Ok::<(), ()>(()),
+        );
+        checked = checked.absorb(run.broken_file, run.diagnostics);
+    }
     // The lint's findings, and the errors that stop the project (which come with it in
     // every format, so that a CI report is never silently empty).
     let findings: Vec<Diagnostic> = checked
