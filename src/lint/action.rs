@@ -452,8 +452,13 @@ impl Names<'_> {
                 })
                 .into_iter()
                 .collect(),
+            // `0` (or `DEFAULT`, which is 0) turns the timeout off: not a timeout in force.
             N::VariableSetStmt(s) if s.name.eq_ignore_ascii_case("lock_timeout") => {
-                vec![A::LockTimeout { local: s.is_local }]
+                if text.chars().any(|c| matches!(c, '1'..='9')) {
+                    vec![A::LockTimeout { local: s.is_local }]
+                } else {
+                    Vec::new()
+                }
             }
             // `ACCESS EXCLUSIVE` is PostgreSQL's lock mode 8.
             N::LockStmt(l) if l.mode == 8 => l
@@ -680,6 +685,77 @@ mod tests {
         );
         assert_eq!(volatile_call("now()"), None);
         assert_eq!(volatile_call("'random()'"), None);
+    }
+
+    fn raw_actions(text: &str) -> Vec<ActionKind> {
+        let body = Span {
+            file: crate::source::FileId(0),
+            start: 0,
+            end: text.len() as u32,
+            line: 1,
+            col: 1,
+        };
+        let raw = RawSql {
+            text: text.to_owned(),
+            nontransactional: false,
+            body,
+        };
+        let names = Names {
+            default_schema: "public",
+        };
+        names
+            .raw(&raw, &Model::empty("public"))
+            .into_iter()
+            .map(|a| a.kind)
+            .collect()
+    }
+
+    #[test]
+    fn a_lock_timeout_of_zero_is_none() {
+        assert!(matches!(
+            raw_actions("SET LOCAL lock_timeout = '5s'").as_slice(),
+            [ActionKind::LockTimeout { local: true }]
+        ));
+        assert!(matches!(
+            raw_actions("SET lock_timeout = 250").as_slice(),
+            [ActionKind::LockTimeout { local: false }]
+        ));
+        assert!(raw_actions("SET lock_timeout = 0").is_empty());
+        assert!(raw_actions("SET LOCAL lock_timeout TO DEFAULT").is_empty());
+    }
+
+    #[test]
+    fn raw_statements_become_actions() {
+        let kinds = raw_actions(
+            "CREATE INDEX CONCURRENTLY i ON s.t (a); UPDATE t SET a = 1; \
+             ALTER TABLE t ADD COLUMN c int NOT NULL, ADD CONSTRAINT f FOREIGN KEY (c) REFERENCES u NOT VALID; \
+             SELECT 1",
+        );
+        assert_eq!(kinds.len(), 4, "{kinds:?}");
+        assert!(
+            matches!(&kinds[0], ActionKind::CreateIndex { table, concurrently: true }
+            if table.schema() == "s" && table.name() == "t")
+        );
+        assert!(matches!(
+            &kinds[1],
+            ActionKind::DataChange { verb: "UPDATE", .. }
+        ));
+        assert!(matches!(
+            &kinds[2],
+            ActionKind::AddColumn {
+                not_null: true,
+                fill: Fill::Nothing,
+                ..
+            }
+        ));
+        assert!(matches!(
+            &kinds[3],
+            ActionKind::AddConstraint {
+                not_valid: true,
+                kind: Added::ForeignKey { .. },
+                ..
+            }
+        ));
     }
 
     #[test]
