@@ -904,7 +904,7 @@ impl<'a> Renderer<'a> {
                 if kind.is_nontransactional() {
                     2
                 } else {
-                    usize::from(matches!(kind, StatementKind::AlterTypeAddValue(_)))
+                    usize::from(kind.commits_after())
                 }
             })
             .sum::<usize>();
@@ -921,11 +921,9 @@ impl<'a> Renderer<'a> {
                 if matches!(kind, StatementKind::RawSql(_)) {
                     out.push_str(FIXED_SETTINGS);
                 }
-                // PostgreSQL refuses to use an enum value added in the same transaction
-                // ("unsafe use of new value"), and whether a later statement uses it (a
-                // literal, a cast, a raw block, a function) cannot be told for sure:
-                // the transaction commits after every addition.
-                if matches!(kind, StatementKind::AlterTypeAddValue(_)) {
+                // The transaction commits after an enum value's addition
+                // (`StatementKind::commits_after` says why).
+                if kind.commits_after() {
                     self.step_done(&mut out, &n.id, step);
                     out.push_str("\\endif\nCOMMIT;\n");
                     echo(
