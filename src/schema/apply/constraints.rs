@@ -1,0 +1,627 @@
+//! Constraints: added (with PostgreSQL's names for unnamed ones), validated, dropped;
+//! foreign keys checked as PostgreSQL checks them.
+
+use super::*;
+use crate::diagnostic::Code;
+use crate::schema::{expr, names};
+use crate::source::Span;
+use crate::syntax::ast::StatementKind as S;
+
+impl Applier<'_> {
+    pub(super) fn add_constraint(&mut self, a: &mut AddConstraint, span: Span) -> Reversal {
+        let Some((table, t)) = self.table_or_error(&a.table) else {
+            return Ok(Vec::new());
+        };
+        if t.constraints.len() >= MAX_CONSTRAINTS {
+            self.error(
+                Code::InvalidStatement,
+                a.constraint.span,
+                format!(
+                    "table `{table}` has {} constraints already; strata checks at most \
+                     {MAX_CONSTRAINTS} on one table",
+                    t.constraints.len()
+                ),
+            );
+            return Ok(Vec::new());
+        }
+        let all: Vec<Column> = t.columns.to_vec();
+        let kind = self.constraint_kind(&a.constraint.kind, &all);
+        let pending = Pending {
+            name: a.constraint.name.as_ref().map(|n| n.value.clone()),
+            kind,
+            span: a.constraint.span,
+            origin: Origin::Table(0),
+        };
+        for column in pending.kind_columns() {
+            if t.column(column).is_none() {
+                self.error(
+                    Code::UnknownObject,
+                    pending.span,
+                    format!("table `{table}` has no column `{column}`"),
+                );
+                return Ok(Vec::new());
+            }
+        }
+        if a.not_valid
+            && matches!(
+                pending.kind,
+                ConstraintKind::PrimaryKey(_) | ConstraintKind::Unique(_)
+            )
+        {
+            self.error(
+                Code::InvalidStatement,
+                span,
+                "only check and foreign key constraints can be added `not valid`".to_owned(),
+            );
+            return Ok(Vec::new());
+        }
+        let existing: Vec<Constraint> = t.constraints.to_vec();
+        release(t);
+        let named = self.name_constraints(&table, &all, &existing, vec![pending]);
+        let Some((mut constraint, _)) = named.into_iter().next() else {
+            return Ok(Vec::new());
+        };
+        constraint.not_valid = a.not_valid;
+        a.constraint.name = Some(ident(&constraint.name, a.constraint.span));
+        if let ConstraintKind::PrimaryKey(cols) = &constraint.kind {
+            for c in cols.clone() {
+                self.update_column(&table, &c, |col| col.not_null = true);
+            }
+        }
+        let name = constraint.name.clone();
+        self.model.add_constraint(&table, constraint);
+        Ok(vec![derived(
+            S::DropConstraint(DropConstraint {
+                table: a.table.clone(),
+                name: ident(&name, span),
+            }),
+            span,
+        )])
+    }
+
+    pub(super) fn validate_constraint(
+        &mut self,
+        v: &mut ValidateConstraint,
+        span: Span,
+    ) -> Reversal {
+        let Some((table, t)) = self.table_or_error(&v.table) else {
+            return Ok(Vec::new());
+        };
+        let Some(c) = t.constraint(&v.name.value).cloned() else {
+            self.error(
+                Code::UnknownObject,
+                v.name.span,
+                format!("table `{table}` has no constraint `{}`", v.name.value),
+            );
+            return Ok(Vec::new());
+        };
+        release(t);
+        self.model.remove_constraint(&table, &c.name);
+        self.model.add_constraint(
+            &table,
+            Constraint {
+                not_valid: false,
+                ..c.clone()
+            },
+        );
+        // Back to NOT VALID: PostgreSQL has no statement for it but re-adding.
+        Ok(vec![
+            derived(
+                S::DropConstraint(DropConstraint {
+                    table: v.table.clone(),
+                    name: v.name.clone(),
+                }),
+                span,
+            ),
+            self.add_constraint_statement(&table, &c, span),
+        ])
+    }
+
+    pub(super) fn drop_constraint(&mut self, d: &mut DropConstraint, span: Span) -> Reversal {
+        let Some((table, t)) = self.table_or_error(&d.table) else {
+            return Ok(Vec::new());
+        };
+        let Some(c) = t.constraint(&d.name.value).cloned() else {
+            self.error(
+                Code::UnknownObject,
+                d.name.span,
+                format!("table `{table}` has no constraint `{}`", d.name.value),
+            );
+            return Ok(Vec::new());
+        };
+        release(t);
+        if c.has_index() {
+            if let Some((other, fk)) = self.foreign_key_on(&table, &c) {
+                self.error(
+                    Code::InUse,
+                    d.name.span,
+                    format!(
+                        "constraint `{}` is referenced by foreign key `{fk}` of `{other}`",
+                        c.name
+                    ),
+                );
+                return Ok(Vec::new());
+            }
+        }
+        let reverse = self.add_constraint_statement(&table, &c, span);
+        self.model.remove_constraint(&table, &c.name);
+        Ok(vec![reverse])
+    }
+
+    pub(super) fn constraint_kind(
+        &self,
+        kind: &TableConstraintKind,
+        columns: &[Column],
+    ) -> ConstraintKind {
+        let names = |list: &[Ident]| list.iter().map(|i| i.value.clone()).collect::<Vec<_>>();
+        match kind {
+            TableConstraintKind::PrimaryKey(c) => ConstraintKind::PrimaryKey(names(c)),
+            TableConstraintKind::Unique(c) => ConstraintKind::Unique(names(c)),
+            TableConstraintKind::Check(e) => ConstraintKind::Check {
+                expr: e.clone(),
+                columns: expr::columns_used(&e.text, columns.iter().map(|c| c.name.as_str())),
+            },
+            TableConstraintKind::ForeignKey {
+                columns: c,
+                references,
+            } => ConstraintKind::ForeignKey {
+                columns: names(c),
+                table: self.obj(&references.table),
+                referenced: names(&references.columns),
+                on_delete: references.on_delete,
+                on_update: references.on_update,
+            },
+        }
+    }
+
+    /// Names and checks the constraints of a table in PostgreSQL's order: checks,
+    /// then the primary key, then unique constraints, then foreign keys. Returns them
+    /// with their names, in that order.
+    /// Whether a key or index of `count` columns is within PostgreSQL's limit; an error
+    /// when it is not.
+    pub(super) fn key_fits(&mut self, count: usize, span: Span) -> bool {
+        if count <= MAX_KEY_COLUMNS {
+            return true;
+        }
+        self.error(
+            Code::InvalidStatement,
+            span,
+            format!(
+                "this key or index has {count} columns; PostgreSQL allows at most {MAX_KEY_COLUMNS}"
+            ),
+        );
+        false
+    }
+
+    pub(super) fn name_constraints(
+        &mut self,
+        table: &ObjName,
+        columns: &[Column],
+        existing: &[Constraint],
+        mut pending: Vec<Pending>,
+    ) -> Vec<(Constraint, Origin)> {
+        pending.retain(|p| self.key_fits(p.kind_columns().len(), p.span));
+        if existing.len() + pending.len() > MAX_CONSTRAINTS {
+            let first_over = pending[MAX_CONSTRAINTS.saturating_sub(existing.len())].span;
+            self.error(
+                Code::InvalidStatement,
+                first_over,
+                format!(
+                    "table `{table}` would have {} constraints; strata checks at most \
+                     {MAX_CONSTRAINTS} on one table",
+                    existing.len() + pending.len()
+                ),
+            );
+            return Vec::new();
+        }
+        // Check expressions mention columns of the whole table.
+        for p in &mut pending {
+            if let ConstraintKind::Check {
+                expr: e,
+                columns: used,
+            } = &mut p.kind
+            {
+                *used = expr::columns_used(&e.text, columns.iter().map(|c| c.name.as_str()));
+            }
+        }
+        let rank = |k: &ConstraintKind| match k {
+            ConstraintKind::Check { .. } => 0,
+            ConstraintKind::PrimaryKey(_) => 1,
+            ConstraintKind::Unique(_) => 2,
+            ConstraintKind::ForeignKey { .. } => 3,
+        };
+        pending.sort_by_key(|p| rank(&p.kind));
+        let mut named: Vec<(Constraint, Origin)> = Vec::new();
+        // The names of the table's constraints and of those named here, and the names of
+        // the indexes named here: sets, so that a table of many constraints is named in
+        // time proportional to them and the passes PostgreSQL's naming takes.
+        let mut taken_here: Names = existing.iter().map(|c| c.name.clone()).collect();
+        let mut indexes_here = Names::new();
+        let mut has_pk = existing
+            .iter()
+            .any(|c| matches!(c.kind, ConstraintKind::PrimaryKey(_)));
+        for p in pending {
+            if let ConstraintKind::PrimaryKey(_) = p.kind {
+                if has_pk {
+                    self.error(
+                        Code::DuplicateObject,
+                        p.span,
+                        format!("table `{table}` has a primary key already"),
+                    );
+                    continue;
+                }
+            }
+            if let ConstraintKind::PrimaryKey(cols) | ConstraintKind::Unique(cols) = &p.kind {
+                let same = existing
+                    .iter()
+                    .chain(named.iter().map(|(c, _)| c))
+                    .find(|c| c.has_index() && same_set(c.columns(), cols));
+                if let Some(same) = same {
+                    self.error(
+                        Code::DuplicateObject,
+                        p.span,
+                        format!(
+                            "this duplicates constraint `{}` on the same columns; PostgreSQL \
+                             would silently keep only one",
+                            same.name
+                        ),
+                    );
+                    continue;
+                }
+            }
+            if let ConstraintKind::ForeignKey { .. } = p.kind {
+                if !self.check_foreign_key(table, columns, &named, &p) {
+                    continue;
+                }
+            }
+            let name = match p.name {
+                Some(name) => {
+                    if taken_here.contains(&name) {
+                        self.error(
+                            Code::DuplicateObject,
+                            p.span,
+                            format!("table `{table}` has a constraint `{name}` already"),
+                        );
+                        continue;
+                    }
+                    let as_relation = ObjName::new(table.schema(), &name);
+                    if matches!(
+                        p.kind,
+                        ConstraintKind::PrimaryKey(_) | ConstraintKind::Unique(_)
+                    ) && !self.check_new_relation(&as_relation, p.span, "constraint index")
+                    {
+                        continue;
+                    }
+                    name
+                }
+                None => self.default_constraint_name(table, &p.kind, &taken_here, &indexes_here),
+            };
+            taken_here.insert(name.clone());
+            has_pk |= matches!(p.kind, ConstraintKind::PrimaryKey(_));
+            if matches!(
+                p.kind,
+                ConstraintKind::PrimaryKey(_) | ConstraintKind::Unique(_)
+            ) {
+                indexes_here.insert(name.clone());
+            }
+            let kind = match p.kind {
+                ConstraintKind::ForeignKey {
+                    columns,
+                    table: target,
+                    referenced,
+                    on_delete,
+                    on_update,
+                } => {
+                    let referenced = if referenced.is_empty() {
+                        self.primary_key_of(&target, table, &named)
+                    } else {
+                        referenced
+                    };
+                    ConstraintKind::ForeignKey {
+                        columns,
+                        table: target,
+                        referenced,
+                        on_delete,
+                        on_update,
+                    }
+                }
+                other => other,
+            };
+            named.push((
+                Constraint {
+                    name,
+                    kind,
+                    not_valid: false,
+                },
+                p.origin,
+            ));
+        }
+        named
+    }
+
+    pub(super) fn primary_key_of(
+        &self,
+        target: &ObjName,
+        table: &ObjName,
+        named: &[(Constraint, Origin)],
+    ) -> Vec<String> {
+        let key = if target == table {
+            named
+                .iter()
+                .map(|(c, _)| c)
+                .find(|c| matches!(c.kind, ConstraintKind::PrimaryKey(_)))
+                .cloned()
+        } else {
+            None
+        }
+        .or_else(|| {
+            self.model
+                .table(target)
+                .and_then(|t| t.primary_key().cloned())
+        });
+        key.map(|k| k.columns().to_vec()).unwrap_or_default()
+    }
+
+    /// PostgreSQL's name for an unnamed constraint. `taken_here` holds the names of the
+    /// table's constraints and of those named earlier in this statement, `indexes_here`
+    /// the indexes of those.
+    pub(super) fn default_constraint_name(
+        &self,
+        table: &ObjName,
+        kind: &ConstraintKind,
+        taken_here: &Names,
+        indexes_here: &Names,
+    ) -> String {
+        let model = &self.model;
+        let schema = &table.schema();
+        // Relations include the indexes of constraints named earlier in this statement.
+        let relation_taken = |n: &str| {
+            model.relation(&ObjName::new(schema, n)).is_some() || indexes_here.contains(n)
+        };
+        let constraint_taken = |n: &str| {
+            model.constraint_name_exists(&ObjName::new(schema, n)) || taken_here.contains(n)
+        };
+        match kind {
+            ConstraintKind::PrimaryKey(_) => names::choose_name(table.name(), None, "pkey", |n| {
+                relation_taken(n) || constraint_taken(n)
+            }),
+            ConstraintKind::Unique(cols) => {
+                let addition = names::name_addition(&names::index_column_names(
+                    cols.iter().map(|c| Some(c.as_str())),
+                ));
+                names::choose_name(table.name(), Some(&addition), "key", |n| {
+                    relation_taken(n) || constraint_taken(n)
+                })
+            }
+            ConstraintKind::Check { columns, .. } => {
+                let column = (columns.len() == 1).then(|| columns[0].as_str());
+                names::choose_name(table.name(), column, "check", constraint_taken)
+            }
+            ConstraintKind::ForeignKey { columns, .. } => {
+                let addition = names::name_addition(columns);
+                names::choose_name(table.name(), Some(&addition), "fkey", constraint_taken)
+            }
+        }
+    }
+
+    /// A foreign key's target exists, and its columns are a primary key or unique
+    /// constraint of it (PostgreSQL refuses anything else).
+    pub(super) fn check_foreign_key(
+        &mut self,
+        table: &ObjName,
+        columns: &[Column],
+        named: &[(Constraint, Origin)],
+        p: &Pending,
+    ) -> bool {
+        let ConstraintKind::ForeignKey {
+            columns: own,
+            table: target,
+            referenced,
+            ..
+        } = &p.kind
+        else {
+            return true;
+        };
+        let (target_columns, keys): (Vec<String>, Vec<Vec<String>>) = if target == table {
+            (
+                columns.iter().map(|c| c.name.clone()).collect(),
+                named
+                    .iter()
+                    .map(|(c, _)| c)
+                    .chain(
+                        self.model
+                            .table(table)
+                            .map(|t| t.constraints.iter())
+                            .into_iter()
+                            .flatten(),
+                    )
+                    .filter(|c| c.has_index())
+                    .map(|c| c.columns().to_vec())
+                    .collect(),
+            )
+        } else if let Some(t) = self.model.table(target) {
+            (
+                t.columns.iter().map(|c| c.name.clone()).collect(),
+                t.constraints
+                    .iter()
+                    .filter(|c| c.has_index())
+                    .map(|c| c.columns().to_vec())
+                    .collect(),
+            )
+        } else {
+            self.error(
+                Code::UnknownObject,
+                p.span,
+                format!("foreign key to unknown table `{target}`"),
+            );
+            return false;
+        };
+        let referenced: Vec<String> = if referenced.is_empty() {
+            match self.primary_key_of(target, table, named).as_slice() {
+                [] => {
+                    self.error(
+                        Code::InvalidReference,
+                        p.span,
+                        format!(
+                            "table `{target}` has no primary key for this foreign key to reference"
+                        ),
+                    );
+                    return false;
+                }
+                key => key.to_vec(),
+            }
+        } else {
+            referenced.clone()
+        };
+        for column in &referenced {
+            if !target_columns.contains(column) {
+                self.error(
+                    Code::UnknownObject,
+                    p.span,
+                    format!("foreign key to unknown column `{column}` of table `{target}`"),
+                );
+                return false;
+            }
+        }
+        if referenced.len() != own.len() {
+            self.error(
+                Code::InvalidReference,
+                p.span,
+                format!(
+                    "the foreign key has {} columns but references {}",
+                    own.len(),
+                    referenced.len()
+                ),
+            );
+            return false;
+        }
+        if !keys.iter().any(|k| same_set(k, &referenced)) {
+            self.error(
+                Code::InvalidReference,
+                p.span,
+                format!(
+                    "no primary key or unique constraint of `{target}` covers exactly ({}); \
+                     PostgreSQL requires one for a foreign key",
+                    referenced.join(", ")
+                ),
+            );
+            return false;
+        }
+        true
+    }
+
+    pub fn table_constraint(&self, c: &Constraint, span: Span) -> TableConstraint {
+        let idents = |list: &[String]| list.iter().map(|n| ident(n, span)).collect::<Vec<_>>();
+        let kind = match &c.kind {
+            ConstraintKind::PrimaryKey(cols) => TableConstraintKind::PrimaryKey(idents(cols)),
+            ConstraintKind::Unique(cols) => TableConstraintKind::Unique(idents(cols)),
+            ConstraintKind::Check { expr, .. } => TableConstraintKind::Check(expr.clone()),
+            ConstraintKind::ForeignKey {
+                columns,
+                table,
+                referenced,
+                on_delete,
+                on_update,
+            } => TableConstraintKind::ForeignKey {
+                columns: idents(columns),
+                references: ForeignReference {
+                    table: self.qualified(table, span),
+                    columns: idents(referenced),
+                    on_delete: *on_delete,
+                    on_update: *on_update,
+                    span,
+                },
+            },
+        };
+        TableConstraint {
+            name: Some(ident(&c.name, span)),
+            kind,
+            span,
+        }
+    }
+
+    pub fn add_constraint_statement(&self, table: &ObjName, c: &Constraint, span: Span) -> Derived {
+        derived(
+            StatementKind::AddConstraint(AddConstraint {
+                table: self.qualified(table, span),
+                constraint: self.table_constraint(c, span),
+                not_valid: c.not_valid,
+            }),
+            span,
+        )
+    }
+
+    /// A foreign key of another table that references `key` of `table`.
+    pub(super) fn foreign_key_on(
+        &self,
+        table: &ObjName,
+        key: &Constraint,
+    ) -> Option<(ObjName, String)> {
+        self.model.tables.iter().find_map(|(other, t)| {
+            t.constraints.iter().find_map(|c| match &c.kind {
+                ConstraintKind::ForeignKey {
+                    table: target,
+                    referenced,
+                    ..
+                } if target == table
+                    && !(other == table && c.name == key.name)
+                    && same_set(referenced, key.columns()) =>
+                {
+                    Some((other.clone(), c.name.clone()))
+                }
+                _ => None,
+            })
+        })
+    }
+}
+
+/// A constraint being declared, before it gets its name.
+pub(super) struct Pending {
+    pub(super) name: Option<String>,
+    pub(super) kind: ConstraintKind,
+    pub(super) span: Span,
+    /// Where the declaration is in the statement, to write the chosen name back.
+    pub(super) origin: Origin,
+}
+
+#[derive(Clone, Copy)]
+pub(super) enum Origin {
+    /// Column `i`, its constraint `j`.
+    Column(usize, usize),
+    /// Table constraint `i`.
+    Table(usize),
+}
+
+pub(super) fn same_set(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.contains(x))
+}
+
+impl Pending {
+    pub(super) fn kind_columns(&self) -> Vec<&String> {
+        match &self.kind {
+            ConstraintKind::PrimaryKey(c) | ConstraintKind::Unique(c) => c.iter().collect(),
+            ConstraintKind::ForeignKey { columns, .. } => columns.iter().collect(),
+            ConstraintKind::Check { .. } => Vec::new(),
+        }
+    }
+}
+
+/// Writes the chosen constraint names back into a table's syntax.
+pub(super) fn write_names(
+    columns: &mut [ColumnDef],
+    constraints: &mut [TableConstraint],
+    named: &[(Constraint, Origin)],
+) {
+    for (c, origin) in named {
+        match *origin {
+            Origin::Column(i, j) => {
+                let slot = &mut columns[i].constraints[j];
+                slot.name = Some(ident(&c.name, slot.span));
+            }
+            Origin::Table(i) => {
+                let slot = &mut constraints[i];
+                slot.name = Some(ident(&c.name, slot.span));
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! The model written back as the language's own statements (`show --schema`).
+
+use super::*;
+use crate::source::Span;
+
+/// The model as the language's own `create` statements: schemas, extensions, types,
+/// tables with their constraints, partitions, indexes. For `show --schema`, and a
+/// golden format for tests.
+pub fn dump(model: &Model, default_schema: &str) -> String {
+    use crate::syntax::print;
+    let mut diagnostics = Vec::new();
+    let applier = Applier {
+        model: model.clone(),
+        default_schema,
+        diagnostics: &mut diagnostics,
+        shared: &mut Shared::default(),
+    };
+    let span = Span::point(crate::source::FileId(0), 0, 1, 1);
+    let mut out = String::new();
+    let mut push = |kind: StatementKind| {
+        out.push_str(&print::statement(&kind));
+        out.push('\n');
+    };
+    for schema in model
+        .schemas
+        .keys()
+        .filter(|s| s.as_str() != default_schema)
+    {
+        push(StatementKind::CreateSchema(CreateSchema {
+            name: ident(schema, span),
+        }));
+    }
+    for extension in model.extensions.keys() {
+        push(StatementKind::CreateExtension(CreateExtension {
+            name: ident(extension, span),
+        }));
+    }
+    for (name, t) in &model.types {
+        let values = t
+            .values
+            .iter()
+            .map(|v| Spanned {
+                value: v.clone(),
+                span,
+            })
+            .collect();
+        let name = applier.qualified(name, span);
+        push(if t.assumed {
+            StatementKind::AssumeType(AssumeType { name, values })
+        } else {
+            StatementKind::CreateEnum(CreateEnum { name, values })
+        });
+    }
+    let (partitions, tables): (Vec<_>, Vec<_>) = model
+        .tables
+        .iter()
+        .partition(|(_, t)| t.partition_of.is_some());
+    for (name, t) in tables.into_iter().chain(partitions) {
+        for derived in applier.recreate_table(name, span) {
+            let kind = match derived.statement.kind {
+                StatementKind::CreateTable(ct) if t.assumed => {
+                    StatementKind::AssumeTable(AssumeTable {
+                        name: ct.name,
+                        columns: ct.columns,
+                        constraints: ct.constraints,
+                    })
+                }
+                other => other,
+            };
+            // Indexes are listed once, after every table.
+            if !matches!(kind, StatementKind::CreateIndex(_)) {
+                push(kind);
+            }
+        }
+    }
+    for (name, i) in &model.indexes {
+        push(
+            applier
+                .create_index_statement(name, i, false, span)
+                .statement
+                .kind,
+        );
+    }
+    out
+}

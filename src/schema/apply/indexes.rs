@@ -1,0 +1,152 @@
+//! Indexes: created (with PostgreSQL's names), dropped.
+
+use super::*;
+use crate::diagnostic::Code;
+use crate::schema::{expr, names};
+use crate::source::Span;
+use crate::syntax::ast::StatementKind as S;
+
+impl Applier<'_> {
+    pub(super) fn create_index(&mut self, i: &mut CreateIndex, span: Span) -> Reversal {
+        if !self.key_fits(i.keys.len() + i.include.len(), i.table.span()) {
+            return Ok(Vec::new());
+        }
+        let Some((table, t)) = self.table_or_error(&i.table) else {
+            return Ok(Vec::new());
+        };
+        let column_names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        let mut used: Vec<String> = Vec::new();
+        for key in &i.keys {
+            match &key.target {
+                IndexTarget::Column(c) => {
+                    if !column_names.contains(&c.value.as_str()) {
+                        self.error(
+                            Code::UnknownObject,
+                            c.span,
+                            format!("table `{table}` has no column `{}`", c.value),
+                        );
+                        return Ok(Vec::new());
+                    }
+                    used.push(c.value.clone());
+                }
+                IndexTarget::Expr(e) => {
+                    used.extend(expr::columns_used(&e.text, column_names.iter().copied()))
+                }
+            }
+        }
+        for c in &i.include {
+            if !column_names.contains(&c.value.as_str()) {
+                self.error(
+                    Code::UnknownObject,
+                    c.span,
+                    format!("table `{table}` has no column `{}`", c.value),
+                );
+                return Ok(Vec::new());
+            }
+            used.push(c.value.clone());
+        }
+        if let Some(p) = &i.predicate {
+            used.extend(expr::columns_used(&p.text, column_names.iter().copied()));
+        }
+        used.dedup();
+        let name = match &i.name {
+            Some(n) => {
+                let name = ObjName::new(table.schema(), &n.value);
+                if !self.check_new_relation(&name, n.span, "index") {
+                    return Ok(Vec::new());
+                }
+                name
+            }
+            None => {
+                let figured: Vec<Option<String>> = i
+                    .keys
+                    .iter()
+                    .map(|k| match &k.target {
+                        IndexTarget::Column(c) => Some(c.value.clone()),
+                        IndexTarget::Expr(e) => expr::index_column_name(&e.text),
+                    })
+                    .chain(i.include.iter().map(|c| Some(c.value.clone())))
+                    .collect();
+                let keys = figured.iter().map(|k| k.as_deref());
+                let addition = names::name_addition(&names::index_column_names(keys));
+                let model = &self.model;
+                let chosen = names::choose_name(table.name(), Some(&addition), "idx", |n| {
+                    model.relation(&ObjName::new(table.schema(), n)).is_some()
+                });
+                i.name = Some(ident(&chosen, span));
+                ObjName::new(table.schema(), &chosen)
+            }
+        };
+        let index = Index {
+            table: table.clone(),
+            unique: i.unique,
+            method: i.method.as_ref().map(|m| m.value.clone()),
+            keys: i.keys.as_slice().into(),
+            include: i.include.iter().map(|c| c.value.clone()).collect(),
+            predicate: i.predicate.clone().map(Box::new),
+            columns: used.into(),
+        };
+        self.model.add_index(name.clone(), index);
+        Ok(vec![derived(
+            S::DropIndex(DropIndex {
+                concurrently: i.concurrently,
+                name: self.qualified(&name, span),
+            }),
+            span,
+        )])
+    }
+
+    pub(super) fn drop_index(&mut self, d: &mut DropIndex, span: Span) -> Reversal {
+        let name = self.obj(&d.name);
+        match self.model.relation(&name) {
+            Some(RelationKind::Index) => {}
+            Some(RelationKind::ConstraintIndex) => {
+                self.error(
+                    Code::InUse,
+                    d.name.span(),
+                    format!("index `{name}` belongs to a constraint: drop the constraint instead"),
+                );
+                return Ok(Vec::new());
+            }
+            _ => {
+                self.error(
+                    Code::UnknownObject,
+                    d.name.span(),
+                    format!("unknown index `{name}`"),
+                );
+                return Ok(Vec::new());
+            }
+        }
+        let Some(index) = self.model.remove_index(&name) else {
+            return Ok(Vec::new());
+        };
+        Ok(vec![self.create_index_statement(
+            &name,
+            &index,
+            d.concurrently,
+            span,
+        )])
+    }
+
+    pub fn create_index_statement(
+        &self,
+        name: &ObjName,
+        i: &Index,
+        concurrently: bool,
+        span: Span,
+    ) -> Derived {
+        derived(
+            StatementKind::CreateIndex(CreateIndex {
+                unique: i.unique,
+                concurrently,
+                name: Some(ident(name.name(), span)),
+                table: self.qualified(&i.table, span),
+                method: i.method.as_ref().map(|m| ident(m, span)),
+                keys: i.keys.to_vec(),
+                include: i.include.iter().map(|c| ident(c, span)).collect(),
+                predicate: i.predicate.as_deref().cloned(),
+            }),
+            span,
+        )
+    }
+}

@@ -1,0 +1,257 @@
+//! One statement against the model: its checks (LANGUAGE.md 7.2), its effect with
+//! PostgreSQL's side effects, the names PostgreSQL would choose, and its reversal
+//! (LANGUAGE.md 6), computed from the model as it stood before the statement.
+//!
+//! This file holds the `Applier`, what every kind of object shares (names, lookups,
+//! errors) and the one dispatch; each statement's effect, checks and reversal is in the
+//! file named for its object: `schemas`, `extensions`, `types`, `tables`, `columns`,
+//! `constraints`, `indexes`; `dump` writes a model back as statements.
+
+use std::sync::Arc;
+
+use super::model::*;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::source::Span;
+use crate::syntax::ast::*;
+
+mod columns;
+mod constraints;
+mod dump;
+mod extensions;
+mod indexes;
+mod schemas;
+mod tables;
+mod types;
+
+use constraints::{write_names, Origin, Pending};
+pub use dump::dump;
+
+/// A statement's reversal: the statements of its derived downgrade, or why there is
+/// none.
+pub type Reversal = Result<Vec<Derived>, String>;
+
+/// A statement of a derived downgrade, with what a reader should know about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Derived {
+    pub statement: Statement,
+    /// For example: the rows of a recreated table are not restored.
+    pub note: Option<String>,
+}
+
+/// What applying one statement gave.
+pub struct Applied {
+    /// The statement with every constraint and index name explicit.
+    pub resolved: Statement,
+    /// Its reversal, or why there is none.
+    pub reverse: Reversal,
+}
+
+/// PostgreSQL's `MaxHeapAttributeNumber`: the most columns a table can have.
+const MAX_COLUMNS: usize = 1600;
+/// The most constraints strata checks on one table (PostgreSQL sets no limit): naming
+/// unnamed ones takes PostgreSQL's passes over the names before them, and a bound keeps
+/// a file's check linear in its size.
+const MAX_CONSTRAINTS: usize = 1600;
+/// A set of names (foldhash: these sets are made for every statement that names a
+/// constraint, and SipHash's cost showed).
+type Names = hashbrown::HashSet<String>;
+/// PostgreSQL's `INDEX_MAX_KEYS`: the most columns of a key or an index (with the
+/// `include` columns).
+const MAX_KEY_COLUMNS: usize = 32;
+
+/// One statement at a time against a model.
+pub struct Applier<'a> {
+    pub model: Model,
+    pub default_schema: &'a str,
+    pub diagnostics: &'a mut Vec<Diagnostic>,
+    /// Where the model's columns get their types and defaults.
+    pub shared: &'a mut Shared,
+}
+
+fn ident(value: &str, span: Span) -> Ident {
+    Ident {
+        value: value.to_owned(),
+        quoted: false,
+        span,
+    }
+}
+
+fn statement(kind: StatementKind, span: Span) -> Statement {
+    Statement { kind, span }
+}
+
+/// Lets go of a table looked up with [`Applier::table_or_error`] before the model changes
+/// it: while the copy is held, `Model::table_mut` would find the table shared and copy
+/// all of it (every column and constraint) for each change.
+fn release(table: Arc<Table>) {
+    drop(table);
+}
+
+fn derived(kind: StatementKind, span: Span) -> Derived {
+    Derived {
+        statement: statement(kind, span),
+        note: None,
+    }
+}
+
+impl<'a> Applier<'a> {
+    fn error(&mut self, code: Code, span: Span, message: String) {
+        self.diagnostics
+            .push(Diagnostic::error(code, span, message));
+    }
+
+    pub fn obj(&self, q: &QualifiedName) -> ObjName {
+        ObjName::of(q, self.default_schema)
+    }
+
+    fn qualified(&self, name: &ObjName, span: Span) -> QualifiedName {
+        QualifiedName {
+            schema: (name.schema() != self.default_schema).then(|| ident(name.schema(), span)),
+            name: ident(name.name(), span),
+        }
+    }
+
+    /// The table a statement names (shared, not copied), or an error.
+    fn table_or_error(&mut self, q: &QualifiedName) -> Option<(ObjName, Arc<Table>)> {
+        let name = self.obj(q);
+        match self.model.tables.get(&name) {
+            Some(t) => Some((name, Arc::clone(t))),
+            None => {
+                self.error(
+                    Code::UnknownObject,
+                    q.span(),
+                    format!("unknown table `{name}`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn column_or_error(&mut self, table: &ObjName, t: &Table, column: &Ident) -> Option<Column> {
+        match t.column(&column.value) {
+            Some(c) => Some(c.clone()),
+            None => {
+                self.error(
+                    Code::UnknownObject,
+                    column.span,
+                    format!("table `{table}` has no column `{}`", column.value),
+                );
+                None
+            }
+        }
+    }
+
+    /// Whether a name is free for a new relation or type in the schema.
+    fn check_new_relation(&mut self, name: &ObjName, span: Span, what: &str) -> bool {
+        if !self.model.schemas.contains_key(name.schema()) {
+            self.error(
+                Code::UnknownObject,
+                span,
+                format!("unknown schema `{}`", name.schema()),
+            );
+            return false;
+        }
+        let clash = if let Some(kind) = self.model.relation(name) {
+            Some(match kind {
+                RelationKind::Table => "a table",
+                RelationKind::Index => "an index",
+                RelationKind::ConstraintIndex => "the index of a constraint",
+                RelationKind::Sequence => "a sequence",
+            })
+        } else if self.model.types.contains_key(name) && what != "index" {
+            // A table has a row type of its own name: tables and types share names.
+            Some("a type")
+        } else {
+            None
+        };
+        if let Some(clash) = clash {
+            self.error(
+                Code::DuplicateObject,
+                span,
+                format!("cannot create {what} `{name}`: {clash} of that name already exists"),
+            );
+            return false;
+        }
+        true
+    }
+}
+
+/// Why a downgrade cannot be derived for a statement.
+const RAW_SQL: &str = "raw SQL is opaque to the model";
+const ENUM_VALUE: &str = "PostgreSQL cannot remove a value from an enum type";
+
+impl<'a> Applier<'a> {
+    /// Applies one statement: checks it, changes the model, and derives its reversal.
+    /// A statement that fails a check leaves the model as it was.
+    pub fn apply(&mut self, stmt: &Statement) -> Applied {
+        let span = stmt.span;
+        let mut resolved = stmt.clone();
+        let reverse = self.apply_kind(&mut resolved.kind, span);
+        Applied { resolved, reverse }
+    }
+
+    fn drop_of(&self, name: &ObjName, span: Span) -> Derived {
+        derived(
+            StatementKind::DropTable(DropTable {
+                name: self.qualified(name, span),
+            }),
+            span,
+        )
+    }
+
+    fn apply_kind(&mut self, kind: &mut StatementKind, span: Span) -> Reversal {
+        use StatementKind as S;
+        match kind {
+            S::CreateSchema(s) => self.create_schema(s, span),
+            S::DropSchema(s) => self.drop_schema(s, span),
+            S::CreateExtension(e) => self.create_extension(e, span),
+            S::DropExtension(e) => self.drop_extension(e, span),
+            S::CreateEnum(CreateEnum { name, values }) => {
+                if self.create_enum(name, values, false) {
+                    Ok(vec![derived(
+                        S::DropType(DropType { name: name.clone() }),
+                        span,
+                    )])
+                } else {
+                    Ok(Vec::new())
+                }
+            }
+            S::AssumeType(AssumeType { name, values }) => {
+                self.create_enum(name, values, true);
+                Ok(Vec::new())
+            }
+            S::DropType(d) => self.drop_type(d, span),
+            S::AlterTypeAddValue(a) => self.alter_type_add_value(a, span),
+            S::AlterTypeRenameValue(r) => self.alter_type_rename_value(r, span),
+            S::CreateTable(t) => self.create_table(t, span),
+            S::AssumeTable(t) => self.assume_table(t, span),
+            S::CreatePartition(p) => self.create_partition(p, span),
+            S::DropTable(d) => self.drop_table(d, span),
+            S::RenameTable(r) => self.rename_table(r, span),
+            S::AddColumn(a) => self.add_column(a, span),
+            S::DropColumn(d) => self.drop_column(d, span),
+            S::RenameColumn(r) => self.rename_column(r, span),
+            S::AlterColumnType(a) => self.alter_column_type(a, span),
+            S::SetNotNull(SetNotNull { table, column }) => {
+                self.set_not_null(table, column, true, span)
+            }
+            S::DropNotNull(DropNotNull { table, column }) => {
+                self.set_not_null(table, column, false, span)
+            }
+            S::SetDefault(SetDefault {
+                table,
+                column,
+                default,
+            }) => self.set_default(table, column, Some(default.clone()), span),
+            S::DropDefault(DropDefault { table, column }) => {
+                self.set_default(table, column, None, span)
+            }
+            S::AddConstraint(a) => self.add_constraint(a, span),
+            S::ValidateConstraint(v) => self.validate_constraint(v, span),
+            S::DropConstraint(d) => self.drop_constraint(d, span),
+            S::CreateIndex(i) => self.create_index(i, span),
+            S::DropIndex(d) => self.drop_index(d, span),
+            S::RawSql(_) => Err(RAW_SQL.to_owned()),
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! Tables: created (with their columns and constraints), assumed, partitions, dropped,
+//! renamed; a table written back as the statements that recreate it.
+
+use std::collections::HashSet;
+
+use super::*;
+use crate::diagnostic::Code;
+use crate::schema::names;
+use crate::source::Span;
+use crate::syntax::ast::StatementKind as S;
+
+impl Applier<'_> {
+    pub(super) fn create_table(&mut self, t: &mut CreateTable, span: Span) -> Reversal {
+        let name = self.obj(&t.name);
+        if !self.check_new_relation(&name, t.name.span(), "table") {
+            return Ok(Vec::new());
+        }
+        if self.add_table(
+            &name,
+            &mut t.columns,
+            &mut t.constraints,
+            t.partition_by.clone(),
+            false,
+        ) {
+            Ok(vec![self.drop_of(&name, span)])
+        } else {
+            Ok(Vec::new())
+        }
+    }
+
+    pub(super) fn assume_table(&mut self, t: &mut AssumeTable, _span: Span) -> Reversal {
+        let name = self.obj(&t.name);
+        if self.check_new_relation(&name, t.name.span(), "table") {
+            self.add_table(&name, &mut t.columns, &mut t.constraints, None, true);
+        }
+        Ok(Vec::new())
+    }
+
+    pub(super) fn create_partition(&mut self, p: &mut CreatePartition, span: Span) -> Reversal {
+        let name = self.obj(&p.name);
+        let Some((parent, table)) = self.table_or_error(&p.parent) else {
+            return Ok(Vec::new());
+        };
+        if table.partition_by.is_none() {
+            self.error(
+                Code::InvalidReference,
+                p.parent.span(),
+                format!("table `{parent}` is not partitioned"),
+            );
+            return Ok(Vec::new());
+        }
+        if !self.check_new_relation(&name, p.name.span(), "table") {
+            return Ok(Vec::new());
+        }
+        let partition = Table {
+            columns: table
+                .columns
+                .iter()
+                .map(|c| Column {
+                    sequence: None,
+                    ..c.clone()
+                })
+                .collect(),
+            constraints: Default::default(),
+            partition_by: None,
+            partition_of: Some(Box::new((parent, p.bound.clone()))),
+            assumed: false,
+        };
+        self.model.add_table(name.clone(), partition);
+        Ok(vec![self.drop_of(&name, span)])
+    }
+
+    pub(super) fn drop_table(&mut self, d: &mut DropTable, span: Span) -> Reversal {
+        let name = self.obj(&d.name);
+        if self.model.table(&name).is_none() {
+            self.error(
+                Code::UnknownObject,
+                d.name.span(),
+                format!("unknown table `{name}`"),
+            );
+            return Ok(Vec::new());
+        }
+        let partitions: Vec<ObjName> = self
+            .model
+            .tables
+            .iter()
+            .filter(|(_, t)| t.partition_of.as_deref().is_some_and(|(p, _)| p == &name))
+            .map(|(n, _)| n.clone())
+            .collect();
+        let outside: Vec<String> = self
+            .model
+            .referencing(&name)
+            .into_iter()
+            .filter(|(t, _)| !partitions.contains(t))
+            .map(|(t, c)| format!("`{c}` of `{t}`"))
+            .collect();
+        if !outside.is_empty() {
+            self.error(
+                Code::InUse,
+                d.name.span(),
+                format!(
+                    "table `{name}` is still referenced by foreign key {}",
+                    outside.join(", ")
+                ),
+            );
+            return Ok(Vec::new());
+        }
+        let mut reverse = self.recreate_table(&name, span);
+        for partition in &partitions {
+            reverse.extend(self.recreate_table(partition, span));
+            self.model.remove_table(partition);
+        }
+        self.model.remove_table(&name);
+        Ok(reverse)
+    }
+
+    pub(super) fn rename_table(&mut self, r: &mut RenameTable, span: Span) -> Reversal {
+        let Some((old, _)) = self.table_or_error(&r.table) else {
+            return Ok(Vec::new());
+        };
+        let new = ObjName::new(old.schema(), &r.new_name.value);
+        if !self.check_new_relation(&new, r.new_name.span, "table") {
+            return Ok(Vec::new());
+        }
+        self.move_table(&old, &new);
+        Ok(vec![derived(
+            S::RenameTable(RenameTable {
+                table: self.qualified(&new, span),
+                new_name: ident(old.name(), span),
+            }),
+            span,
+        )])
+    }
+
+    /// The columns of a new table, and its constraints in the order PostgreSQL names
+    /// them.
+    pub(super) fn table_parts(
+        &mut self,
+        name: &ObjName,
+        columns: &[ColumnDef],
+        constraints: &[TableConstraint],
+    ) -> (Vec<Column>, Vec<Pending>) {
+        let mut out: Vec<Column> = Vec::new();
+        let mut pending = Vec::new();
+        if columns.len() > MAX_COLUMNS {
+            self.error(
+                Code::InvalidStatement,
+                columns[MAX_COLUMNS].name.span,
+                format!(
+                    "table `{name}` would have {} columns; PostgreSQL allows at most {MAX_COLUMNS}",
+                    columns.len()
+                ),
+            );
+        }
+        // A set, so that a table of many columns costs linear time.
+        let mut declared: HashSet<&str> = HashSet::with_capacity(columns.len());
+        for (i, def) in columns.iter().enumerate() {
+            if !declared.insert(&def.name.value) {
+                self.error(
+                    Code::DuplicateObject,
+                    def.name.span,
+                    format!("column `{}` is declared twice", def.name.value),
+                );
+                continue;
+            }
+            let (column, mut more) = self.column(def, i);
+            out.push(column);
+            pending.append(&mut more);
+        }
+        for (i, c) in constraints.iter().enumerate() {
+            let kind = self.constraint_kind(&c.kind, &out);
+            pending.push(Pending {
+                name: c.name.as_ref().map(|n| n.value.clone()),
+                kind,
+                span: c.span,
+                origin: Origin::Table(i),
+            });
+        }
+        for p in &pending {
+            for column in p.kind_columns() {
+                if !declared.contains(column.as_str()) {
+                    self.error(
+                        Code::UnknownObject,
+                        p.span,
+                        format!("table `{name}` has no column `{column}`"),
+                    );
+                }
+            }
+        }
+        // Primary key columns are NOT NULL.
+        for p in &pending {
+            if let ConstraintKind::PrimaryKey(cols) = &p.kind {
+                for c in out.iter_mut().filter(|c| cols.contains(&c.name)) {
+                    c.not_null = true;
+                }
+            }
+        }
+        (out, pending)
+    }
+
+    /// Creates a checked table; false (with diagnostics) when a check failed.
+    pub(super) fn add_table(
+        &mut self,
+        name: &ObjName,
+        columns: &mut [ColumnDef],
+        constraints: &mut [TableConstraint],
+        partition_by: Option<PartitionBy>,
+        assumed: bool,
+    ) -> bool {
+        let before = self.diagnostics.len();
+        let (mut cols, pending) = self.table_parts(name, columns, constraints);
+        if let Some(p) = &partition_by {
+            for c in &p.columns {
+                if !cols.iter().any(|col| col.name == c.value) {
+                    self.error(
+                        Code::UnknownObject,
+                        c.span,
+                        format!("table `{name}` has no column `{}`", c.value),
+                    );
+                }
+            }
+        }
+        // PostgreSQL names identity sequences before anything else of the table.
+        let mut sequences: Vec<String> = Vec::new();
+        for column in cols.iter_mut().filter(|c| c.identity.is_some()) {
+            let model = &self.model;
+            let chosen = names::choose_name(name.name(), Some(&column.name), "seq", |n| {
+                model.relation(&ObjName::new(name.schema(), n)).is_some()
+                    || sequences.iter().any(|s| s == n)
+            });
+            column.sequence = Some(chosen.as_str().into());
+            sequences.push(chosen);
+        }
+        let named = self.name_constraints(name, &cols, &[], pending);
+        if self.diagnostics.len() > before {
+            return false;
+        }
+        write_names(columns, constraints, &named);
+        let table = Table {
+            columns: cols.into_iter().collect(),
+            constraints: named.into_iter().map(|(c, _)| c).collect(),
+            partition_by: partition_by.map(Box::new),
+            partition_of: None,
+            assumed,
+        };
+        self.model.add_table(name.clone(), table);
+        true
+    }
+
+    pub(super) fn name_sequence(&self, table: &ObjName, column: &mut Column) {
+        if column.identity.is_some() {
+            let model = &self.model;
+            column.sequence = Some(
+                names::choose_name(table.name(), Some(&column.name), "seq", |n| {
+                    model.relation(&ObjName::new(table.schema(), n)).is_some()
+                })
+                .into(),
+            );
+        }
+    }
+
+    /// The statements that create a table of the model again, as it is: the table with
+    /// every column and constraint, then its indexes.
+    pub fn recreate_table(&self, name: &ObjName, span: Span) -> Vec<Derived> {
+        let Some(t) = self.model.table(name) else {
+            return Vec::new();
+        };
+        let qualified = self.qualified(name, span);
+        let mut out = Vec::new();
+        let note = Some(format!("the rows of `{name}` are not restored"));
+        if let Some((parent, bound)) = t.partition_of.as_deref() {
+            out.push(Derived {
+                note,
+                ..derived(
+                    StatementKind::CreatePartition(CreatePartition {
+                        name: qualified,
+                        parent: self.qualified(parent, span),
+                        bound: bound.clone(),
+                    }),
+                    span,
+                )
+            });
+        } else {
+            let columns = t.columns.iter().map(|c| self.column_def(c, span)).collect();
+            let constraints = t
+                .constraints
+                .iter()
+                .map(|c| self.table_constraint(c, span))
+                .collect();
+            out.push(Derived {
+                note,
+                ..derived(
+                    StatementKind::CreateTable(CreateTable {
+                        name: qualified,
+                        columns,
+                        constraints,
+                        partition_by: t.partition_by.as_deref().cloned(),
+                    }),
+                    span,
+                )
+            });
+            // NOT VALID constraints come back as they were: added after, not valid.
+            let not_valid: Vec<&Constraint> =
+                t.constraints.iter().filter(|c| c.not_valid).collect();
+            if let Some(Derived {
+                statement:
+                    Statement {
+                        kind: StatementKind::CreateTable(ct),
+                        ..
+                    },
+                ..
+            }) = out.last_mut()
+            {
+                ct.constraints.retain(|tc| {
+                    !not_valid
+                        .iter()
+                        .any(|c| tc.name.as_ref().is_some_and(|n| n.value == c.name))
+                });
+            }
+            for c in not_valid {
+                out.push(self.add_constraint_statement(name, c, span));
+            }
+        }
+        for index in self.model.indexes_of(name) {
+            if let Some(i) = self.model.indexes.get(&index) {
+                out.push(self.create_index_statement(&index, i, false, span));
+            }
+        }
+        out
+    }
+
+    /// Renames a table, keeping constraint and index names, as PostgreSQL does, and
+    /// following it in every foreign key, index and partition that names it.
+    pub(super) fn move_table(&mut self, old: &ObjName, new: &ObjName) {
+        let indexes: Vec<(ObjName, Index)> = self
+            .model
+            .indexes_of(old)
+            .into_iter()
+            .filter_map(|n| self.model.indexes.get(&n).map(|i| (n, (**i).clone())))
+            .collect();
+        let sources = self.model.tables_referencing(old);
+        let partitions: Vec<ObjName> = self
+            .model
+            .tables
+            .iter()
+            .filter(|(_, t)| t.partition_of.as_deref().is_some_and(|(p, _)| p == old))
+            .map(|(n, _)| n.clone())
+            .collect();
+        let Some(table) = self.model.remove_table(old) else {
+            return;
+        };
+        let mut table = std::sync::Arc::unwrap_or_clone(table);
+        // A table that references itself follows its own renaming.
+        for c in table.constraints.iter_mut() {
+            if let ConstraintKind::ForeignKey { table: target, .. } = &mut c.kind {
+                if target == old {
+                    *target = new.clone();
+                }
+            }
+        }
+        self.model.add_table(new.clone(), table);
+        for (n, mut i) in indexes {
+            i.table = new.clone();
+            self.model.add_index(n, i);
+        }
+        for source in sources.into_iter().chain(partitions).filter(|s| s != old) {
+            let Some(mut t) = self.model.table(&source).cloned() else {
+                continue;
+            };
+            for c in t.constraints.iter_mut() {
+                if let ConstraintKind::ForeignKey { table: target, .. } = &mut c.kind {
+                    if target == old {
+                        *target = new.clone();
+                    }
+                }
+            }
+            if let Some((parent, _)) = t.partition_of.as_deref_mut() {
+                if parent == old {
+                    *parent = new.clone();
+                }
+            }
+            self.model.replace_table(&source, t);
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! Types: enums created, assumed, dropped, their values added and renamed; the types a
+//! column may have.
+
+use std::collections::HashSet;
+
+use super::*;
+use crate::diagnostic::Code;
+use crate::source::Span;
+use crate::syntax::ast::StatementKind as S;
+
+/// Types that need no declaration.
+pub(super) const BUILTIN_TYPES: &[&str] = &[
+    "bigint",
+    "bigserial",
+    "bit",
+    "bool",
+    "boolean",
+    "box",
+    "bpchar",
+    "bytea",
+    "char",
+    "character",
+    "cidr",
+    "circle",
+    "date",
+    "datemultirange",
+    "daterange",
+    "decimal",
+    "float",
+    "float4",
+    "float8",
+    "inet",
+    "int",
+    "int2",
+    "int4",
+    "int4multirange",
+    "int4range",
+    "int8",
+    "int8multirange",
+    "int8range",
+    "integer",
+    "interval",
+    "json",
+    "jsonb",
+    "jsonpath",
+    "line",
+    "lseg",
+    "macaddr",
+    "macaddr8",
+    "money",
+    "name",
+    "numeric",
+    "nummultirange",
+    "numrange",
+    "oid",
+    "path",
+    "pg_lsn",
+    "pg_snapshot",
+    "point",
+    "polygon",
+    "real",
+    "regclass",
+    "regtype",
+    "serial",
+    "serial2",
+    "serial4",
+    "serial8",
+    "smallint",
+    "smallserial",
+    "text",
+    "time",
+    "timestamp",
+    "timestamptz",
+    "timetz",
+    "tsmultirange",
+    "tsquery",
+    "tsrange",
+    "tstzmultirange",
+    "tstzrange",
+    "tsvector",
+    "txid_snapshot",
+    "uuid",
+    "varbit",
+    "varchar",
+    "xid8",
+    "xml",
+];
+
+/// Types that come with an extension, which the model accepts once it is created.
+pub(super) const EXTENSION_TYPES: &[(&str, &str)] = &[
+    ("citext", "citext"),
+    ("cube", "cube"),
+    ("hstore", "hstore"),
+    ("isn", "ean13"),
+    ("isn", "isbn"),
+    ("isn", "issn"),
+    ("ltree", "lquery"),
+    ("ltree", "ltree"),
+    ("postgis", "geography"),
+    ("postgis", "geometry"),
+    ("vector", "vector"),
+];
+
+impl Applier<'_> {
+    pub(super) fn drop_type(&mut self, d: &mut DropType, span: Span) -> Reversal {
+        let name = self.obj(&d.name);
+        let Some(ty) = self.model.types.get(&name).cloned() else {
+            self.error(
+                Code::UnknownObject,
+                d.name.span(),
+                format!("unknown type `{name}`"),
+            );
+            return Ok(Vec::new());
+        };
+        let user = self.model.tables.iter().find_map(|(t, table)| {
+            table
+                .columns
+                .iter()
+                .find(|c| matches!(&c.data_type.kind, TypeKind::Named { name: n, .. } if self.obj(n) == name))
+                .map(|c| format!("{t}.{}", c.name))
+        });
+        if let Some(user) = user {
+            self.error(
+                Code::InUse,
+                d.name.span(),
+                format!("type `{name}` is still used by column `{user}`"),
+            );
+            return Ok(Vec::new());
+        }
+        self.model.types.remove(&name);
+        let values = ty
+            .values
+            .iter()
+            .map(|v| Spanned {
+                value: v.clone(),
+                span,
+            })
+            .collect();
+        Ok(vec![derived(
+            S::CreateEnum(CreateEnum {
+                name: d.name.clone(),
+                values,
+            }),
+            span,
+        )])
+    }
+
+    pub(super) fn alter_type_add_value(
+        &mut self,
+        a: &mut AlterTypeAddValue,
+        span: Span,
+    ) -> Reversal {
+        let name = self.obj(&a.name);
+        let Some(mut ty) = self.model.types.get(&name).cloned() else {
+            self.error(
+                Code::UnknownObject,
+                a.name.span(),
+                format!("unknown type `{name}`"),
+            );
+            return Ok(Vec::new());
+        };
+        if ty.values.contains(&a.value.value) {
+            self.error(
+                Code::DuplicateObject,
+                a.value.span,
+                format!("type `{name}` has the value '{}' already", a.value.value),
+            );
+            return Ok(Vec::new());
+        }
+        let at = match &a.position {
+            None => Some(ty.values.len()),
+            Some((placement, other)) => {
+                ty.values
+                    .iter()
+                    .position(|v| v == &other.value)
+                    .map(|i| match placement {
+                        ValuePlacement::Before => i,
+                        ValuePlacement::After => i + 1,
+                    })
+            }
+        };
+        let Some(at) = at else {
+            let other = a.position.as_ref().map_or(span, |(_, o)| o.span);
+            self.error(
+                Code::UnknownObject,
+                other,
+                format!("type `{name}` has no such value"),
+            );
+            return Ok(Vec::new());
+        };
+        ty.values.insert(at, a.value.value.clone());
+        self.model.types.insert(name, ty);
+        Err(ENUM_VALUE.to_owned())
+    }
+
+    pub(super) fn alter_type_rename_value(
+        &mut self,
+        r: &mut AlterTypeRenameValue,
+        span: Span,
+    ) -> Reversal {
+        let name = self.obj(&r.name);
+        let Some(mut ty) = self.model.types.get(&name).cloned() else {
+            self.error(
+                Code::UnknownObject,
+                r.name.span(),
+                format!("unknown type `{name}`"),
+            );
+            return Ok(Vec::new());
+        };
+        let Some(i) = ty.values.iter().position(|v| v == &r.from.value) else {
+            self.error(
+                Code::UnknownObject,
+                r.from.span,
+                format!("type `{name}` has no value '{}'", r.from.value),
+            );
+            return Ok(Vec::new());
+        };
+        if ty.values.contains(&r.to.value) {
+            self.error(
+                Code::DuplicateObject,
+                r.to.span,
+                format!("type `{name}` has the value '{}' already", r.to.value),
+            );
+            return Ok(Vec::new());
+        }
+        ty.values[i] = r.to.value.clone();
+        self.model.types.insert(name, ty);
+        Ok(vec![derived(
+            S::AlterTypeRenameValue(AlterTypeRenameValue {
+                name: r.name.clone(),
+                from: r.to.clone(),
+                to: r.from.clone(),
+            }),
+            span,
+        )])
+    }
+
+    /// A string default of an enum column must be one of the enum's values: PostgreSQL
+    /// refuses the statement otherwise (`invalid input value for enum`).
+    /// False (with the error) when it is not.
+    pub(super) fn check_enum_default(&mut self, t: &DataType, d: &DefaultValue) -> bool {
+        let (TypeKind::Named { name, .. }, DefaultValue::Literal(Literal::String(value))) =
+            (&t.kind, d)
+        else {
+            return true;
+        };
+        if t.array_dimensions > 0 {
+            return true;
+        }
+        let obj = self.obj(name);
+        let Some(ty) = self.model.types.get(&obj) else {
+            return true;
+        };
+        if ty.values.contains(&value.value) {
+            return true;
+        }
+        let values = ty.values.join("', '");
+        self.error(
+            Code::InvalidStatement,
+            value.span,
+            format!(
+                "'{}' is not a value of enum `{obj}` (its values: '{values}'); PostgreSQL \
+                 refuses the default",
+                value.value
+            ),
+        );
+        false
+    }
+
+    pub(super) fn check_type(&mut self, t: &DataType) {
+        let TypeKind::Named { name, .. } = &t.kind else {
+            return;
+        };
+        let obj = self.obj(name);
+        if self.model.types.contains_key(&obj) {
+            return;
+        }
+        if name.schema.is_none() || obj.schema() == "pg_catalog" {
+            let n = name.name.value.as_str();
+            if BUILTIN_TYPES.binary_search(&n).is_ok() {
+                return;
+            }
+            if EXTENSION_TYPES
+                .iter()
+                .any(|(ext, ty)| *ty == n && self.model.extensions.contains_key(*ext))
+            {
+                return;
+            }
+        }
+        self.error(
+            Code::UnknownObject,
+            name.span(),
+            format!(
+                "unknown type `{obj}`: not a built-in type, an enum of the project or a type of a \
+                 created extension (declare it with `assume type`, or write it in backticks)"
+            ),
+        );
+    }
+
+    pub(super) fn create_enum(
+        &mut self,
+        name: &QualifiedName,
+        values: &[Spanned<String>],
+        assumed: bool,
+    ) -> bool {
+        let obj = self.obj(name);
+        if !self.check_new_relation(&obj, name.span(), "type") {
+            return false;
+        }
+        if self.model.types.contains_key(&obj) {
+            self.error(
+                Code::DuplicateObject,
+                name.span(),
+                format!("type `{obj}` exists already"),
+            );
+            return false;
+        }
+        let mut seen: HashSet<&str> = HashSet::with_capacity(values.len());
+        for v in values {
+            if !seen.insert(&v.value) {
+                self.error(
+                    Code::DuplicateObject,
+                    v.span,
+                    format!("the value '{}' is listed twice", v.value),
+                );
+                return false;
+            }
+        }
+        self.model.types.insert(
+            obj,
+            EnumType {
+                values: values.iter().map(|v| v.value.clone()).collect(),
+                assumed,
+            },
+        );
+        true
+    }
+}
