@@ -103,6 +103,8 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             false => "drop index",
             true => "drop index concurrently",
         },
+        StatementKind::RenameIndex(_) => "alter index rename to",
+        StatementKind::RenameConstraint(_) => "alter table rename constraint",
         StatementKind::RawSql(sql) => match sql.nontransactional {
             false => "sql",
             true => "sql nontransactional",
@@ -250,6 +252,8 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "index key nulls last",
         "drop index",
         "drop index concurrently",
+        "alter index rename to",
+        "alter table rename constraint",
         "sql",
         "sql nontransactional",
         "assume table",

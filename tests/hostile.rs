@@ -522,6 +522,8 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
     let n_other2 = n("other2");
     let n_p1 = n("p1");
     let n_renamed = n("renamed");
+    let n_ri = n("ri");
+    let n_rk = n("rk");
     let n_u = n("u");
     // The same in a string literal, its quote doubled.
     let hs = h.replace('\'', "''");
@@ -573,6 +575,9 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
          \x20 alter table {schema}.{table} drop constraint {n_u};\n\
          \x20 alter table {schema}.{table} drop column {n_renamed};\n\
          \x20 alter table {schema}.{other} rename to {n_other2};\n\
+         \x20 alter index {schema}.{n_i} rename to {n_ri};\n\
+         \x20 alter index {schema}.{n_ri} rename to {n_i};\n\
+         \x20 alter table {schema}.{table} rename constraint {n_k} to {n_rk};\n\
          }}\n"
     );
     let third = format!(

@@ -15,6 +15,22 @@ use crate::pg::server;
 
 /// Each case: the tables in `.mig`, and the same tables in plain SQL.
 const CASES: &[(&str, &str)] = &[
+    // Renames: an index behind a key takes its constraint along, and a constraint its
+    // index (the model must not drift from the catalog after either).
+    (
+        "create table pledges (id bigint primary key, code text unique, amount int check `amount > 0`);
+         create index on pledges (amount);
+         alter index pledges_pkey rename to rewards_pkey;
+         alter index pledges_amount_idx rename to pledges_by_amount;
+         alter table pledges rename constraint pledges_code_key to pledges_code_uniq;
+         alter table pledges rename constraint pledges_amount_check to pledges_positive;",
+        "create table pledges (id bigint primary key, code text unique, amount int check (amount > 0));
+         create index on pledges (amount);
+         alter index pledges_pkey rename to rewards_pkey;
+         alter index pledges_amount_idx rename to pledges_by_amount;
+         alter table pledges rename constraint pledges_code_key to pledges_code_uniq;
+         alter table pledges rename constraint pledges_amount_check to pledges_positive;",
+    ),
     (
         "create table orders (id bigint generated always as identity primary key, code text unique, \
            total numeric check `total >= 0`, a int, b int, check `a < b`, unique (a, b));

@@ -341,6 +341,7 @@ impl Names<'_> {
             }),
             S::SetDefault(d) => one(A::Lock(self.obj(&d.table))),
             S::DropConstraint(d) => one(A::Lock(self.obj(&d.table))),
+            S::RenameConstraint(r) => one(A::Lock(self.obj(&r.table))),
             S::DropNotNull(d) => one(A::Lock(self.obj(&d.table))),
             S::RawSql(raw) => self.raw(raw, before),
             S::CreateSchema(_)
@@ -350,7 +351,9 @@ impl Names<'_> {
             | S::CreateExtension(_)
             | S::DropExtension(_)
             | S::AssumeTable(_)
-            | S::AssumeType(_) => Vec::new(),
+            | S::AssumeType(_)
+            // SHARE UPDATE EXCLUSIVE on the index since PostgreSQL 12: nothing to judge.
+            | S::RenameIndex(_) => Vec::new(),
         }
     }
 

@@ -105,6 +105,21 @@ struct RenameTableSql<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "sql/rename_index.sql", escape = "none")]
+struct RenameIndexSql<'a> {
+    name: Qualified<'a>,
+    new_name: Name<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "sql/rename_constraint.sql", escape = "none")]
+struct RenameConstraintSql<'a> {
+    table: Qualified<'a>,
+    name: Name<'a>,
+    new_name: Name<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "sql/add_column.sql", escape = "none")]
 struct AddColumnSql<'a> {
     table: Qualified<'a>,
@@ -551,6 +566,17 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
         .render_into(out),
         S::RenameTable(r) => RenameTableSql {
             table: Qualified(&r.table),
+            new_name: Name(&r.new_name),
+        }
+        .render_into(out),
+        S::RenameIndex(r) => RenameIndexSql {
+            name: Qualified(&r.name),
+            new_name: Name(&r.new_name),
+        }
+        .render_into(out),
+        S::RenameConstraint(r) => RenameConstraintSql {
+            table: Qualified(&r.table),
+            name: Name(&r.name),
             new_name: Name(&r.new_name),
         }
         .render_into(out),

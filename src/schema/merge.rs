@@ -551,6 +551,17 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
                 .collect()
         }
         S::DropIndex(i) => vec![whole(&obj(&i.name))],
+        S::RenameIndex(r) => {
+            let old = obj(&r.name);
+            vec![
+                whole(&ObjName::new(old.schema(), &r.new_name.value)),
+                whole(&old),
+            ]
+        }
+        S::RenameConstraint(r) => vec![
+            member(&obj(&r.table), &r.name.value),
+            member(&obj(&r.table), &r.new_name.value),
+        ],
         S::RawSql(_) => Vec::new(),
     }
 }

@@ -402,6 +402,48 @@ impl Model {
         Some(constraint)
     }
 
+    /// Renames a constraint of `table` where it stands (the order of a table's
+    /// constraints is part of the model), with the index behind it if it has one.
+    pub fn rename_constraint(&mut self, table: &ObjName, name: &str, new_name: &str) {
+        let Some(t) = self.tables.get(table) else {
+            return;
+        };
+        let Some(position) = t.constraints.iter().position(|c| c.name == name) else {
+            return;
+        };
+        let old = t.constraints[position].clone();
+        self.unregister_constraint(table, &old);
+        let renamed = Constraint {
+            name: new_name.to_owned(),
+            ..old
+        };
+        self.register_constraint(table, &renamed);
+        if let Some(t) = self.table_mut(table) {
+            t.constraints[position] = renamed;
+        }
+    }
+
+    /// Renames an index made by `create index`.
+    pub fn rename_index(&mut self, name: &ObjName, new_name: ObjName) {
+        if let Some(index) = self.remove_index(name) {
+            self.add_index(new_name, Index::clone(&index));
+        }
+    }
+
+    /// The table whose primary key or unique constraint has the index `name`.
+    /// (A scan of the schema's tables: renaming such an index is rare.)
+    pub fn constraint_index_table(&self, name: &ObjName) -> Option<ObjName> {
+        self.tables
+            .iter()
+            .find(|(t, table)| {
+                t.schema() == name.schema()
+                    && table
+                        .constraint(name.name())
+                        .is_some_and(Constraint::has_index)
+            })
+            .map(|(t, _)| t.clone())
+    }
+
     /// Registers or forgets the sequence of an identity column.
     pub fn set_sequence(&mut self, schema: &str, sequence: &str, present: bool) {
         let sequence = ObjName::new(schema, sequence);

@@ -207,6 +207,8 @@ pub enum StatementKind {
     DropConstraint(DropConstraint),
     CreateIndex(CreateIndex),
     DropIndex(DropIndex),
+    RenameIndex(RenameIndex),
+    RenameConstraint(RenameConstraint),
     RawSql(RawSql),
     AssumeTable(AssumeTable),
     AssumeType(AssumeType),
@@ -552,6 +554,15 @@ pub struct ValidateConstraint {
     pub name: Ident,
 }
 
+/// `alter table T rename constraint A to B`: the constraint, and the index behind it if
+/// it has one, take the new name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenameConstraint {
+    pub table: QualifiedName,
+    pub name: Ident,
+    pub new_name: Ident,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct DropConstraint {
     pub table: QualifiedName,
@@ -608,6 +619,15 @@ pub enum NullsOrder {
 pub struct DropIndex {
     pub concurrently: bool,
     pub name: QualifiedName,
+}
+
+/// `alter index NAME rename to NEW`: an index, or the index behind a primary key or
+/// unique constraint (which PostgreSQL then renames too). The new name stays in the
+/// index's schema.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenameIndex {
+    pub name: QualifiedName,
+    pub new_name: Ident,
 }
 
 // ---------------------------------------------------------------------------------------

@@ -241,6 +241,7 @@ fn describe(rule: Rule) -> &'static str {
         | alter_table
         | create_index
         | drop_index
+        | alter_index
         | raw_sql => "a statement",
         enum_values => "a parenthesized list of values",
         value_position => "'before' or 'after'",
@@ -270,8 +271,10 @@ fn describe(rule: Rule) -> &'static str {
         type_modifiers => "type modifiers",
         array_suffix => "'[]'",
         alter_action | add_column | drop_column | rename_table | rename_column
-        | alter_column_type | set_not_null | drop_not_null | set_default | drop_default
-        | add_constraint | validate_constraint | drop_constraint => "an 'alter table' action",
+        | rename_constraint | alter_column_type | set_not_null | drop_not_null | set_default
+        | drop_default | add_constraint | validate_constraint | drop_constraint => {
+            "an 'alter table' action"
+        }
         using_clause => "'using'",
         not_valid => "'not valid'",
         unique_flag => "'unique'",

@@ -598,6 +598,10 @@ impl<'s> Builder<'s> {
                 concurrently: has(p, Rule::concurrently_flag),
                 name: self.qname(&child(p, Rule::qname)),
             }),
+            Rule::alter_index => StatementKind::RenameIndex(RenameIndex {
+                name: self.qname(&child(p, Rule::qname)),
+                new_name: self.name(&child(p, Rule::name)),
+            }),
             Rule::raw_sql => {
                 let quoted = child(p, Rule::dollar_quoted);
                 let body = child(&quoted, Rule::dollar_body);
@@ -639,6 +643,16 @@ impl<'s> Builder<'s> {
                 table,
                 new_name: column(self),
             }),
+            Rule::rename_constraint => {
+                let mut names = all(p, Rule::name).map(|n| self.name(&n));
+                let name = names.next().expect("grammar: a constraint");
+                let new_name = names.next().expect("grammar: a new name");
+                StatementKind::RenameConstraint(RenameConstraint {
+                    table,
+                    name,
+                    new_name,
+                })
+            }
             Rule::rename_column => {
                 let mut names = all(p, Rule::name).map(|n| self.name(&n));
                 let column = names.next().expect("grammar: a column");

@@ -446,6 +446,17 @@ pub fn statement(kind: &StatementKind) -> String {
             if d.concurrently { "concurrently " } else { "" },
             qualified(&d.name)
         ),
+        S::RenameIndex(r) => format!(
+            "alter index {} rename to {}",
+            qualified(&r.name),
+            name(&r.new_name.value)
+        ),
+        S::RenameConstraint(r) => format!(
+            "alter table {} rename constraint {} to {}",
+            qualified(&r.table),
+            name(&r.name.value),
+            name(&r.new_name.value)
+        ),
         S::RawSql(r) => format!(
             "sql {}{}",
             if r.nontransactional {

@@ -148,6 +148,55 @@ impl Applier<'_> {
         Ok(vec![reverse])
     }
 
+    pub(super) fn rename_constraint(&mut self, r: &mut RenameConstraint, span: Span) -> Reversal {
+        let Some((table, t)) = self.table_or_error(&r.table) else {
+            return Ok(Vec::new());
+        };
+        let Some(indexed) = t.constraint(&r.name.value).map(Constraint::has_index) else {
+            self.error(
+                Code::UnknownObject,
+                r.name.span,
+                format!("table `{table}` has no constraint `{}`", r.name.value),
+            );
+            return Ok(Vec::new());
+        };
+        release(t);
+        if !self.check_new_constraint_name(&table, &r.new_name) {
+            return Ok(Vec::new());
+        }
+        // The index behind a key takes the new name too: it must be free as a relation.
+        let relation = ObjName::new(table.schema(), &r.new_name.value);
+        if indexed && !self.check_rename_target(&relation, r.new_name.span, "index") {
+            return Ok(Vec::new());
+        }
+        self.model
+            .rename_constraint(&table, &r.name.value, &r.new_name.value);
+        Ok(vec![derived(
+            S::RenameConstraint(RenameConstraint {
+                table: self.qualified(&table, span),
+                name: ident(&r.new_name.value, span),
+                new_name: ident(&r.name.value, span),
+            }),
+            span,
+        )])
+    }
+
+    /// A constraint name `table` does not have yet (names are unique per table).
+    pub(super) fn check_new_constraint_name(&mut self, table: &ObjName, name: &Ident) -> bool {
+        let taken = self
+            .model
+            .table(table)
+            .is_some_and(|t| t.constraint(&name.value).is_some());
+        if taken {
+            self.error(
+                Code::DuplicateObject,
+                name.span,
+                format!("table `{table}` has a constraint `{}` already", name.value),
+            );
+        }
+        !taken
+    }
+
     pub(super) fn constraint_kind(
         &self,
         kind: &TableConstraintKind,

@@ -149,4 +149,41 @@ impl Applier<'_> {
             span,
         )
     }
+
+    pub(super) fn rename_index(&mut self, r: &mut RenameIndex, span: Span) -> Reversal {
+        let old = self.obj(&r.name);
+        let new = ObjName::new(old.schema(), &r.new_name.value);
+        let owner = match self.model.relation(&old) {
+            Some(RelationKind::Index) => None,
+            Some(RelationKind::ConstraintIndex) => self.model.constraint_index_table(&old),
+            _ => {
+                self.error(
+                    Code::UnknownObject,
+                    r.name.span(),
+                    format!("unknown index `{old}`"),
+                );
+                return Ok(Vec::new());
+            }
+        };
+        if !self.check_rename_target(&new, r.new_name.span, "index") {
+            return Ok(Vec::new());
+        }
+        match owner {
+            // PostgreSQL renames the constraint with the index behind it.
+            Some(table) => {
+                if !self.check_new_constraint_name(&table, &r.new_name) {
+                    return Ok(Vec::new());
+                }
+                self.model.rename_constraint(&table, old.name(), new.name());
+            }
+            None => self.model.rename_index(&old, new.clone()),
+        }
+        Ok(vec![derived(
+            S::RenameIndex(RenameIndex {
+                name: self.qualified(&new, span),
+                new_name: ident(old.name(), span),
+            }),
+            span,
+        )])
+    }
 }

@@ -143,6 +143,17 @@ impl<'a> Applier<'a> {
 
     /// Whether a name is free for a new relation or type in the schema.
     fn check_new_relation(&mut self, name: &ObjName, span: Span, what: &str) -> bool {
+        self.check_free_relation(name, span, what, &format!("create {what}"))
+    }
+
+    /// Whether a relation (`what`) may be renamed to `name`.
+    fn check_rename_target(&mut self, name: &ObjName, span: Span, what: &str) -> bool {
+        self.check_free_relation(name, span, what, &format!("rename {what} to"))
+    }
+
+    /// Whether `name` is free in its schema for a relation (`what`); `doing` says what
+    /// the statement would do, for the error.
+    fn check_free_relation(&mut self, name: &ObjName, span: Span, what: &str, doing: &str) -> bool {
         if !self.model.schemas.contains_key(name.schema()) {
             self.error(
                 Code::UnknownObject,
@@ -168,7 +179,7 @@ impl<'a> Applier<'a> {
             self.error(
                 Code::DuplicateObject,
                 span,
-                format!("cannot create {what} `{name}`: {clash} of that name already exists"),
+                format!("cannot {doing} `{name}`: {clash} of that name already exists"),
             );
             return false;
         }
@@ -251,6 +262,8 @@ impl<'a> Applier<'a> {
             S::DropConstraint(d) => self.drop_constraint(d, span),
             S::CreateIndex(i) => self.create_index(i, span),
             S::DropIndex(d) => self.drop_index(d, span),
+            S::RenameIndex(r) => self.rename_index(r, span),
+            S::RenameConstraint(r) => self.rename_constraint(r, span),
             S::RawSql(_) => Err(RAW_SQL.to_owned()),
         }
     }

@@ -119,7 +119,7 @@ impl Applier<'_> {
             return Ok(Vec::new());
         };
         let new = ObjName::new(old.schema(), &r.new_name.value);
-        if !self.check_new_relation(&new, r.new_name.span, "table") {
+        if !self.check_rename_target(&new, r.new_name.span, "table") {
             return Ok(Vec::new());
         }
         self.move_table(&old, &new);

@@ -1,0 +1,1 @@
+ALTER INDEX {{ name }} RENAME TO {{ new_name }};
