@@ -378,3 +378,21 @@ fn sql_commands_print_nothing_on_error() {
     let out = strata(tmp.path(), &["downgrade", "head:0002_b"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+#[test]
+fn a_data_block_needs_no_written_downgrade_and_the_downgrade_says_its_rows_stay() {
+    let dir = repo_root().join("tests/cases/schema/derive_sql_data");
+    let out = strata(&dir, &["downgrade", "head:0001_setup"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains(
+        "\n-- note: the rows changed by this revision's `sql data` blocks stay as they are\n"
+    ));
+    assert!(out
+        .stdout
+        .contains("\nALTER TABLE people DROP COLUMN nickname;\n"));
+    // The upgrade runs the block as written, in the revision's transaction.
+    let out = strata(&dir, &["upgrade", "head"]);
+    assert!(out
+        .stdout
+        .contains("UPDATE people SET nickname = name WHERE nickname IS NULL;"));
+}

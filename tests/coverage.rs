@@ -105,9 +105,11 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
         },
         StatementKind::RenameIndex(_) => "alter index rename to",
         StatementKind::RenameConstraint(_) => "alter table rename constraint",
-        StatementKind::RawSql(sql) => match sql.nontransactional {
-            false => "sql",
-            true => "sql nontransactional",
+        StatementKind::RawSql(sql) => match (sql.data, sql.nontransactional) {
+            (false, false) => "sql",
+            (false, true) => "sql nontransactional",
+            (true, false) => "sql data",
+            (true, true) => "sql data nontransactional",
         },
         StatementKind::AssumeTable(table) => {
             columns.extend(&table.columns);
@@ -253,6 +255,8 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "drop index",
         "drop index concurrently",
         "alter index rename to",
+        "sql data",
+        "sql data nontransactional",
         "alter table rename constraint",
         "sql",
         "sql nontransactional",

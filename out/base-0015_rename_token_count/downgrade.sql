@@ -75,7 +75,7 @@ BEGIN
                 ('0010_executions', '20d16307543f838d407a502d006cd98401adf57dc6c9ebc8e1f49a3a0f468a56'),
                 ('0011_agent_status_paused', '9e99b29039b09f3f9976839fc719aa310806c8b2a5ac556cb195fd3fd2080355'),
                 ('0012_messages_created_index', '66d7e38f41c2bb45158e4d95b2e4e63e03062b1e3f5b3e3dede78bbac985f552'),
-                ('0013_user_display_name', 'df15c2c3c835cb7241343a5101e6602921e777311722c3a86b3e1144077ff1d5'),
+                ('0013_user_display_name', '7ef076917c7c6f5b51da0a29879192ee8a0858191cc67cbd454b63db568a05cf'),
                 ('0014_seed_demo_user', 'e3b22ec5c279acafb4bee24f89ca60a7c4b94dd73ba95d6d9efd3e5219559f09'),
                 ('0015_rename_token_count', '99ccf7a8f02fd0c783647052ee78c621462a1bcd116c22e243fc51d72c48d511')) AS s(revision, sha256)
         JOIN (SELECT DISTINCT ON (revision) revision, source_sha256 FROM strata_history
@@ -136,10 +136,12 @@ END
 $strata$;
 \endif
 
--- 0013_user_display_name: Users get a display name, backfilled from the username   [source sha256: df15c2c3c835cb7241343a5101e6602921e777311722c3a86b3e1144077ff1d5]
+-- 0013_user_display_name: Users get a display name, backfilled from the username   [source sha256: 7ef076917c7c6f5b51da0a29879192ee8a0858191cc67cbd454b63db568a05cf]
+-- note: the rows changed by this revision's `sql data` blocks stay as they are
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0013_user_display_name' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0013_user_display_name' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0013_user_display_name: Users get a display name, backfilled from the username'
+ALTER TABLE users ALTER COLUMN display_name DROP NOT NULL;
 ALTER TABLE users DROP COLUMN display_name;
 -- version bookkeeping for 0013_user_display_name
 DO $strata$
@@ -149,7 +151,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0013_user_display_name', '0013_user_display_name',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0013_user_display_name', 'downgrade', 'df15c2c3c835cb7241343a5101e6602921e777311722c3a86b3e1144077ff1d5');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0013_user_display_name', 'downgrade', '7ef076917c7c6f5b51da0a29879192ee8a0858191cc67cbd454b63db568a05cf');
 END
 $strata$;
 \endif

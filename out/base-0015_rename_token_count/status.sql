@@ -49,7 +49,7 @@ WITH known AS (SELECT * FROM (VALUES
     ('0010_executions', '20d16307543f838d407a502d006cd98401adf57dc6c9ebc8e1f49a3a0f468a56', 'Agent executions, range-partitioned by month', false, true),
     ('0011_agent_status_paused', '9e99b29039b09f3f9976839fc719aa310806c8b2a5ac556cb195fd3fd2080355', 'Agents can be paused and archived', false, true),
     ('0012_messages_created_index', '66d7e38f41c2bb45158e4d95b2e4e63e03062b1e3f5b3e3dede78bbac985f552', 'Index messages by creation time without locking writers', false, true),
-    ('0013_user_display_name', 'df15c2c3c835cb7241343a5101e6602921e777311722c3a86b3e1144077ff1d5', 'Users get a display name, backfilled from the username', false, true),
+    ('0013_user_display_name', '7ef076917c7c6f5b51da0a29879192ee8a0858191cc67cbd454b63db568a05cf', 'Users get a display name, backfilled from the username', false, true),
     ('0014_seed_demo_user', 'e3b22ec5c279acafb4bee24f89ca60a7c4b94dd73ba95d6d9efd3e5219559f09', 'Seed the demo organization and its demo user', false, true),
     ('0015_rename_token_count', '99ccf7a8f02fd0c783647052ee78c621462a1bcd116c22e243fc51d72c48d511', 'Rename token_count to tokens and widen it to bigint', false, true)) AS k(revision, sha256, message, upgrade_relies, downgrade_reverts)),
      found AS (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') AS rows FROM :strata_rows AS r),

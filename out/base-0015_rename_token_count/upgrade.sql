@@ -426,7 +426,7 @@ END
 $strata$;
 \endif
 
--- 0013_user_display_name: Users get a display name, backfilled from the username   [source sha256: df15c2c3c835cb7241343a5101e6602921e777311722c3a86b3e1144077ff1d5]
+-- 0013_user_display_name: Users get a display name, backfilled from the username   [source sha256: 7ef076917c7c6f5b51da0a29879192ee8a0858191cc67cbd454b63db568a05cf]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0012_messages_created_index' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0013_user_display_name' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0013_user_display_name: Users get a display name, backfilled from the username'
@@ -444,7 +444,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0013_user_display_name', '0012_messages_created_index',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0013_user_display_name', 'upgrade', 'df15c2c3c835cb7241343a5101e6602921e777311722c3a86b3e1144077ff1d5');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0013_user_display_name', 'upgrade', '7ef076917c7c6f5b51da0a29879192ee8a0858191cc67cbd454b63db568a05cf');
 END
 $strata$;
 \endif

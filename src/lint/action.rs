@@ -700,6 +700,7 @@ mod tests {
         };
         let raw = RawSql {
             text: text.to_owned(),
+            data: false,
             nontransactional: false,
             body,
         };

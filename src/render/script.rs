@@ -881,6 +881,20 @@ impl<'a> Renderer<'a> {
             Direction::Upgrade => "applying",
             Direction::Downgrade => "reverting",
         };
+        // A derived downgrade reverts the schema; the rows a `sql data` block changed
+        // stay as they are, which the DBA reads here.
+        let keeps_rows = direction == Direction::Downgrade
+            && schema.is_some_and(|r| {
+                r.derived
+                    && r.upgrade
+                        .iter()
+                        .any(|s| matches!(&s.kind, StatementKind::RawSql(raw) if raw.data))
+            });
+        if keeps_rows {
+            out.push_str(
+                "-- note: the rows changed by this revision's `sql data` blocks stay as they are\n",
+            );
+        }
         // The statements, each with the note a derived downgrade gives it.
         let statements: Vec<(&StatementKind, Option<&str>)> = match direction {
             Direction::Upgrade => schema

@@ -354,7 +354,7 @@ impl<'g> Replayer<'g> {
             Downgrade::Explicit(block) => !block
                 .statements
                 .iter()
-                .any(|s| matches!(s.kind, StatementKind::RawSql(_))),
+                .any(|s| matches!(&s.kind, StatementKind::RawSql(raw) if !raw.data)),
             Downgrade::Derived => options.verify_derived,
             Downgrade::Irreversible { .. } => false,
         };

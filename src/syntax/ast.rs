@@ -633,11 +633,15 @@ pub struct RenameIndex {
 // ---------------------------------------------------------------------------------------
 // Raw SQL
 
-/// `sql [nontransactional] $tag$ ... $tag$`
+/// `sql [data] [nontransactional] $tag$ ... $tag$`
 #[derive(Clone, Debug, PartialEq)]
 pub struct RawSql {
     /// The text between the dollar quotes, verbatim.
     pub text: String,
+    /// `sql data`: the block changes rows only (PostgreSQL's parser says so: INSERT,
+    /// UPDATE, DELETE, MERGE, SELECT), so the schema model knows it leaves the schema as
+    /// it is, and its downgrade is nothing: the rows stay as it left them.
+    pub data: bool,
     pub nontransactional: bool,
     /// Where the text starts, so that a finding about one of its statements can point
     /// into it.

@@ -244,8 +244,8 @@ fn bare_index(i: &protobuf::IndexStmt) -> bool {
 }
 
 /// Checks a raw `sql` block; `nontransactional` blocks run outside a transaction and
-/// must hold exactly one statement.
-pub fn raw_block(text: &str, nontransactional: bool) -> Vec<Problem> {
+/// must hold exactly one statement; `data` blocks change rows only.
+pub fn raw_block(text: &str, nontransactional: bool, data: bool) -> Vec<Problem> {
     let tokens = pgsql::tokens(text);
     if let Some(problem) = tokens.as_deref().and_then(|t| psql_hazard_in(text, t)) {
         return vec![problem];
@@ -254,7 +254,8 @@ pub fn raw_block(text: &str, nontransactional: bool) -> Vec<Problem> {
     // PostgreSQL's parser need only say that they parse, and how many statements they
     // hold, without handing over a tree (its protobuf costs four times the parse).
     if let Some(tokens) = &tokens {
-        if !may_be_forbidden(text, tokens) {
+        // A data block's statements are all looked at: only the tree tells them apart.
+        if !data && !may_be_forbidden(text, tokens) {
             if let Some(count) = pgsql::statement_count(text) {
                 return if nontransactional && count != 1 {
                     vec![one_statement(text, count)]
@@ -265,7 +266,7 @@ pub fn raw_block(text: &str, nontransactional: bool) -> Vec<Problem> {
         }
     }
     let looked = pgsql::parse(text, |tree| {
-        statement_problems(text, tree, nontransactional)
+        statement_problems(text, tree, nontransactional, data)
     });
     match looked {
         Ok(problems) => problems,
@@ -286,6 +287,7 @@ fn statement_problems(
     text: &str,
     tree: &protobuf::ParseResult,
     nontransactional: bool,
+    data: bool,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     for statement in &tree.stmts {
@@ -298,6 +300,8 @@ fn statement_problems(
         };
         let node = statement.stmt.as_ref().and_then(|s| s.node.as_ref());
         if let Some(why) = node.and_then(forbidden) {
+            problems.push(Problem::new(Code::ForbiddenSql, start, end, why));
+        } else if let Some(why) = node.filter(|_| data).and_then(not_data) {
             problems.push(Problem::new(Code::ForbiddenSql, start, end, why));
         }
     }
@@ -403,6 +407,48 @@ fn forbidden(node: &N) -> Option<String> {
                 .to_owned(),
         ),
         _ => None,
+    }
+}
+
+/// Why a statement may not stand in a `sql data` block, if it may not: one that can
+/// change the schema, or whose effect the parser cannot tell (a function call by `DO`
+/// or `CALL`, `SELECT ... INTO`, which creates a table).
+fn not_data(node: &N) -> Option<String> {
+    let what = match node {
+        N::InsertStmt(_)
+        | N::UpdateStmt(_)
+        | N::DeleteStmt(_)
+        | N::MergeStmt(_)
+        | N::TruncateStmt(_) => return None,
+        N::SelectStmt(select) if select.into_clause.is_none() => return None,
+        N::SelectStmt(_) => "SELECT ... INTO (it creates a table)".to_owned(),
+        N::DoStmt(_) => "a DO block (strata cannot tell what it changes)".to_owned(),
+        N::CallStmt(_) => "CALL (strata cannot tell what the procedure changes)".to_owned(),
+        other => format!("{} (it changes the schema)", statement_words(other)),
+    };
+    Some(format!(
+        "a `sql data` block changes rows only (INSERT, UPDATE, DELETE, MERGE, TRUNCATE, \
+         SELECT), and \
+         this is {what}: write it as a statement, or in a plain `sql` block with a downgrade"
+    ))
+}
+
+/// A statement's kind in SQL words, for a message.
+fn statement_words(node: &N) -> &'static str {
+    match node {
+        N::CreateStmt(_) => "CREATE TABLE",
+        N::IndexStmt(_) => "CREATE INDEX",
+        N::AlterTableStmt(_) => "ALTER TABLE",
+        N::DropStmt(_) => "DROP",
+        N::RenameStmt(_) => "a rename",
+        N::CreateSeqStmt(_) => "CREATE SEQUENCE",
+        N::AlterSeqStmt(_) => "ALTER SEQUENCE",
+        N::ViewStmt(_) => "CREATE VIEW",
+        N::CreateFunctionStmt(_) => "CREATE FUNCTION",
+        N::CreateTrigStmt(_) => "CREATE TRIGGER",
+        N::CommentStmt(_) => "COMMENT",
+        N::GrantStmt(_) => "GRANT or REVOKE",
+        _ => "a statement that is not a data change",
     }
 }
 
@@ -553,9 +599,34 @@ mod tests {
     }
 
     #[test]
+    fn data_blocks_hold_data_changes_only() {
+        let messages = |text: &str| -> Vec<String> {
+            raw_block(text, false, true)
+                .into_iter()
+                .map(|p| format!("{}: {}", p.start, p.message))
+                .collect()
+        };
+        assert!(messages(
+            "UPDATE t SET a = 1; INSERT INTO t SELECT 1; DELETE FROM t; TRUNCATE u; \
+             SELECT setval('s', 5); MERGE INTO t USING u ON t.a = u.a WHEN MATCHED THEN DELETE"
+        )
+        .is_empty());
+        let refused = messages(
+            "UPDATE t SET a = 1; CREATE TABLE u (id int); SELECT 1 INTO v; DO $$ BEGIN END $$",
+        );
+        assert_eq!(refused.len(), 3, "{refused:?}");
+        assert!(refused[0].starts_with("20: a `sql data` block changes rows only"));
+        assert!(refused[0].contains("this is CREATE TABLE (it changes the schema)"));
+        assert!(refused[1].contains("SELECT ... INTO (it creates a table)"));
+        assert!(refused[2].contains("a DO block"));
+        // A plain block holds them all.
+        assert!(raw_block("CREATE TABLE u (id int)", false, false).is_empty());
+    }
+
+    #[test]
     fn raw_blocks_refuse_what_would_break_the_script() {
         let codes = |text: &str, nontransactional| {
-            raw_block(text, nontransactional)
+            raw_block(text, nontransactional, false)
                 .into_iter()
                 .map(|p| (p.start, p.code))
                 .collect::<Vec<_>>()

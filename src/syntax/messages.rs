@@ -288,6 +288,7 @@ fn describe(rule: Rule) -> &'static str {
         include_clause => "'include'",
         where_clause => "'where'",
         nontransactional_flag => "'nontransactional'",
+        data_flag => "'data'",
     }
 }
 

@@ -607,17 +607,19 @@ impl<'s> Builder<'s> {
                 let body = child(&quoted, Rule::dollar_body);
                 let text = body.as_str().to_owned();
                 let nontransactional = has(p, Rule::nontransactional_flag);
+                let data = has(p, Rule::data_flag);
                 if text.trim().is_empty() {
                     let span = self.span(&quoted);
                     self.error(Code::InvalidStatement, span, "empty raw SQL block");
                 } else {
-                    for problem in fragment::raw_block(&text, nontransactional) {
+                    for problem in fragment::raw_block(&text, nontransactional, data) {
                         self.fragment_problem(body.as_span().start(), problem);
                     }
                 }
                 let body_span = self.span(&body);
                 StatementKind::RawSql(RawSql {
                     text,
+                    data,
                     nontransactional,
                     body: body_span,
                 })

@@ -458,7 +458,8 @@ pub fn statement(kind: &StatementKind) -> String {
             name(&r.new_name.value)
         ),
         S::RawSql(r) => format!(
-            "sql {}{}",
+            "sql {}{}{}",
+            if r.data { "data " } else { "" },
             if r.nontransactional {
                 "nontransactional "
             } else {

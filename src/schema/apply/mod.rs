@@ -264,6 +264,8 @@ impl<'a> Applier<'a> {
             S::DropIndex(d) => self.drop_index(d, span),
             S::RenameIndex(r) => self.rename_index(r, span),
             S::RenameConstraint(r) => self.rename_constraint(r, span),
+            // Rows only, by PostgreSQL's parser: the schema stays, and so do the rows.
+            S::RawSql(raw) if raw.data => Ok(Vec::new()),
             S::RawSql(_) => Err(RAW_SQL.to_owned()),
         }
     }
