@@ -104,6 +104,7 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             true => "drop index concurrently",
         },
         StatementKind::RenameIndex(_) => "alter index rename to",
+        StatementKind::Set(_) => "set",
         StatementKind::RenameConstraint(_) => "alter table rename constraint",
         StatementKind::RawSql(sql) => match (sql.data, sql.nontransactional) {
             (false, false) => "sql",
@@ -255,6 +256,7 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "drop index",
         "drop index concurrently",
         "alter index rename to",
+        "set",
         "sql data",
         "sql data nontransactional",
         "alter table rename constraint",

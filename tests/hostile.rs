@@ -751,3 +751,33 @@ fn lint_findings_name_hostile_objects_and_paths_inertly_in_every_format() {
         assert_inert(&out.stdout, format);
     }
 }
+
+#[test]
+fn a_revision_setting_is_one_quoted_value() {
+    // A value written to end the literal and run a statement of its own.
+    let files = [
+        (
+            "0001_t.mig",
+            "revision 0001_t;\nupgrade {\n  create table t (id bigint primary key);\n}\n",
+        ),
+        (
+            "0002_s.mig",
+            "revision 0002_s parents 0001_t;\nupgrade {\n  set lock_timeout = '1s''; DROP TABLE t; --';\n  alter table t add column a text;\n}\n",
+        ),
+    ];
+    let tmp = project(&files, None);
+    let out = strata(tmp.path(), &["upgrade", "0001_t:head"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out
+        .stdout
+        .contains("\nSET LOCAL lock_timeout = '1s''; DROP TABLE t; --';\n"));
+    // PostgreSQL reads one value, refuses it, and the table stays.
+    let database = server().database();
+    let first = strata(tmp.path(), &["upgrade", "0001_t"]);
+    server().apply(&database, &first.stdout, "0001_t");
+    let run = server().run(&database, &out.stdout);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr)
+        .contains("invalid value for parameter \"lock_timeout\""));
+    assert_eq!(server().query(&database, "SELECT count(*) FROM t;"), ["0"]);
+}

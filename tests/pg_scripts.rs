@@ -444,3 +444,87 @@ fn positions_of_several_revisions_and_upgrades_beside_a_branch() {
     server.apply(&database, &out.stdout, "to the heads");
     assert_eq!(versions(&database), ["0005_after"]);
 }
+
+#[test]
+fn a_revisions_settings_hold_in_each_of_its_transactions_and_around_a_statement_outside_one() {
+    let files = [
+        (
+            "0001_t.mig",
+            "revision 0001_t;\nupgrade {\n  create table t (id bigint primary key, a text);\n}\n",
+        ),
+        (
+            "0002_s.mig",
+            "revision 0002_s parents 0001_t;\nupgrade {\n  set lock_timeout = '300ms';\n  \
+             set work_mem = '8MB';\n  set statement_timeout = '2min';\n  \
+             alter table t add column b text;\n  \
+             create index concurrently t_a_idx on t (a);\n  alter table t add column c text;\n}\n",
+        ),
+    ];
+    // No lock_timeout of the project's own: only the revision's can make a wait end.
+    let tmp = crate::support::project(&files, Some("statement_timeout = '1min'\n"));
+    let upgrade = crate::support::script(tmp.path(), &["upgrade", "0001_t:head"]);
+    // In each of the revision's two transactions, and for the session around the
+    // statement outside one, given back after it (the configuration's, else the default).
+    assert_eq!(
+        upgrade
+            .matches("SET LOCAL lock_timeout = '300ms';\nSET LOCAL work_mem = '8MB';\n")
+            .count(),
+        2,
+        "{upgrade}"
+    );
+    assert!(upgrade.contains(
+        "-- outside a transaction\nSET lock_timeout = '300ms';\nSET work_mem = '8MB';\n"
+    ));
+    assert!(upgrade.contains(
+        "CREATE INDEX CONCURRENTLY t_a_idx ON t (a);\nRESET lock_timeout;\nRESET work_mem;\n\
+         SET statement_timeout = '1min';\n"
+    ));
+    let downgrade = crate::support::script(tmp.path(), &["downgrade", "head:0001_t"]);
+    assert_eq!(
+        downgrade
+            .matches("SET LOCAL lock_timeout = '300ms';")
+            .count(),
+        2
+    );
+
+    let server = server();
+    let database = server.database();
+    let first = crate::support::script(tmp.path(), &["upgrade", "0001_t"]);
+    server.apply(&database, &first, "0001_t");
+    // While another session reads `t`, the ALTER TABLE gives up after the revision's
+    // 300 ms (without it, it would wait for the reader) and the script stops.
+    let reader = server.spawn_sql(
+        &database,
+        "BEGIN; SELECT count(*) FROM t; SELECT pg_sleep(30); COMMIT;",
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while server.query(
+        &database,
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+         WHERE c.relname = 't' AND l.mode = 'AccessShareLock' AND l.pid <> pg_backend_pid();",
+    ) == ["0"]
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reader never read"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = server.run(&database, &upgrade);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("canceling statement due to lock timeout"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    server.query(
+        &database,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid();",
+    );
+    let _ = reader.wait_with_output();
+    server.apply(&database, &upgrade, "the revision with its settings");
+    assert_eq!(versions(&database), ["0002_s"]);
+    server.apply(&database, &downgrade, "its downgrade");
+    assert_eq!(versions(&database), ["0001_t"]);
+}

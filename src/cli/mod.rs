@@ -264,7 +264,7 @@ impl Cli {
             .settings
             .lock_timeout
             .as_deref()
-            .is_some_and(|t| t.chars().any(|c| matches!(c, '1'..='9')));
+            .is_some_and(crate::lint::timeout_in_force);
         crate::lint::Settings::new(&self.settings.lint, timeout, scope)
     }
 

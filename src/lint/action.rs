@@ -344,6 +344,11 @@ impl Names<'_> {
             S::RenameConstraint(r) => one(A::Lock(self.obj(&r.table))),
             S::DropNotNull(d) => one(A::Lock(self.obj(&d.table))),
             S::RawSql(raw) => self.raw(raw, before),
+            // A revision's `lock_timeout` is set in every one of its transactions.
+            S::Set(s) if s.name.value == "lock_timeout" && in_force(&s.value) => {
+                one(A::LockTimeout { local: false })
+            }
+            S::Set(_) => Vec::new(),
             S::CreateSchema(_)
             | S::DropSchema(_)
             | S::DropType(_)
@@ -457,7 +462,7 @@ impl Names<'_> {
                 .collect(),
             // `0` (or `DEFAULT`, which is 0) turns the timeout off: not a timeout in force.
             N::VariableSetStmt(s) if s.name.eq_ignore_ascii_case("lock_timeout") => {
-                if text.chars().any(|c| matches!(c, '1'..='9')) {
+                if super::timeout_in_force(text) {
                     vec![A::LockTimeout { local: s.is_local }]
                 } else {
                     Vec::new()
@@ -582,6 +587,16 @@ impl Names<'_> {
         } else {
             return None;
         })
+    }
+}
+
+/// Whether a timeout's value turns it on (`0` turns it off).
+fn in_force(value: &crate::syntax::ast::Literal) -> bool {
+    use crate::syntax::ast::Literal;
+    match value {
+        Literal::String(s) => super::timeout_in_force(&s.value),
+        Literal::Number(n) => super::timeout_in_force(&n.value),
+        _ => false,
     }
 }
 

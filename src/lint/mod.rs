@@ -28,6 +28,12 @@ use crate::syntax::ast::{Revision, Statement, StatementKind};
 use crate::syntax::print;
 use action::{Action, ActionKind, Names};
 
+/// Whether a timeout set to `value` is one (`0`, `0s`, `DEFAULT` turn it off): it holds a
+/// digit other than 0.
+pub fn timeout_in_force(value: &str) -> bool {
+    value.chars().any(|c| matches!(c, '1'..='9'))
+}
+
 /// Which revisions are linted, and which tables count as new.
 #[derive(Clone, Debug)]
 pub enum Scope {

@@ -135,7 +135,7 @@ rules! {
         "Move the data change into a revision of its own.";
     MissingLockTimeout => "missing-lock-timeout", Locks,
         "A statement waits for a lock on an existing table with no `lock_timeout` in force",
-        "Set `lock_timeout` in strata.toml, or `SET LOCAL lock_timeout` at the start of the revision.";
+        "Set `lock_timeout` in strata.toml, or `set lock_timeout = '5s';` at the start of the revision.";
     DropColumn => "drop-column", Compatibility,
         "Dropping a column breaks code that still reads or writes it",
         "Release code that no longer uses the column first; then suppress with the reason.";

@@ -120,6 +120,14 @@ struct RenameConstraintSql<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "sql/set_setting.sql", escape = "none")]
+struct SetSettingSql<'a> {
+    local: bool,
+    name: Name<'a>,
+    value: LiteralSql<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "sql/add_column.sql", escape = "none")]
 struct AddColumnSql<'a> {
     table: Qualified<'a>,
@@ -495,6 +503,21 @@ pub fn statement(kind: &StatementKind) -> String {
     out
 }
 
+/// A revision's setting for the session, `SET name = value;`, around a statement that
+/// runs outside a transaction ([`statement`] writes the `SET LOCAL` of its
+/// transactions).
+pub fn session_setting(setting: &Setting) -> String {
+    let mut out = String::new();
+    SetSettingSql {
+        local: false,
+        name: Name(&setting.name),
+        value: LiteralSql(&setting.value),
+    }
+    .render_into(&mut out)
+    .unwrap_or_else(|e| panic!("a SQL template failed to render: {e}"));
+    out
+}
+
 /// [`statement`], appended to `out`.
 pub fn statement_into(out: &mut String, kind: &StatementKind) {
     use StatementKind as S;
@@ -654,6 +677,12 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
         S::DropIndex(d) => DropIndexSql {
             concurrently: d.concurrently,
             name: Qualified(&d.name),
+        }
+        .render_into(out),
+        S::Set(s) => SetSettingSql {
+            local: true,
+            name: Name(&s.name),
+            value: LiteralSql(&s.value),
         }
         .render_into(out),
         S::RawSql(r) => RawSqlText {

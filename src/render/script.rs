@@ -15,14 +15,14 @@ use std::fmt::{self, Write as _};
 
 use petgraph::graph::NodeIndex;
 
-use super::{statement, statement_into};
+use super::{session_setting, statement, statement_into};
 use crate::config::{self, Config, ALEMBIC_ID_WIDTH};
 use crate::graph::RevisionGraph;
 use crate::inert::Comment;
 use crate::project::Project;
 use crate::quote;
 use crate::schema::replay::{Downgraded, Replay, RevisionSchema};
-use crate::syntax::ast::{Header, StatementKind};
+use crate::syntax::ast::{Header, Ident, Setting, StatementKind};
 
 /// Which way a script goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -851,6 +851,24 @@ impl<'a> Renderer<'a> {
         out
     }
 
+    /// The script's own value of a setting a revision changed for one statement: the
+    /// configuration's, else the session's default.
+    fn restore(&self, name: &Ident) -> String {
+        let configured = match name.value.as_str() {
+            "lock_timeout" => self.config.lock_timeout.as_deref(),
+            "statement_timeout" => self.config.statement_timeout.as_deref(),
+            _ => None,
+        };
+        match configured {
+            Some(value) => format!(
+                "SET {} = {};\n",
+                quote::ident(&name.value),
+                quote::literal(value)
+            ),
+            None => format!("RESET {};\n", quote::ident(&name.value)),
+        }
+    }
+
     /// One revision's section: applying it (upgrade) or reverting it (downgrade).
     /// `applied` is the version rows before and after the revision is applied; a
     /// downgrade goes from the second to the first.
@@ -922,12 +940,44 @@ impl<'a> Renderer<'a> {
                 }
             })
             .sum::<usize>();
+        // The revision's settings, in every transaction of its section: the upgrade's,
+        // and for a downgrade those its written block adds.
+        let mut revision_settings: Vec<&Setting> = Vec::new();
+        for (kind, _) in schema
+            .map(|r| {
+                r.upgrade
+                    .iter()
+                    .map(|s| (&s.kind, None))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .chain(match direction {
+                Direction::Downgrade => statements.clone(),
+                Direction::Upgrade => Vec::new(),
+            })
+        {
+            if let StatementKind::Set(setting) = kind {
+                revision_settings.retain(|s| s.name != setting.name);
+                revision_settings.push(setting);
+            }
+        }
+        let set_local = |out: &mut String| {
+            for setting in &revision_settings {
+                statement_into(out, &StatementKind::Set((*setting).clone()));
+                out.push('\n');
+            }
+        };
         let mut step = 1;
         self.step_check(&mut out, &n.id, before, step);
         echo(&mut out, &format!("strata: {verb} {}: {message}", n.id));
+        set_local(&mut out);
         for (kind, note) in statements {
             if let Some(note) = note {
                 let _ = writeln!(out, "-- note: {}", Comment(note));
+            }
+            if matches!(kind, StatementKind::Set(_)) {
+                continue;
             }
             if !kind.is_nontransactional() {
                 statement_into(&mut out, kind);
@@ -947,6 +997,7 @@ impl<'a> Renderer<'a> {
                     out.push_str(BEGIN);
                     step += 1;
                     self.step_check(&mut out, &n.id, before, step);
+                    set_local(&mut out);
                 }
                 continue;
             }
@@ -962,6 +1013,13 @@ impl<'a> Renderer<'a> {
             step += 1;
             self.step_check(&mut out, &n.id, before, step);
             let _ = writeln!(out, "-- outside a transaction");
+            // Outside a transaction `SET LOCAL` does nothing: the session takes the
+            // revision's settings for this statement (and the clean-up of a failed
+            // attempt before it), and gets the script's back after.
+            for setting in &revision_settings {
+                out.push_str(&session_setting(setting));
+                out.push('\n');
+            }
             if let StatementKind::CreateIndex(index) = kind {
                 self.before_index_concurrently(&mut out, index);
             }
@@ -969,11 +1027,15 @@ impl<'a> Renderer<'a> {
             if matches!(kind, StatementKind::RawSql(_)) {
                 out.push_str(FIXED_SETTINGS);
             }
+            for setting in &revision_settings {
+                out.push_str(&self.restore(&setting.name));
+            }
             self.step_done(&mut out, &n.id, step);
             out.push_str("\\endif\n");
             out.push_str(BEGIN);
             step += 1;
             self.step_check(&mut out, &n.id, before, step);
+            set_local(&mut out);
         }
         debug_assert_eq!(step, steps);
         out.push_str("-- version bookkeeping for ");

@@ -562,7 +562,7 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
             member(&obj(&r.table), &r.name.value),
             member(&obj(&r.table), &r.new_name.value),
         ],
-        S::RawSql(_) => Vec::new(),
+        S::RawSql(_) | S::Set(_) => Vec::new(),
     }
 }
 

@@ -210,6 +210,7 @@ pub enum StatementKind {
     RenameIndex(RenameIndex),
     RenameConstraint(RenameConstraint),
     RawSql(RawSql),
+    Set(Setting),
     AssumeTable(AssumeTable),
     AssumeType(AssumeType),
 }
@@ -647,6 +648,28 @@ pub struct RawSql {
     /// into it.
     pub body: Span,
 }
+
+/// `set NAME = VALUE`: a setting for the whole revision, one of [`SETTINGS`]. It comes
+/// before the block's other statements; scripts set it (`SET LOCAL`) in every transaction
+/// of the revision, and around a statement that runs outside one, in both directions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Setting {
+    pub name: Ident,
+    /// A string or a number, as written.
+    pub value: Literal,
+}
+
+/// The settings a revision may set: timeouts and memory for its own statements. Others
+/// would change how names resolve (`search_path`), who runs the script (`role`), or how
+/// it is read (`standard_conforming_strings`).
+pub const SETTINGS: &[&str] = &[
+    "idle_in_transaction_session_timeout",
+    "lock_timeout",
+    "maintenance_work_mem",
+    "max_parallel_maintenance_workers",
+    "statement_timeout",
+    "work_mem",
+];
 
 impl StatementKind {
     /// Whether the statement must run outside a transaction (LANGUAGE.md 7.3).

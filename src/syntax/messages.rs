@@ -242,6 +242,7 @@ fn describe(rule: Rule) -> &'static str {
         | create_index
         | drop_index
         | alter_index
+        | set_setting
         | raw_sql => "a statement",
         enum_values => "a parenthesized list of values",
         value_position => "'before' or 'after'",
@@ -289,6 +290,7 @@ fn describe(rule: Rule) -> &'static str {
         where_clause => "'where'",
         nontransactional_flag => "'nontransactional'",
         data_flag => "'data'",
+        equals => "'='",
     }
 }
 
@@ -306,6 +308,7 @@ mod tests {
             "lbracket",
             "rbracket",
             "comma",
+            "equals",
             "dot",
             "stmt_end",
             "header_end",

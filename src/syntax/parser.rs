@@ -485,10 +485,42 @@ impl<'s> Builder<'s> {
 
     fn block(&mut self, pair: Pair<'_, Rule>) -> Block {
         let span = self.span(&pair);
-        let statements = all(&pair, Rule::statement)
+        let statements: Vec<Statement> = all(&pair, Rule::statement)
             .map(|s| self.statement(payload(&s)))
             .collect_exact();
+        self.check_settings(&statements);
         Block { statements, span }
+    }
+
+    /// A block's settings come first (each applies to the whole revision, so a place
+    /// among the statements would only mislead), once each.
+    fn check_settings(&mut self, statements: &[Statement]) {
+        let mut seen: Vec<&Ident> = Vec::new();
+        let mut others = false;
+        for statement in statements {
+            let StatementKind::Set(setting) = &statement.kind else {
+                others = true;
+                continue;
+            };
+            if others {
+                self.error(
+                    Code::InvalidStatement,
+                    statement.span,
+                    "a setting applies to the whole revision: put `set` before the block's \
+                     other statements",
+                );
+            }
+            if let Some(first) = seen.iter().find(|s| **s == &setting.name) {
+                let d = Diagnostic::error(
+                    Code::InvalidStatement,
+                    setting.name.span,
+                    format!("`{}` is set twice in this block", setting.name.value),
+                )
+                .with_note(first.span, "first set here");
+                self.diagnostics.push(d);
+            }
+            seen.push(&setting.name);
+        }
     }
 
     fn statement(&mut self, pair: Pair<'_, Rule>) -> Statement {
@@ -598,6 +630,31 @@ impl<'s> Builder<'s> {
                 concurrently: has(p, Rule::concurrently_flag),
                 name: self.qname(&child(p, Rule::qname)),
             }),
+            Rule::set_setting => {
+                let name = self.name(&child(p, Rule::name));
+                if !SETTINGS.contains(&name.value.as_str()) {
+                    self.error(
+                        Code::InvalidStatement,
+                        name.span,
+                        format!(
+                            "`{}` cannot be set for a revision; these can: {}",
+                            name.value,
+                            SETTINGS.join(", ")
+                        ),
+                    );
+                }
+                let value = match find(p, Rule::string) {
+                    Some(s) => Literal::String(self.string(&s)),
+                    None => {
+                        let n = child(p, Rule::number);
+                        Literal::Number(Spanned {
+                            value: n.as_str().to_owned(),
+                            span: self.span(&n),
+                        })
+                    }
+                };
+                StatementKind::Set(Setting { name, value })
+            }
             Rule::alter_index => StatementKind::RenameIndex(RenameIndex {
                 name: self.qname(&child(p, Rule::qname)),
                 new_name: self.name(&child(p, Rule::name)),

@@ -457,6 +457,7 @@ pub fn statement(kind: &StatementKind) -> String {
             name(&r.name.value),
             name(&r.new_name.value)
         ),
+        S::Set(s) => format!("set {} = {}", name(&s.name.value), literal(&s.value)),
         S::RawSql(r) => format!(
             "sql {}{}{}",
             if r.data { "data " } else { "" },

@@ -115,8 +115,8 @@ impl State {
                     cx.show(table)
                 ),
                 "set `lock_timeout = \"5s\"` in strata.toml (every script then sets it), or \
-                 start the revision with `sql $$ SET LOCAL lock_timeout = '5s' $$`; a script \
-                 that times out stops, and a rerun resumes",
+                 start the revision with `set lock_timeout = '5s';`; a script that times out \
+                 stops, and a rerun resumes",
             ));
         }
         if lock != Lock::AccessExclusive {

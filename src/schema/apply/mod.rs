@@ -264,6 +264,8 @@ impl<'a> Applier<'a> {
             S::DropIndex(d) => self.drop_index(d, span),
             S::RenameIndex(r) => self.rename_index(r, span),
             S::RenameConstraint(r) => self.rename_constraint(r, span),
+            // A setting changes nothing; scripts set it for the revision both ways.
+            S::Set(_) => Ok(Vec::new()),
             // Rows only, by PostgreSQL's parser: the schema stays, and so do the rows.
             S::RawSql(raw) if raw.data => Ok(Vec::new()),
             S::RawSql(_) => Err(RAW_SQL.to_owned()),

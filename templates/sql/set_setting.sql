@@ -1,0 +1,1 @@
+SET {% if local %}LOCAL {% endif %}{{ name }} = {{ value }};
