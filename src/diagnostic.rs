@@ -14,6 +14,8 @@ use crate::source::{SourceMap, Span};
 pub enum Severity {
     Error,
     Warning,
+    /// Information a command prints only when asked (`check --verbose`).
+    Note,
 }
 
 impl Severity {
@@ -21,6 +23,7 @@ impl Severity {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         }
     }
 }
@@ -122,6 +125,9 @@ pub enum Code {
     /// A `-- strata:` comment that is not a suppression strata can read, or names a rule
     /// that does not exist.
     Suppression,
+    /// A statement of a raw block the schema model does not follow (a note, under
+    /// `check --verbose`).
+    InvisibleToModel,
 }
 
 impl Code {
@@ -171,6 +177,7 @@ impl Code {
             Code::Lock => "lock",
             Code::Lint(rule) => rule.id(),
             Code::Suppression => "suppression",
+            Code::InvisibleToModel => "invisible-to-model",
         }
     }
 }
@@ -213,6 +220,13 @@ impl Diagnostic {
     pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
+        }
+    }
+
+    pub fn note(code: Code, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Note,
             ..Diagnostic::error(code, span, message)
         }
     }

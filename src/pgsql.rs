@@ -146,6 +146,20 @@ pub fn statement_count(text: &str) -> Option<usize> {
         .map(|statements| statements.len())
 }
 
+/// Where a statement of a parsed text is: from its first character (past the white
+/// space PostgreSQL counts as its start) to its end, without the `;`.
+pub fn statement_range(text: &str, statement: &protobuf::RawStmt) -> std::ops::Range<usize> {
+    let start = usize::try_from(statement.stmt_location)
+        .unwrap_or(0)
+        .min(text.len());
+    let end = match usize::try_from(statement.stmt_len) {
+        Ok(0) | Err(_) => text.len(),
+        Ok(len) => (start + len).min(text.len()),
+    };
+    let lead = text[start..end].len() - text[start..end].trim_start().len();
+    start + lead..end
+}
+
 /// Whether `token` is the given kind.
 pub fn is(token: &ScanToken, kind: Token) -> bool {
     token.token == kind as i32

@@ -57,6 +57,26 @@ impl Span {
         }
     }
 
+    /// The span of `text[start..end]`, where `text` is what this span covers (a raw
+    /// block's SQL): its line and column counted from this span's.
+    pub fn inside(&self, text: &str, start: usize, end: usize) -> Span {
+        let before = text.get(..start).unwrap_or(text);
+        let (line, col) = match before.rfind('\n') {
+            Some(newline) => (
+                self.line + before.matches('\n').count() as u32,
+                before[newline + 1..].chars().count() as u32 + 1,
+            ),
+            None => (self.line, self.col + before.chars().count() as u32),
+        };
+        Span {
+            file: self.file,
+            start: self.start + start as u32,
+            end: self.start + end as u32,
+            line,
+            col,
+        }
+    }
+
     /// The length of the range in bytes.
     pub fn len(&self) -> usize {
         (self.end - self.start) as usize

@@ -396,3 +396,38 @@ fn a_data_block_needs_no_written_downgrade_and_the_downgrade_says_its_rows_stay(
         .stdout
         .contains("UPDATE people SET nickname = name WHERE nickname IS NULL;"));
 }
+
+#[test]
+fn check_verbose_lists_the_raw_statements_the_model_does_not_follow() {
+    let dir = repo_root().join("tests/cases/schema/raw_renames_followed");
+    let note = "migrations/0002_change.mig:10:5: note: the schema model does not follow this \
+                statement: `CREATE FUNCTION answer() RETURNS int LANGUAGE sql AS 'SELECT 42'`\n";
+    let out = strata(&dir, &["check", "--verbose"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains(note), "{}", out.stderr);
+    // The renames and the drop it follows are not listed; the downgrade's unfollowed
+    // statements are.
+    assert!(!out.stderr.contains("not follow this statement: `ALTER"));
+    assert!(!out
+        .stderr
+        .contains("not follow this statement: `DROP INDEX"));
+    assert!(out
+        .stderr
+        .contains("not follow this statement: `CREATE INDEX people_name_idx ON persons (name)`"));
+    // Notes are not warnings: the summary counts the lint's warnings only.
+    assert!(
+        out.stdout.contains("no errors, 7 warnings"),
+        "{}",
+        out.stdout
+    );
+    let out = strata(&dir, &["check"]);
+    assert!(!out.stderr.contains("does not follow"));
+    let out = strata(&dir, &["check", "--verbose", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(json["warnings"], 7);
+    assert!(json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["severity"] == "note" && f["code"] == "invisible-to-model"));
+}

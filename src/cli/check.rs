@@ -310,7 +310,10 @@ pub(super) fn json_report(checked: &Checked, findings: &[Diagnostic]) -> String 
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
-    let warnings = findings.len() - errors;
+    let warnings = findings
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
     let findings = diagnostic::shown(findings)
         .iter()
         .map(|d| Finding {

@@ -219,6 +219,7 @@ fn sarif(cli: &Cli, sources: &SourceMap, findings: &[Diagnostic]) -> String {
                 "level": match d.severity {
                     Severity::Error => "error",
                     Severity::Warning => "warning",
+                    Severity::Note => "note",
                 },
                 "message": { "text": full_message(d) },
                 "locations": [location(sources, d.span)],
@@ -283,6 +284,7 @@ fn github(sources: &SourceMap, findings: &[Diagnostic]) -> String {
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "notice",
         };
         let path = inert::terminal(sources.file(d.span.file).display_path());
         let _ = writeln!(

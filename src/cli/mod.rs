@@ -66,6 +66,10 @@ pub enum Command {
         /// Fail when the project differs from strata.lock (or there is none)
         #[arg(long)]
         locked: bool,
+        /// Also list, as notes, the statements of raw blocks the schema model does not
+        /// follow
+        #[arg(long, short)]
+        verbose: bool,
     },
     /// Lint the upgrades: locks, rewrites, compatibility with running code, schema hygiene
     /// (docs/LINT.md)
@@ -272,6 +276,7 @@ impl Cli {
     fn schema_options(&self) -> Options {
         Options {
             default_schema: self.settings.default_schema.clone(),
+            verbose: matches!(self.command, Command::Check { verbose: true, .. }),
             ..Options::default()
         }
     }
@@ -284,6 +289,7 @@ pub fn run(cli: &Cli) -> Outcome {
             linear,
             format,
             locked,
+            verbose: _,
         } => check::run(
             cli,
             check::Gates {

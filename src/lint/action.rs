@@ -367,21 +367,32 @@ impl Names<'_> {
     fn raw(&self, raw: &RawSql, before: &Model) -> Vec<Action> {
         let text = raw.text.as_str();
         pgsql::parse(text, |tree| {
-            let mut actions = Vec::new();
+            let mut actions: Vec<Action> = Vec::new();
+            // Tables renamed earlier in the block: an index's table, looked up in the model
+            // before the block, goes by its new name after.
+            let mut renamed: Vec<(ObjName, ObjName)> = Vec::new();
             for statement in &tree.stmts {
-                let start = usize::try_from(statement.stmt_location).unwrap_or(0);
-                let start = start.min(text.len());
-                let end = match usize::try_from(statement.stmt_len) {
-                    Ok(0) | Err(_) => text.len(),
-                    Ok(len) => (start + len).min(text.len()),
-                };
-                // The statement's text starts after the white space and comments before it.
-                let lead = text[start..end].len() - text[start..end].trim_start().len();
-                let span = within(raw.body, text, start + lead, end);
+                let range = pgsql::statement_range(text, statement);
+                let span = raw.body.inside(text, range.start, range.end);
                 let Some(node) = statement.stmt.as_ref().and_then(|s| s.node.as_ref()) else {
                     continue;
                 };
-                for kind in self.raw_statement(node, &text[start..end], before) {
+                for mut kind in self.raw_statement(node, &text[range], before) {
+                    match &mut kind {
+                        ActionKind::RenameTable { table, to } => {
+                            renamed.push((table.clone(), to.clone()));
+                        }
+                        ActionKind::DropIndex {
+                            table: Some(table), ..
+                        } => {
+                            for (old, new) in &renamed {
+                                if table == old {
+                                    *table = new.clone();
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
                     actions.push(Action { kind, span });
                 }
             }
@@ -600,25 +611,6 @@ fn in_force(value: &crate::syntax::ast::Literal) -> bool {
     }
 }
 
-/// The span of `text[start..end]`, a part of a raw block whose text starts at `body`.
-fn within(body: Span, text: &str, start: usize, end: usize) -> Span {
-    let before = &text[..start];
-    let (line, col) = match before.rfind('\n') {
-        Some(newline) => (
-            body.line + before.matches('\n').count() as u32,
-            before[newline + 1..].chars().count() as u32 + 1,
-        ),
-        None => (body.line, body.col + before.chars().count() as u32),
-    };
-    Span {
-        file: body.file,
-        start: body.start + start as u32,
-        end: body.start + end as u32,
-        line,
-        col,
-    }
-}
-
 fn is_serial(name: &str) -> bool {
     matches!(
         name,
@@ -788,9 +780,9 @@ mod tests {
         };
         let text = "SELECT 1;\n  é UPDATE t SET a = 1";
         let at = text.find("UPDATE").unwrap();
-        let span = within(body, text, at, text.len());
+        let span = body.inside(text, at, text.len());
         assert_eq!((span.line, span.col, span.start), (6, 5, 100 + at as u32));
-        let span = within(body, text, 7, 8);
+        let span = body.inside(text, 7, 8);
         assert_eq!((span.line, span.col), (5, 17));
     }
 }

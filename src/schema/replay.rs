@@ -34,6 +34,8 @@ pub struct Options {
     pub record: bool,
     /// Lint the upgrades as they are replayed ([`crate::lint`]).
     pub lint: Option<lint::Settings>,
+    /// Report, as notes, the statements of raw blocks the model does not follow.
+    pub verbose: bool,
 }
 
 impl Default for Options {
@@ -44,6 +46,7 @@ impl Default for Options {
             verify_derived: false,
             record: true,
             lint: None,
+            verbose: false,
         }
     }
 }
@@ -364,6 +367,7 @@ impl<'g> Replayer<'g> {
             default_schema: &options.default_schema,
             diagnostics,
             shared,
+            verbose: options.verbose,
         };
         let mut upgrade = Vec::new();
         let mut reversals: Vec<(Span, Result<Vec<Derived>, String>)> = Vec::new();
@@ -451,6 +455,7 @@ impl<'g> Replayer<'g> {
                     default_schema: &options.default_schema,
                     diagnostics,
                     shared,
+                    verbose: options.verbose,
                 };
                 let mut statements = Vec::new();
                 for statement in &block.statements {
@@ -507,6 +512,7 @@ impl<'g> Replayer<'g> {
                         default_schema: &options.default_schema,
                         diagnostics: &mut scratch,
                         shared,
+                        verbose: false,
                     };
                     for d in &statements {
                         applier.apply(&d.statement);
@@ -610,6 +616,7 @@ fn reconciles(
         default_schema: &options.default_schema,
         diagnostics: &mut scratch,
         shared,
+        verbose: false,
     };
     for statement in statements {
         applier.apply(statement);
@@ -673,6 +680,7 @@ pub fn merge_preview(
         verify_derived: false,
         record: false,
         lint: None,
+        verbose: false,
     };
     let mut replayer = Replayer::new(graph, &options);
     // The would-be merge's branches: every revision after the common ancestor that

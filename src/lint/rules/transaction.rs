@@ -168,6 +168,14 @@ impl State {
         if !self.exclusive.iter().any(|(t, _)| t == table) {
             self.exclusive.push((table.clone(), span));
         }
+        // The lock stays with the table under its new name.
+        if let A::RenameTable { table, to } = &action.kind {
+            for (locked, _) in &mut self.exclusive {
+                if locked == table {
+                    *locked = to.clone();
+                }
+            }
+        }
     }
 }
 

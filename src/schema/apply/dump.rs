@@ -14,6 +14,7 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
         default_schema,
         diagnostics: &mut diagnostics,
         shared: &mut Shared::default(),
+        verbose: false,
     };
     let span = Span::point(crate::source::FileId(0), 0, 1, 1);
     let mut out = String::new();

@@ -19,6 +19,7 @@ mod constraints;
 mod dump;
 mod extensions;
 mod indexes;
+mod raw;
 mod schemas;
 mod tables;
 mod types;
@@ -66,6 +67,8 @@ pub struct Applier<'a> {
     pub diagnostics: &'a mut Vec<Diagnostic>,
     /// Where the model's columns get their types and defaults.
     pub shared: &'a mut Shared,
+    /// Report the statements of raw blocks the model does not follow, as notes.
+    pub verbose: bool,
 }
 
 fn ident(value: &str, span: Span) -> Ident {
@@ -268,7 +271,10 @@ impl<'a> Applier<'a> {
             S::Set(_) => Ok(Vec::new()),
             // Rows only, by PostgreSQL's parser: the schema stays, and so do the rows.
             S::RawSql(raw) if raw.data => Ok(Vec::new()),
-            S::RawSql(_) => Err(RAW_SQL.to_owned()),
+            S::RawSql(raw) => {
+                self.understand(raw);
+                Err(RAW_SQL.to_owned())
+            }
         }
     }
 }
