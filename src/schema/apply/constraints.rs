@@ -280,6 +280,7 @@ impl Applier<'_> {
             ConstraintKind::ForeignKey { .. } => 3,
         };
         pending.sort_by_key(|p| rank(&p.kind));
+        let pending = self.merge_repeated_keys(pending);
         let mut named: Vec<(Constraint, Origin)> = Vec::new();
         // The names of the table's constraints and of those named here, and the names of
         // the indexes named here: sets, so that a table of many constraints is named in
@@ -300,10 +301,11 @@ impl Applier<'_> {
                     continue;
                 }
             }
+            // Added to a table that has such a key already, PostgreSQL would build a
+            // second index of the same columns: strata refuses it.
             if let ConstraintKind::PrimaryKey(cols) | ConstraintKind::Unique(cols) = &p.kind {
                 let same = existing
                     .iter()
-                    .chain(named.iter().map(|(c, _)| c))
                     .find(|c| c.has_index() && same_set(c.columns(), cols));
                 if let Some(same) = same {
                     self.error(
@@ -311,7 +313,7 @@ impl Applier<'_> {
                         p.span,
                         format!(
                             "this duplicates constraint `{}` on the same columns; PostgreSQL \
-                             would silently keep only one",
+                             would build a second index for it",
                             same.name
                         ),
                     );
@@ -386,6 +388,49 @@ impl Applier<'_> {
             ));
         }
         named
+    }
+
+    /// The key constraints one statement declares twice on the same columns (in the same
+    /// order), kept once as PostgreSQL keeps them (`transformIndexConstraints`): the
+    /// primary key over a unique constraint, else the first; the one kept takes the
+    /// other's name when it has none. A warning says which was dropped. `pending` is
+    /// sorted: primary keys before unique constraints, each in the order written.
+    fn merge_repeated_keys(&mut self, pending: Vec<Pending>) -> Vec<Pending> {
+        let mut kept: Vec<Pending> = Vec::with_capacity(pending.len());
+        for p in pending {
+            let ConstraintKind::Unique(columns) = &p.kind else {
+                kept.push(p);
+                continue;
+            };
+            let prior = kept.iter_mut().find(|k| {
+                matches!(&k.kind, ConstraintKind::PrimaryKey(c) | ConstraintKind::Unique(c)
+                    if c == columns)
+            });
+            let Some(prior) = prior else {
+                kept.push(p);
+                continue;
+            };
+            let what = match prior.kind {
+                ConstraintKind::PrimaryKey(_) => "the primary key",
+                _ => "a unique constraint",
+            };
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    Code::DuplicateObject,
+                    p.span,
+                    format!(
+                        "this unique constraint repeats {what} on the same columns: PostgreSQL \
+                         keeps one constraint for both"
+                    ),
+                )
+                .with_note(prior.span, "the one kept")
+                .with_help("remove one of the two"),
+            );
+            if prior.name.is_none() {
+                prior.name = p.name;
+            }
+        }
+        kept
     }
 
     pub(super) fn primary_key_of(

@@ -232,7 +232,7 @@ impl Applier<'_> {
             sequences.push(chosen);
         }
         let named = self.name_constraints(name, &cols, &[], pending);
-        if self.diagnostics.len() > before {
+        if crate::diagnostic::has_errors(&self.diagnostics[before..]) {
             return false;
         }
         write_names(columns, constraints, &named);
