@@ -118,6 +118,8 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             "assume table"
         }
         StatementKind::AssumeType(_) => "assume type",
+        StatementKind::AssumeExtension(_) => "assume extension",
+        StatementKind::AssumeIndex(_) => "assume index",
     };
     seen.insert(form);
     for column in columns {
@@ -257,6 +259,8 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "drop index concurrently",
         "alter index rename to",
         "set",
+        "assume extension",
+        "assume index",
         "sql data",
         "sql data nontransactional",
         "alter table rename constraint",

@@ -52,6 +52,12 @@ fn round_trip(dir: &std::path::Path) {
     let server = server();
     let empty = server.database();
     let database = server.database();
+    // A project that adopts a database (`assume ...`) runs on one that has what it
+    // assumes: the fixture's `setup.sql`, in both databases.
+    if let Ok(setup) = std::fs::read_to_string(dir.with_file_name("setup.sql")) {
+        server.apply(&empty, &setup, "the setup");
+        server.apply(&database, &setup, "the setup");
+    }
     server.apply(
         &database,
         &upgrade,

@@ -91,6 +91,10 @@ fn stairway(dir: &std::path::Path) {
     let run = |sql: &str, what: &str| {
         server.apply(&database, sql, what);
     };
+    // What an adopting project assumes the database has (pg_apply.rs says the same).
+    if let Ok(setup) = std::fs::read_to_string(dir.with_file_name("setup.sql")) {
+        run(&setup, "the setup");
+    }
     // The version tables exist from the start, so that dumps compare what revisions do.
     run(
         &make(&[], &[], Direction::Upgrade, None).expect("a script"),

@@ -357,6 +357,8 @@ impl Names<'_> {
             | S::DropExtension(_)
             | S::AssumeTable(_)
             | S::AssumeType(_)
+            | S::AssumeExtension(_)
+            | S::AssumeIndex(_)
             // SHARE UPDATE EXCLUSIVE on the index since PostgreSQL 12: nothing to judge.
             | S::RenameIndex(_) => Vec::new(),
         }

@@ -700,6 +700,22 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
             name: CommentOf(Qualified(&t.name)),
         }
         .render_into(out),
+        S::AssumeIndex(i) => AssumedSql {
+            kind: "index",
+            name: CommentOf(Qualified(&QualifiedName {
+                schema: i.table.schema.clone(),
+                name: i.name.clone().unwrap_or_else(|| i.table.name.clone()),
+            })),
+        }
+        .render_into(out),
+        S::AssumeExtension(e) => AssumedSql {
+            kind: "extension",
+            name: CommentOf(Qualified(&QualifiedName {
+                schema: None,
+                name: e.name.clone(),
+            })),
+        }
+        .render_into(out),
     };
     // Templates are checked at compile time and the values format without fail: rendering
     // cannot fail.

@@ -126,7 +126,7 @@ pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Con
     .into_iter()
     .for_each(|(k, v)| {
         match v {
-            Some(()) => merged.extensions.insert(k, ()),
+            Some(extension) => merged.extensions.insert(k, extension),
             None => merged.extensions.remove(&k),
         };
     });
@@ -228,14 +228,14 @@ fn added_or_changed<K, V>(changes: Vec<(K, Option<V>)>) -> Vec<(K, V)> {
 }
 
 /// The changes of `theirs` to a set of names that `ours` did not make too.
-fn merge_set(
-    base: &OrdMap<String, ()>,
-    ours: &OrdMap<String, ()>,
-    theirs: &OrdMap<String, ()>,
+fn merge_set<V: Clone + PartialEq>(
+    base: &OrdMap<String, V>,
+    ours: &OrdMap<String, V>,
+    theirs: &OrdMap<String, V>,
     what: &str,
     conflicts: &mut Vec<Conflict>,
     part: impl Fn(&str) -> Part,
-) -> Vec<(String, Option<()>)> {
+) -> Vec<(String, Option<V>)> {
     let mut taken = Vec::new();
     for (name, value) in changes(base, theirs) {
         let (b, o) = (base.get(&name), ours.get(&name));
@@ -505,6 +505,14 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
         S::CreateEnum(t) => vec![whole(&obj(&t.name))],
         S::DropType(t) => vec![whole(&obj(&t.name))],
         S::AssumeType(t) => vec![whole(&obj(&t.name))],
+        S::AssumeExtension(e) => vec![whole(&ObjName::new("", &e.name.value))],
+        S::AssumeIndex(i) => {
+            let table = obj(&i.table);
+            i.name
+                .iter()
+                .map(|n| whole(&ObjName::new(table.schema(), &n.value)))
+                .collect()
+        }
         S::AlterTypeAddValue(t) => {
             vec![whole(&obj(&t.name)), member(&obj(&t.name), &t.value.value)]
         }

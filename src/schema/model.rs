@@ -230,6 +230,9 @@ pub struct Index {
     /// Every column of the table the index depends on: key columns, columns named in
     /// expressions and the predicate, included columns.
     pub columns: Box<[String]>,
+    /// Declared with `assume index`: how the model learnt of it, not what it is, so
+    /// not part of equality (a downgrade that recreates a dropped one gives it back).
+    pub assumed: bool,
 }
 
 impl PartialEq for Index {
@@ -243,6 +246,14 @@ impl PartialEq for Index {
                 && self.predicate == other.predicate
                 && self.columns == other.columns)
     }
+}
+
+/// An extension of the database.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Extension {
+    /// Declared with `assume extension`: there before the project, never dropped by a
+    /// derived downgrade.
+    pub assumed: bool,
 }
 
 /// What a relation name belongs to.
@@ -275,7 +286,7 @@ struct ConstraintNames {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Model {
     pub schemas: OrdMap<String, ()>,
-    pub extensions: OrdMap<String, ()>,
+    pub extensions: OrdMap<String, Extension>,
     pub types: OrdMap<ObjName, EnumType>,
     /// Behind `Arc`, so that the tree nodes a change copies hold pointers, not tables.
     pub tables: OrdMap<ObjName, Arc<Table>>,

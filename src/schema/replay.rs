@@ -394,6 +394,9 @@ impl<'g> Replayer<'g> {
             reversals.push((statement.span, applied.reverse));
         }
         let after = applier.model;
+        // What the revision assumes was there before it, on every database it runs on:
+        // a downgrade leaves it, and gives back the schema before with it.
+        let before_copy = before_copy.map(|b| with_assumptions(options, shared, b, revision));
         if let Some(lint) = lint {
             lint.finish(&after, schema, diagnostics);
         }
@@ -825,6 +828,37 @@ fn merge_models(
         alternative,
         pairs,
     }
+}
+
+/// `before` with the objects `revision` assumes (`assume table`, `type`, `extension`,
+/// `index`).
+fn with_assumptions(
+    options: &Options,
+    shared: &mut Shared,
+    before: Model,
+    revision: &Revision,
+) -> Model {
+    let assumptions: Vec<&Statement> = revision
+        .upgrade()
+        .iter()
+        .flat_map(|b| &b.statements)
+        .filter(|s| s.kind.is_assumption())
+        .collect();
+    if assumptions.is_empty() {
+        return before;
+    }
+    let mut scratch = Vec::new();
+    let mut applier = Applier {
+        model: before,
+        default_schema: &options.default_schema,
+        diagnostics: &mut scratch,
+        shared,
+        verbose: false,
+    };
+    for statement in assumptions {
+        applier.apply(statement);
+    }
+    applier.model
 }
 
 /// How two models differ, in words (empty when they hold the same schema). Column order

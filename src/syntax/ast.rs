@@ -213,6 +213,9 @@ pub enum StatementKind {
     Set(Setting),
     AssumeTable(AssumeTable),
     AssumeType(AssumeType),
+    AssumeExtension(AssumeExtension),
+    /// `assume [unique] index NAME on TABLE (...)`: an index the database has.
+    AssumeIndex(CreateIndex),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -261,6 +264,12 @@ pub struct AlterTypeRenameValue {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct CreateExtension {
+    pub name: Ident,
+}
+
+/// `assume extension NAME`: the database has it; the project did not create it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssumeExtension {
     pub name: Ident,
 }
 
@@ -680,6 +689,17 @@ impl StatementKind {
             StatementKind::RawSql(sql) => sql.nontransactional,
             _ => false,
         }
+    }
+
+    /// Whether the statement declares what a database has already (`assume ...`).
+    pub fn is_assumption(&self) -> bool {
+        matches!(
+            self,
+            StatementKind::AssumeTable(_)
+                | StatementKind::AssumeType(_)
+                | StatementKind::AssumeExtension(_)
+                | StatementKind::AssumeIndex(_)
+        )
     }
 
     /// Whether the script commits right after the statement: PostgreSQL refuses to use

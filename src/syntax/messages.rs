@@ -238,6 +238,8 @@ fn describe(rule: Rule) -> &'static str {
         | drop_table
         | assume_table
         | assume_type
+        | assume_extension
+        | assume_index
         | alter_table
         | create_index
         | drop_index

@@ -626,6 +626,10 @@ impl<'s> Builder<'s> {
                 self.alter_table(table, payload(&child(p, Rule::alter_action)))
             }
             Rule::create_index => StatementKind::CreateIndex(self.create_index(p)),
+            Rule::assume_index => StatementKind::AssumeIndex(self.create_index(p)),
+            Rule::assume_extension => StatementKind::AssumeExtension(AssumeExtension {
+                name: self.name(&child(p, Rule::name)),
+            }),
             Rule::drop_index => StatementKind::DropIndex(DropIndex {
                 concurrently: has(p, Rule::concurrently_flag),
                 name: self.qname(&child(p, Rule::qname)),

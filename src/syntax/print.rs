@@ -387,60 +387,9 @@ pub fn statement(kind: &StatementKind) -> String {
             qualified(&d.table),
             name(&d.name.value)
         ),
-        S::CreateIndex(i) => {
-            let mut out = String::from("create ");
-            if i.unique {
-                out.push_str("unique ");
-            }
-            out.push_str("index ");
-            if i.concurrently {
-                out.push_str("concurrently ");
-            }
-            if let Some(n) = &i.name {
-                let _ = write!(out, "{} ", name(&n.value));
-            }
-            let _ = write!(out, "on {}", qualified(&i.table));
-            if let Some(m) = &i.method {
-                let _ = write!(out, " using {}", name(&m.value));
-            }
-            let keys: Vec<String> = i
-                .keys
-                .iter()
-                .map(|k| {
-                    let mut key = match &k.target {
-                        IndexTarget::Column(c) => name(&c.value),
-                        IndexTarget::Expr(e) => expr(e),
-                    };
-                    if let Some(c) = &k.collation {
-                        key.push_str(" collate ");
-                        key.push_str(&qualified(c));
-                    }
-                    if let Some(o) = &k.opclass {
-                        key.push(' ');
-                        key.push_str(&qualified(o));
-                    }
-                    match k.order {
-                        Some(SortOrder::Asc) => key.push_str(" asc"),
-                        Some(SortOrder::Desc) => key.push_str(" desc"),
-                        None => {}
-                    }
-                    match k.nulls {
-                        Some(NullsOrder::First) => key.push_str(" nulls first"),
-                        Some(NullsOrder::Last) => key.push_str(" nulls last"),
-                        None => {}
-                    }
-                    key
-                })
-                .collect();
-            let _ = write!(out, " ({})", keys.join(", "));
-            if !i.include.is_empty() {
-                let _ = write!(out, " include ({})", names(&i.include));
-            }
-            if let Some(p) = &i.predicate {
-                let _ = write!(out, " where {}", expr(p));
-            }
-            out
-        }
+        S::CreateIndex(i) => index("create", i),
+        S::AssumeIndex(i) => index("assume", i),
+        S::AssumeExtension(e) => format!("assume extension {}", name(&e.name.value)),
         S::DropIndex(d) => format!(
             "drop index {}{}",
             if d.concurrently { "concurrently " } else { "" },
@@ -470,6 +419,62 @@ pub fn statement(kind: &StatementKind) -> String {
         ),
     };
     format!("{body};")
+}
+
+/// `create index` or `assume index`, with everything an index has.
+fn index(verb: &str, i: &CreateIndex) -> String {
+    let mut out = format!("{verb} ");
+    if i.unique {
+        out.push_str("unique ");
+    }
+    out.push_str("index ");
+    if i.concurrently {
+        out.push_str("concurrently ");
+    }
+    if let Some(n) = &i.name {
+        let _ = write!(out, "{} ", name(&n.value));
+    }
+    let _ = write!(out, "on {}", qualified(&i.table));
+    if let Some(m) = &i.method {
+        let _ = write!(out, " using {}", name(&m.value));
+    }
+    let keys: Vec<String> = i
+        .keys
+        .iter()
+        .map(|k| {
+            let mut key = match &k.target {
+                IndexTarget::Column(c) => name(&c.value),
+                IndexTarget::Expr(e) => expr(e),
+            };
+            if let Some(c) = &k.collation {
+                key.push_str(" collate ");
+                key.push_str(&qualified(c));
+            }
+            if let Some(o) = &k.opclass {
+                key.push(' ');
+                key.push_str(&qualified(o));
+            }
+            match k.order {
+                Some(SortOrder::Asc) => key.push_str(" asc"),
+                Some(SortOrder::Desc) => key.push_str(" desc"),
+                None => {}
+            }
+            match k.nulls {
+                Some(NullsOrder::First) => key.push_str(" nulls first"),
+                Some(NullsOrder::Last) => key.push_str(" nulls last"),
+                None => {}
+            }
+            key
+        })
+        .collect();
+    let _ = write!(out, " ({})", keys.join(", "));
+    if !i.include.is_empty() {
+        let _ = write!(out, " include ({})", names(&i.include));
+    }
+    if let Some(p) = &i.predicate {
+        let _ = write!(out, " where {}", expr(p));
+    }
+    out
 }
 
 #[cfg(test)]

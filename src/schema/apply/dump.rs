@@ -31,10 +31,13 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
             name: ident(schema, span),
         }));
     }
-    for extension in model.extensions.keys() {
-        push(StatementKind::CreateExtension(CreateExtension {
-            name: ident(extension, span),
-        }));
+    for (extension, e) in &model.extensions {
+        let name = ident(extension, span);
+        push(if e.assumed {
+            StatementKind::AssumeExtension(AssumeExtension { name })
+        } else {
+            StatementKind::CreateExtension(CreateExtension { name })
+        });
     }
     for (name, t) in &model.types {
         let values = t
@@ -75,12 +78,14 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
         }
     }
     for (name, i) in &model.indexes {
-        push(
-            applier
-                .create_index_statement(name, i, false, span)
-                .statement
-                .kind,
-        );
+        let kind = applier
+            .create_index_statement(name, i, false, span)
+            .statement
+            .kind;
+        push(match kind {
+            StatementKind::CreateIndex(index) if i.assumed => StatementKind::AssumeIndex(index),
+            other => other,
+        });
     }
     out
 }

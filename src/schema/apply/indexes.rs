@@ -85,6 +85,7 @@ impl Applier<'_> {
             include: i.include.iter().map(|c| c.value.clone()).collect(),
             predicate: i.predicate.clone().map(Box::new),
             columns: used.into(),
+            assumed: false,
         };
         self.model.add_index(name.clone(), index);
         Ok(vec![derived(
@@ -185,5 +186,23 @@ impl Applier<'_> {
             }),
             span,
         )])
+    }
+
+    /// `assume index`: the database has it (an adopted table's); its checks and names
+    /// are `create index`'s, and no derived downgrade drops it.
+    pub(super) fn assume_index(&mut self, i: &mut CreateIndex, span: Span) -> Reversal {
+        let before = self.model.indexes.len();
+        let _ = self.create_index(i, span);
+        if self.model.indexes.len() > before {
+            let table = self.obj(&i.table);
+            let name = i
+                .name
+                .as_ref()
+                .map(|n| ObjName::new(table.schema(), &n.value));
+            if let Some(index) = name.and_then(|n| self.model.indexes.get_mut(&n)) {
+                Arc::make_mut(index).assumed = true;
+            }
+        }
+        Ok(Vec::new())
     }
 }

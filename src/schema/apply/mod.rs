@@ -265,6 +265,8 @@ impl<'a> Applier<'a> {
             S::DropConstraint(d) => self.drop_constraint(d, span),
             S::CreateIndex(i) => self.create_index(i, span),
             S::DropIndex(d) => self.drop_index(d, span),
+            S::AssumeIndex(i) => self.assume_index(i, span),
+            S::AssumeExtension(e) => self.assume_extension(e, span),
             S::RenameIndex(r) => self.rename_index(r, span),
             S::RenameConstraint(r) => self.rename_constraint(r, span),
             // A setting changes nothing; scripts set it for the revision both ways.
