@@ -104,6 +104,7 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             true => "drop index concurrently",
         },
         StatementKind::RenameIndex(_) => "alter index rename to",
+        StatementKind::RenameType(_) => "alter type rename to",
         StatementKind::Set(_) => "set",
         StatementKind::RenameConstraint(_) => "alter table rename constraint",
         StatementKind::RawSql(sql) => match (sql.data, sql.nontransactional) {
@@ -258,6 +259,7 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "drop index",
         "drop index concurrently",
         "alter index rename to",
+        "alter type rename to",
         "set",
         "assume extension",
         "assume index",

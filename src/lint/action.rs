@@ -358,6 +358,7 @@ impl Names<'_> {
             | S::AssumeTable(_)
             | S::AssumeType(_)
             | S::AssumeExtension(_)
+            | S::RenameType(_)
             | S::AssumeIndex(_)
             // SHARE UPDATE EXCLUSIVE on the index since PostgreSQL 12: nothing to judge.
             | S::RenameIndex(_) => Vec::new(),

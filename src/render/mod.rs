@@ -105,6 +105,13 @@ struct RenameTableSql<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "sql/rename_type.sql", escape = "none")]
+struct RenameTypeSql<'a> {
+    name: Qualified<'a>,
+    new_name: Name<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "sql/rename_index.sql", escape = "none")]
 struct RenameIndexSql<'a> {
     name: Qualified<'a>,
@@ -589,6 +596,11 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
         .render_into(out),
         S::RenameTable(r) => RenameTableSql {
             table: Qualified(&r.table),
+            new_name: Name(&r.new_name),
+        }
+        .render_into(out),
+        S::RenameType(r) => RenameTypeSql {
+            name: Qualified(&r.name),
             new_name: Name(&r.new_name),
         }
         .render_into(out),

@@ -559,6 +559,13 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
                 .collect()
         }
         S::DropIndex(i) => vec![whole(&obj(&i.name))],
+        S::RenameType(r) => {
+            let old = obj(&r.name);
+            vec![
+                whole(&ObjName::new(old.schema(), &r.new_name.value)),
+                whole(&old),
+            ]
+        }
         S::RenameIndex(r) => {
             let old = obj(&r.name);
             vec![

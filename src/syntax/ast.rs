@@ -188,6 +188,7 @@ pub enum StatementKind {
     DropType(DropType),
     AlterTypeAddValue(AlterTypeAddValue),
     AlterTypeRenameValue(AlterTypeRenameValue),
+    RenameType(RenameType),
     CreateExtension(CreateExtension),
     DropExtension(DropExtension),
     CreateTable(CreateTable),
@@ -260,6 +261,14 @@ pub struct AlterTypeRenameValue {
     pub name: QualifiedName,
     pub from: Spanned<String>,
     pub to: Spanned<String>,
+}
+
+/// `alter type NAME rename to NEW`: the columns of the type follow (PostgreSQL keeps
+/// them by the type's identity, not its name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenameType {
+    pub name: QualifiedName,
+    pub new_name: Ident,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -231,6 +231,7 @@ fn describe(rule: Rule) -> &'static str {
         | drop_type
         | alter_type_add_value
         | alter_type_rename_value
+        | alter_type_rename
         | create_extension
         | drop_extension
         | create_table

@@ -659,6 +659,10 @@ impl<'s> Builder<'s> {
                 };
                 StatementKind::Set(Setting { name, value })
             }
+            Rule::alter_type_rename => StatementKind::RenameType(RenameType {
+                name: self.qname(&child(p, Rule::qname)),
+                new_name: self.name(&child(p, Rule::name)),
+            }),
             Rule::alter_index => StatementKind::RenameIndex(RenameIndex {
                 name: self.qname(&child(p, Rule::qname)),
                 new_name: self.name(&child(p, Rule::name)),

@@ -395,6 +395,11 @@ pub fn statement(kind: &StatementKind) -> String {
             if d.concurrently { "concurrently " } else { "" },
             qualified(&d.name)
         ),
+        S::RenameType(r) => format!(
+            "alter type {} rename to {}",
+            qualified(&r.name),
+            name(&r.new_name.value)
+        ),
         S::RenameIndex(r) => format!(
             "alter index {} rename to {}",
             qualified(&r.name),

@@ -237,6 +237,7 @@ impl<'a> Applier<'a> {
             S::DropType(d) => self.drop_type(d, span),
             S::AlterTypeAddValue(a) => self.alter_type_add_value(a, span),
             S::AlterTypeRenameValue(r) => self.alter_type_rename_value(r, span),
+            S::RenameType(r) => self.rename_type(r, span),
             S::CreateTable(t) => self.create_table(t, span),
             S::AssumeTable(t) => self.assume_table(t, span),
             S::CreatePartition(p) => self.create_partition(p, span),

@@ -1,6 +1,7 @@
 //! Raw blocks the model understands. The statements of a raw `sql` block that
 //! PostgreSQL's parser reads as renames and drops of objects the model knows (`ALTER
-//! INDEX ... RENAME`, `ALTER TABLE ... RENAME [COLUMN | CONSTRAINT]`, `DROP INDEX`, `DROP
+//! INDEX ... RENAME`, `ALTER TABLE ... RENAME [COLUMN | CONSTRAINT]`, `ALTER TYPE ...
+//! RENAME TO`, `DROP INDEX`, `DROP
 //! TABLE`, `ALTER TABLE` dropping a column, a constraint, `NOT NULL` or a default) are
 //! applied to the model as their native statements are, so that it does not drift from
 //! the database. The others, and those the model refuses (an object it never knew, a
@@ -113,6 +114,13 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
     use StatementKind as S;
     let cascade = DropBehavior::DropCascade as i32;
     match node {
+        N::RenameStmt(r) if r.rename_type == ObjectType::ObjectType as i32 => {
+            let name = dotted(r.object.as_deref()?, span)?;
+            Some(vec![S::RenameType(RenameType {
+                name,
+                new_name: ident(&r.newname, span),
+            })])
+        }
         N::RenameStmt(r) => {
             let table = qualified(r.relation.as_ref()?, span);
             let new_name = ident(&r.newname, span);

@@ -193,6 +193,74 @@ impl Applier<'_> {
         Err(ENUM_VALUE.to_owned())
     }
 
+    pub(super) fn rename_type(&mut self, r: &mut RenameType, span: Span) -> Reversal {
+        let old = self.obj(&r.name);
+        let Some(ty) = self.model.types.get(&old).cloned() else {
+            self.error(
+                Code::UnknownObject,
+                r.name.span(),
+                format!("unknown type `{old}`"),
+            );
+            return Ok(Vec::new());
+        };
+        let new = ObjName::new(old.schema(), &r.new_name.value);
+        // Types and tables share names (a table has a row type of its own name).
+        let clash = if self.model.types.contains_key(&new) {
+            Some("a type")
+        } else if self.model.tables.contains_key(&new) {
+            Some("a table")
+        } else {
+            None
+        };
+        if let Some(clash) = clash {
+            self.error(
+                Code::DuplicateObject,
+                r.new_name.span,
+                format!("cannot rename type to `{new}`: {clash} of that name already exists"),
+            );
+            return Ok(Vec::new());
+        }
+        self.model.types.remove(&old);
+        self.model.types.insert(new.clone(), ty);
+        // The columns of the type follow it: a scan of the tables, as for a drop.
+        let users: Vec<(ObjName, String)> = self
+            .model
+            .tables
+            .iter()
+            .flat_map(|(t, table)| {
+                table
+                    .columns
+                    .iter()
+                    .filter(|c| self.names_type(&c.data_type, &old))
+                    .map(|c| (t.clone(), c.name.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (table, column) in users {
+            let Some(c) = self.model.table(&table).and_then(|t| t.column(&column)) else {
+                continue;
+            };
+            let mut renamed = DataType::clone(&c.data_type);
+            if let TypeKind::Named { name, .. } = &mut renamed.kind {
+                name.name = ident(new.name(), name.name.span);
+            }
+            let renamed = self.shared.data_type(&renamed);
+            self.update_column(&table, &column, |c| c.data_type = renamed);
+        }
+        Ok(vec![derived(
+            S::RenameType(RenameType {
+                name: self.qualified(&new, span),
+                new_name: ident(old.name(), span),
+            }),
+            span,
+        )])
+    }
+
+    /// Whether a column's type is the type `name`.
+    fn names_type(&self, data_type: &DataType, name: &ObjName) -> bool {
+        matches!(&data_type.kind, TypeKind::Named { name: n, .. } if self.obj(n) == *name)
+    }
+
     pub(super) fn alter_type_rename_value(
         &mut self,
         r: &mut AlterTypeRenameValue,

@@ -1,0 +1,1 @@
+ALTER TYPE {{ name }} RENAME TO {{ new_name }};
