@@ -160,6 +160,27 @@ pub fn statement_range(text: &str, statement: &protobuf::RawStmt) -> std::ops::R
     start + lead..end
 }
 
+/// A dotted name PostgreSQL's parser gives as a list of strings (`DROP INDEX s.i`): its
+/// schema when written, and the name.
+pub fn dotted(node: &protobuf::Node) -> Option<(Option<&str>, &str)> {
+    let Some(protobuf::node::Node::List(list)) = &node.node else {
+        return None;
+    };
+    let parts: Vec<&str> = list
+        .items
+        .iter()
+        .filter_map(|i| match &i.node {
+            Some(protobuf::node::Node::String(s)) => Some(s.sval.as_str()),
+            _ => None,
+        })
+        .collect();
+    match parts.as_slice() {
+        [name] => Some((None, name)),
+        [.., schema, name] => Some((Some(schema), name)),
+        [] => None,
+    }
+}
+
 /// Whether `token` is the given kind.
 pub fn is(token: &ScanToken, kind: Token) -> bool {
     token.token == kind as i32

@@ -222,22 +222,8 @@ impl Names<'_> {
 
     /// A dotted name from a list of strings (`DROP INDEX a.b`).
     fn dotted(&self, node: &protobuf::Node) -> Option<ObjName> {
-        let Some(N::List(list)) = &node.node else {
-            return None;
-        };
-        let parts: Vec<&str> = list
-            .items
-            .iter()
-            .filter_map(|i| match &i.node {
-                Some(N::String(s)) => Some(s.sval.as_str()),
-                _ => None,
-            })
-            .collect();
-        match parts.as_slice() {
-            [name] => Some(ObjName::new(self.default_schema, name)),
-            [.., schema, name] => Some(ObjName::new(schema, name)),
-            [] => None,
-        }
+        let (schema, name) = pgsql::dotted(node)?;
+        Some(ObjName::new(schema.unwrap_or(self.default_schema), name))
     }
 
     /// The actions of a native statement, judged against the model before it ran

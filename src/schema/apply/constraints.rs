@@ -84,18 +84,9 @@ impl Applier<'_> {
         v: &mut ValidateConstraint,
         span: Span,
     ) -> Reversal {
-        let Some((table, t)) = self.table_or_error(&v.table) else {
+        let Some((table, c)) = self.constraint_or_error(&v.table, &v.name) else {
             return Ok(Vec::new());
         };
-        let Some(c) = t.constraint(&v.name.value).cloned() else {
-            self.error(
-                Code::UnknownObject,
-                v.name.span,
-                format!("table `{table}` has no constraint `{}`", v.name.value),
-            );
-            return Ok(Vec::new());
-        };
-        release(t);
         self.model.remove_constraint(&table, &c.name);
         self.model.add_constraint(
             &table,
@@ -118,18 +109,9 @@ impl Applier<'_> {
     }
 
     pub(super) fn drop_constraint(&mut self, d: &mut DropConstraint, span: Span) -> Reversal {
-        let Some((table, t)) = self.table_or_error(&d.table) else {
+        let Some((table, c)) = self.constraint_or_error(&d.table, &d.name) else {
             return Ok(Vec::new());
         };
-        let Some(c) = t.constraint(&d.name.value).cloned() else {
-            self.error(
-                Code::UnknownObject,
-                d.name.span,
-                format!("table `{table}` has no constraint `{}`", d.name.value),
-            );
-            return Ok(Vec::new());
-        };
-        release(t);
         if c.has_index() {
             if let Some((other, fk)) = self.foreign_key_on(&table, &c) {
                 self.error(
@@ -149,18 +131,10 @@ impl Applier<'_> {
     }
 
     pub(super) fn rename_constraint(&mut self, r: &mut RenameConstraint, span: Span) -> Reversal {
-        let Some((table, t)) = self.table_or_error(&r.table) else {
+        let Some((table, c)) = self.constraint_or_error(&r.table, &r.name) else {
             return Ok(Vec::new());
         };
-        let Some(indexed) = t.constraint(&r.name.value).map(Constraint::has_index) else {
-            self.error(
-                Code::UnknownObject,
-                r.name.span,
-                format!("table `{table}` has no constraint `{}`", r.name.value),
-            );
-            return Ok(Vec::new());
-        };
-        release(t);
+        let indexed = c.has_index();
         if !self.check_new_constraint_name(&table, &r.new_name) {
             return Ok(Vec::new());
         }
@@ -179,6 +153,25 @@ impl Applier<'_> {
             }),
             span,
         )])
+    }
+
+    /// A table's constraint, or an error naming what is unknown.
+    fn constraint_or_error(
+        &mut self,
+        table: &QualifiedName,
+        name: &Ident,
+    ) -> Option<(ObjName, Constraint)> {
+        let (table, t) = self.table_or_error(table)?;
+        let found = t.constraint(&name.value).cloned();
+        release(t);
+        if found.is_none() {
+            self.error(
+                Code::UnknownObject,
+                name.span,
+                format!("table `{table}` has no constraint `{}`", name.value),
+            );
+        }
+        Some((table, found?))
     }
 
     /// A constraint name `table` does not have yet (names are unique per table).

@@ -85,28 +85,11 @@ fn qualified(r: &protobuf::RangeVar, span: Span) -> QualifiedName {
 
 /// A dotted name from a list of strings (`DROP INDEX a.b`).
 fn dotted(node: &protobuf::Node, span: Span) -> Option<QualifiedName> {
-    let Some(N::List(list)) = &node.node else {
-        return None;
-    };
-    let parts: Vec<&str> = list
-        .items
-        .iter()
-        .filter_map(|i| match &i.node {
-            Some(N::String(s)) => Some(s.sval.as_str()),
-            _ => None,
-        })
-        .collect();
-    match parts.as_slice() {
-        [name] => Some(QualifiedName {
-            schema: None,
-            name: ident(name, span),
-        }),
-        [schema, name] => Some(QualifiedName {
-            schema: Some(ident(schema, span)),
-            name: ident(name, span),
-        }),
-        _ => None,
-    }
+    let (schema, name) = pgsql::dotted(node)?;
+    Some(QualifiedName {
+        schema: schema.map(|s| ident(s, span)),
+        name: ident(name, span),
+    })
 }
 
 /// The native statements a raw statement is, when the model can follow it.
