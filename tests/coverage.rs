@@ -99,9 +99,10 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             }
             "create index"
         }
-        StatementKind::DropIndex(index) => match index.concurrently {
-            false => "drop index",
-            true => "drop index concurrently",
+        StatementKind::DropIndex(index) => match (index.concurrently, index.if_exists) {
+            (false, false) => "drop index",
+            (true, false) => "drop index concurrently",
+            (_, true) => "drop index if exists",
         },
         StatementKind::RenameIndex(_) => "alter index rename to",
         StatementKind::RenameType(_) => "alter type rename to",
@@ -258,6 +259,7 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "index key nulls last",
         "drop index",
         "drop index concurrently",
+        "drop index if exists",
         "alter index rename to",
         "alter type rename to",
         "set",

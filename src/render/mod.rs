@@ -234,6 +234,7 @@ struct CreateIndexSql<'a> {
 #[template(path = "sql/drop_index.sql", escape = "none")]
 struct DropIndexSql<'a> {
     concurrently: bool,
+    if_exists: bool,
     name: Qualified<'a>,
 }
 
@@ -688,6 +689,7 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
         .render_into(out),
         S::DropIndex(d) => DropIndexSql {
             concurrently: d.concurrently,
+            if_exists: d.if_exists,
             name: Qualified(&d.name),
         }
         .render_into(out),

@@ -637,6 +637,9 @@ pub enum NullsOrder {
 #[derive(Clone, Debug, PartialEq)]
 pub struct DropIndex {
     pub concurrently: bool,
+    /// `if exists`: an index the model does not know (one a failed build left half
+    /// made) is no error, and dropping it changes nothing the model holds.
+    pub if_exists: bool,
     pub name: QualifiedName,
 }
 

@@ -632,6 +632,7 @@ impl<'s> Builder<'s> {
             }),
             Rule::drop_index => StatementKind::DropIndex(DropIndex {
                 concurrently: has(p, Rule::concurrently_flag),
+                if_exists: has(p, Rule::if_exists),
                 name: self.qname(&child(p, Rule::qname)),
             }),
             Rule::set_setting => {

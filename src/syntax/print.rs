@@ -391,8 +391,9 @@ pub fn statement(kind: &StatementKind) -> String {
         S::AssumeIndex(i) => index("assume", i),
         S::AssumeExtension(e) => format!("assume extension {}", name(&e.name.value)),
         S::DropIndex(d) => format!(
-            "drop index {}{}",
+            "drop index {}{}{}",
             if d.concurrently { "concurrently " } else { "" },
+            if d.if_exists { "if exists " } else { "" },
             qualified(&d.name)
         ),
         S::RenameType(r) => format!(

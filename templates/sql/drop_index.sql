@@ -1,1 +1,1 @@
-DROP INDEX {% if concurrently %}CONCURRENTLY {% endif %}{{ name }};
+DROP INDEX {% if concurrently %}CONCURRENTLY {% endif %}{% if if_exists %}IF EXISTS {% endif %}{{ name }};

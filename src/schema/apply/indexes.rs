@@ -91,6 +91,7 @@ impl Applier<'_> {
         Ok(vec![derived(
             S::DropIndex(DropIndex {
                 concurrently: i.concurrently,
+                if_exists: false,
                 name: self.qualified(&name, span),
             }),
             span,
@@ -109,6 +110,8 @@ impl Applier<'_> {
                 );
                 return Ok(Vec::new());
             }
+            // Nothing the model holds: nothing to drop, nothing to give back.
+            _ if d.if_exists => return Ok(Vec::new()),
             _ => {
                 self.error(
                     Code::UnknownObject,

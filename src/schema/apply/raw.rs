@@ -144,6 +144,7 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
                         .map(|name| {
                             S::DropIndex(DropIndex {
                                 concurrently: d.concurrent,
+                                if_exists: d.missing_ok,
                                 name,
                             })
                         })
