@@ -97,6 +97,9 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
                     None => false,
                 };
             }
+            if index.nulls_not_distinct {
+                seen.insert("index nulls not distinct");
+            }
             "create index"
         }
         StatementKind::DropIndex(index) => match (index.concurrently, index.if_exists) {
@@ -260,6 +263,7 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "drop index",
         "drop index concurrently",
         "drop index if exists",
+        "index nulls not distinct",
         "alter index rename to",
         "alter type rename to",
         "set",

@@ -89,3 +89,20 @@ fn every_clean_schema_fixture_upgrades_and_downgrades_on_postgresql() {
         round_trip(&case.join("migrations"));
     }
 }
+
+#[test]
+fn a_unique_index_of_nulls_not_distinct_is_one_on_postgresql() {
+    let dir = crate::support::cases_dir("schema").join("derive_nulls_not_distinct/migrations");
+    let (upgrade, _) = scripts(&dir);
+    let server = server();
+    let database = server.database();
+    server.apply(&database, &upgrade, "the upgrade");
+    assert_eq!(
+        server.query(
+            &database,
+            "SELECT indnullsnotdistinct FROM pg_index \
+             WHERE indexrelid = 'people_email_key'::regclass;"
+        ),
+        ["t"]
+    );
+}

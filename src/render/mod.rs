@@ -227,6 +227,7 @@ struct CreateIndexSql<'a> {
     method: Option<Name<'a>>,
     keys: Vec<KeySql<'a>>,
     include: Names<'a>,
+    nulls_not_distinct: bool,
     predicate: Option<&'a str>,
 }
 
@@ -684,6 +685,7 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
             method: i.method.as_ref().map(Name),
             keys: i.keys.iter().map(KeySql).collect(),
             include: Names(&i.include),
+            nulls_not_distinct: i.nulls_not_distinct,
             predicate: i.predicate.as_ref().map(|p| &*p.text),
         }
         .render_into(out),

@@ -225,6 +225,7 @@ pub struct Index {
     pub method: Option<String>,
     pub keys: Box<[IndexKey]>,
     pub include: Box<[String]>,
+    pub nulls_not_distinct: bool,
     /// Boxed: rare, and an index is kept for every index of the schema.
     pub predicate: Option<Box<SqlExpr>>,
     /// Every column of the table the index depends on: key columns, columns named in
@@ -243,6 +244,7 @@ impl PartialEq for Index {
                 && self.method == other.method
                 && self.keys == other.keys
                 && self.include == other.include
+                && self.nulls_not_distinct == other.nulls_not_distinct
                 && self.predicate == other.predicate
                 && self.columns == other.columns)
     }

@@ -601,6 +601,8 @@ pub struct CreateIndex {
     pub method: Option<Ident>,
     pub keys: Vec<IndexKey>,
     pub include: Vec<Ident>,
+    /// `nulls not distinct` (PostgreSQL 15): a unique index that counts nulls as equal.
+    pub nulls_not_distinct: bool,
     pub predicate: Option<SqlExpr>,
 }
 

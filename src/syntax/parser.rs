@@ -773,6 +773,16 @@ impl<'s> Builder<'s> {
     }
 
     fn create_index(&mut self, p: &Pair<'_, Rule>) -> CreateIndex {
+        if let Some(nnd) = find(p, Rule::nulls_not_distinct) {
+            if !has(p, Rule::unique_flag) {
+                let span = self.span(&nnd);
+                self.error(
+                    Code::InvalidStatement,
+                    span,
+                    "`nulls not distinct` is for a unique index: only there do nulls meet",
+                );
+            }
+        }
         let keys = all(p, Rule::index_key)
             .map(|key| {
                 let target = match payload(&key).as_rule() {
@@ -819,6 +829,7 @@ impl<'s> Builder<'s> {
             include: find(p, Rule::include_clause)
                 .map(|i| self.column_list(&child(&i, Rule::column_list)))
                 .unwrap_or_default(),
+            nulls_not_distinct: has(p, Rule::nulls_not_distinct),
             predicate: find(p, Rule::where_clause)
                 .map(|w| self.sql_expr(&child(&w, Rule::sql_expr), Place::Predicate)),
         }

@@ -477,6 +477,9 @@ fn index(verb: &str, i: &CreateIndex) -> String {
     if !i.include.is_empty() {
         let _ = write!(out, " include ({})", names(&i.include));
     }
+    if i.nulls_not_distinct {
+        out.push_str(" nulls not distinct");
+    }
     if let Some(p) = &i.predicate {
         let _ = write!(out, " where {}", expr(p));
     }
