@@ -48,11 +48,7 @@ pub(super) fn run(cli: &Cli, range: Option<&str>, format: LintFormat, rules: boo
                 Ok(plan) => plan,
                 Err(error) => return fail(&error.to_string()),
             };
-            let mut nodes = vec![false; checked.graph.len()];
-            for node in plan.steps {
-                nodes[node.index()] = true;
-            }
-            Some(lint::Scope::Range(nodes))
+            Some(lint::Scope::range(checked.graph.len(), &plan.steps))
         }
     };
     if let Some(scope) = scope {

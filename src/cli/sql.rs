@@ -161,13 +161,7 @@ fn make_bundle(
     // revisions after.
     let lint = script::Plan::upgrade(&checked.graph, from, to)
         .ok()
-        .map(|plan| {
-            let mut nodes = vec![false; checked.graph.len()];
-            for node in plan.steps {
-                nodes[node.index()] = true;
-            }
-            cli.lint_settings(lint::Scope::Range(nodes))
-        });
+        .map(|plan| cli.lint_settings(lint::Scope::range(checked.graph.len(), &plan.steps)));
     let made = {
         let inputs = bundle::Inputs {
             project: &checked.project,

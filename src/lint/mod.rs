@@ -45,6 +45,17 @@ pub enum Scope {
     Range(Vec<bool>),
 }
 
+impl Scope {
+    /// The scope of one script over `steps`, in a graph of `len` revisions.
+    pub fn range(len: usize, steps: &[NodeIndex]) -> Scope {
+        let mut nodes = vec![false; len];
+        for node in steps {
+            nodes[node.index()] = true;
+        }
+        Scope::Range(nodes)
+    }
+}
+
 /// What the lint needs from the configuration and the command.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -66,11 +77,8 @@ impl Settings {
     }
 
     pub fn level(&self, rule: Rule) -> Level {
-        Rule::ALL
-            .iter()
-            .position(|&r| r == rule)
-            .and_then(|i| self.levels.get(i).copied())
-            .unwrap_or(Level::Warn)
+        // `levels` follows `Rule::ALL`, which lists the rules in their declaration order.
+        self.levels[rule as usize]
     }
 }
 
@@ -281,12 +289,9 @@ impl RevisionLint<'_, '_> {
             settings,
             default_schema,
         );
-        rules::hygiene::check(&cx, &mut found);
-        self.foreign_keys.extend(
-            rules::hygiene::foreign_keys(&cx)
-                .into_iter()
-                .map(|fk| (index, fk)),
-        );
+        let foreign_keys = rules::hygiene::check(&cx, &mut found);
+        self.foreign_keys
+            .extend(foreign_keys.into_iter().map(|fk| (index, fk)));
         if outside || resolved.kind.commits_after() {
             self.transaction.commit();
         }
@@ -309,14 +314,16 @@ impl RevisionLint<'_, '_> {
             .body
             .as_ref()
             .map_or(&[][..], |b| &b.suppressions[..]);
+        // The statement each suppression is for: the first one after it.
+        let targets: Vec<Option<usize>> = suppressions
+            .iter()
+            .map(|s| self.starts.iter().position(|&start| start >= s.span.end))
+            .collect();
         let mut used = vec![false; suppressions.len()];
         let mut kept = Vec::new();
         for (index, finding) in self.findings {
-            let suppressed = suppressions.iter().enumerate().find(|(_, s)| {
-                self.starts.get(index).is_some_and(|&start| {
-                    target(&self.starts, s.span) == Some(start)
-                        && s.rules.iter().any(|r| r.value == finding.rule.id())
-                })
+            let suppressed = suppressions.iter().enumerate().find(|&(i, s)| {
+                targets[i] == Some(index) && s.rules.iter().any(|r| r.value == finding.rule.id())
             });
             match suppressed {
                 Some((i, _)) => used[i] = true,
@@ -368,9 +375,4 @@ impl RevisionLint<'_, '_> {
             out.push(d);
         }
     }
-}
-
-/// Where the statement a suppression is for starts: the first statement after it.
-fn target(starts: &[u32], suppression: Span) -> Option<u32> {
-    starts.iter().copied().find(|&s| s >= suppression.end)
 }

@@ -219,6 +219,14 @@ mod tests {
     }
 
     #[test]
+    fn the_list_of_rules_is_in_their_declaration_order() {
+        // `lint::Settings` keeps a level per rule at the rule's discriminant.
+        for (i, &rule) in Rule::ALL.iter().enumerate() {
+            assert_eq!(rule as usize, i);
+        }
+    }
+
+    #[test]
     fn a_mistyped_id_finds_its_rule() {
         assert_eq!(
             Rule::nearest("create-index-block"),

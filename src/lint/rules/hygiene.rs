@@ -5,11 +5,9 @@
 
 use crate::lint::types::{self, Family};
 use crate::lint::{Context, Finding, Rule};
-use crate::schema::model::{ConstraintKind, ObjName, Table};
+use crate::schema::model::{Constraint, ConstraintKind, ObjName, Table};
 use crate::source::Span;
-use crate::syntax::ast::{
-    ColumnDef, DataType, IndexTarget, Statement, StatementKind, TableConstraintKind,
-};
+use crate::syntax::ast::{ColumnDef, DataType, IndexTarget, Statement, StatementKind};
 use crate::syntax::print;
 
 /// A foreign key a statement added, judged when its revision ends: an index made after
@@ -20,38 +18,53 @@ pub(in crate::lint) struct ForeignKey {
     pub span: Span,
 }
 
-pub(in crate::lint) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+/// Judges the statement's column types and keys, and gives the foreign keys it added,
+/// for [`unindexed`] when the revision ends.
+pub(in crate::lint) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) -> Vec<ForeignKey> {
     let Some(statement) = cx.statement else {
-        return;
+        return Vec::new();
     };
-    match &statement.kind {
+    let (table, column) = match &statement.kind {
         StatementKind::CreateTable(t) => {
             for column in &t.columns {
                 column_type(&column.data_type, column.span, out);
             }
-            let table = names(cx).obj(&t.name);
-            keys(cx, &table, statement, None, out);
+            (&t.name, None)
         }
         StatementKind::AddColumn(a) => {
             column_type(&a.column.data_type, a.column.span, out);
-            let table = names(cx).obj(&a.table);
-            keys(cx, &table, statement, Some(&a.column.name.value), out);
+            (&a.table, Some(a.column.name.value.as_str()))
         }
         StatementKind::AlterColumnType(a) => {
             column_type(&a.data_type, statement.span, out);
+            return Vec::new();
         }
-        StatementKind::AddConstraint(a) => {
-            let table = names(cx).obj(&a.table);
-            keys(cx, &table, statement, None, out);
-        }
-        _ => {}
-    }
-}
-
-fn names<'a>(cx: &Context<'a>) -> crate::lint::action::Names<'a> {
-    crate::lint::action::Names {
-        default_schema: cx.default_schema,
-    }
+        StatementKind::AddConstraint(a) => (&a.table, None),
+        _ => return Vec::new(),
+    };
+    let table = ObjName::of(table, cx.default_schema);
+    let Some(t) = cx.model.table(&table) else {
+        return Vec::new();
+    };
+    let made = made_constraints(statement);
+    let made: Vec<&Constraint> = t
+        .constraints
+        .iter()
+        .filter(|c| made.contains(&c.name))
+        .collect();
+    keys(cx, t, &made, statement, column, out);
+    made.iter()
+        .filter_map(|c| match &c.kind {
+            ConstraintKind::ForeignKey { columns, .. } => Some(ForeignKey {
+                table: table.clone(),
+                columns: columns.clone(),
+                span: columns
+                    .first()
+                    .map_or(statement.span, |c| column_span(statement, c)),
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 fn column_type(data_type: &DataType, span: Span, out: &mut Vec<Finding>) {
@@ -90,20 +103,17 @@ fn column_type(data_type: &DataType, span: Span, out: &mut Vec<Finding>) {
     }
 }
 
-/// The primary and foreign keys the statement made on `table` (those on `column` only,
-/// for an added column), judged by their columns' types in the model.
+/// The primary and foreign keys among the constraints the statement `made` on table `t`
+/// (those on `column` only, for an added column), judged by their columns' types.
 fn keys(
     cx: &Context<'_>,
-    table: &ObjName,
+    t: &Table,
+    made: &[&Constraint],
     statement: &Statement,
     column: Option<&str>,
     out: &mut Vec<Finding>,
 ) {
-    let Some(t) = cx.model.table(table) else {
-        return;
-    };
-    let made = made_constraints(statement);
-    for constraint in t.constraints.iter().filter(|c| made.contains(&c.name)) {
+    for constraint in made {
         if column.is_some_and(|c| !constraint.columns().iter().any(|k| k == c)) {
             continue;
         }
@@ -212,41 +222,6 @@ fn column_span(statement: &Statement, name: &str) -> Span {
         .iter()
         .find(|c| c.name.value == name)
         .map_or(statement.span, |c| c.span)
-}
-
-/// The foreign keys the statement added.
-pub(in crate::lint) fn foreign_keys(cx: &Context<'_>) -> Vec<ForeignKey> {
-    let Some(statement) = cx.statement else {
-        return Vec::new();
-    };
-    let table = match &statement.kind {
-        StatementKind::CreateTable(t) => names(cx).obj(&t.name),
-        StatementKind::AddColumn(a) => names(cx).obj(&a.table),
-        StatementKind::AddConstraint(a)
-            if matches!(a.constraint.kind, TableConstraintKind::ForeignKey { .. }) =>
-        {
-            names(cx).obj(&a.table)
-        }
-        _ => return Vec::new(),
-    };
-    let Some(t) = cx.model.table(&table) else {
-        return Vec::new();
-    };
-    let made = made_constraints(statement);
-    t.constraints
-        .iter()
-        .filter(|c| made.contains(&c.name))
-        .filter_map(|c| match &c.kind {
-            ConstraintKind::ForeignKey { columns, .. } => Some(ForeignKey {
-                table: table.clone(),
-                columns: columns.clone(),
-                span: columns
-                    .first()
-                    .map_or(statement.span, |c| column_span(statement, c)),
-            }),
-            _ => None,
-        })
-        .collect()
 }
 
 /// `unindexed-foreign-key`, once the revision has run: an index (or a primary key or
