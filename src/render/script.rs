@@ -421,14 +421,21 @@ fn version_tables(config: &Config) -> String {
 pub(crate) const FIXED_SETTINGS: &str =
     "SET standard_conforming_strings = on;\nSET client_encoding = 'UTF8';\n";
 
+/// The session settings the configuration may give, by name, with their values.
+fn configured_timeouts(config: &Config) -> [(&'static str, Option<&str>); 2] {
+    [
+        ("lock_timeout", config.lock_timeout.as_deref()),
+        ("statement_timeout", config.statement_timeout.as_deref()),
+    ]
+}
+
 /// `SET` lines for the configured session settings.
 fn settings(config: &Config) -> String {
     let mut out = String::from(FIXED_SETTINGS);
-    if let Some(t) = &config.lock_timeout {
-        let _ = writeln!(out, "SET lock_timeout = {};", quote::literal(t));
-    }
-    if let Some(t) = &config.statement_timeout {
-        let _ = writeln!(out, "SET statement_timeout = {};", quote::literal(t));
+    for (name, value) in configured_timeouts(config) {
+        if let Some(value) = value {
+            let _ = writeln!(out, "SET {name} = {};", quote::literal(value));
+        }
     }
     if let Some(path) = &config.search_path {
         let schemas: Vec<String> = path.split(',').map(|s| quote::ident(s.trim())).collect();
@@ -854,11 +861,10 @@ impl<'a> Renderer<'a> {
     /// The script's own value of a setting a revision changed for one statement: the
     /// configuration's, else the session's default.
     fn restore(&self, name: &Ident) -> String {
-        let configured = match name.value.as_str() {
-            "lock_timeout" => self.config.lock_timeout.as_deref(),
-            "statement_timeout" => self.config.statement_timeout.as_deref(),
-            _ => None,
-        };
+        let configured = configured_timeouts(self.config)
+            .into_iter()
+            .find(|(setting, _)| *setting == name.value)
+            .and_then(|(_, value)| value);
         match configured {
             Some(value) => format!(
                 "SET {} = {};\n",
@@ -943,20 +949,14 @@ impl<'a> Renderer<'a> {
         // The revision's settings, in every transaction of its section: the upgrade's,
         // and for a downgrade those its written block adds.
         let mut revision_settings: Vec<&Setting> = Vec::new();
-        for (kind, _) in schema
-            .map(|r| {
-                r.upgrade
-                    .iter()
-                    .map(|s| (&s.kind, None))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
+        let upgrade = schema
             .into_iter()
-            .chain(match direction {
-                Direction::Downgrade => statements.clone(),
-                Direction::Upgrade => Vec::new(),
-            })
-        {
+            .flat_map(|r| r.upgrade.iter().map(|s| &s.kind));
+        let written = statements
+            .iter()
+            .filter(|_| direction == Direction::Downgrade)
+            .map(|(kind, _)| *kind);
+        for kind in upgrade.chain(written) {
             if let StatementKind::Set(setting) = kind {
                 revision_settings.retain(|s| s.name != setting.name);
                 revision_settings.push(setting);

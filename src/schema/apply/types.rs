@@ -116,7 +116,7 @@ impl Applier<'_> {
             table
                 .columns
                 .iter()
-                .find(|c| matches!(&c.data_type.kind, TypeKind::Named { name: n, .. } if self.obj(n) == name))
+                .find(|c| self.names_type(&c.data_type, &name))
                 .map(|c| format!("{t}.{}", c.name))
         });
         if let Some(user) = user {
