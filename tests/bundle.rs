@@ -7,7 +7,7 @@ use pretty_assertions::assert_eq;
 
 use crate::support::{repo_root, strata};
 
-const NAME: &str = "base-0015_rename_token_count";
+const NAME: &str = "base-0016_session_numbers";
 
 fn copy_migrations(to: &Path, reverse: bool) {
     let from = repo_root().join("migrations");
@@ -165,8 +165,8 @@ fn a_failed_build_leaves_nothing_behind_and_the_old_bundle_as_it_was() {
     let before = listing(&out_dir.join(NAME));
     // A project with an error: nothing is written.
     fs::write(
-        tmp.path().join("migrations/0016_broken.mig"),
-        "revision 0016_broken parents 0015_rename_token_count;\nupgrade { drop table nope; }\n",
+        tmp.path().join("migrations/0017_broken.mig"),
+        "revision 0017_broken parents 0016_session_numbers;\nupgrade { drop table nope; }\n",
     )
     .expect("write");
     let out = strata(tmp.path(), &["build"]);

@@ -125,6 +125,37 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
         StatementKind::AssumeType(_) => "assume type",
         StatementKind::AssumeExtension(_) => "assume extension",
         StatementKind::AssumeIndex(_) => "assume index",
+        StatementKind::CreateSequence(c) => {
+            sequence_options(&c.options, seen);
+            "create sequence"
+        }
+        StatementKind::AssumeSequence(_) => "assume sequence",
+        StatementKind::AlterSequence(a) => {
+            sequence_options(&a.options, seen);
+            "alter sequence"
+        }
+        StatementKind::RenameSequence(_) => "alter sequence rename to",
+        StatementKind::DropSequence(_) => "drop sequence",
+        StatementKind::AddIdentity(_) => "alter column add identity",
+        StatementKind::DropIdentity(d) => match d.if_exists {
+            false => "alter column drop identity",
+            true => "alter column drop identity if exists",
+        },
+        StatementKind::SetGenerated(_) => "alter column set generated",
+        StatementKind::Comment(c) => {
+            if c.text.is_none() {
+                seen.insert("comment is null");
+            }
+            match c.target {
+                CommentTarget::Schema(_) => "comment on schema",
+                CommentTarget::Type(_) => "comment on type",
+                CommentTarget::Table(_) => "comment on table",
+                CommentTarget::Column { .. } => "comment on column",
+                CommentTarget::Constraint { .. } => "comment on constraint",
+                CommentTarget::Index(_) => "comment on index",
+                CommentTarget::Sequence(_) => "comment on sequence",
+            }
+        }
     };
     seen.insert(form);
     for column in columns {
@@ -177,6 +208,17 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             }
         };
         seen.insert(form);
+    }
+}
+
+fn sequence_options(options: &SequenceOptions, seen: &mut BTreeSet<&'static str>) {
+    for clause in options.clauses() {
+        seen.insert(match clause {
+            SequenceClause::Words("as smallint" | "as integer" | "as bigint") => "sequence as",
+            SequenceClause::Words(words) => words,
+            SequenceClause::Number(words, _) => words,
+            SequenceClause::OwnedBy(_) => "owned by",
+        });
     }
 }
 
@@ -304,6 +346,37 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "on no action",
         "on set null",
         "on set default",
+        "create sequence",
+        "assume sequence",
+        "alter sequence",
+        "alter sequence rename to",
+        "drop sequence",
+        "sequence as",
+        "increment by",
+        "minvalue",
+        "no minvalue",
+        "maxvalue",
+        "no maxvalue",
+        "start with",
+        "restart",
+        "restart with",
+        "cache",
+        "cycle",
+        "no cycle",
+        "owned by",
+        "owned by none",
+        "alter column add identity",
+        "alter column drop identity",
+        "alter column drop identity if exists",
+        "alter column set generated",
+        "comment is null",
+        "comment on schema",
+        "comment on type",
+        "comment on table",
+        "comment on column",
+        "comment on constraint",
+        "comment on index",
+        "comment on sequence",
         "derived downgrade",
         "explicit downgrade",
         "downgrade irreversible",

@@ -329,6 +329,9 @@ impl Names<'_> {
             S::DropConstraint(d) => one(A::Lock(self.obj(&d.table))),
             S::RenameConstraint(r) => one(A::Lock(self.obj(&r.table))),
             S::DropNotNull(d) => one(A::Lock(self.obj(&d.table))),
+            S::AddIdentity(a) => one(A::Lock(self.obj(&a.table))),
+            S::DropIdentity(d) => one(A::Lock(self.obj(&d.table))),
+            S::SetGenerated(g) => one(A::Lock(self.obj(&g.table))),
             S::RawSql(raw) => self.raw(raw, before),
             // A revision's `lock_timeout` is set in every one of its transactions.
             S::Set(s) if s.name.value == "lock_timeout" && in_force(&s.value) => {
@@ -346,6 +349,12 @@ impl Names<'_> {
             | S::AssumeExtension(_)
             | S::RenameType(_)
             | S::AssumeIndex(_)
+            | S::Comment(_)
+            | S::CreateSequence(_)
+            | S::AssumeSequence(_)
+            | S::AlterSequence(_)
+            | S::RenameSequence(_)
+            | S::DropSequence(_)
             // SHARE UPDATE EXCLUSIVE on the index since PostgreSQL 12: nothing to judge.
             | S::RenameIndex(_) => Vec::new(),
         }

@@ -129,6 +129,80 @@ pub fn columns_used<'a>(text: &str, columns: impl Iterator<Item = &'a str> + Clo
     used
 }
 
+/// The sequences an expression takes values from, `nextval('name')` (a `regclass`
+/// literal, as `serial` writes it, or text), as (schema, name) folded as PostgreSQL
+/// reads the literal. Read with PostgreSQL's parser; an expression it cannot read uses
+/// none.
+pub fn sequences_used(text: &str) -> Vec<(Option<String>, String)> {
+    use pg_query::protobuf::a_const::Val;
+    use pg_query::protobuf::node::Node as N;
+    use pg_query::NodeRef;
+    crate::pgsql::parse(&format!("SELECT ({text})"), |tree| {
+        let mut found = Vec::new();
+        for (node, ..) in tree.nodes() {
+            let NodeRef::FuncCall(call) = node else {
+                continue;
+            };
+            let named_nextval = call
+                .funcname
+                .last()
+                .is_some_and(|n| matches!(&n.node, Some(N::String(s)) if s.sval == "nextval"));
+            let mut argument = call.args.first().and_then(|a| a.node.as_ref());
+            if let Some(N::TypeCast(cast)) = argument {
+                argument = cast.arg.as_ref().and_then(|a| a.node.as_ref());
+            }
+            if let (true, Some(N::AConst(c))) = (named_nextval, argument) {
+                if let Some(Val::Sval(s)) = &c.val {
+                    if let Some(name) = dotted_name(&s.sval) {
+                        found.push(name);
+                    }
+                }
+            }
+        }
+        found
+    })
+    .unwrap_or_default()
+}
+
+/// A relation's name as `regclass` reads it from text: `s.n`, `"N"`, folded unless
+/// quoted; the schema when written.
+fn dotted_name(text: &str) -> Option<(Option<String>, String)> {
+    let mut parts = Vec::new();
+    let mut rest = text.trim();
+    loop {
+        let (part, after) = if let Some(quoted) = rest.strip_prefix('"') {
+            let mut value = String::new();
+            let mut chars = quoted.char_indices();
+            let mut end = None;
+            while let Some((i, c)) = chars.next() {
+                if c == '"' {
+                    if quoted[i + 1..].starts_with('"') {
+                        value.push('"');
+                        chars.next();
+                    } else {
+                        end = Some(i + 1);
+                        break;
+                    }
+                } else {
+                    value.push(c);
+                }
+            }
+            (value, &quoted[end?..])
+        } else {
+            let end = rest.find('.').unwrap_or(rest.len());
+            (rest[..end].trim().to_ascii_lowercase(), &rest[end..])
+        };
+        parts.push(part);
+        match after.trim_start().strip_prefix('.') {
+            Some(next) => rest = next.trim_start(),
+            None if after.trim().is_empty() => break,
+            None => return None,
+        }
+    }
+    let name = parts.pop()?;
+    Some((parts.pop(), name))
+}
+
 /// `text` with every mention of column `from` renamed to `to` (quoted when needed).
 pub fn rename_column(text: &str, from: &str, to: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -147,6 +221,21 @@ pub fn rename_column(text: &str, from: &str, to: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sequences_of_nextval_are_found_as_regclass_reads_them() {
+        let some = |s: Option<&str>, n: &str| (s.map(str::to_owned), n.to_owned());
+        assert_eq!(
+            sequences_used("nextval('orders_id_seq'::regclass)"),
+            [some(None, "orders_id_seq")]
+        );
+        assert_eq!(
+            sequences_used("nextval('App.\"Odd\"\"Seq\"') + nextval('x')"),
+            [some(Some("app"), "Odd\"Seq"), some(None, "x")]
+        );
+        assert_eq!(sequences_used("now()"), []);
+        assert_eq!(sequences_used("not sql ("), []);
+    }
 
     fn values(text: &str) -> Vec<String> {
         identifiers(text).into_iter().map(|i| i.value).collect()

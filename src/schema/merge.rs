@@ -16,8 +16,10 @@ use std::sync::Arc;
 
 use imbl::OrdMap;
 
-use super::model::{Column, Constraint, ConstraintKind, EnumType, Model, ObjName, Table};
-use crate::syntax::ast::{StatementKind, TypeKind};
+use super::model::{
+    Column, CommentOn, Constraint, ConstraintKind, EnumType, Model, ObjName, Table,
+};
+use crate::syntax::ast::{CommentTarget, StatementKind, TypeKind};
 
 /// A part of the schema a statement changes, for naming the statements of a conflict.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -199,6 +201,38 @@ pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Con
             }
         } else if let Some(why) = clash(b, o, value.as_ref()) {
             conflicts.push(Conflict::on(format!("index `{name}`"), why, whole(&name)));
+        }
+    }
+    for (name, value) in changes(&base.sequences, &theirs.sequences) {
+        let (b, o) = (base.sequences.get(&name), ours.sequences.get(&name));
+        if o == b {
+            match value {
+                Some(sequence) => merged.sequences.insert(name, sequence),
+                None => merged.sequences.remove(&name),
+            };
+        } else if let Some(why) = clash(b, o, value.as_ref()) {
+            conflicts.push(Conflict::on(
+                format!("sequence `{name}`"),
+                why,
+                whole(&name),
+            ));
+        }
+    }
+    for (on, value) in changes(&base.comments, &theirs.comments) {
+        let (b, o) = (base.comments.get(&on), ours.comments.get(&on));
+        if o == b {
+            match value {
+                Some(text) => merged.comments.insert(on, text),
+                None => merged.comments.remove(&on),
+            };
+        } else if o != value.as_ref() {
+            // Both set it, differently: the merge revision may set it once more.
+            let part = comment_part(&on);
+            conflicts.push(Conflict::on(
+                format!("the comment on {on}"),
+                DIFFERENTLY,
+                part,
+            ));
         }
     }
     uses(&merged, base, ours, theirs, conflicts);
@@ -400,6 +434,35 @@ fn uses(merged: &Model, base: &Model, ours: &Model, theirs: &Model, conflicts: &
             }
         }
     }
+    for (on, _) in added_or_changed(changes(&base.comments, &merged.comments)) {
+        if !commented_exists(merged, &on) {
+            let part = comment_part(&on);
+            lost(
+                on.to_string(),
+                part.clone(),
+                part,
+                users_side(&|m: &Model| m.comments.contains_key(&on)),
+            );
+        }
+    }
+    for (name, sequence) in added_or_changed(changes(&base.sequences, &merged.sequences)) {
+        let Some((table, column)) = &sequence.owned_by else {
+            continue;
+        };
+        if merged
+            .tables
+            .get(table)
+            .and_then(|t| t.column(column))
+            .is_none()
+        {
+            lost(
+                format!("column `{table}.{column}`"),
+                whole(&name),
+                member(table, column),
+                users_side(&|m: &Model| m.sequences.contains_key(&name)),
+            );
+        }
+    }
     for (name, table) in &changed_tables {
         for constraint in &table.constraints {
             let has = |m: &Model| {
@@ -484,6 +547,30 @@ fn uses(merged: &Model, base: &Model, ours: &Model, theirs: &Model, conflicts: &
                 );
             }
         }
+    }
+}
+
+/// The part of the schema a comment belongs to.
+fn comment_part(on: &CommentOn) -> Part {
+    match on {
+        CommentOn::Schema(s) => whole(&ObjName::new(s, "")),
+        CommentOn::Type(n) | CommentOn::Sequence(n) | CommentOn::Index(n) | CommentOn::Table(n) => {
+            whole(n)
+        }
+        CommentOn::Column(t, m) | CommentOn::Constraint(t, m) => member(t, m),
+    }
+}
+
+/// Whether the object a comment is on is in the model.
+fn commented_exists(model: &Model, on: &CommentOn) -> bool {
+    match on {
+        CommentOn::Schema(s) => model.schemas.contains_key(s),
+        CommentOn::Type(n) => model.types.contains_key(n),
+        CommentOn::Sequence(n) => model.sequences.contains_key(n),
+        CommentOn::Index(n) => model.relation(n).is_some(),
+        CommentOn::Table(n) => model.tables.contains_key(n),
+        CommentOn::Column(t, c) => model.table(t).and_then(|t| t.column(c)).is_some(),
+        CommentOn::Constraint(t, c) => model.table(t).and_then(|t| t.constraint(c)).is_some(),
     }
 }
 
@@ -577,6 +664,28 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
             member(&obj(&r.table), &r.name.value),
             member(&obj(&r.table), &r.new_name.value),
         ],
+        S::CreateSequence(c) | S::AssumeSequence(c) => vec![whole(&obj(&c.name))],
+        S::AlterSequence(a) => vec![whole(&obj(&a.name))],
+        S::DropSequence(d) => vec![whole(&obj(&d.name))],
+        S::RenameSequence(r) => {
+            let old = obj(&r.name);
+            vec![
+                whole(&ObjName::new(old.schema(), &r.new_name.value)),
+                whole(&old),
+            ]
+        }
+        S::AddIdentity(c) => vec![member(&obj(&c.table), &c.column.value)],
+        S::DropIdentity(c) => vec![member(&obj(&c.table), &c.column.value)],
+        S::SetGenerated(c) => vec![member(&obj(&c.table), &c.column.value)],
+        S::Comment(c) => vec![match &c.target {
+            CommentTarget::Schema(s) => whole(&ObjName::new(&s.value, "")),
+            CommentTarget::Type(n)
+            | CommentTarget::Table(n)
+            | CommentTarget::Index(n)
+            | CommentTarget::Sequence(n) => whole(&obj(n)),
+            CommentTarget::Column { table, column } => member(&obj(table), &column.value),
+            CommentTarget::Constraint { table, name } => member(&obj(table), &name.value),
+        }],
         S::RawSql(_) | S::Set(_) => Vec::new(),
     }
 }

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use imbl::OrdMap;
 
 use crate::syntax::ast::{
-    DataType, DefaultValue, IdentityKind, IndexKey, PartitionBy, ReferentialAction, SqlExpr,
+    DataType, DefaultValue, IdentityKind, IndexKey, PartitionBy, ReferentialAction, SequenceType,
+    SqlExpr,
 };
 
 /// A schema-qualified name, folded.
@@ -250,12 +251,94 @@ impl PartialEq for Index {
     }
 }
 
+/// A sequence made by `create sequence`, every option resolved as PostgreSQL resolves
+/// it (the bounds and start a type and increment imply).
+#[derive(Clone, Debug)]
+pub struct Sequence {
+    pub data_type: SequenceType,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub start: i64,
+    pub cache: i64,
+    pub cycle: bool,
+    /// The column it belongs to (`owned by`): dropped with it.
+    pub owned_by: Option<(ObjName, String)>,
+    /// Declared with `assume sequence` (not part of equality, as for indexes).
+    pub assumed: bool,
+}
+
+impl PartialEq for Sequence {
+    fn eq(&self, other: &Sequence) -> bool {
+        (
+            self.data_type,
+            self.increment,
+            self.min,
+            self.max,
+            self.start,
+            self.cache,
+            self.cycle,
+            &self.owned_by,
+        ) == (
+            other.data_type,
+            other.increment,
+            other.min,
+            other.max,
+            other.start,
+            other.cache,
+            other.cycle,
+            &other.owned_by,
+        )
+    }
+}
+
+impl Sequence {
+    /// The least and greatest values PostgreSQL gives a sequence of `data_type` counting
+    /// by `increment` when no bound is written.
+    pub fn default_bounds(data_type: SequenceType, increment: i64) -> (i64, i64) {
+        let (least, greatest) = data_type.range();
+        if increment > 0 {
+            (1, greatest)
+        } else {
+            (least, -1)
+        }
+    }
+}
+
 /// An extension of the database.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Extension {
     /// Declared with `assume extension`: there before the project, never dropped by a
     /// derived downgrade.
     pub assumed: bool,
+}
+
+/// What a comment is on, by the names the model keys its objects by. The columns (and
+/// the constraints) of one table sort together.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CommentOn {
+    Schema(String),
+    Type(ObjName),
+    Sequence(ObjName),
+    /// An index, or the index behind a primary key or unique constraint.
+    Index(ObjName),
+    Table(ObjName),
+    Column(ObjName, String),
+    Constraint(ObjName, String),
+}
+
+impl std::fmt::Display for CommentOn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommentOn::Schema(s) => write!(f, "schema `{s}`"),
+            CommentOn::Type(t) => write!(f, "type `{t}`"),
+            CommentOn::Sequence(s) => write!(f, "sequence `{s}`"),
+            CommentOn::Index(i) => write!(f, "index `{i}`"),
+            CommentOn::Table(t) => write!(f, "table `{t}`"),
+            CommentOn::Column(t, c) => write!(f, "column `{t}.{c}`"),
+            CommentOn::Constraint(t, c) => write!(f, "constraint `{c}` of `{t}`"),
+        }
+    }
 }
 
 /// What a relation name belongs to.
@@ -296,8 +379,14 @@ pub struct Model {
     pub indexes: OrdMap<ObjName, Arc<Index>>,
     /// The constraints of each name in each schema (names are unique per table).
     constraint_names: OrdMap<ObjName, ConstraintNames>,
+    /// Sequences made by `create sequence` (or assumed).
+    pub sequences: OrdMap<ObjName, Arc<Sequence>>,
     /// The sequences behind identity columns.
-    sequences: OrdMap<ObjName, ()>,
+    identity_sequences: OrdMap<ObjName, ()>,
+    /// `comment on`: the comments of every object that has one. Kept apart from the
+    /// objects (which are many, and mostly without one); the statements that rename or
+    /// drop an object move or drop its comments ([`Model::move_comments`]).
+    pub comments: OrdMap<CommentOn, Arc<str>>,
     /// The indexes of each table, to find them without a scan.
     table_indexes: OrdMap<(ObjName, ObjName), ()>,
     /// Which tables have foreign keys to which: (referenced, referencing) and how many.
@@ -325,7 +414,7 @@ impl Model {
             .is_some_and(|c| c.indexed > 0)
         {
             Some(RelationKind::ConstraintIndex)
-        } else if self.sequences.contains_key(name) {
+        } else if self.sequences.contains_key(name) || self.identity_sequences.contains_key(name) {
             Some(RelationKind::Sequence)
         } else {
             None
@@ -457,13 +546,69 @@ impl Model {
             .map(|(t, _)| t.clone())
     }
 
+    /// Whether a sequence is the one behind an identity column.
+    pub fn is_identity_sequence(&self, name: &ObjName) -> bool {
+        self.identity_sequences.contains_key(name)
+    }
+
+    /// The sequences owned by a column of `table` (`owned by`), by name: dropped with
+    /// it. (A scan of the sequences, which are few.)
+    pub fn sequences_owned_by(&self, table: &ObjName) -> Vec<ObjName> {
+        self.sequences
+            .iter()
+            .filter(|(_, s)| s.owned_by.as_ref().is_some_and(|(t, _)| t == table))
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// The comments of a table and its members (columns, constraints).
+    pub fn table_comments(&self, table: &ObjName) -> Vec<(CommentOn, Arc<str>)> {
+        let members = |first: CommentOn| {
+            let same = |on: &CommentOn| match (on, &first) {
+                (CommentOn::Column(t, _), CommentOn::Column(..))
+                | (CommentOn::Constraint(t, _), CommentOn::Constraint(..)) => t == table,
+                _ => false,
+            };
+            self.comments
+                .range(first.clone()..)
+                .take_while(|(on, _)| same(on))
+                .map(|(on, text)| (on.clone(), Arc::clone(text)))
+                .collect::<Vec<_>>()
+        };
+        let mut found: Vec<(CommentOn, Arc<str>)> = self
+            .comments
+            .get_key_value(&CommentOn::Table(table.clone()))
+            .map(|(on, text)| (on.clone(), Arc::clone(text)))
+            .into_iter()
+            .collect();
+        found.extend(members(CommentOn::Column(table.clone(), String::new())));
+        found.extend(members(CommentOn::Constraint(table.clone(), String::new())));
+        found
+    }
+
+    /// Moves the comments `rename` maps to new targets (and drops those it maps to
+    /// `None`); `of` picks the comments to look at.
+    pub fn move_comments(
+        &mut self,
+        of: Vec<CommentOn>,
+        rename: impl Fn(&CommentOn) -> Option<CommentOn>,
+    ) {
+        for on in of {
+            if let Some(text) = self.comments.remove(&on) {
+                if let Some(new) = rename(&on) {
+                    self.comments.insert(new, text);
+                }
+            }
+        }
+    }
+
     /// Registers or forgets the sequence of an identity column.
     pub fn set_sequence(&mut self, schema: &str, sequence: &str, present: bool) {
         let sequence = ObjName::new(schema, sequence);
         if present {
-            self.sequences.insert(sequence, ());
+            self.identity_sequences.insert(sequence, ());
         } else {
-            self.sequences.remove(&sequence);
+            self.identity_sequences.remove(&sequence);
         }
     }
 

@@ -898,6 +898,18 @@ pub fn differences(expected: &Model, actual: &Model) -> Vec<String> {
     for item in expected.indexes.diff(&actual.indexes) {
         out.push(describe("index", &item));
     }
+    for item in expected.sequences.diff(&actual.sequences) {
+        out.push(describe("sequence", &item));
+    }
+    for item in expected.comments.diff(&actual.comments) {
+        out.push(match item {
+            imbl::ordmap::DiffItem::Add(on, _) => format!("the comment on {on} is left over"),
+            imbl::ordmap::DiffItem::Remove(on, _) => format!("the comment on {on} is missing"),
+            imbl::ordmap::DiffItem::Update { new: (on, _), .. } => {
+                format!("the comment on {on} is not as it was")
+            }
+        });
+    }
     out
 }
 

@@ -217,6 +217,16 @@ pub enum StatementKind {
     AssumeExtension(AssumeExtension),
     /// `assume [unique] index NAME on TABLE (...)`: an index the database has.
     AssumeIndex(CreateIndex),
+    CreateSequence(CreateSequence),
+    /// `assume sequence NAME [options]`: a sequence the database has.
+    AssumeSequence(CreateSequence),
+    AlterSequence(AlterSequence),
+    RenameSequence(RenameSequence),
+    DropSequence(DropSequence),
+    AddIdentity(AddIdentity),
+    DropIdentity(DropIdentity),
+    SetGenerated(SetGenerated),
+    Comment(Comment),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -655,6 +665,204 @@ pub struct RenameIndex {
 }
 
 // ---------------------------------------------------------------------------------------
+// Sequences
+
+/// `create sequence NAME [options]`, and `assume sequence`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateSequence {
+    pub name: QualifiedName,
+    pub options: SequenceOptions,
+}
+
+/// `alter sequence NAME options`: the options given change, the others stay.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlterSequence {
+    pub name: QualifiedName,
+    pub options: SequenceOptions,
+}
+
+/// `alter sequence NAME rename to NEW`: the new name stays in the sequence's schema.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenameSequence {
+    pub name: QualifiedName,
+    pub new_name: Ident,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropSequence {
+    pub name: QualifiedName,
+}
+
+/// The integer types a sequence can count in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SequenceType {
+    Smallint,
+    Integer,
+    Bigint,
+}
+
+impl SequenceType {
+    /// The type of a name PostgreSQL accepts for it (`int4` is `integer`).
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "smallint" | "int2" => Some(SequenceType::Smallint),
+            "integer" | "int" | "int4" => Some(SequenceType::Integer),
+            "bigint" | "int8" => Some(SequenceType::Bigint),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SequenceType::Smallint => "smallint",
+            SequenceType::Integer => "integer",
+            SequenceType::Bigint => "bigint",
+        }
+    }
+
+    /// The least and greatest values of the type.
+    pub fn range(self) -> (i64, i64) {
+        match self {
+            SequenceType::Smallint => (i16::MIN.into(), i16::MAX.into()),
+            SequenceType::Integer => (i32::MIN.into(), i32::MAX.into()),
+            SequenceType::Bigint => (i64::MIN, i64::MAX),
+        }
+    }
+}
+
+/// The options of `create` or `alter sequence`, each as written or absent. A bound of
+/// `None` is `no minvalue` / `no maxvalue`: the type's default for the increment's sign.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SequenceOptions {
+    pub data_type: Option<Spanned<SequenceType>>,
+    pub increment: Option<Spanned<i64>>,
+    pub min: Option<Spanned<Option<i64>>>,
+    pub max: Option<Spanned<Option<i64>>>,
+    pub start: Option<Spanned<i64>>,
+    /// `alter sequence` only: `restart` (at the start) or `restart with N`.
+    pub restart: Option<Spanned<Option<i64>>>,
+    pub cache: Option<Spanned<i64>>,
+    pub cycle: Option<Spanned<bool>>,
+    /// `owned by TABLE.COLUMN`, or `owned by none` (`None`).
+    pub owned_by: Option<Spanned<Option<OwnedBy>>>,
+}
+
+impl SequenceOptions {
+    pub fn is_empty(&self) -> bool {
+        *self == SequenceOptions::default()
+    }
+
+    /// The options given, in one canonical order, as words (lower case) with their
+    /// value: the `.mig` printer and the SQL renderer write them in their own case and
+    /// quoting.
+    pub fn clauses(&self) -> Vec<SequenceClause<'_>> {
+        use SequenceClause as C;
+        let mut out = Vec::new();
+        if let Some(t) = &self.data_type {
+            out.push(C::Words(match t.value {
+                SequenceType::Smallint => "as smallint",
+                SequenceType::Integer => "as integer",
+                SequenceType::Bigint => "as bigint",
+            }));
+        }
+        if let Some(n) = &self.increment {
+            out.push(C::Number("increment by", n.value));
+        }
+        for (bound, word, none) in [
+            (&self.min, "minvalue", "no minvalue"),
+            (&self.max, "maxvalue", "no maxvalue"),
+        ] {
+            match bound.as_ref().map(|b| b.value) {
+                Some(Some(n)) => out.push(C::Number(word, n)),
+                Some(None) => out.push(C::Words(none)),
+                None => {}
+            }
+        }
+        if let Some(n) = &self.start {
+            out.push(C::Number("start with", n.value));
+        }
+        match self.restart.as_ref().map(|r| r.value) {
+            Some(Some(n)) => out.push(C::Number("restart with", n)),
+            Some(None) => out.push(C::Words("restart")),
+            None => {}
+        }
+        if let Some(n) = &self.cache {
+            out.push(C::Number("cache", n.value));
+        }
+        if let Some(c) = &self.cycle {
+            out.push(C::Words(if c.value { "cycle" } else { "no cycle" }));
+        }
+        match &self.owned_by {
+            Some(Spanned { value: Some(o), .. }) => out.push(C::OwnedBy(o)),
+            Some(Spanned { value: None, .. }) => out.push(C::Words("owned by none")),
+            None => {}
+        }
+        out
+    }
+}
+
+/// One option of a sequence statement ([`SequenceOptions::clauses`]).
+pub enum SequenceClause<'a> {
+    Words(&'static str),
+    Number(&'static str, i64),
+    /// `owned by TABLE.COLUMN`.
+    OwnedBy(&'a OwnedBy),
+}
+
+/// The column a sequence belongs to: dropped with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedBy {
+    pub table: QualifiedName,
+    pub column: Ident,
+}
+
+/// `alter table T alter column C add generated {always | by default} as identity`
+#[derive(Clone, Debug, PartialEq)]
+pub struct AddIdentity {
+    pub table: QualifiedName,
+    pub column: Ident,
+    pub kind: IdentityKind,
+}
+
+/// `alter table T alter column C drop identity [if exists]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropIdentity {
+    pub table: QualifiedName,
+    pub column: Ident,
+    pub if_exists: bool,
+}
+
+/// `alter table T alter column C set generated {always | by default}`
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetGenerated {
+    pub table: QualifiedName,
+    pub column: Ident,
+    pub kind: IdentityKind,
+}
+
+// ---------------------------------------------------------------------------------------
+// Comments
+
+/// `comment on TARGET is 'text'` (or `is null`, which removes it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comment {
+    pub target: CommentTarget,
+    pub text: Option<Spanned<String>>,
+}
+
+/// What a comment is on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CommentTarget {
+    Schema(Ident),
+    Type(QualifiedName),
+    Table(QualifiedName),
+    Column { table: QualifiedName, column: Ident },
+    Constraint { table: QualifiedName, name: Ident },
+    Index(QualifiedName),
+    Sequence(QualifiedName),
+}
+
+// ---------------------------------------------------------------------------------------
 // Raw SQL
 
 /// `sql [data] [nontransactional] $tag$ ... $tag$`
@@ -713,6 +921,7 @@ impl StatementKind {
                 | StatementKind::AssumeType(_)
                 | StatementKind::AssumeExtension(_)
                 | StatementKind::AssumeIndex(_)
+                | StatementKind::AssumeSequence(_)
         )
     }
 

@@ -125,14 +125,17 @@ fn describe(rule: Rule) -> &'static str {
         k_before => "'before'",
         k_bit => "'bit'",
         k_by => "'by'",
+        k_cache => "'cache'",
         k_cascade => "'cascade'",
         k_character => "'character'",
         k_check => "'check'",
         k_collate => "'collate'",
         k_column => "'column'",
+        k_comment => "'comment'",
         k_concurrently => "'concurrently'",
         k_constraint => "'constraint'",
         k_create => "'create'",
+        k_cycle => "'cycle'",
         k_data => "'data'",
         k_default => "'default'",
         k_delete => "'delete'",
@@ -154,20 +157,26 @@ fn describe(rule: Rule) -> &'static str {
         k_identity => "'identity'",
         k_if => "'if'",
         k_include => "'include'",
+        k_increment => "'increment'",
         k_index => "'index'",
         k_irreversible => "'irreversible'",
+        k_is => "'is'",
         k_key => "'key'",
         k_labels => "'labels'",
         k_last => "'last'",
         k_list => "'list'",
+        k_maxvalue => "'maxvalue'",
         k_message => "'message'",
+        k_minvalue => "'minvalue'",
         k_no => "'no'",
+        k_none => "'none'",
         k_nontransactional => "'nontransactional'",
         k_not => "'not'",
         k_null => "'null'",
         k_nulls => "'nulls'",
         k_of => "'of'",
         k_on => "'on'",
+        k_owned => "'owned'",
         k_parents => "'parents'",
         k_partition => "'partition'",
         k_precision => "'precision'",
@@ -175,11 +184,14 @@ fn describe(rule: Rule) -> &'static str {
         k_range => "'range'",
         k_references => "'references'",
         k_rename => "'rename'",
+        k_restart => "'restart'",
         k_restrict => "'restrict'",
         k_revision => "'revision'",
         k_schema => "'schema'",
+        k_sequence => "'sequence'",
         k_set => "'set'",
         k_sql => "'sql'",
+        k_start => "'start'",
         k_stored => "'stored'",
         k_table => "'table'",
         k_time => "'time'",
@@ -249,7 +261,20 @@ fn describe(rule: Rule) -> &'static str {
         | drop_index
         | alter_index
         | set_setting
+        | create_sequence
+        | assume_sequence
+        | alter_sequence
+        | drop_sequence
+        | comment_on
         | raw_sql => "a statement",
+        comment_target | comment_column | comment_constraint | comment_schema | comment_object => {
+            "what the comment is on (table, column, index, constraint, type, schema or sequence)"
+        }
+        rename_sequence => "'rename to'",
+        sequence_option | seq_as | seq_increment | seq_minvalue | seq_maxvalue | seq_start
+        | seq_restart | seq_cache | seq_cycle | seq_owned_by => {
+            "a sequence option (as, increment, minvalue, maxvalue, start, restart, cache, cycle or owned by)"
+        }
         enum_values => "a parenthesized list of values",
         value_position => "'before' or 'after'",
         table_elements => "a parenthesized list of columns and constraints",
@@ -279,7 +304,8 @@ fn describe(rule: Rule) -> &'static str {
         array_suffix => "'[]'",
         alter_action | add_column | drop_column | rename_table | rename_column
         | rename_constraint | alter_column_type | set_not_null | drop_not_null | set_default
-        | drop_default | add_constraint | validate_constraint | drop_constraint => {
+        | drop_default | add_constraint | validate_constraint | drop_constraint | add_identity
+        | drop_identity | set_generated => {
             "an 'alter table' action"
         }
         using_clause => "'using'",

@@ -664,6 +664,73 @@ impl<'s> Builder<'s> {
                 name: self.qname(&child(p, Rule::qname)),
                 new_name: self.name(&child(p, Rule::name)),
             }),
+            Rule::create_sequence => StatementKind::CreateSequence(CreateSequence {
+                name: self.qname(&child(p, Rule::qname)),
+                options: self.sequence_options(p, false),
+            }),
+            Rule::assume_sequence => StatementKind::AssumeSequence(CreateSequence {
+                name: self.qname(&child(p, Rule::qname)),
+                options: self.sequence_options(p, false),
+            }),
+            Rule::alter_sequence => {
+                let name = self.qname(&child(p, Rule::qname));
+                match find(p, Rule::rename_sequence) {
+                    Some(r) => StatementKind::RenameSequence(RenameSequence {
+                        name,
+                        new_name: self.name(&child(&r, Rule::name)),
+                    }),
+                    None => StatementKind::AlterSequence(AlterSequence {
+                        name,
+                        options: self.sequence_options(p, true),
+                    }),
+                }
+            }
+            Rule::comment_on => {
+                let target = payload(&child(p, Rule::comment_target));
+                let t = &target;
+                let target = match t.as_rule() {
+                    Rule::comment_column => {
+                        let mut names: Vec<Ident> =
+                            all(t, Rule::name).map(|n| self.name(&n)).collect();
+                        let column = names.pop();
+                        let name = names.pop();
+                        match (name, column) {
+                            (Some(name), Some(column)) => CommentTarget::Column {
+                                table: QualifiedName {
+                                    schema: names.pop(),
+                                    name,
+                                },
+                                column,
+                            },
+                            _ => unreachable!("the grammar reads two names at least"),
+                        }
+                    }
+                    Rule::comment_constraint => CommentTarget::Constraint {
+                        name: self.name(&child(t, Rule::name)),
+                        table: self.qname(&child(t, Rule::qname)),
+                    },
+                    Rule::comment_schema => CommentTarget::Schema(self.name(&child(t, Rule::name))),
+                    _ => {
+                        let name = self.qname(&child(t, Rule::qname));
+                        if has(t, Rule::k_table) {
+                            CommentTarget::Table(name)
+                        } else if has(t, Rule::k_index) {
+                            CommentTarget::Index(name)
+                        } else if has(t, Rule::k_type) {
+                            CommentTarget::Type(name)
+                        } else {
+                            CommentTarget::Sequence(name)
+                        }
+                    }
+                };
+                StatementKind::Comment(Comment {
+                    target,
+                    text: find(p, Rule::string).map(|s| self.string(&s)),
+                })
+            }
+            Rule::drop_sequence => StatementKind::DropSequence(DropSequence {
+                name: self.qname(&child(p, Rule::qname)),
+            }),
             Rule::alter_index => StatementKind::RenameIndex(RenameIndex {
                 name: self.qname(&child(p, Rule::qname)),
                 new_name: self.name(&child(p, Rule::name)),
@@ -760,6 +827,21 @@ impl<'s> Builder<'s> {
                 constraint: self.table_constraint(&child(p, Rule::table_constraint)),
                 not_valid: has(p, Rule::not_valid),
             }),
+            Rule::add_identity => StatementKind::AddIdentity(AddIdentity {
+                table,
+                column: column(self),
+                kind: identity_kind(&child(p, Rule::identity_c)),
+            }),
+            Rule::drop_identity => StatementKind::DropIdentity(DropIdentity {
+                table,
+                column: column(self),
+                if_exists: has(p, Rule::if_exists),
+            }),
+            Rule::set_generated => StatementKind::SetGenerated(SetGenerated {
+                table,
+                column: column(self),
+                kind: identity_kind(p),
+            }),
             Rule::validate_constraint => StatementKind::ValidateConstraint(ValidateConstraint {
                 table,
                 name: column(self),
@@ -770,6 +852,115 @@ impl<'s> Builder<'s> {
             }),
             other => unreachable!("an alter table action cannot be {other:?}"),
         }
+    }
+
+    /// The options of a sequence statement; each may be given once (PostgreSQL:
+    /// "conflicting or redundant options"), and `restart` only to `alter sequence`.
+    fn sequence_options(&mut self, p: &Pair<'_, Rule>, alter: bool) -> SequenceOptions {
+        fn set<T>(
+            b: &mut Builder<'_>,
+            slot: &mut Option<Spanned<T>>,
+            value: T,
+            span: Span,
+            what: &str,
+        ) {
+            if slot.is_some() {
+                b.error(
+                    Code::InvalidStatement,
+                    span,
+                    format!("`{what}` is given twice"),
+                );
+            } else {
+                *slot = Some(Spanned { value, span });
+            }
+        }
+        let mut o = SequenceOptions::default();
+        for option in all(p, Rule::sequence_option) {
+            let inner = first(&option);
+            let span = self.span(&inner);
+            let number = |b: &mut Self| find(&inner, Rule::signed_int).map(|n| b.integer(&n));
+            match inner.as_rule() {
+                Rule::seq_as => {
+                    let name = self.name(&child(&inner, Rule::name));
+                    match SequenceType::named(&name.value) {
+                        Some(t) => set(self, &mut o.data_type, t, span, "as"),
+                        None => self.error(
+                            Code::InvalidStatement,
+                            name.span,
+                            format!(
+                                "a sequence counts in smallint, integer or bigint, not `{}`",
+                                name.value
+                            ),
+                        ),
+                    }
+                }
+                Rule::seq_increment => {
+                    let n = number(self).unwrap_or(1);
+                    set(self, &mut o.increment, n, span, "increment");
+                }
+                Rule::seq_minvalue => {
+                    let n = number(self);
+                    set(self, &mut o.min, n, span, "minvalue");
+                }
+                Rule::seq_maxvalue => {
+                    let n = number(self);
+                    set(self, &mut o.max, n, span, "maxvalue");
+                }
+                Rule::seq_start => {
+                    let n = number(self).unwrap_or(1);
+                    set(self, &mut o.start, n, span, "start");
+                }
+                Rule::seq_restart => {
+                    if !alter {
+                        self.error(
+                            Code::InvalidStatement,
+                            span,
+                            "`restart` is for `alter sequence`; a new sequence begins at `start`",
+                        );
+                    }
+                    let n = number(self);
+                    set(self, &mut o.restart, n, span, "restart");
+                }
+                Rule::seq_cache => {
+                    let n = number(self).unwrap_or(1);
+                    set(self, &mut o.cache, n, span, "cache");
+                }
+                Rule::seq_cycle => {
+                    let cycle = !has(&inner, Rule::k_no);
+                    set(self, &mut o.cycle, cycle, span, "cycle");
+                }
+                Rule::seq_owned_by => {
+                    let mut names: Vec<Ident> =
+                        all(&inner, Rule::name).map(|n| self.name(&n)).collect();
+                    let owner = names.pop().map(|column| {
+                        let name = names.pop().unwrap_or_else(|| column.clone());
+                        OwnedBy {
+                            table: QualifiedName {
+                                schema: names.pop(),
+                                name,
+                            },
+                            column,
+                        }
+                    });
+                    set(self, &mut o.owned_by, owner, span, "owned by");
+                }
+                other => unreachable!("a sequence option cannot be {other:?}"),
+            }
+        }
+        o
+    }
+
+    /// An integer that must fit in 64 bits (a sequence's values).
+    fn integer(&mut self, n: &Pair<'_, Rule>) -> i64 {
+        n.as_str().parse().unwrap_or_else(|_| {
+            let span = self.span(n);
+            self.error(
+                Code::InvalidStatement,
+                span,
+                format!("{} is out of range for a bigint", n.as_str()),
+            );
+            0
+        })
     }
 
     fn create_index(&mut self, p: &Pair<'_, Rule>) -> CreateIndex {
@@ -886,13 +1077,7 @@ impl<'s> Builder<'s> {
                 self.sql_expr(&child(&body, Rule::sql_expr), Place::Check),
             ),
             Rule::references => ColumnConstraintKind::References(self.references(&body)),
-            Rule::identity_c => {
-                ColumnConstraintKind::Identity(if has(&body, Rule::identity_always) {
-                    IdentityKind::Always
-                } else {
-                    IdentityKind::ByDefault
-                })
-            }
+            Rule::identity_c => ColumnConstraintKind::Identity(identity_kind(&body)),
             Rule::generated_c => ColumnConstraintKind::Generated(
                 self.sql_expr(&child(&body, Rule::sql_expr), Place::Generated),
             ),
@@ -1159,6 +1344,15 @@ fn unquote(text: &str, quote: char) -> String {
         text.replace(&doubled, quote.encode_utf8(&mut [0; 4]))
     } else {
         text.to_owned()
+    }
+}
+
+/// `always` or `by default`, of a rule that holds one of them.
+fn identity_kind(pair: &Pair<'_, Rule>) -> IdentityKind {
+    if has(pair, Rule::identity_always) {
+        IdentityKind::Always
+    } else {
+        IdentityKind::ByDefault
     }
 }
 

@@ -139,6 +139,17 @@ impl Applier<'_> {
             reverse.push(self.create_index_statement(n, i, false, span));
             self.model.remove_index(n);
         }
+        let owned = self.owned_sequences(&table, Some(&column.name));
+        let (before, after) = self.recreate_owned(&owned, span);
+        reverse.splice(0..0, before);
+        reverse.extend(after);
+        self.forget_sequences(&owned);
+        let mut comments = vec![CommentOn::Column(table.clone(), column.name.clone())];
+        for c in &dropped {
+            comments.extend(self.comments_of_constraint(&table, c));
+        }
+        comments.extend(indexes.iter().map(|(n, _)| CommentOn::Index(n.clone())));
+        reverse.extend(self.take_comments(&comments, span));
         if let Some(sequence) = &column.sequence {
             self.model.set_sequence(table.schema(), sequence, false);
         }
@@ -230,6 +241,7 @@ impl Applier<'_> {
                 ColumnConstraintKind::Null => continue,
                 ColumnConstraintKind::Default(d) => {
                     self.check_enum_default(&def.data_type, d);
+                    self.check_default_sequences(d);
                     column.default = Some(self.shared.default_value(d));
                     continue;
                 }
@@ -374,7 +386,7 @@ impl Applier<'_> {
         let previous = c.default.clone();
         if let Some(d) = &default {
             let data_type = c.data_type.clone();
-            if !self.check_enum_default(&data_type, d) {
+            if !self.check_enum_default(&data_type, d) || !self.check_default_sequences(d) {
                 return Ok(Vec::new());
             }
         }
@@ -395,6 +407,11 @@ impl Applier<'_> {
     }
 
     pub(super) fn move_column(&mut self, table: &ObjName, from: &str, to: &str) {
+        self.move_owner(table, table, Some((from, to)));
+        self.move_comment(
+            CommentOn::Column(table.clone(), from.to_owned()),
+            CommentOn::Column(table.clone(), to.to_owned()),
+        );
         let rename = |list: &mut [String]| {
             for c in list.iter_mut().filter(|c| c.as_str() == from) {
                 *c = to.to_owned();

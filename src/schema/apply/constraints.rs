@@ -125,9 +125,11 @@ impl Applier<'_> {
                 return Ok(Vec::new());
             }
         }
-        let reverse = self.add_constraint_statement(&table, &c, span);
+        let mut reverse = vec![self.add_constraint_statement(&table, &c, span)];
+        let comments = self.comments_of_constraint(&table, &c);
+        reverse.extend(self.take_comments(&comments, span));
         self.model.remove_constraint(&table, &c.name);
-        Ok(vec![reverse])
+        Ok(reverse)
     }
 
     pub(super) fn rename_constraint(&mut self, r: &mut RenameConstraint, span: Span) -> Reversal {
@@ -145,6 +147,7 @@ impl Applier<'_> {
         }
         self.model
             .rename_constraint(&table, &r.name.value, &r.new_name.value);
+        self.move_constraint_comments(&table, &r.name.value, &r.new_name.value, indexed);
         Ok(vec![derived(
             S::RenameConstraint(RenameConstraint {
                 table: self.qualified(&table, span),
@@ -155,8 +158,28 @@ impl Applier<'_> {
         )])
     }
 
+    /// Follows a renamed constraint in its comments, and its index's when it has one.
+    pub(super) fn move_constraint_comments(
+        &mut self,
+        table: &ObjName,
+        from: &str,
+        to: &str,
+        indexed: bool,
+    ) {
+        self.move_comment(
+            CommentOn::Constraint(table.clone(), from.to_owned()),
+            CommentOn::Constraint(table.clone(), to.to_owned()),
+        );
+        if indexed {
+            self.move_comment(
+                CommentOn::Index(ObjName::new(table.schema(), from)),
+                CommentOn::Index(ObjName::new(table.schema(), to)),
+            );
+        }
+    }
+
     /// A table's constraint, or an error naming what is unknown.
-    fn constraint_or_error(
+    pub(super) fn constraint_or_error(
         &mut self,
         table: &QualifiedName,
         name: &Ident,

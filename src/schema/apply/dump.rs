@@ -4,7 +4,7 @@ use super::*;
 use crate::source::Span;
 
 /// The model as the language's own `create` statements: schemas, extensions, types,
-/// tables with their constraints, partitions, indexes. For `show --schema`, and a
+/// tables with their constraints, partitions, sequences, indexes, comments. For `show --schema`, and a
 /// golden format for tests.
 pub fn dump(model: &Model, default_schema: &str) -> String {
     use crate::syntax::print;
@@ -55,6 +55,22 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
             StatementKind::CreateEnum(CreateEnum { name, values })
         });
     }
+    // Sequences before the tables whose defaults may use them; whose column owns one is
+    // said after the tables, as pg_dump does.
+    for (name, s) in &model.sequences {
+        let kind = applier.recreate_sequence(name, s, span).statement.kind;
+        push(match kind {
+            StatementKind::CreateSequence(mut c) => {
+                c.options.owned_by = None;
+                if s.assumed {
+                    StatementKind::AssumeSequence(c)
+                } else {
+                    StatementKind::CreateSequence(c)
+                }
+            }
+            other => other,
+        });
+    }
     let (partitions, tables): (Vec<_>, Vec<_>) = model
         .tables
         .iter()
@@ -71,11 +87,26 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
                 }
                 other => other,
             };
-            // Indexes are listed once, after every table.
-            if !matches!(kind, StatementKind::CreateIndex(_)) {
+            // Indexes and sequences are listed once, after every table.
+            if !matches!(
+                kind,
+                StatementKind::CreateIndex(_)
+                    | StatementKind::CreateSequence(_)
+                    | StatementKind::AlterSequence(_)
+                    | StatementKind::Comment(_)
+            ) {
                 push(kind);
             }
         }
+    }
+    for (name, s) in model.sequences.iter().filter(|(_, s)| s.owned_by.is_some()) {
+        push(StatementKind::AlterSequence(AlterSequence {
+            name: applier.qualified(name, span),
+            options: SequenceOptions {
+                owned_by: Some(spanned(span, applier.owner(s, span))),
+                ..SequenceOptions::default()
+            },
+        }));
     }
     for (name, i) in &model.indexes {
         let kind = applier
@@ -86,6 +117,10 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
             StatementKind::CreateIndex(index) if i.assumed => StatementKind::AssumeIndex(index),
             other => other,
         });
+    }
+    let comments: Vec<CommentOn> = model.comments.keys().cloned().collect();
+    for comment in applier.comment_statements(&comments, span) {
+        push(comment.statement.kind);
     }
     out
 }

@@ -125,12 +125,9 @@ impl Applier<'_> {
         let Some(index) = self.model.remove_index(&name) else {
             return Ok(Vec::new());
         };
-        Ok(vec![self.create_index_statement(
-            &name,
-            &index,
-            d.concurrently,
-            span,
-        )])
+        let mut reverse = vec![self.create_index_statement(&name, &index, d.concurrently, span)];
+        reverse.extend(self.take_comments(&[CommentOn::Index(name)], span));
+        Ok(reverse)
     }
 
     pub fn create_index_statement(
@@ -181,8 +178,12 @@ impl Applier<'_> {
                     return Ok(Vec::new());
                 }
                 self.model.rename_constraint(&table, old.name(), new.name());
+                self.move_constraint_comments(&table, old.name(), new.name(), true);
             }
-            None => self.model.rename_index(&old, new.clone()),
+            None => {
+                self.model.rename_index(&old, new.clone());
+                self.move_comment(CommentOn::Index(old.clone()), CommentOn::Index(new.clone()));
+            }
         }
         Ok(vec![derived(
             S::RenameIndex(RenameIndex {

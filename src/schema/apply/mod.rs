@@ -5,7 +5,8 @@
 //! This file holds the `Applier`, what every kind of object shares (names, lookups,
 //! errors) and the one dispatch; each statement's effect, checks and reversal is in the
 //! file named for its object: `schemas`, `extensions`, `types`, `tables`, `columns`,
-//! `constraints`, `indexes`; `dump` writes a model back as statements.
+//! `constraints`, `indexes`, `sequences` (identity columns too), `comments`; `dump`
+//! writes a model back as statements.
 
 use std::sync::Arc;
 
@@ -15,12 +16,14 @@ use crate::source::Span;
 use crate::syntax::ast::*;
 
 mod columns;
+mod comments;
 mod constraints;
 mod dump;
 mod extensions;
 mod indexes;
 mod raw;
 mod schemas;
+mod sequences;
 mod tables;
 mod types;
 
@@ -77,6 +80,10 @@ fn ident(value: &str, span: Span) -> Ident {
         quoted: false,
         span,
     }
+}
+
+fn spanned<T>(span: Span, value: T) -> Spanned<T> {
+    Spanned { value, span }
 }
 
 fn statement(kind: StatementKind, span: Span) -> Statement {
@@ -270,6 +277,15 @@ impl<'a> Applier<'a> {
             S::AssumeExtension(e) => self.assume_extension(e, span),
             S::RenameIndex(r) => self.rename_index(r, span),
             S::RenameConstraint(r) => self.rename_constraint(r, span),
+            S::CreateSequence(c) => self.create_sequence(c, span, false),
+            S::AssumeSequence(c) => self.create_sequence(c, span, true),
+            S::AlterSequence(a) => self.alter_sequence(a, span),
+            S::RenameSequence(r) => self.rename_sequence(r, span),
+            S::DropSequence(d) => self.drop_sequence(d, span),
+            S::AddIdentity(a) => self.add_identity(a, span),
+            S::DropIdentity(d) => self.drop_identity(d, span),
+            S::SetGenerated(g) => self.set_generated(g, span),
+            S::Comment(c) => self.comment(c, span),
             // A setting changes nothing; scripts set it for the revision both ways.
             S::Set(_) => Ok(Vec::new()),
             // Rows only, by PostgreSQL's parser: the schema stays, and so do the rows.

@@ -104,6 +104,12 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
                 new_name: ident(&r.newname, span),
             })])
         }
+        N::RenameStmt(r) if r.rename_type == ObjectType::ObjectSequence as i32 => {
+            Some(vec![S::RenameSequence(RenameSequence {
+                name: qualified(r.relation.as_ref()?, span),
+                new_name: ident(&r.newname, span),
+            })])
+        }
         N::RenameStmt(r) => {
             let table = qualified(r.relation.as_ref()?, span);
             let new_name = ident(&r.newname, span);
@@ -150,6 +156,13 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
                         })
                         .collect(),
                 )
+            } else if d.remove_type == ObjectType::ObjectSequence as i32 && !d.missing_ok {
+                Some(
+                    names
+                        .into_iter()
+                        .map(|name| S::DropSequence(DropSequence { name }))
+                        .collect(),
+                )
             } else if d.remove_type == ObjectType::ObjectTable as i32 {
                 Some(
                     names
@@ -161,6 +174,14 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
                 None
             }
         }
+        N::CreateSeqStmt(c) if !c.if_not_exists => Some(vec![S::CreateSequence(CreateSequence {
+            name: qualified(c.sequence.as_ref()?, span),
+            options: sequence_options(&c.options, span)?,
+        })]),
+        N::AlterSeqStmt(a) if !a.missing_ok => Some(vec![S::AlterSequence(AlterSequence {
+            name: qualified(a.sequence.as_ref()?, span),
+            options: sequence_options(&a.options, span)?,
+        })]),
         N::AlterTableStmt(a) if a.objtype == ObjectType::ObjectTable as i32 => {
             let table = qualified(a.relation.as_ref()?, span);
             a.cmds
@@ -175,6 +196,84 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
         }
         _ => None,
     }
+}
+
+/// The options of `CREATE` or `ALTER SEQUENCE` as the native statement's, or `None`
+/// when one is not among them.
+fn sequence_options(options: &[protobuf::Node], span: Span) -> Option<SequenceOptions> {
+    let mut o = SequenceOptions::default();
+    for option in options {
+        let Some(N::DefElem(d)) = &option.node else {
+            return None;
+        };
+        let arg = d.arg.as_deref().and_then(|a| a.node.as_ref());
+        let number = || -> Option<i64> {
+            match arg? {
+                N::Integer(i) => Some(i64::from(i.ival)),
+                // Beyond 32 bits the parser keeps the digits as a float's text.
+                N::Float(f) => f.fval.parse().ok(),
+                _ => None,
+            }
+        };
+        // `NO MINVALUE` has no argument: `Some(None)`; a number, `Some(Some(n))`.
+        let bound = || -> Option<Option<i64>> {
+            match arg {
+                None => Some(None),
+                Some(_) => number().map(Some),
+            }
+        };
+        match d.defname.as_str() {
+            "as" => {
+                let Some(N::TypeName(t)) = arg else {
+                    return None;
+                };
+                let name = match t.names.last()?.node.as_ref()? {
+                    N::String(s) => s.sval.as_str(),
+                    _ => return None,
+                };
+                o.data_type = Some(spanned(span, SequenceType::named(name)?));
+            }
+            "increment" => o.increment = Some(spanned(span, number()?)),
+            "minvalue" => o.min = Some(spanned(span, bound()?)),
+            "maxvalue" => o.max = Some(spanned(span, bound()?)),
+            "start" => o.start = Some(spanned(span, number()?)),
+            "restart" => o.restart = Some(spanned(span, bound()?)),
+            "cache" => o.cache = Some(spanned(span, number()?)),
+            "cycle" => {
+                let Some(N::Boolean(b)) = arg else {
+                    return None;
+                };
+                o.cycle = Some(spanned(span, b.boolval));
+            }
+            "owned_by" => {
+                let Some(N::List(list)) = arg else {
+                    return None;
+                };
+                let parts: Vec<&str> = list
+                    .items
+                    .iter()
+                    .map(|i| match &i.node {
+                        Some(N::String(s)) => Some(s.sval.as_str()),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()?;
+                let owner = match parts.as_slice() {
+                    ["none"] => None,
+                    [.., table, column] => Some(OwnedBy {
+                        table: QualifiedName {
+                            schema: parts.len().checked_sub(3).map(|i| ident(parts[i], span)),
+                            name: ident(table, span),
+                        },
+                        column: ident(column, span),
+                    }),
+                    _ => return None,
+                };
+                o.owned_by = Some(spanned(span, owner));
+            }
+            _ => return None,
+        }
+    }
+    Some(o)
 }
 
 /// An `ALTER TABLE` subcommand the model follows.

@@ -41,6 +41,7 @@ impl Applier<'_> {
             .keys()
             .map(|t| ("table", t))
             .chain(self.model.types.keys().map(|t| ("type", t)))
+            .chain(self.model.sequences.keys().map(|t| ("sequence", t)))
             .find(|(_, t)| *t.schema() == *name)
             .map(|(what, t)| format!("{what} `{t}`"));
         if let Some(holds) = holds {
@@ -52,11 +53,14 @@ impl Applier<'_> {
             return Ok(Vec::new());
         }
         self.model.schemas.remove(&name);
-        Ok(vec![derived(
+        let comments = self.take_comments(&[CommentOn::Schema(name)], span);
+        Ok(std::iter::once(derived(
             S::CreateSchema(CreateSchema {
                 name: s.name.clone(),
             }),
             span,
-        )])
+        ))
+        .chain(comments)
+        .collect())
     }
 }

@@ -108,9 +108,9 @@ impl Applier<'_> {
         let mut reverse = self.recreate_table(&name, span);
         for partition in &partitions {
             reverse.extend(self.recreate_table(partition, span));
-            self.model.remove_table(partition);
+            self.forget_table(partition, span);
         }
-        self.model.remove_table(&name);
+        self.forget_table(&name, span);
         Ok(reverse)
     }
 
@@ -260,7 +260,7 @@ impl Applier<'_> {
     }
 
     /// The statements that create a table of the model again, as it is: the table with
-    /// every column and constraint, then its indexes.
+    /// every column and constraint, then its indexes and the sequences it owns.
     pub fn recreate_table(&self, name: &ObjName, span: Span) -> Vec<Derived> {
         let Some(t) = self.model.table(name) else {
             return Vec::new();
@@ -326,7 +326,21 @@ impl Applier<'_> {
                 out.push(self.create_index_statement(&index, i, false, span));
             }
         }
+        let (before, after) = self.recreate_owned(&self.owned_sequences(name, None), span);
+        out.splice(0..0, before);
+        out.extend(after);
+        out.extend(self.comment_statements(&self.comments_of_table(name), span));
         out
+    }
+
+    /// Takes a table out of the model with what goes with it: the sequences it owns and
+    /// the comments of all of it ([`Self::recreate_table`] gives them back).
+    fn forget_table(&mut self, name: &ObjName, span: Span) {
+        let comments = self.comments_of_table(name);
+        self.take_comments(&comments, span);
+        let owned = self.owned_sequences(name, None);
+        self.forget_sequences(&owned);
+        self.model.remove_table(name);
     }
 
     /// Renames a table, keeping constraint and index names, as PostgreSQL does, and
@@ -359,6 +373,16 @@ impl Applier<'_> {
             }
         }
         self.model.add_table(new.clone(), table);
+        self.move_owner(old, new, None);
+        let retarget = |on: &CommentOn| match on {
+            CommentOn::Table(_) => CommentOn::Table(new.clone()),
+            CommentOn::Column(_, c) => CommentOn::Column(new.clone(), c.clone()),
+            CommentOn::Constraint(_, c) => CommentOn::Constraint(new.clone(), c.clone()),
+            other => other.clone(),
+        };
+        for (on, _) in self.model.table_comments(old) {
+            self.move_comment(on.clone(), retarget(&on));
+        }
         for (n, mut i) in indexes {
             i.table = new.clone();
             self.model.add_index(n, i);

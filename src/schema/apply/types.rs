@@ -128,6 +128,7 @@ impl Applier<'_> {
             return Ok(Vec::new());
         }
         self.model.types.remove(&name);
+        let comments = self.take_comments(&[CommentOn::Type(name)], span);
         let values = ty
             .values
             .iter()
@@ -136,13 +137,15 @@ impl Applier<'_> {
                 span,
             })
             .collect();
-        Ok(vec![derived(
+        let mut reverse = vec![derived(
             S::CreateEnum(CreateEnum {
                 name: d.name.clone(),
                 values,
             }),
             span,
-        )])
+        )];
+        reverse.extend(comments);
+        Ok(reverse)
     }
 
     pub(super) fn alter_type_add_value(
@@ -222,6 +225,7 @@ impl Applier<'_> {
         }
         self.model.types.remove(&old);
         self.model.types.insert(new.clone(), ty);
+        self.move_comment(CommentOn::Type(old.clone()), CommentOn::Type(new.clone()));
         // The columns of the type follow it: a scan of the tables, as for a drop.
         let users: Vec<(ObjName, String)> = self
             .model

@@ -1,0 +1,1 @@
+COMMENT ON {{ target }} IS {{ text }};

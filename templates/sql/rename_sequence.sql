@@ -1,0 +1,1 @@
+ALTER SEQUENCE {{ name }} RENAME TO {{ new_name }};
