@@ -185,12 +185,11 @@ impl Applier<'_> {
                 self.move_comment(CommentOn::Index(old.clone()), CommentOn::Index(new.clone()));
             }
         }
-        Ok(vec![derived(
-            S::RenameIndex(RenameIndex {
-                name: self.qualified(&new, span),
-                new_name: ident(old.name(), span),
-            }),
+        Ok(vec![self.rename_back(
+            &new,
+            &old,
             span,
+            |name, new_name| S::RenameIndex(RenameIndex { name, new_name }),
         )])
     }
 

@@ -121,6 +121,21 @@ impl<'a> Applier<'a> {
         }
     }
 
+    /// The reversal of a rename of `old` to `new` (in one schema): the statement `make`
+    /// builds from the object's new name and its old one.
+    fn rename_back(
+        &self,
+        new: &ObjName,
+        old: &ObjName,
+        span: Span,
+        make: impl FnOnce(QualifiedName, Ident) -> StatementKind,
+    ) -> Derived {
+        derived(
+            make(self.qualified(new, span), ident(old.name(), span)),
+            span,
+        )
+    }
+
     /// The table a statement names (shared, not copied), or an error.
     fn table_or_error(&mut self, q: &QualifiedName) -> Option<(ObjName, Arc<Table>)> {
         let name = self.obj(q);

@@ -105,12 +105,11 @@ impl Applier<'_> {
             CommentOn::Sequence(old.clone()),
             CommentOn::Sequence(new.clone()),
         );
-        Ok(vec![derived(
-            S::RenameSequence(RenameSequence {
-                name: self.qualified(&new, span),
-                new_name: ident(old.name(), span),
-            }),
+        Ok(vec![self.rename_back(
+            &new,
+            &old,
             span,
+            |name, new_name| S::RenameSequence(RenameSequence { name, new_name }),
         )])
     }
 

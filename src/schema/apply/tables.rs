@@ -123,12 +123,11 @@ impl Applier<'_> {
             return Ok(Vec::new());
         }
         self.move_table(&old, &new);
-        Ok(vec![derived(
-            S::RenameTable(RenameTable {
-                table: self.qualified(&new, span),
-                new_name: ident(old.name(), span),
-            }),
+        Ok(vec![self.rename_back(
+            &new,
+            &old,
             span,
+            |table, new_name| S::RenameTable(RenameTable { table, new_name }),
         )])
     }
 

@@ -251,12 +251,11 @@ impl Applier<'_> {
             let renamed = self.shared.data_type(&renamed);
             self.update_column(&table, &column, |c| c.data_type = renamed);
         }
-        Ok(vec![derived(
-            S::RenameType(RenameType {
-                name: self.qualified(&new, span),
-                new_name: ident(old.name(), span),
-            }),
+        Ok(vec![self.rename_back(
+            &new,
+            &old,
             span,
+            |name, new_name| S::RenameType(RenameType { name, new_name }),
         )])
     }
 
