@@ -154,8 +154,35 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
                 CommentTarget::Constraint { .. } => "comment on constraint",
                 CommentTarget::Index(_) => "comment on index",
                 CommentTarget::Sequence(_) => "comment on sequence",
+                CommentTarget::View {
+                    materialized: false,
+                    ..
+                } => "comment on view",
+                CommentTarget::View {
+                    materialized: true, ..
+                } => "comment on materialized view",
             }
         }
+        StatementKind::CreateView(v) => match (v.or_replace, v.materialized, v.with_no_data) {
+            (true, ..) => "create or replace view",
+            (false, false, _) => "create view",
+            (false, true, false) => "create materialized view",
+            (false, true, true) => "create materialized view with no data",
+        },
+        StatementKind::AssumeView(_) => "assume view",
+        StatementKind::RefreshView(r) => match (r.concurrently, r.with_no_data) {
+            (true, _) => "refresh materialized view concurrently",
+            (false, false) => "refresh materialized view",
+            (false, true) => "refresh materialized view with no data",
+        },
+        StatementKind::DropView(d) => match d.materialized {
+            false => "drop view",
+            true => "drop materialized view",
+        },
+        StatementKind::RenameView(r) => match r.materialized {
+            false => "alter view rename to",
+            true => "alter materialized view rename to",
+        },
     };
     seen.insert(form);
     for column in columns {
@@ -377,6 +404,20 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "comment on constraint",
         "comment on index",
         "comment on sequence",
+        "comment on view",
+        "comment on materialized view",
+        "create view",
+        "create or replace view",
+        "create materialized view",
+        "create materialized view with no data",
+        "assume view",
+        "refresh materialized view",
+        "refresh materialized view concurrently",
+        "refresh materialized view with no data",
+        "drop view",
+        "drop materialized view",
+        "alter view rename to",
+        "alter materialized view rename to",
         "derived downgrade",
         "explicit downgrade",
         "downgrade irreversible",

@@ -526,6 +526,9 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
     let n_rk = n("rk");
     let n_seq = n("seq");
     let n_seq2 = n("seq2");
+    let n_v = n("v");
+    let n_v2 = n("v2");
+    let n_mv = n("mv");
     let n_u = n("u");
     // The same in a string literal, its quote doubled.
     let hs = h.replace('\'', "''");
@@ -593,6 +596,13 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
          \x20 comment on sequence {schema}.{n_seq2} is '{hs}';\n\
          \x20 comment on type {schema}.{kind} is '{hs}';\n\
          \x20 comment on schema {schema} is '{hs}';\n\
+         \x20 create view {schema}.{n_v} as $$ SELECT id, '{hs}' AS \"x{h}\" FROM {schema}.{table} -- trailing\n$$;\n\
+         \x20 create materialized view {schema}.{n_mv} as $$ SELECT id FROM {schema}.{table} $$;\n\
+         \x20 create unique index on {schema}.{n_mv} (id);\n\
+         \x20 refresh materialized view concurrently {schema}.{n_mv};\n\
+         \x20 comment on view {schema}.{n_v} is '{hs}';\n\
+         \x20 comment on materialized view {schema}.{n_mv} is '{hs}';\n\
+         \x20 alter view {schema}.{n_v} rename to {n_v2};\n\
          }}\n"
     );
     let third = format!(

@@ -291,6 +291,58 @@ struct SetGeneratedSql<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "sql/create_view.sql", escape = "none")]
+struct CreateViewSql<'a> {
+    or_replace: bool,
+    materialized: bool,
+    name: Qualified<'a>,
+    columns: Names<'a>,
+    query: ViewQuery<'a>,
+    with_no_data: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sql/refresh_view.sql", escape = "none")]
+struct RefreshViewSql<'a> {
+    concurrently: bool,
+    name: Qualified<'a>,
+    with_no_data: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sql/drop_view.sql", escape = "none")]
+struct DropViewSql<'a> {
+    materialized: bool,
+    name: Qualified<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "sql/rename_view.sql", escape = "none")]
+struct RenameViewSql<'a> {
+    materialized: bool,
+    name: Qualified<'a>,
+    new_name: Name<'a>,
+}
+
+/// A view's query as the script writes it (parsed as one SELECT by PostgreSQL's parser):
+/// its text without the white space around it and without a final `;` (the statement
+/// has its own), and a line break after it when its last line may end in a `--` comment,
+/// which would otherwise swallow what follows.
+struct ViewQuery<'a>(&'a str);
+
+impl fmt::Display for ViewQuery<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0.trim();
+        let text = text.strip_suffix(';').map_or(text, str::trim_end);
+        f.write_str(text)?;
+        if text.lines().last().is_some_and(|l| l.contains("--")) {
+            f.write_char('\n')?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Template)]
 #[template(path = "sql/comment.sql", escape = "none")]
 struct CommentSql<'a> {
     target: CommentTargetSql<'a>,
@@ -315,6 +367,14 @@ impl fmt::Display for CommentTargetSql<'_> {
             }
             CommentTarget::Index(i) => write!(f, "INDEX {}", Qualified(i)),
             CommentTarget::Sequence(s) => write!(f, "SEQUENCE {}", Qualified(s)),
+            CommentTarget::View {
+                name,
+                materialized: false,
+            } => write!(f, "VIEW {}", Qualified(name)),
+            CommentTarget::View {
+                name,
+                materialized: true,
+            } => write!(f, "MATERIALIZED VIEW {}", Qualified(name)),
         }
     }
 }
@@ -850,6 +910,41 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
         S::Comment(c) => CommentSql {
             target: CommentTargetSql(&c.target),
             text: OrNull(c.text.as_ref().map(|t| QuotedLiteral(&t.value))),
+        }
+        .render_into(out),
+        S::CreateView(v) => CreateViewSql {
+            or_replace: v.or_replace,
+            materialized: v.materialized,
+            name: Qualified(&v.name),
+            columns: Names(&v.columns),
+            query: ViewQuery(&v.query.text),
+            with_no_data: v.with_no_data,
+        }
+        .render_into(out),
+        S::RefreshView(r) => RefreshViewSql {
+            concurrently: r.concurrently,
+            name: Qualified(&r.name),
+            with_no_data: r.with_no_data,
+        }
+        .render_into(out),
+        S::DropView(d) => DropViewSql {
+            materialized: d.materialized,
+            name: Qualified(&d.name),
+        }
+        .render_into(out),
+        S::RenameView(r) => RenameViewSql {
+            materialized: r.materialized,
+            name: Qualified(&r.name),
+            new_name: Name(&r.new_name),
+        }
+        .render_into(out),
+        S::AssumeView(v) => AssumedSql {
+            kind: if v.materialized {
+                "materialized view"
+            } else {
+                "view"
+            },
+            name: CommentOf(Qualified(&v.name)),
         }
         .render_into(out),
         S::AssumeSequence(c) => AssumedSql {

@@ -203,6 +203,17 @@ pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Con
             conflicts.push(Conflict::on(format!("index `{name}`"), why, whole(&name)));
         }
     }
+    for (name, value) in changes(&base.views, &theirs.views) {
+        let (b, o) = (base.views.get(&name), ours.views.get(&name));
+        if o == b {
+            match value {
+                Some(view) => merged.views.insert(name, view),
+                None => merged.views.remove(&name),
+            };
+        } else if let Some(why) = clash(b, o, value.as_ref()) {
+            conflicts.push(Conflict::on(format!("view `{name}`"), why, whole(&name)));
+        }
+    }
     for (name, value) in changes(&base.sequences, &theirs.sequences) {
         let (b, o) = (base.sequences.get(&name), ours.sequences.get(&name));
         if o == b {
@@ -414,7 +425,32 @@ fn uses(merged: &Model, base: &Model, ours: &Model, theirs: &Model, conflicts: &
     // own model is sound. The maps share what neither changed, which `diff` skips.
     let changed_indexes = added_or_changed(changes(&base.indexes, &merged.indexes));
     let changed_tables = added_or_changed(changes(&base.tables, &merged.tables));
+    for (name, view) in added_or_changed(changes(&base.views, &merged.views)) {
+        for (relation, columns) in &view.uses {
+            let has = |m: &Model| m.views.contains_key(&name);
+            if let Some(t) = merged.tables.get(relation) {
+                for column in columns.iter().filter(|c| t.column(c).is_none()) {
+                    lost(
+                        format!("column `{relation}.{column}`"),
+                        whole(&name),
+                        member(relation, column),
+                        users_side(&has),
+                    );
+                }
+            } else if !merged.views.contains_key(relation) {
+                lost(
+                    format!("`{relation}`"),
+                    whole(&name),
+                    whole(relation),
+                    users_side(&has),
+                );
+            }
+        }
+    }
     for (name, index) in &changed_indexes {
+        if merged.views.contains_key(&index.table) {
+            continue;
+        }
         match merged.tables.get(&index.table) {
             None => lost(
                 format!("table `{}`", index.table),
@@ -554,9 +590,11 @@ fn uses(merged: &Model, base: &Model, ours: &Model, theirs: &Model, conflicts: &
 fn comment_part(on: &CommentOn) -> Part {
     match on {
         CommentOn::Schema(s) => whole(&ObjName::new(s, "")),
-        CommentOn::Type(n) | CommentOn::Sequence(n) | CommentOn::Index(n) | CommentOn::Table(n) => {
-            whole(n)
-        }
+        CommentOn::Type(n)
+        | CommentOn::Sequence(n)
+        | CommentOn::View(n)
+        | CommentOn::Index(n)
+        | CommentOn::Table(n) => whole(n),
         CommentOn::Column(t, m) | CommentOn::Constraint(t, m) => member(t, m),
     }
 }
@@ -567,6 +605,7 @@ fn commented_exists(model: &Model, on: &CommentOn) -> bool {
         CommentOn::Schema(s) => model.schemas.contains_key(s),
         CommentOn::Type(n) => model.types.contains_key(n),
         CommentOn::Sequence(n) => model.sequences.contains_key(n),
+        CommentOn::View(n) => model.views.contains_key(n),
         CommentOn::Index(n) => model.relation(n).is_some(),
         CommentOn::Table(n) => model.tables.contains_key(n),
         CommentOn::Column(t, c) => model.table(t).and_then(|t| t.column(c)).is_some(),
@@ -682,10 +721,21 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
             CommentTarget::Type(n)
             | CommentTarget::Table(n)
             | CommentTarget::Index(n)
-            | CommentTarget::Sequence(n) => whole(&obj(n)),
+            | CommentTarget::Sequence(n)
+            | CommentTarget::View { name: n, .. } => whole(&obj(n)),
             CommentTarget::Column { table, column } => member(&obj(table), &column.value),
             CommentTarget::Constraint { table, name } => member(&obj(table), &name.value),
         }],
+        S::CreateView(v) | S::AssumeView(v) => vec![whole(&obj(&v.name))],
+        S::RefreshView(r) => vec![whole(&obj(&r.name))],
+        S::DropView(d) => vec![whole(&obj(&d.name))],
+        S::RenameView(r) => {
+            let old = obj(&r.name);
+            vec![
+                whole(&ObjName::new(old.schema(), &r.new_name.value)),
+                whole(&old),
+            ]
+        }
         S::RawSql(_) | S::Set(_) => Vec::new(),
     }
 }

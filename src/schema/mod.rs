@@ -9,4 +9,5 @@ pub mod expr;
 pub mod merge;
 pub mod model;
 pub mod names;
+pub mod query;
 pub mod replay;

@@ -251,6 +251,39 @@ impl PartialEq for Index {
     }
 }
 
+/// A view or materialized view.
+#[derive(Clone, Debug)]
+pub struct View {
+    pub materialized: bool,
+    /// The column names written with it (`create view v (a, b) as ...`).
+    pub columns: Vec<String>,
+    /// The query as written.
+    pub query: SqlExpr,
+    /// The tables and views it reads, each with the columns of it the view uses (every
+    /// column it had when the view was made, for `*`; none for a view).
+    pub uses: Vec<(ObjName, Vec<String>)>,
+    /// The names of the columns it gives, when they can be told.
+    pub output: Option<Vec<String>>,
+    /// A materialized view's rows are there (made `with data`, or refreshed since).
+    pub populated: bool,
+    /// Why its query, as written, no longer reads what it did (a table or column it
+    /// names was renamed since): PostgreSQL follows the rename, the text does not, so a
+    /// downgrade that writes the query again cannot be derived.
+    pub stale: Option<String>,
+    /// Declared with `assume view`.
+    pub assumed: bool,
+}
+
+impl PartialEq for View {
+    // What the database holds: not how the model learnt of it, nor whether a
+    // materialized view's rows are there (data, not schema).
+    fn eq(&self, other: &View) -> bool {
+        self.materialized == other.materialized
+            && self.columns == other.columns
+            && self.query.text.trim() == other.query.text.trim()
+    }
+}
+
 /// A sequence made by `create sequence`, every option resolved as PostgreSQL resolves
 /// it (the bounds and start a type and increment imply).
 #[derive(Clone, Debug)]
@@ -320,6 +353,7 @@ pub enum CommentOn {
     Schema(String),
     Type(ObjName),
     Sequence(ObjName),
+    View(ObjName),
     /// An index, or the index behind a primary key or unique constraint.
     Index(ObjName),
     Table(ObjName),
@@ -333,6 +367,7 @@ impl std::fmt::Display for CommentOn {
             CommentOn::Schema(s) => write!(f, "schema `{s}`"),
             CommentOn::Type(t) => write!(f, "type `{t}`"),
             CommentOn::Sequence(s) => write!(f, "sequence `{s}`"),
+            CommentOn::View(v) => write!(f, "view `{v}`"),
             CommentOn::Index(i) => write!(f, "index `{i}`"),
             CommentOn::Table(t) => write!(f, "table `{t}`"),
             CommentOn::Column(t, c) => write!(f, "column `{t}.{c}`"),
@@ -350,6 +385,8 @@ pub enum RelationKind {
     ConstraintIndex,
     /// The sequence behind an identity column.
     Sequence,
+    View,
+    MaterializedView,
 }
 
 /// How many constraints of one name a schema has, and how many of them are backed by an
@@ -379,6 +416,8 @@ pub struct Model {
     pub indexes: OrdMap<ObjName, Arc<Index>>,
     /// The constraints of each name in each schema (names are unique per table).
     constraint_names: OrdMap<ObjName, ConstraintNames>,
+    /// Views and materialized views.
+    pub views: OrdMap<ObjName, Arc<View>>,
     /// Sequences made by `create sequence` (or assumed).
     pub sequences: OrdMap<ObjName, Arc<Sequence>>,
     /// The sequences behind identity columns.
@@ -417,7 +456,13 @@ impl Model {
         } else if self.sequences.contains_key(name) || self.identity_sequences.contains_key(name) {
             Some(RelationKind::Sequence)
         } else {
-            None
+            self.views.get(name).map(|view| {
+                if view.materialized {
+                    RelationKind::MaterializedView
+                } else {
+                    RelationKind::View
+                }
+            })
         }
     }
 
@@ -544,6 +589,16 @@ impl Model {
                         .is_some_and(Constraint::has_index)
             })
             .map(|(t, _)| t.clone())
+    }
+
+    /// The views that read `relation` (a table or view), by name. (A scan of the views,
+    /// which are few.)
+    pub fn views_using(&self, relation: &ObjName) -> Vec<ObjName> {
+        self.views
+            .iter()
+            .filter(|(_, v)| v.uses.iter().any(|(r, _)| r == relation))
+            .map(|(n, _)| n.clone())
+            .collect()
     }
 
     /// Whether a sequence is the one behind an identity column.

@@ -898,6 +898,9 @@ pub fn differences(expected: &Model, actual: &Model) -> Vec<String> {
     for item in expected.indexes.diff(&actual.indexes) {
         out.push(describe("index", &item));
     }
+    for item in expected.views.diff(&actual.views) {
+        out.push(describe("view", &item));
+    }
     for item in expected.sequences.diff(&actual.sequences) {
         out.push(describe("sequence", &item));
     }

@@ -227,6 +227,12 @@ pub enum StatementKind {
     DropIdentity(DropIdentity),
     SetGenerated(SetGenerated),
     Comment(Comment),
+    CreateView(CreateView),
+    /// `assume [materialized] view NAME as $$ ... $$`: a view the database has.
+    AssumeView(CreateView),
+    RefreshView(RefreshView),
+    DropView(DropView),
+    RenameView(RenameView),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -841,6 +847,46 @@ pub struct SetGenerated {
 }
 
 // ---------------------------------------------------------------------------------------
+// Views
+
+/// `create [or replace] [materialized] view NAME [(columns)] as $$ query $$ [with [no]
+/// data]`. The query is one SELECT (or VALUES), checked by PostgreSQL's parser.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateView {
+    pub or_replace: bool,
+    pub materialized: bool,
+    pub name: QualifiedName,
+    /// The view's column names, when written.
+    pub columns: Vec<Ident>,
+    pub query: SqlExpr,
+    /// `with no data` (materialized views only): created empty, to be refreshed.
+    pub with_no_data: bool,
+}
+
+/// `refresh materialized view [concurrently] NAME [with [no] data]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefreshView {
+    pub concurrently: bool,
+    pub name: QualifiedName,
+    pub with_no_data: bool,
+}
+
+/// `drop [materialized] view NAME`
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropView {
+    pub materialized: bool,
+    pub name: QualifiedName,
+}
+
+/// `alter [materialized] view NAME rename to NEW`
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenameView {
+    pub materialized: bool,
+    pub name: QualifiedName,
+    pub new_name: Ident,
+}
+
+// ---------------------------------------------------------------------------------------
 // Comments
 
 /// `comment on TARGET is 'text'` (or `is null`, which removes it).
@@ -856,10 +902,20 @@ pub enum CommentTarget {
     Schema(Ident),
     Type(QualifiedName),
     Table(QualifiedName),
-    Column { table: QualifiedName, column: Ident },
-    Constraint { table: QualifiedName, name: Ident },
+    Column {
+        table: QualifiedName,
+        column: Ident,
+    },
+    Constraint {
+        table: QualifiedName,
+        name: Ident,
+    },
     Index(QualifiedName),
     Sequence(QualifiedName),
+    View {
+        name: QualifiedName,
+        materialized: bool,
+    },
 }
 
 // ---------------------------------------------------------------------------------------
@@ -922,6 +978,7 @@ impl StatementKind {
                 | StatementKind::AssumeExtension(_)
                 | StatementKind::AssumeIndex(_)
                 | StatementKind::AssumeSequence(_)
+                | StatementKind::AssumeView(_)
         )
     }
 

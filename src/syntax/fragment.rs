@@ -282,6 +282,62 @@ pub fn raw_block(text: &str, nontransactional: bool, data: bool) -> Vec<Problem>
     }
 }
 
+/// Checks a view's query: one SELECT (or VALUES), without INTO, and nothing psql would
+/// act on. A `;` at its end is allowed (the script writes its own).
+pub fn view_query(text: &str) -> Vec<Problem> {
+    if let Some(problem) = pgsql::tokens(text)
+        .as_deref()
+        .and_then(|t| psql_hazard_in(text, t))
+    {
+        return vec![problem];
+    }
+    let looked = pgsql::parse(text, |tree| {
+        fn node(s: &protobuf::RawStmt) -> Option<&N> {
+            s.stmt.as_ref().and_then(|s| s.node.as_ref())
+        }
+        match tree.stmts.as_slice() {
+            [one] if matches!(node(one), Some(N::SelectStmt(s)) if s.into_clause.is_none()) => {
+                Vec::new()
+            }
+            [one] => {
+                let range = pgsql::statement_range(text, one);
+                let what = match node(one) {
+                    Some(N::SelectStmt(_)) => "SELECT ... INTO",
+                    Some(other) => statement_words(other),
+                    None => "nothing",
+                };
+                vec![Problem::new(
+                    Code::SqlSyntax,
+                    range.start,
+                    range.end,
+                    format!("a view's query is one SELECT (or VALUES), and this is {what}"),
+                )]
+            }
+            statements => vec![Problem::new(
+                Code::SqlSyntax,
+                0,
+                text.len(),
+                format!(
+                    "a view's query is one SELECT (or VALUES), and this holds {} statements",
+                    statements.len()
+                ),
+            )],
+        }
+    });
+    match looked {
+        Ok(problems) => problems,
+        Err(error) => {
+            let at = error.offset.unwrap_or(0).min(text.len());
+            vec![Problem::new(
+                Code::SqlSyntax,
+                at,
+                at,
+                format!("this query does not parse: {}", error.message),
+            )]
+        }
+    }
+}
+
 /// What is wrong with the statements of a raw block that parsed.
 fn statement_problems(
     text: &str,
@@ -448,6 +504,10 @@ fn statement_words(node: &N) -> &'static str {
         N::CreateTrigStmt(_) => "CREATE TRIGGER",
         N::CommentStmt(_) => "COMMENT",
         N::GrantStmt(_) => "GRANT or REVOKE",
+        N::InsertStmt(_) => "INSERT",
+        N::UpdateStmt(_) => "UPDATE",
+        N::DeleteStmt(_) => "DELETE",
+        N::MergeStmt(_) => "MERGE",
         _ => "a statement that is not a data change",
     }
 }

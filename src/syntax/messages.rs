@@ -165,6 +165,7 @@ fn describe(rule: Rule) -> &'static str {
         k_labels => "'labels'",
         k_last => "'last'",
         k_list => "'list'",
+        k_materialized => "'materialized'",
         k_maxvalue => "'maxvalue'",
         k_message => "'message'",
         k_minvalue => "'minvalue'",
@@ -176,6 +177,7 @@ fn describe(rule: Rule) -> &'static str {
         k_nulls => "'nulls'",
         k_of => "'of'",
         k_on => "'on'",
+        k_or => "'or'",
         k_owned => "'owned'",
         k_parents => "'parents'",
         k_partition => "'partition'",
@@ -183,7 +185,9 @@ fn describe(rule: Rule) -> &'static str {
         k_primary => "'primary'",
         k_range => "'range'",
         k_references => "'references'",
+        k_refresh => "'refresh'",
         k_rename => "'rename'",
+        k_replace => "'replace'",
         k_restart => "'restart'",
         k_restrict => "'restrict'",
         k_revision => "'revision'",
@@ -208,6 +212,7 @@ fn describe(rule: Rule) -> &'static str {
         k_value => "'value'",
         k_values => "'values'",
         k_varying => "'varying'",
+        k_view => "'view'",
         k_where => "'where'",
         k_with => "'with'",
         k_without => "'without'",
@@ -266,9 +271,19 @@ fn describe(rule: Rule) -> &'static str {
         | alter_sequence
         | drop_sequence
         | comment_on
+        | create_view
+        | assume_view
+        | refresh_view
+        | drop_view
+        | alter_view
         | raw_sql => "a statement",
-        comment_target | comment_column | comment_constraint | comment_schema | comment_object => {
-            "what the comment is on (table, column, index, constraint, type, schema or sequence)"
+        or_replace => "'or replace'",
+        materialized_flag => "'materialized'",
+        with_data => "'with data' or 'with no data'",
+        no_flag => "'no'",
+        comment_target | comment_column | comment_constraint | comment_schema | comment_object
+        | comment_view => {
+            "what the comment is on (table, column, index, constraint, type, schema, sequence or view)"
         }
         rename_sequence => "'rename to'",
         sequence_option | seq_as | seq_increment | seq_minvalue | seq_maxvalue | seq_start

@@ -710,6 +710,10 @@ impl<'s> Builder<'s> {
                         table: self.qname(&child(t, Rule::qname)),
                     },
                     Rule::comment_schema => CommentTarget::Schema(self.name(&child(t, Rule::name))),
+                    Rule::comment_view => CommentTarget::View {
+                        name: self.qname(&child(t, Rule::qname)),
+                        materialized: has(t, Rule::materialized_flag),
+                    },
                     _ => {
                         let name = self.qname(&child(t, Rule::qname));
                         if has(t, Rule::k_table) {
@@ -728,6 +732,40 @@ impl<'s> Builder<'s> {
                     text: find(p, Rule::string).map(|s| self.string(&s)),
                 })
             }
+            Rule::create_view | Rule::assume_view => {
+                let view = self.create_view(p);
+                if p.as_rule() == Rule::create_view {
+                    StatementKind::CreateView(view)
+                } else {
+                    StatementKind::AssumeView(view)
+                }
+            }
+            Rule::refresh_view => {
+                let with_no_data = find(p, Rule::with_data).is_some_and(|w| has(&w, Rule::no_flag));
+                let concurrently = has(p, Rule::concurrently_flag);
+                if concurrently && with_no_data {
+                    self.error(
+                        Code::InvalidStatement,
+                        span,
+                        "`refresh materialized view concurrently` cannot be `with no data` \
+                         (PostgreSQL refuses the two together)",
+                    );
+                }
+                StatementKind::RefreshView(RefreshView {
+                    concurrently,
+                    name: self.qname(&child(p, Rule::qname)),
+                    with_no_data,
+                })
+            }
+            Rule::drop_view => StatementKind::DropView(DropView {
+                materialized: has(p, Rule::materialized_flag),
+                name: self.qname(&child(p, Rule::qname)),
+            }),
+            Rule::alter_view => StatementKind::RenameView(RenameView {
+                materialized: has(p, Rule::materialized_flag),
+                name: self.qname(&child(p, Rule::qname)),
+                new_name: self.name(&child(p, Rule::name)),
+            }),
             Rule::drop_sequence => StatementKind::DropSequence(DropSequence {
                 name: self.qname(&child(p, Rule::qname)),
             }),
@@ -851,6 +889,58 @@ impl<'s> Builder<'s> {
                 name: column(self),
             }),
             other => unreachable!("an alter table action cannot be {other:?}"),
+        }
+    }
+
+    /// `create view` or `assume view`: the query is checked by PostgreSQL's parser to be
+    /// one SELECT (or VALUES), with nothing psql would act on.
+    fn create_view(&mut self, p: &Pair<'_, Rule>) -> CreateView {
+        let materialized = has(p, Rule::materialized_flag);
+        let or_replace = find(p, Rule::or_replace);
+        if let (Some(o), true) = (&or_replace, materialized) {
+            let span = self.span(o);
+            self.error(
+                Code::InvalidStatement,
+                span,
+                "a materialized view cannot be replaced: drop it and create it again",
+            );
+        }
+        let with_data = find(p, Rule::with_data);
+        if let (Some(w), false) = (&with_data, materialized) {
+            let span = self.span(w);
+            self.error(
+                Code::InvalidStatement,
+                span,
+                "`with data` and `with no data` are for materialized views",
+            );
+        }
+        let quoted = child(p, Rule::dollar_quoted);
+        let body = child(&quoted, Rule::dollar_body);
+        let text = body.as_str();
+        if text.trim().is_empty() {
+            let span = self.span(&quoted);
+            self.error(
+                Code::InvalidStatement,
+                span,
+                "a view's query cannot be empty",
+            );
+        } else {
+            for problem in fragment::view_query(text) {
+                self.fragment_problem(body.as_span().start(), problem);
+            }
+        }
+        CreateView {
+            or_replace: or_replace.is_some(),
+            materialized,
+            name: self.qname(&child(p, Rule::qname)),
+            columns: find(p, Rule::column_list)
+                .map(|c| self.column_list(&c))
+                .unwrap_or_default(),
+            query: SqlExpr {
+                text: text.to_owned(),
+                span: self.span(&body),
+            },
+            with_no_data: with_data.is_some_and(|w| has(&w, Rule::no_flag)),
         }
     }
 

@@ -470,10 +470,34 @@ pub fn statement(kind: &StatementKind) -> String {
                 }
                 CommentTarget::Index(i) => format!("index {}", qualified(i)),
                 CommentTarget::Sequence(s) => format!("sequence {}", qualified(s)),
+                CommentTarget::View { name, materialized } => format!(
+                    "{}view {}",
+                    if *materialized { "materialized " } else { "" },
+                    qualified(name)
+                ),
             },
             c.text
                 .as_ref()
                 .map_or("null".to_owned(), |t| string(&t.value))
+        ),
+        S::CreateView(v) => view("create", v),
+        S::AssumeView(v) => view("assume", v),
+        S::RefreshView(r) => format!(
+            "refresh materialized view {}{}{}",
+            if r.concurrently { "concurrently " } else { "" },
+            qualified(&r.name),
+            if r.with_no_data { " with no data" } else { "" }
+        ),
+        S::DropView(d) => format!(
+            "drop {}view {}",
+            if d.materialized { "materialized " } else { "" },
+            qualified(&d.name)
+        ),
+        S::RenameView(r) => format!(
+            "alter {}view {} rename to {}",
+            if r.materialized { "materialized " } else { "" },
+            qualified(&r.name),
+            name(&r.new_name.value)
         ),
         S::Set(s) => format!("set {} = {}", name(&s.name.value), literal(&s.value)),
         S::RawSql(r) => format!(
@@ -488,6 +512,26 @@ pub fn statement(kind: &StatementKind) -> String {
         ),
     };
     format!("{body};")
+}
+
+/// `create view` or `assume view`.
+fn view(verb: &str, v: &CreateView) -> String {
+    let mut out = format!("{verb} ");
+    if v.or_replace {
+        out.push_str("or replace ");
+    }
+    if v.materialized {
+        out.push_str("materialized ");
+    }
+    let _ = write!(out, "view {}", qualified(&v.name));
+    if !v.columns.is_empty() {
+        let _ = write!(out, " ({})", names(&v.columns));
+    }
+    let _ = write!(out, " as {}", dollar_quoted(&v.query.text));
+    if v.with_no_data {
+        out.push_str(" with no data");
+    }
+    out
 }
 
 /// A sequence statement's options, each after a space.

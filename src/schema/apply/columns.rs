@@ -79,6 +79,9 @@ impl Applier<'_> {
         let Some(column) = self.column_or_error(&table, &t, &d.column) else {
             return Ok(Vec::new());
         };
+        if !self.check_unused_by_views(&table, Some(&column.name), d.column.span, "drop column") {
+            return Ok(Vec::new());
+        }
         if let Some(p) = &t.partition_by {
             if p.columns.iter().any(|c| c.value == column.name) {
                 self.error(
@@ -196,6 +199,15 @@ impl Applier<'_> {
             Some(found) => found,
             None => return Ok(Vec::new()),
         };
+        // PostgreSQL: "cannot alter type of a column used by a view or rule".
+        if !self.check_unused_by_views(
+            &table,
+            Some(&column.name),
+            a.column.span,
+            "change the type of",
+        ) {
+            return Ok(Vec::new());
+        }
         self.check_type(&a.data_type);
         let previous = column.data_type.clone();
         let new = self.shared.data_type(&a.data_type);
@@ -408,6 +420,7 @@ impl Applier<'_> {
 
     pub(super) fn move_column(&mut self, table: &ObjName, from: &str, to: &str) {
         self.move_owner(table, table, Some((from, to)));
+        self.follow_renamed_column(table, from, to);
         self.move_comment(
             CommentOn::Column(table.clone(), from.to_owned()),
             CommentOn::Column(table.clone(), to.to_owned()),

@@ -1,5 +1,5 @@
-//! `comment on`: the comment of a schema, type, table, column, constraint, index or
-//! sequence. A comment belongs to its object: it follows it through renames, goes when it
+//! `comment on`: the comment of a schema, type, table, column, constraint, index,
+//! sequence or view. A comment belongs to its object: it follows it through renames, goes when it
 //! is dropped, and comes back with it in a derived downgrade.
 
 use super::*;
@@ -81,6 +81,9 @@ impl Applier<'_> {
                 CommentOn::Index(name)
             }
             CommentTarget::Sequence(s) => CommentOn::Sequence(self.sequence_or_error(s)?.0),
+            CommentTarget::View { name, materialized } => {
+                CommentOn::View(self.view_or_error(name, Some(*materialized))?.0)
+            }
         })
     }
 
@@ -157,6 +160,10 @@ impl Applier<'_> {
             CommentOn::Schema(s) => CommentTarget::Schema(ident(s, span)),
             CommentOn::Type(t) => CommentTarget::Type(self.qualified(t, span)),
             CommentOn::Sequence(s) => CommentTarget::Sequence(self.qualified(s, span)),
+            CommentOn::View(v) => CommentTarget::View {
+                name: self.qualified(v, span),
+                materialized: self.model.views.get(v).is_some_and(|v| v.materialized),
+            },
             CommentOn::Index(i) => CommentTarget::Index(self.qualified(i, span)),
             CommentOn::Table(t) => CommentTarget::Table(self.qualified(t, span)),
             CommentOn::Column(t, c) => CommentTarget::Column {

@@ -99,6 +99,32 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
             }
         }
     }
+    // Views after what they read: each pass writes those whose views are written.
+    let mut written: Vec<&ObjName> = Vec::new();
+    while written.len() < model.views.len() {
+        let before = written.len();
+        for (name, view) in &model.views {
+            let ready = view
+                .uses
+                .iter()
+                .all(|(r, _)| !model.views.contains_key(r) || written.contains(&r));
+            if written.contains(&name) || !ready {
+                continue;
+            }
+            written.push(name);
+            // Its indexes and comments are listed with the others, at the end.
+            let v = applier.view_statement(name, view, span);
+            push(if view.assumed {
+                StatementKind::AssumeView(v)
+            } else {
+                StatementKind::CreateView(v)
+            });
+        }
+        // A cycle cannot be made; should one be, it is not written forever.
+        if written.len() == before {
+            break;
+        }
+    }
     for (name, s) in model.sequences.iter().filter(|(_, s)| s.owned_by.is_some()) {
         push(StatementKind::AlterSequence(AlterSequence {
             name: applier.qualified(name, span),

@@ -11,15 +11,19 @@ impl Applier<'_> {
         if !self.key_fits(i.keys.len() + i.include.len(), i.table.span()) {
             return Ok(Vec::new());
         }
-        let Some((table, t)) = self.table_or_error(&i.table) else {
+        let Some((table, columns)) = self.indexed_relation(&i.table) else {
             return Ok(Vec::new());
         };
-        let column_names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        // A materialized view whose columns the model cannot name: its keys are not
+        // checked (PostgreSQL will).
+        let checked = columns.is_some();
+        let columns = columns.unwrap_or_default();
+        let column_names: Vec<&str> = columns.iter().map(String::as_str).collect();
         let mut used: Vec<String> = Vec::new();
         for key in &i.keys {
             match &key.target {
                 IndexTarget::Column(c) => {
-                    if !column_names.contains(&c.value.as_str()) {
+                    if checked && !column_names.contains(&c.value.as_str()) {
                         self.error(
                             Code::UnknownObject,
                             c.span,
@@ -35,7 +39,7 @@ impl Applier<'_> {
             }
         }
         for c in &i.include {
-            if !column_names.contains(&c.value.as_str()) {
+            if checked && !column_names.contains(&c.value.as_str()) {
                 self.error(
                     Code::UnknownObject,
                     c.span,
@@ -97,6 +101,28 @@ impl Applier<'_> {
             }),
             span,
         )])
+    }
+
+    /// The table (or materialized view) an index is made on, with its columns (`None`
+    /// for a materialized view whose columns cannot be told), or an error.
+    fn indexed_relation(&mut self, q: &QualifiedName) -> Option<(ObjName, Option<Vec<String>>)> {
+        let name = self.obj(q);
+        if let Some(view) = self.model.views.get(&name) {
+            if !view.materialized {
+                self.error(
+                    Code::InvalidStatement,
+                    q.span(),
+                    format!("`{name}` is a view: only a table or a materialized view has indexes"),
+                );
+                return None;
+            }
+            return Some((name, view.output.clone()));
+        }
+        let (name, t) = self.table_or_error(q)?;
+        Some((
+            name,
+            Some(t.columns.iter().map(|c| c.name.clone()).collect()),
+        ))
     }
 
     pub(super) fn drop_index(&mut self, d: &mut DropIndex, span: Span) -> Reversal {

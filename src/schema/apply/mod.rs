@@ -5,7 +5,7 @@
 //! This file holds the `Applier`, what every kind of object shares (names, lookups,
 //! errors) and the one dispatch; each statement's effect, checks and reversal is in the
 //! file named for its object: `schemas`, `extensions`, `types`, `tables`, `columns`,
-//! `constraints`, `indexes`, `sequences` (identity columns too), `comments`; `dump`
+//! `constraints`, `indexes`, `sequences` (identity columns too), `views`, `comments`; `dump`
 //! writes a model back as statements.
 
 use std::sync::Arc;
@@ -26,6 +26,7 @@ mod schemas;
 mod sequences;
 mod tables;
 mod types;
+mod views;
 
 use constraints::{write_names, Origin, Pending};
 pub use dump::dump;
@@ -193,6 +194,8 @@ impl<'a> Applier<'a> {
                 RelationKind::Index => "an index",
                 RelationKind::ConstraintIndex => "the index of a constraint",
                 RelationKind::Sequence => "a sequence",
+                RelationKind::View => "a view",
+                RelationKind::MaterializedView => "a materialized view",
             })
         } else if self.model.types.contains_key(name) && what != "index" {
             // A table has a row type of its own name: tables and types share names.
@@ -301,6 +304,11 @@ impl<'a> Applier<'a> {
             S::DropIdentity(d) => self.drop_identity(d, span),
             S::SetGenerated(g) => self.set_generated(g, span),
             S::Comment(c) => self.comment(c, span),
+            S::CreateView(v) => self.create_view(v, span, false),
+            S::AssumeView(v) => self.create_view(v, span, true),
+            S::RefreshView(r) => self.refresh_view(r, span),
+            S::DropView(d) => self.drop_view(d, span),
+            S::RenameView(r) => self.rename_view(r, span),
             // A setting changes nothing; scripts set it for the revision both ways.
             S::Set(_) => Ok(Vec::new()),
             // Rows only, by PostgreSQL's parser: the schema stays, and so do the rows.

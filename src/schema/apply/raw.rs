@@ -3,7 +3,8 @@
 //! INDEX ... RENAME`, `ALTER TABLE ... RENAME [COLUMN | CONSTRAINT]`, `ALTER TYPE ...
 //! RENAME TO`, `DROP INDEX`, `DROP
 //! TABLE`, `ALTER TABLE` dropping a column, a constraint, `NOT NULL` or a default) are
-//! applied to the model as their native statements are, so that it does not drift from
+//! applied to the model as their native statements are (and views' renames and drops,
+//! sequences' creates, changes, renames and drops), so that it does not drift from
 //! the database. The others, and those the model refuses (an object it never knew, a
 //! drop that `CASCADE` would carry further), stay invisible to it: `check --verbose`
 //! lists them.
@@ -104,6 +105,16 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
                 new_name: ident(&r.newname, span),
             })])
         }
+        N::RenameStmt(r)
+            if r.rename_type == ObjectType::ObjectView as i32
+                || r.rename_type == ObjectType::ObjectMatview as i32 =>
+        {
+            Some(vec![S::RenameView(RenameView {
+                materialized: r.rename_type == ObjectType::ObjectMatview as i32,
+                name: qualified(r.relation.as_ref()?, span),
+                new_name: ident(&r.newname, span),
+            })])
+        }
         N::RenameStmt(r) if r.rename_type == ObjectType::ObjectSequence as i32 => {
             Some(vec![S::RenameSequence(RenameSequence {
                 name: qualified(r.relation.as_ref()?, span),
@@ -154,6 +165,17 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
                                 name,
                             })
                         })
+                        .collect(),
+                )
+            } else if (d.remove_type == ObjectType::ObjectView as i32
+                || d.remove_type == ObjectType::ObjectMatview as i32)
+                && !d.missing_ok
+            {
+                let materialized = d.remove_type == ObjectType::ObjectMatview as i32;
+                Some(
+                    names
+                        .into_iter()
+                        .map(|name| S::DropView(DropView { materialized, name }))
                         .collect(),
                 )
             } else if d.remove_type == ObjectType::ObjectSequence as i32 && !d.missing_ok {

@@ -42,6 +42,7 @@ impl Applier<'_> {
             .map(|t| ("table", t))
             .chain(self.model.types.keys().map(|t| ("type", t)))
             .chain(self.model.sequences.keys().map(|t| ("sequence", t)))
+            .chain(self.model.views.keys().map(|t| ("view", t)))
             .find(|(_, t)| *t.schema() == *name)
             .map(|(what, t)| format!("{what} `{t}`"));
         if let Some(holds) = holds {

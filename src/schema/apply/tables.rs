@@ -105,6 +105,11 @@ impl Applier<'_> {
             );
             return Ok(Vec::new());
         }
+        for relation in std::iter::once(&name).chain(&partitions) {
+            if !self.check_unused_by_views(relation, None, d.name.span(), "drop table") {
+                return Ok(Vec::new());
+            }
+        }
         let mut reverse = self.recreate_table(&name, span);
         for partition in &partitions {
             reverse.extend(self.recreate_table(partition, span));
@@ -373,6 +378,7 @@ impl Applier<'_> {
         }
         self.model.add_table(new.clone(), table);
         self.move_owner(old, new, None);
+        self.follow_renamed_relation(old, new);
         let retarget = |on: &CommentOn| match on {
             CommentOn::Table(_) => CommentOn::Table(new.clone()),
             CommentOn::Column(_, c) => CommentOn::Column(new.clone(), c.clone()),

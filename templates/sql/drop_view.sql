@@ -1,0 +1,1 @@
+DROP {% if materialized %}MATERIALIZED {% endif %}VIEW {{ name }};

@@ -1,0 +1,1 @@
+ALTER {% if materialized %}MATERIALIZED {% endif %}VIEW {{ name }} RENAME TO {{ new_name }};
