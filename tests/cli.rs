@@ -423,7 +423,9 @@ fn check_verbose_lists_the_raw_statements_the_model_does_not_follow() {
         .stderr
         .contains("not follow this statement: `CREATE SEQUENCE IF NOT EXISTS other_seq`"));
     // A raw block's view renames and drops are followed too.
-    assert!(!out.stderr.contains("not follow this statement: `ALTER VIEW"));
+    assert!(!out
+        .stderr
+        .contains("not follow this statement: `ALTER VIEW"));
     assert!(!out.stderr.contains("not follow this statement: `DROP VIEW"));
     // Notes are not warnings: the summary counts the lint's warnings only.
     assert!(

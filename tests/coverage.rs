@@ -154,6 +154,8 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
                 CommentTarget::Constraint { .. } => "comment on constraint",
                 CommentTarget::Index(_) => "comment on index",
                 CommentTarget::Sequence(_) => "comment on sequence",
+                CommentTarget::Routine(_) => "comment on function",
+                CommentTarget::Trigger { .. } => "comment on trigger",
                 CommentTarget::View {
                     materialized: false,
                     ..
@@ -170,6 +172,43 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             (false, true, true) => "create materialized view with no data",
         },
         StatementKind::AssumeView(_) => "assume view",
+        StatementKind::CreateRoutine(r) => {
+            if r.security_definer == Some(true) {
+                seen.insert("function security definer");
+            }
+            if !r.settings.is_empty() {
+                seen.insert("function set");
+            }
+            if r.returns.as_ref().is_some_and(|ret| ret.setof) {
+                seen.insert("function returns setof");
+            }
+            match (r.or_replace, r.procedure) {
+                (false, false) => "create function",
+                (true, false) => "create or replace function",
+                (false, true) => "create procedure",
+                (true, true) => "create or replace procedure",
+            }
+        }
+        StatementKind::AssumeRoutine(_) => "assume function",
+        StatementKind::DropRoutine(d) => match d.routine.args {
+            Some(_) => "drop function (arguments)",
+            None => "drop function",
+        },
+        StatementKind::RenameRoutine(_) => "alter function rename to",
+        StatementKind::CreateTrigger(t) => {
+            if t.when.is_some() {
+                seen.insert("trigger when");
+            }
+            if t.events.len() > 1 {
+                seen.insert("trigger or");
+            }
+            match t.timing {
+                TriggerTiming::Before => "create trigger before",
+                TriggerTiming::After => "create trigger after",
+                TriggerTiming::InsteadOf => "create trigger instead of",
+            }
+        }
+        StatementKind::DropTrigger(_) => "drop trigger",
         StatementKind::RefreshView(r) => match (r.concurrently, r.with_no_data) {
             (true, _) => "refresh materialized view concurrently",
             (false, false) => "refresh materialized view",
@@ -405,6 +444,25 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "comment on index",
         "comment on sequence",
         "comment on view",
+        "comment on function",
+        "comment on trigger",
+        "create function",
+        "create or replace function",
+        "create procedure",
+        "create or replace procedure",
+        "function security definer",
+        "function set",
+        "function returns setof",
+        "assume function",
+        "drop function",
+        "drop function (arguments)",
+        "alter function rename to",
+        "create trigger before",
+        "create trigger after",
+        "create trigger instead of",
+        "trigger when",
+        "trigger or",
+        "drop trigger",
         "comment on materialized view",
         "create view",
         "create or replace view",

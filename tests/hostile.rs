@@ -529,6 +529,8 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
     let n_v = n("v");
     let n_v2 = n("v2");
     let n_mv = n("mv");
+    let n_fn = n("fn");
+    let n_tg = n("tg");
     let n_u = n("u");
     // The same in a string literal, its quote doubled.
     let hs = h.replace('\'', "''");
@@ -603,6 +605,10 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
          \x20 comment on view {schema}.{n_v} is '{hs}';\n\
          \x20 comment on materialized view {schema}.{n_mv} is '{hs}';\n\
          \x20 alter view {schema}.{n_v} rename to {n_v2};\n\
+         \x20 create function {schema}.{n_fn}() returns trigger language plpgsql as $fbody$ BEGIN RAISE NOTICE '%', '{hs} $$ $sql$'; RETURN NEW; END $fbody$;\n\
+         \x20 create trigger {n_tg} before update of {column} on {schema}.{table} for each row when `NEW.{column} <> '{hs}'` execute function {schema}.{n_fn}('{hs}', '$$');\n\
+         \x20 comment on function {schema}.{n_fn}() is '{hs}';\n\
+         \x20 comment on trigger {n_tg} on {schema}.{table} is '{hs}';\n\
          }}\n"
     );
     let third = format!(

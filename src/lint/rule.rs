@@ -10,6 +10,8 @@ pub enum Group {
     Compatibility,
     /// Column types and keys that cost later.
     Hygiene,
+    /// What lets one role act with another's rights.
+    Security,
     /// The suppressions themselves.
     Suppression,
 }
@@ -20,6 +22,7 @@ impl Group {
             Group::Locks => "locks and rewrites",
             Group::Compatibility => "compatibility with running code",
             Group::Hygiene => "schema hygiene",
+            Group::Security => "security",
             Group::Suppression => "suppressions",
         }
     }
@@ -169,6 +172,9 @@ rules! {
     UnindexedForeignKey => "unindexed-foreign-key", Hygiene,
         "A foreign key without an index on its referencing columns makes deletes and updates of the referenced rows scan",
         "Create an index whose first columns are the foreign key's.";
+    SecurityDefinerSearchPath => "security-definer-search-path", Security,
+        "A `security definer` function without a `search_path` of its own runs what its caller's `search_path` finds with its owner's rights",
+        "Add `set search_path = pg_catalog, pg_temp` to the function and schema-qualify the names its body uses.";
     UnusedSuppression => "unused-suppression", Suppression,
         "A `-- strata: allow(RULE)` comment that suppresses nothing",
         "Remove the suppression, or move it to the line before its statement.";

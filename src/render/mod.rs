@@ -343,6 +343,152 @@ impl fmt::Display for ViewQuery<'_> {
 }
 
 #[derive(Template)]
+#[template(path = "sql/create_routine.sql", escape = "none")]
+struct CreateRoutineSql<'a> {
+    or_replace: bool,
+    kind: &'static str,
+    name: Qualified<'a>,
+    args: ArgsSql<'a>,
+    returns: Option<ReturnsSql<'a>>,
+    language: Name<'a>,
+    options: RoutineOptionsSql<'a>,
+    /// A dollar-quote tag the body does not hold.
+    tag: String,
+    body: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "sql/drop_routine.sql", escape = "none")]
+struct DropRoutineSql<'a> {
+    routine: RoutineSql<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "sql/rename_routine.sql", escape = "none")]
+struct RenameRoutineSql<'a> {
+    routine: RoutineSql<'a>,
+    new_name: Name<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "sql/create_trigger.sql", escape = "none")]
+struct CreateTriggerSql<'a> {
+    or_replace: bool,
+    name: Name<'a>,
+    timing: &'static str,
+    events: EventsSql<'a>,
+    table: Qualified<'a>,
+    for_each_row: bool,
+    when: Option<&'a str>,
+    procedure_keyword: bool,
+    function: Qualified<'a>,
+    arguments: Vec<QuotedLiteral<'a>>,
+}
+
+#[derive(Template)]
+#[template(path = "sql/drop_trigger.sql", escape = "none")]
+struct DropTriggerSql<'a> {
+    name: Name<'a>,
+    table: Qualified<'a>,
+}
+
+/// A routine's arguments: `name type, ...`.
+struct ArgsSql<'a>(&'a [RoutineArg]);
+
+impl fmt::Display for ArgsSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, arg) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            if let Some(n) = &arg.name {
+                write!(f, "{} ", Name(n))?;
+            }
+            TypeSql(&arg.data_type).fmt(f)?;
+        }
+        Ok(())
+    }
+}
+
+struct ReturnsSql<'a>(&'a Returns);
+
+impl fmt::Display for ReturnsSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.setof {
+            f.write_str("SETOF ")?;
+        }
+        TypeSql(&self.0.data_type).fmt(f)
+    }
+}
+
+/// A routine's options after its language, each after a space.
+struct RoutineOptionsSql<'a>(&'a CreateRoutine);
+
+impl fmt::Display for RoutineOptionsSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.0;
+        match r.volatility {
+            Some(Volatility::Immutable) => f.write_str(" IMMUTABLE")?,
+            Some(Volatility::Stable) => f.write_str(" STABLE")?,
+            Some(Volatility::Volatile) => f.write_str(" VOLATILE")?,
+            None => {}
+        }
+        match r.security_definer {
+            Some(true) => f.write_str(" SECURITY DEFINER")?,
+            Some(false) => f.write_str(" SECURITY INVOKER")?,
+            None => {}
+        }
+        if r.strict {
+            f.write_str(" STRICT")?;
+        }
+        for setting in &r.settings {
+            write!(f, " SET {} = ", Name(&setting.name))?;
+            match &setting.value {
+                SettingValue::String(s) => QuotedLiteral(&s.value).fmt(f)?,
+                SettingValue::Names(names) => Names(names).fmt(f)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `FUNCTION name(types)` or `PROCEDURE name`, as DROP, ALTER and COMMENT name one.
+struct RoutineSql<'a>(&'a RoutineRef);
+
+impl fmt::Display for RoutineSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.0;
+        let kind = if r.procedure { "PROCEDURE" } else { "FUNCTION" };
+        write!(f, "{kind} {}", Qualified(&r.name))?;
+        if let Some(args) = &r.args {
+            write!(f, "({})", ArgsSql(args))?;
+        }
+        Ok(())
+    }
+}
+
+/// A trigger's events: `INSERT OR UPDATE OF a, b`.
+struct EventsSql<'a>(&'a [TriggerEvent]);
+
+impl fmt::Display for EventsSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, event) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" OR ")?;
+            }
+            match event {
+                TriggerEvent::Insert => f.write_str("INSERT")?,
+                TriggerEvent::Update(columns) if columns.is_empty() => f.write_str("UPDATE")?,
+                TriggerEvent::Update(columns) => write!(f, "UPDATE OF {}", Names(columns))?,
+                TriggerEvent::Delete => f.write_str("DELETE")?,
+                TriggerEvent::Truncate => f.write_str("TRUNCATE")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Template)]
 #[template(path = "sql/comment.sql", escape = "none")]
 struct CommentSql<'a> {
     target: CommentTargetSql<'a>,
@@ -367,6 +513,10 @@ impl fmt::Display for CommentTargetSql<'_> {
             }
             CommentTarget::Index(i) => write!(f, "INDEX {}", Qualified(i)),
             CommentTarget::Sequence(s) => write!(f, "SEQUENCE {}", Qualified(s)),
+            CommentTarget::Routine(r) => RoutineSql(r).fmt(f),
+            CommentTarget::Trigger { name, table } => {
+                write!(f, "TRIGGER {} ON {}", Name(name), Qualified(table))
+            }
             CommentTarget::View {
                 name,
                 materialized: false,
@@ -936,6 +1086,58 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
             materialized: r.materialized,
             name: Qualified(&r.name),
             new_name: Name(&r.new_name),
+        }
+        .render_into(out),
+        S::CreateRoutine(r) => CreateRoutineSql {
+            or_replace: r.or_replace,
+            kind: if r.procedure { "PROCEDURE" } else { "FUNCTION" },
+            name: Qualified(&r.name),
+            args: ArgsSql(&r.args),
+            returns: r.returns.as_ref().map(ReturnsSql),
+            language: Name(&r.language),
+            options: RoutineOptionsSql(r),
+            tag: crate::syntax::fragment::dollar_tag(&r.body.text),
+            body: &r.body.text,
+        }
+        .render_into(out),
+        S::DropRoutine(d) => DropRoutineSql {
+            routine: RoutineSql(&d.routine),
+        }
+        .render_into(out),
+        S::RenameRoutine(r) => RenameRoutineSql {
+            routine: RoutineSql(&r.routine),
+            new_name: Name(&r.new_name),
+        }
+        .render_into(out),
+        S::CreateTrigger(t) => CreateTriggerSql {
+            or_replace: t.or_replace,
+            name: Name(&t.name),
+            timing: match t.timing {
+                TriggerTiming::Before => "BEFORE",
+                TriggerTiming::After => "AFTER",
+                TriggerTiming::InsteadOf => "INSTEAD OF",
+            },
+            events: EventsSql(&t.events),
+            table: Qualified(&t.table),
+            for_each_row: t.for_each_row,
+            when: t.when.as_ref().map(|w| &*w.text),
+            procedure_keyword: t.procedure_keyword,
+            function: Qualified(&t.function),
+            arguments: t
+                .arguments
+                .iter()
+                .map(|a| QuotedLiteral(&a.value))
+                .collect(),
+        }
+        .render_into(out),
+        S::DropTrigger(d) => DropTriggerSql {
+            name: Name(&d.name),
+            table: Qualified(&d.table),
+        }
+        .render_into(out),
+        S::AssumeRoutine(r) => AssumedSql {
+            kind: if r.procedure { "procedure" } else { "function" },
+            name: CommentOf(Qualified(&r.name)),
         }
         .render_into(out),
         S::AssumeView(v) => AssumedSql {

@@ -19,7 +19,7 @@ use imbl::OrdMap;
 use super::model::{
     Column, CommentOn, Constraint, ConstraintKind, EnumType, Model, ObjName, Table,
 };
-use crate::syntax::ast::{CommentTarget, StatementKind, TypeKind};
+use crate::syntax::ast::{CommentTarget, RoutineRef, StatementKind, TypeKind};
 
 /// A part of the schema a statement changes, for naming the statements of a conflict.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -201,6 +201,36 @@ pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Con
             }
         } else if let Some(why) = clash(b, o, value.as_ref()) {
             conflicts.push(Conflict::on(format!("index `{name}`"), why, whole(&name)));
+        }
+    }
+    for (key, value) in changes(&base.routines, &theirs.routines) {
+        let (b, o) = (base.routines.get(&key), ours.routines.get(&key));
+        if o == b {
+            match value {
+                Some(r) => merged.routines.insert(key, r),
+                None => merged.routines.remove(&key),
+            };
+        } else if let Some(why) = clash(b, o, value.as_ref()) {
+            conflicts.push(Conflict::on(
+                format!("function `{key}`"),
+                why,
+                whole(&key.name),
+            ));
+        }
+    }
+    for (key, value) in changes(&base.triggers, &theirs.triggers) {
+        let (b, o) = (base.triggers.get(&key), ours.triggers.get(&key));
+        if o == b {
+            match value {
+                Some(t) => merged.triggers.insert(key, t),
+                None => merged.triggers.remove(&key),
+            };
+        } else if let Some(why) = clash(b, o, value.as_ref()) {
+            conflicts.push(Conflict::on(
+                format!("trigger `{}` of `{}`", key.1, key.0),
+                why,
+                member(&key.0, &key.1),
+            ));
         }
     }
     for (name, value) in changes(&base.views, &theirs.views) {
@@ -425,6 +455,26 @@ fn uses(merged: &Model, base: &Model, ours: &Model, theirs: &Model, conflicts: &
     // own model is sound. The maps share what neither changed, which `diff` skips.
     let changed_indexes = added_or_changed(changes(&base.indexes, &merged.indexes));
     let changed_tables = added_or_changed(changes(&base.tables, &merged.tables));
+    for ((table, name), trigger) in added_or_changed(changes(&base.triggers, &merged.triggers)) {
+        let has = |m: &Model| m.triggers.contains_key(&(table.clone(), name.clone()));
+        let part = member(&table, &name);
+        if !merged.tables.contains_key(&table) && !merged.views.contains_key(&table) {
+            lost(
+                format!("table `{table}`"),
+                part.clone(),
+                whole(&table),
+                users_side(&has),
+            );
+        }
+        if !merged.routines.contains_key(&trigger.function) {
+            lost(
+                format!("function `{}`", trigger.function),
+                part,
+                whole(&trigger.function.name),
+                users_side(&has),
+            );
+        }
+    }
     for (name, view) in added_or_changed(changes(&base.views, &merged.views)) {
         for (relation, columns) in &view.uses {
             let has = |m: &Model| m.views.contains_key(&name);
@@ -595,7 +645,10 @@ fn comment_part(on: &CommentOn) -> Part {
         | CommentOn::View(n)
         | CommentOn::Index(n)
         | CommentOn::Table(n) => whole(n),
-        CommentOn::Column(t, m) | CommentOn::Constraint(t, m) => member(t, m),
+        CommentOn::Routine(k) => whole(&k.name),
+        CommentOn::Column(t, m) | CommentOn::Constraint(t, m) | CommentOn::Trigger(t, m) => {
+            member(t, m)
+        }
     }
 }
 
@@ -606,6 +659,8 @@ fn commented_exists(model: &Model, on: &CommentOn) -> bool {
         CommentOn::Type(n) => model.types.contains_key(n),
         CommentOn::Sequence(n) => model.sequences.contains_key(n),
         CommentOn::View(n) => model.views.contains_key(n),
+        CommentOn::Routine(k) => model.routines.contains_key(k),
+        CommentOn::Trigger(t, n) => model.triggers.contains_key(&(t.clone(), n.clone())),
         CommentOn::Index(n) => model.relation(n).is_some(),
         CommentOn::Table(n) => model.tables.contains_key(n),
         CommentOn::Column(t, c) => model.table(t).and_then(|t| t.column(c)).is_some(),
@@ -722,7 +777,9 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
             | CommentTarget::Table(n)
             | CommentTarget::Index(n)
             | CommentTarget::Sequence(n)
-            | CommentTarget::View { name: n, .. } => whole(&obj(n)),
+            | CommentTarget::View { name: n, .. }
+            | CommentTarget::Routine(RoutineRef { name: n, .. }) => whole(&obj(n)),
+            CommentTarget::Trigger { name, table } => member(&obj(table), &name.value),
             CommentTarget::Column { table, column } => member(&obj(table), &column.value),
             CommentTarget::Constraint { table, name } => member(&obj(table), &name.value),
         }],
@@ -736,6 +793,17 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
                 whole(&old),
             ]
         }
+        S::CreateRoutine(r) | S::AssumeRoutine(r) => vec![whole(&obj(&r.name))],
+        S::DropRoutine(d) => vec![whole(&obj(&d.routine.name))],
+        S::RenameRoutine(r) => {
+            let old = obj(&r.routine.name);
+            vec![
+                whole(&ObjName::new(old.schema(), &r.new_name.value)),
+                whole(&old),
+            ]
+        }
+        S::CreateTrigger(t) => vec![member(&obj(&t.table), &t.name.value)],
+        S::DropTrigger(d) => vec![member(&obj(&d.table), &d.name.value)],
         S::RawSql(_) | S::Set(_) => Vec::new(),
     }
 }

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use imbl::OrdMap;
 
 use crate::syntax::ast::{
-    DataType, DefaultValue, IdentityKind, IndexKey, PartitionBy, ReferentialAction, SequenceType,
-    SqlExpr,
+    CreateRoutine, CreateTrigger, DataType, DefaultValue, IdentityKind, IndexKey, PartitionBy,
+    ReferentialAction, SequenceType, SqlExpr,
 };
 
 /// A schema-qualified name, folded.
@@ -251,6 +251,46 @@ impl PartialEq for Index {
     }
 }
 
+/// A function or procedure by what names it in PostgreSQL: its name and the types of
+/// its arguments (`integer, text`: canonical names, without modifiers).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RoutineKey {
+    pub name: ObjName,
+    pub args: String,
+}
+
+impl std::fmt::Display for RoutineKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}({})", self.name, self.args)
+    }
+}
+
+/// A function or procedure: the statement that makes it as it is.
+#[derive(Clone, Debug)]
+pub struct Routine {
+    pub definition: CreateRoutine,
+    /// What an SQL body reads (tables and views, with their columns), as for a view.
+    pub reads: Vec<(ObjName, Vec<String>)>,
+    /// Why its body, as written, no longer reads what it did (see [`View::stale`]).
+    pub stale: Option<String>,
+    /// Declared with `assume function`.
+    pub assumed: bool,
+}
+
+impl PartialEq for Routine {
+    fn eq(&self, other: &Routine) -> bool {
+        self.definition == other.definition
+    }
+}
+
+/// A trigger: the statement that makes it as it is (names resolved).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trigger {
+    pub definition: CreateTrigger,
+    /// The function it runs.
+    pub function: RoutineKey,
+}
+
 /// A view or materialized view.
 #[derive(Clone, Debug)]
 pub struct View {
@@ -354,6 +394,9 @@ pub enum CommentOn {
     Type(ObjName),
     Sequence(ObjName),
     View(ObjName),
+    Routine(RoutineKey),
+    /// A trigger of a table (the table, the trigger).
+    Trigger(ObjName, String),
     /// An index, or the index behind a primary key or unique constraint.
     Index(ObjName),
     Table(ObjName),
@@ -368,6 +411,8 @@ impl std::fmt::Display for CommentOn {
             CommentOn::Type(t) => write!(f, "type `{t}`"),
             CommentOn::Sequence(s) => write!(f, "sequence `{s}`"),
             CommentOn::View(v) => write!(f, "view `{v}`"),
+            CommentOn::Routine(r) => write!(f, "function `{r}`"),
+            CommentOn::Trigger(t, n) => write!(f, "trigger `{n}` of `{t}`"),
             CommentOn::Index(i) => write!(f, "index `{i}`"),
             CommentOn::Table(t) => write!(f, "table `{t}`"),
             CommentOn::Column(t, c) => write!(f, "column `{t}.{c}`"),
@@ -418,6 +463,10 @@ pub struct Model {
     constraint_names: OrdMap<ObjName, ConstraintNames>,
     /// Views and materialized views.
     pub views: OrdMap<ObjName, Arc<View>>,
+    /// Functions and procedures.
+    pub routines: OrdMap<RoutineKey, Arc<Routine>>,
+    /// Triggers, by table and name.
+    pub triggers: OrdMap<(ObjName, String), Arc<Trigger>>,
     /// Sequences made by `create sequence` (or assumed).
     pub sequences: OrdMap<ObjName, Arc<Sequence>>,
     /// The sequences behind identity columns.
@@ -598,6 +647,28 @@ impl Model {
             .iter()
             .filter(|(_, v)| v.uses.iter().any(|(r, _)| r == relation))
             .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// The functions and procedures of a name, whatever their arguments.
+    pub fn routines_named(&self, name: &ObjName) -> Vec<RoutineKey> {
+        let start = RoutineKey {
+            name: name.clone(),
+            args: String::new(),
+        };
+        self.routines
+            .range(start..)
+            .take_while(|(k, _)| k.name == *name)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// The triggers of a table, by name.
+    pub fn triggers_of(&self, table: &ObjName) -> Vec<String> {
+        self.triggers
+            .range((table.clone(), String::new())..)
+            .take_while(|((t, _), _)| t == table)
+            .map(|((_, n), _)| n.clone())
             .collect()
     }
 

@@ -898,6 +898,24 @@ pub fn differences(expected: &Model, actual: &Model) -> Vec<String> {
     for item in expected.indexes.diff(&actual.indexes) {
         out.push(describe("index", &item));
     }
+    for item in expected.routines.diff(&actual.routines) {
+        out.push(describe("function", &item));
+    }
+    for item in expected.triggers.diff(&actual.triggers) {
+        out.push(match item {
+            imbl::ordmap::DiffItem::Add((t, n), _) => {
+                format!("trigger `{n}` of `{t}` is left over")
+            }
+            imbl::ordmap::DiffItem::Remove((t, n), _) => {
+                format!("trigger `{n}` of `{t}` is missing")
+            }
+            imbl::ordmap::DiffItem::Update {
+                new: ((t, n), _), ..
+            } => {
+                format!("trigger `{n}` of `{t}` is not as it was")
+            }
+        });
+    }
     for item in expected.views.diff(&actual.views) {
         out.push(describe("view", &item));
     }

@@ -233,6 +233,13 @@ pub enum StatementKind {
     RefreshView(RefreshView),
     DropView(DropView),
     RenameView(RenameView),
+    CreateRoutine(CreateRoutine),
+    /// `assume function ...`: a function or procedure the database has.
+    AssumeRoutine(CreateRoutine),
+    DropRoutine(DropRoutine),
+    RenameRoutine(RenameRoutine),
+    CreateTrigger(CreateTrigger),
+    DropTrigger(DropTrigger),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -887,6 +894,125 @@ pub struct RenameView {
 }
 
 // ---------------------------------------------------------------------------------------
+// Functions, procedures and triggers
+
+/// `create [or replace] function|procedure NAME (ARGS) [returns [setof] TYPE] language L
+/// [options] as $$ body $$`, and `assume function`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateRoutine {
+    pub or_replace: bool,
+    pub procedure: bool,
+    pub name: QualifiedName,
+    pub args: Vec<RoutineArg>,
+    /// Functions only.
+    pub returns: Option<Returns>,
+    pub language: Ident,
+    pub volatility: Option<Volatility>,
+    /// `security definer` (true) or `security invoker` (false), when written.
+    pub security_definer: Option<bool>,
+    pub strict: bool,
+    /// `set NAME = VALUE` while the routine runs (`set search_path = ...`).
+    pub settings: Vec<RoutineSetting>,
+    /// The body between the dollar quotes, verbatim.
+    pub body: SqlExpr,
+}
+
+/// An argument: its name (optional) and type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoutineArg {
+    pub name: Option<Ident>,
+    pub data_type: DataType,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Returns {
+    pub setof: bool,
+    pub data_type: DataType,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Volatility {
+    Immutable,
+    Stable,
+    Volatile,
+}
+
+/// `set NAME = VALUE` of a routine: a string, or a list of names (`public, pg_temp`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoutineSetting {
+    pub name: Ident,
+    pub value: SettingValue,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SettingValue {
+    String(Spanned<String>),
+    Names(Vec<Ident>),
+}
+
+/// A function or procedure by name, with its argument types when written (a name
+/// alone when it is the only one of its name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoutineRef {
+    pub procedure: bool,
+    pub name: QualifiedName,
+    pub args: Option<Vec<RoutineArg>>,
+}
+
+/// `drop function|procedure NAME [(ARGS)]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropRoutine {
+    pub routine: RoutineRef,
+}
+
+/// `alter function|procedure NAME [(ARGS)] rename to NEW`
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenameRoutine {
+    pub routine: RoutineRef,
+    pub new_name: Ident,
+}
+
+/// `create [or replace] trigger NAME {before|after|instead of} EVENT [or EVENT ...] on
+/// TABLE [for each {row|statement}] [when `expr`] execute function F('arg', ...)`
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreateTrigger {
+    pub or_replace: bool,
+    pub name: Ident,
+    pub timing: TriggerTiming,
+    pub events: Vec<TriggerEvent>,
+    pub table: QualifiedName,
+    pub for_each_row: bool,
+    pub when: Option<SqlExpr>,
+    /// `execute procedure` (the older spelling) rather than `execute function`.
+    pub procedure_keyword: bool,
+    pub function: QualifiedName,
+    pub arguments: Vec<Spanned<String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerTiming {
+    Before,
+    After,
+    InsteadOf,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TriggerEvent {
+    Insert,
+    /// `update [of COLUMNS]`
+    Update(Vec<Ident>),
+    Delete,
+    Truncate,
+}
+
+/// `drop trigger NAME on TABLE`
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropTrigger {
+    pub name: Ident,
+    pub table: QualifiedName,
+}
+
+// ---------------------------------------------------------------------------------------
 // Comments
 
 /// `comment on TARGET is 'text'` (or `is null`, which removes it).
@@ -915,6 +1041,11 @@ pub enum CommentTarget {
     View {
         name: QualifiedName,
         materialized: bool,
+    },
+    Routine(RoutineRef),
+    Trigger {
+        name: Ident,
+        table: QualifiedName,
     },
 }
 
@@ -979,6 +1110,7 @@ impl StatementKind {
                 | StatementKind::AssumeIndex(_)
                 | StatementKind::AssumeSequence(_)
                 | StatementKind::AssumeView(_)
+                | StatementKind::AssumeRoutine(_)
         )
     }
 

@@ -40,6 +40,8 @@ pub enum Place {
     PartitionBound,
     /// A column's type written in backticks.
     Type,
+    /// A trigger's `WHEN (expr)`.
+    TriggerWhen,
 }
 
 impl Place {
@@ -54,6 +56,10 @@ impl Place {
             Place::Using => ("ALTER TABLE t ALTER COLUMN c TYPE int USING ", ""),
             Place::PartitionBound => ("CREATE TABLE t PARTITION OF p FOR VALUES ", ""),
             Place::Type => ("CREATE TABLE t (c ", ")"),
+            Place::TriggerWhen => (
+                "CREATE TRIGGER t BEFORE UPDATE ON x FOR EACH ROW WHEN (",
+                ") EXECUTE FUNCTION f()",
+            ),
         }
     }
 
@@ -62,6 +68,7 @@ impl Place {
         match self {
             Place::Type => "a type",
             Place::PartitionBound => "a partition bound",
+            Place::TriggerWhen => "one condition",
             _ => "one SQL expression",
         }
     }
@@ -207,6 +214,16 @@ fn shape_holds(tree: &protobuf::ParseResult, place: Place) -> bool {
             bare_index(i) && i.where_clause.is_some() && i.index_params.len() == 1
         }
         (Place::Using, N::AlterTableStmt(a)) => a.cmds.len() == 1,
+        (Place::TriggerWhen, N::CreateTrigStmt(t)) => {
+            t.when_clause.is_some()
+                && t.args.is_empty()
+                && t.columns.is_empty()
+                && t.row
+                && !t.replace
+                && t.transition_rels.is_empty()
+                && matches!(t.funcname.as_slice(), [f] if matches!(
+                    &f.node, Some(N::String(s)) if s.sval == "f"))
+        }
         _ => false,
     }
 }
@@ -280,6 +297,66 @@ pub fn raw_block(text: &str, nontransactional: bool, data: bool) -> Vec<Problem>
             )]
         }
     }
+}
+
+/// Checks the body of a function or procedure: read by PostgreSQL's parser when its
+/// language is SQL, by PL/pgSQL's when it is PL/pgSQL (which reports no position: the
+/// problem is at the body's start), in a routine of `header` (`FUNCTION f(integer)
+/// RETURNS trigger`: what the body may use depends on it); a body in another language
+/// is passed as written.
+/// The script writes it in dollar quotes of a tag it does not hold, so psql reads it as
+/// one string whatever it holds.
+pub fn routine_body(language: &str, text: &str, header: &str) -> Vec<Problem> {
+    match language {
+        "sql" => match pgsql::parse(text, |_| ()) {
+            Ok(()) => Vec::new(),
+            Err(error) => {
+                let at = error.offset.unwrap_or(0).min(text.len());
+                vec![Problem::new(
+                    Code::SqlSyntax,
+                    at,
+                    at,
+                    format!("this SQL body does not parse: {}", error.message),
+                )]
+            }
+        },
+        "plpgsql" => {
+            let tag = dollar_tag(text);
+            let statement = format!("CREATE {header} LANGUAGE plpgsql AS ${tag}${text}${tag}$");
+            match pg_query::parse_plpgsql(&statement) {
+                // The parse passed; the crate's reading of libpg_query's JSON of it may
+                // not (it fails on some trigger functions): that is no problem of the body.
+                Ok(_) | Err(pg_query::Error::InvalidJson(_)) => Vec::new(),
+                Err(error) => vec![Problem::new(
+                    Code::SqlSyntax,
+                    0,
+                    0,
+                    format!("this PL/pgSQL body does not parse: {error}"),
+                )],
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A dollar-quote tag for `text`: the empty one (`$$`), else `sql`, `sql2`, ..., the
+/// first whose closing quote is not in `text` (nor made by its end and the quote).
+pub fn dollar_tag(text: &str) -> String {
+    let closes_early = |tag: &str| {
+        let close = format!("${tag}$");
+        format!("{text}{close}").find(&close) != Some(text.len())
+    };
+    let mut tag = String::new();
+    let mut n = 0;
+    while closes_early(&tag) {
+        n += 1;
+        tag = if n == 1 {
+            "sql".to_owned()
+        } else {
+            format!("sql{n}")
+        };
+    }
+    tag
 }
 
 /// Checks a view's query: one SELECT (or VALUES), without INTO, and nothing psql would

@@ -138,6 +138,7 @@ fn describe(rule: Rule) -> &'static str {
         k_cycle => "'cycle'",
         k_data => "'data'",
         k_default => "'default'",
+        k_definer => "'definer'",
         k_delete => "'delete'",
         k_depends_on => "'depends_on'",
         k_desc => "'desc'",
@@ -145,24 +146,32 @@ fn describe(rule: Rule) -> &'static str {
         k_double => "'double'",
         k_downgrade => "'downgrade'",
         k_drop => "'drop'",
+        k_each => "'each'",
         k_enum => "'enum'",
+        k_execute => "'execute'",
         k_exists => "'exists'",
         k_extension => "'extension'",
         k_false => "'false'",
         k_first => "'first'",
         k_for => "'for'",
         k_foreign => "'foreign'",
+        k_function => "'function'",
         k_generated => "'generated'",
         k_hash => "'hash'",
         k_identity => "'identity'",
         k_if => "'if'",
+        k_immutable => "'immutable'",
         k_include => "'include'",
         k_increment => "'increment'",
         k_index => "'index'",
+        k_insert => "'insert'",
+        k_instead => "'instead'",
+        k_invoker => "'invoker'",
         k_irreversible => "'irreversible'",
         k_is => "'is'",
         k_key => "'key'",
         k_labels => "'labels'",
+        k_language => "'language'",
         k_last => "'last'",
         k_list => "'list'",
         k_materialized => "'materialized'",
@@ -183,6 +192,7 @@ fn describe(rule: Rule) -> &'static str {
         k_partition => "'partition'",
         k_precision => "'precision'",
         k_primary => "'primary'",
+        k_procedure => "'procedure'",
         k_range => "'range'",
         k_references => "'references'",
         k_refresh => "'refresh'",
@@ -190,18 +200,27 @@ fn describe(rule: Rule) -> &'static str {
         k_replace => "'replace'",
         k_restart => "'restart'",
         k_restrict => "'restrict'",
+        k_returns => "'returns'",
         k_revision => "'revision'",
+        k_row => "'row'",
         k_schema => "'schema'",
+        k_security => "'security'",
         k_sequence => "'sequence'",
         k_set => "'set'",
+        k_setof => "'setof'",
         k_sql => "'sql'",
+        k_stable => "'stable'",
         k_start => "'start'",
+        k_statement => "'statement'",
         k_stored => "'stored'",
+        k_strict => "'strict'",
         k_table => "'table'",
         k_time => "'time'",
         k_timestamp => "'timestamp'",
         k_to => "'to'",
+        k_trigger => "'trigger'",
         k_true => "'true'",
+        k_truncate => "'truncate'",
         k_type => "'type'",
         k_unique => "'unique'",
         k_update => "'update'",
@@ -213,6 +232,8 @@ fn describe(rule: Rule) -> &'static str {
         k_values => "'values'",
         k_varying => "'varying'",
         k_view => "'view'",
+        k_volatile => "'volatile'",
+        k_when => "'when'",
         k_where => "'where'",
         k_with => "'with'",
         k_without => "'without'",
@@ -276,14 +297,32 @@ fn describe(rule: Rule) -> &'static str {
         | refresh_view
         | drop_view
         | alter_view
+        | create_routine
+        | assume_routine
+        | drop_routine
+        | alter_routine
+        | create_trigger
+        | drop_trigger
         | raw_sql => "a statement",
+        routine_kind => "'function' or 'procedure'",
+        routine_args | routine_arg => "a parenthesized list of arguments (name and type)",
+        returns_clause => "'returns'",
+        setof_flag => "'setof'",
+        routine_option | language_option | volatility | security_option | strict_flag
+        | routine_set => {
+            "a function option (language, immutable, stable, volatile, security, strict or set)"
+        }
+        trigger_timing => "'before', 'after' or 'instead of'",
+        trigger_event => "'insert', 'update', 'delete' or 'truncate'",
+        trigger_for => "'for each row' or 'for each statement'",
+        trigger_when => "'when'",
         or_replace => "'or replace'",
         materialized_flag => "'materialized'",
         with_data => "'with data' or 'with no data'",
         no_flag => "'no'",
         comment_target | comment_column | comment_constraint | comment_schema | comment_object
-        | comment_view => {
-            "what the comment is on (table, column, index, constraint, type, schema, sequence or view)"
+        | comment_view | comment_routine | comment_trigger => {
+            "what the comment is on (table, column, index, constraint, type, schema, sequence, view, function, procedure or trigger)"
         }
         rename_sequence => "'rename to'",
         sequence_option | seq_as | seq_increment | seq_minvalue | seq_maxvalue | seq_start

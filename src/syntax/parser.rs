@@ -710,6 +710,11 @@ impl<'s> Builder<'s> {
                         table: self.qname(&child(t, Rule::qname)),
                     },
                     Rule::comment_schema => CommentTarget::Schema(self.name(&child(t, Rule::name))),
+                    Rule::comment_routine => CommentTarget::Routine(self.routine_ref(t)),
+                    Rule::comment_trigger => CommentTarget::Trigger {
+                        name: self.name(&child(t, Rule::name)),
+                        table: self.qname(&child(t, Rule::qname)),
+                    },
                     Rule::comment_view => CommentTarget::View {
                         name: self.qname(&child(t, Rule::qname)),
                         materialized: has(t, Rule::materialized_flag),
@@ -765,6 +770,20 @@ impl<'s> Builder<'s> {
                 materialized: has(p, Rule::materialized_flag),
                 name: self.qname(&child(p, Rule::qname)),
                 new_name: self.name(&child(p, Rule::name)),
+            }),
+            Rule::create_routine => StatementKind::CreateRoutine(self.create_routine(p)),
+            Rule::assume_routine => StatementKind::AssumeRoutine(self.create_routine(p)),
+            Rule::drop_routine => StatementKind::DropRoutine(DropRoutine {
+                routine: self.routine_ref(p),
+            }),
+            Rule::alter_routine => StatementKind::RenameRoutine(RenameRoutine {
+                routine: self.routine_ref(p),
+                new_name: self.name(&child(p, Rule::name)),
+            }),
+            Rule::create_trigger => StatementKind::CreateTrigger(self.create_trigger(p)),
+            Rule::drop_trigger => StatementKind::DropTrigger(DropTrigger {
+                name: self.name(&child(p, Rule::name)),
+                table: self.qname(&child(p, Rule::qname)),
             }),
             Rule::drop_sequence => StatementKind::DropSequence(DropSequence {
                 name: self.qname(&child(p, Rule::qname)),
@@ -889,6 +908,194 @@ impl<'s> Builder<'s> {
                 name: column(self),
             }),
             other => unreachable!("an alter table action cannot be {other:?}"),
+        }
+    }
+
+    /// `create function|procedure` or `assume function|procedure`: each option at most
+    /// once, a language always, `returns` for a function only; the body checked by
+    /// PostgreSQL's parser (SQL) or PL/pgSQL's.
+    fn create_routine(&mut self, p: &Pair<'_, Rule>) -> CreateRoutine {
+        let procedure = has(&child(p, Rule::routine_kind), Rule::k_procedure);
+        let span = self.span(p);
+        let mut language: Option<Ident> = None;
+        let mut volatility = None;
+        let mut security_definer = None;
+        let mut strict = false;
+        let mut settings = Vec::new();
+        let mut seen: Vec<&'static str> = Vec::new();
+        for option in all(p, Rule::routine_option) {
+            let inner = first(&option);
+            let at = self.span(&inner);
+            let what = match inner.as_rule() {
+                Rule::language_option => {
+                    language = Some(self.name(&child(&inner, Rule::name)));
+                    "language"
+                }
+                Rule::volatility => {
+                    volatility = Some(if has(&inner, Rule::k_immutable) {
+                        Volatility::Immutable
+                    } else if has(&inner, Rule::k_stable) {
+                        Volatility::Stable
+                    } else {
+                        Volatility::Volatile
+                    });
+                    "immutable, stable or volatile"
+                }
+                Rule::security_option => {
+                    security_definer = Some(has(&inner, Rule::k_definer));
+                    "security"
+                }
+                Rule::strict_flag => {
+                    strict = true;
+                    "strict"
+                }
+                _ => {
+                    let name = self.name(&child(&inner, Rule::name));
+                    let value = match find(&inner, Rule::string) {
+                        Some(s) => SettingValue::String(self.string(&s)),
+                        None => SettingValue::Names(
+                            all(&inner, Rule::name)
+                                .skip(1)
+                                .map(|n| self.name(&n))
+                                .collect(),
+                        ),
+                    };
+                    settings.push(RoutineSetting { name, value });
+                    continue;
+                }
+            };
+            if seen.contains(&what) {
+                self.error(
+                    Code::InvalidStatement,
+                    at,
+                    format!("`{what}` is given twice"),
+                );
+            }
+            seen.push(what);
+        }
+        let returns = find(p, Rule::returns_clause).map(|r| Returns {
+            setof: has(&r, Rule::setof_flag),
+            data_type: self.data_type(&child(&r, Rule::data_type)),
+        });
+        if let (true, Some(r)) = (procedure, &returns) {
+            self.error(
+                Code::InvalidStatement,
+                r.data_type.span,
+                "a procedure returns nothing: write a function",
+            );
+        }
+        if let (false, None) = (procedure, &returns) {
+            self.error(
+                Code::InvalidStatement,
+                span,
+                "a function says what it returns (`returns TYPE`, `returns void`)",
+            );
+        }
+        let language = language.unwrap_or_else(|| {
+            self.error(
+                Code::InvalidStatement,
+                span,
+                "a function or procedure says its language (`language sql`, `language plpgsql`)",
+            );
+            Ident {
+                value: "sql".to_owned(),
+                quoted: false,
+                span,
+            }
+        });
+        let quoted = child(p, Rule::dollar_quoted);
+        let body = child(&quoted, Rule::dollar_body);
+        let args = self.routine_args(&child(p, Rule::routine_args));
+        let types: Vec<String> = args
+            .iter()
+            .map(|a| crate::quote::data_type(&a.data_type))
+            .collect();
+        let header = match &returns {
+            None => format!("PROCEDURE strata_check({})", types.join(", ")),
+            Some(r) => format!(
+                "FUNCTION strata_check({}) RETURNS {}{}",
+                types.join(", "),
+                if r.setof { "SETOF " } else { "" },
+                crate::quote::data_type(&r.data_type)
+            ),
+        };
+        for problem in fragment::routine_body(&language.value, body.as_str(), &header) {
+            self.fragment_problem(body.as_span().start(), problem);
+        }
+        CreateRoutine {
+            or_replace: has(p, Rule::or_replace),
+            procedure,
+            name: self.qname(&child(p, Rule::qname)),
+            args,
+            returns,
+            language,
+            volatility,
+            security_definer,
+            strict,
+            settings,
+            body: SqlExpr {
+                text: body.as_str().to_owned(),
+                span: self.span(&body),
+            },
+        }
+    }
+
+    fn routine_args(&mut self, pair: &Pair<'_, Rule>) -> Vec<RoutineArg> {
+        all(pair, Rule::routine_arg)
+            .map(|arg| RoutineArg {
+                name: find(&arg, Rule::name).map(|n| self.name(&n)),
+                data_type: self.data_type(&child(&arg, Rule::data_type)),
+            })
+            .collect()
+    }
+
+    /// A function or procedure named by a statement: `KIND NAME [(ARGS)]`.
+    fn routine_ref(&mut self, p: &Pair<'_, Rule>) -> RoutineRef {
+        RoutineRef {
+            procedure: has(&child(p, Rule::routine_kind), Rule::k_procedure),
+            name: self.qname(&child(p, Rule::qname)),
+            args: find(p, Rule::routine_args).map(|a| self.routine_args(&a)),
+        }
+    }
+
+    fn create_trigger(&mut self, p: &Pair<'_, Rule>) -> CreateTrigger {
+        let timing = child(p, Rule::trigger_timing);
+        let timing = if has(&timing, Rule::k_before) {
+            TriggerTiming::Before
+        } else if has(&timing, Rule::k_after) {
+            TriggerTiming::After
+        } else {
+            TriggerTiming::InsteadOf
+        };
+        let events = all(p, Rule::trigger_event)
+            .map(|e| {
+                if has(&e, Rule::k_insert) {
+                    TriggerEvent::Insert
+                } else if has(&e, Rule::k_update) {
+                    TriggerEvent::Update(all(&e, Rule::name).map(|n| self.name(&n)).collect())
+                } else if has(&e, Rule::k_delete) {
+                    TriggerEvent::Delete
+                } else {
+                    TriggerEvent::Truncate
+                }
+            })
+            .collect();
+        let mut names = all(p, Rule::qname).map(|q| self.qname(&q));
+        let (Some(table), Some(function)) = (names.next(), names.next()) else {
+            unreachable!("the grammar reads a table and a function")
+        };
+        CreateTrigger {
+            or_replace: has(p, Rule::or_replace),
+            name: self.name(&child(p, Rule::name)),
+            timing,
+            events,
+            table,
+            for_each_row: find(p, Rule::trigger_for).is_some_and(|f| has(&f, Rule::k_row)),
+            when: find(p, Rule::trigger_when)
+                .map(|w| self.sql_expr(&child(&w, Rule::sql_expr), Place::TriggerWhen)),
+            procedure_keyword: has(&child(p, Rule::routine_kind), Rule::k_procedure),
+            function,
+            arguments: all(p, Rule::string).map(|s| self.string(&s)).collect(),
         }
     }
 

@@ -229,20 +229,7 @@ fn enum_values(values: &[Spanned<String>]) -> String {
 /// A dollar quote for `text`: `$$` unless the closing tag would be found early, inside
 /// the text or across its end.
 fn dollar_quoted(text: &str) -> String {
-    let closes_early = |tag: &str| {
-        let close = format!("${tag}$");
-        format!("{text}{close}").find(&close) != Some(text.len())
-    };
-    let mut tag = String::new();
-    let mut n = 0;
-    while closes_early(&tag) {
-        n += 1;
-        tag = if n == 1 {
-            "sql".to_owned()
-        } else {
-            format!("sql{n}")
-        };
-    }
+    let tag = super::fragment::dollar_tag(text);
     format!("${tag}${text}${tag}$")
 }
 
@@ -470,6 +457,10 @@ pub fn statement(kind: &StatementKind) -> String {
                 }
                 CommentTarget::Index(i) => format!("index {}", qualified(i)),
                 CommentTarget::Sequence(s) => format!("sequence {}", qualified(s)),
+                CommentTarget::Routine(r) => routine_ref(r),
+                CommentTarget::Trigger { name: n, table } => {
+                    format!("trigger {} on {}", name(&n.value), qualified(table))
+                }
                 CommentTarget::View { name, materialized } => format!(
                     "{}view {}",
                     if *materialized { "materialized " } else { "" },
@@ -479,6 +470,20 @@ pub fn statement(kind: &StatementKind) -> String {
             c.text
                 .as_ref()
                 .map_or("null".to_owned(), |t| string(&t.value))
+        ),
+        S::CreateRoutine(r) => routine("create", r),
+        S::AssumeRoutine(r) => routine("assume", r),
+        S::DropRoutine(d) => format!("drop {}", routine_ref(&d.routine)),
+        S::RenameRoutine(r) => format!(
+            "alter {} rename to {}",
+            routine_ref(&r.routine),
+            name(&r.new_name.value)
+        ),
+        S::CreateTrigger(t) => trigger(t),
+        S::DropTrigger(d) => format!(
+            "drop trigger {} on {}",
+            name(&d.name.value),
+            qualified(&d.table)
         ),
         S::CreateView(v) => view("create", v),
         S::AssumeView(v) => view("assume", v),
@@ -512,6 +517,117 @@ pub fn statement(kind: &StatementKind) -> String {
         ),
     };
     format!("{body};")
+}
+
+fn routine_args(args: &[RoutineArg]) -> String {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| match &a.name {
+            Some(n) => format!("{} {}", name(&n.value), data_type(&a.data_type)),
+            None => data_type(&a.data_type),
+        })
+        .collect();
+    format!("({})", args.join(", "))
+}
+
+/// `function NAME[(ARGS)]` or `procedure ...`.
+fn routine_ref(r: &RoutineRef) -> String {
+    let kind = if r.procedure { "procedure" } else { "function" };
+    let mut out = format!("{kind} {}", qualified(&r.name));
+    if let Some(args) = &r.args {
+        out.push_str(&routine_args(args));
+    }
+    out
+}
+
+/// `create function` or `assume function`, with every option.
+fn routine(verb: &str, r: &CreateRoutine) -> String {
+    let mut out = format!("{verb} ");
+    if r.or_replace {
+        out.push_str("or replace ");
+    }
+    let kind = if r.procedure { "procedure" } else { "function" };
+    let _ = write!(
+        out,
+        "{kind} {}{}",
+        qualified(&r.name),
+        routine_args(&r.args)
+    );
+    if let Some(ret) = &r.returns {
+        let setof = if ret.setof { "setof " } else { "" };
+        let _ = write!(out, " returns {setof}{}", data_type(&ret.data_type));
+    }
+    let _ = write!(out, " language {}", name(&r.language.value));
+    match r.volatility {
+        Some(Volatility::Immutable) => out.push_str(" immutable"),
+        Some(Volatility::Stable) => out.push_str(" stable"),
+        Some(Volatility::Volatile) => out.push_str(" volatile"),
+        None => {}
+    }
+    match r.security_definer {
+        Some(true) => out.push_str(" security definer"),
+        Some(false) => out.push_str(" security invoker"),
+        None => {}
+    }
+    if r.strict {
+        out.push_str(" strict");
+    }
+    for s in &r.settings {
+        let value = match &s.value {
+            SettingValue::String(v) => string(&v.value),
+            SettingValue::Names(n) => names(n),
+        };
+        let _ = write!(out, " set {} = {value}", name(&s.name.value));
+    }
+    let _ = write!(out, " as {}", dollar_quoted(&r.body.text));
+    out
+}
+
+fn trigger(t: &CreateTrigger) -> String {
+    let mut out = "create ".to_owned();
+    if t.or_replace {
+        out.push_str("or replace ");
+    }
+    let timing = match t.timing {
+        TriggerTiming::Before => "before",
+        TriggerTiming::After => "after",
+        TriggerTiming::InsteadOf => "instead of",
+    };
+    let events: Vec<String> = t
+        .events
+        .iter()
+        .map(|e| match e {
+            TriggerEvent::Insert => "insert".to_owned(),
+            TriggerEvent::Update(of) if of.is_empty() => "update".to_owned(),
+            TriggerEvent::Update(of) => format!("update of {}", names(of)),
+            TriggerEvent::Delete => "delete".to_owned(),
+            TriggerEvent::Truncate => "truncate".to_owned(),
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "trigger {} {timing} {} on {} for each {}",
+        name(&t.name.value),
+        events.join(" or "),
+        qualified(&t.table),
+        if t.for_each_row { "row" } else { "statement" }
+    );
+    if let Some(w) = &t.when {
+        let _ = write!(out, " when {}", expr(w));
+    }
+    let arguments: Vec<String> = t.arguments.iter().map(|a| string(&a.value)).collect();
+    let _ = write!(
+        out,
+        " execute {} {}({})",
+        if t.procedure_keyword {
+            "procedure"
+        } else {
+            "function"
+        },
+        qualified(&t.function),
+        arguments.join(", ")
+    );
+    out
 }
 
 /// `create view` or `assume view`.

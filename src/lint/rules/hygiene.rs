@@ -7,7 +7,9 @@ use crate::lint::types::{self, Family};
 use crate::lint::{Context, Finding, Rule};
 use crate::schema::model::{Constraint, ConstraintKind, ObjName, Table};
 use crate::source::Span;
-use crate::syntax::ast::{ColumnDef, DataType, IndexTarget, Statement, StatementKind};
+use crate::syntax::ast::{
+    ColumnDef, CreateRoutine, DataType, IndexTarget, Statement, StatementKind,
+};
 use crate::syntax::print;
 
 /// A foreign key a statement added, judged when its revision ends: an index made after
@@ -40,6 +42,10 @@ pub(in crate::lint) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) -> Vec<Fo
             return Vec::new();
         }
         StatementKind::AddConstraint(a) => (&a.table, None),
+        StatementKind::CreateRoutine(r) => {
+            security_definer(r, statement.span, out);
+            return Vec::new();
+        }
         _ => return Vec::new(),
     };
     let table = ObjName::of(table, cx.default_schema);
@@ -65,6 +71,32 @@ pub(in crate::lint) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) -> Vec<Fo
             _ => None,
         })
         .collect()
+}
+
+/// A `security definer` routine must not find its names through its caller's
+/// `search_path`: a caller who can create a function or table in a schema on that path
+/// (or in `pg_temp`, which is searched first unless named) would have it run with the
+/// owner's rights.
+fn security_definer(r: &CreateRoutine, span: Span, out: &mut Vec<Finding>) {
+    if r.security_definer != Some(true) || r.settings.iter().any(|s| s.name.value == "search_path")
+    {
+        return;
+    }
+    let kind = if r.procedure { "procedure" } else { "function" };
+    out.push(Finding::new(
+        Rule::SecurityDefinerSearchPath,
+        span,
+        format!(
+            "{kind} `{}` runs as its owner (`security definer`) with its caller's `search_path`",
+            print::qualified(&r.name)
+        ),
+        "every unqualified name in it is looked up in the caller's `search_path`, where a \
+         caller who can create objects in one of its schemas (or in `pg_temp`, searched \
+         first unless named) can put a function or table of their own, which then runs or \
+         is read with the owner's rights",
+        "add `set search_path = pg_catalog, pg_temp` to it (pg_temp last) and \
+         schema-qualify the tables and functions its body uses",
+    ));
 }
 
 fn column_type(data_type: &DataType, span: Span, out: &mut Vec<Finding>) {

@@ -82,6 +82,17 @@ impl Applier<'_> {
         if !self.check_unused_by_views(&table, Some(&column.name), d.column.span, "drop column") {
             return Ok(Vec::new());
         }
+        if let Some(trigger) = self.trigger_on_column(&table, &column.name) {
+            self.error(
+                Code::InUse,
+                d.column.span,
+                format!(
+                    "cannot drop column `{table}.{}`: trigger `{trigger}` fires on its updates",
+                    column.name
+                ),
+            );
+            return Ok(Vec::new());
+        }
         if let Some(p) = &t.partition_by {
             if p.columns.iter().any(|c| c.value == column.name) {
                 self.error(
@@ -421,6 +432,7 @@ impl Applier<'_> {
     pub(super) fn move_column(&mut self, table: &ObjName, from: &str, to: &str) {
         self.move_owner(table, table, Some((from, to)));
         self.follow_renamed_column(table, from, to);
+        self.move_trigger_column(table, from, to);
         self.move_comment(
             CommentOn::Column(table.clone(), from.to_owned()),
             CommentOn::Column(table.clone(), to.to_owned()),

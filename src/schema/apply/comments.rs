@@ -84,6 +84,23 @@ impl Applier<'_> {
             CommentTarget::View { name, materialized } => {
                 CommentOn::View(self.view_or_error(name, Some(*materialized))?.0)
             }
+            CommentTarget::Routine(r) => CommentOn::Routine(self.routine_or_error(r)?),
+            CommentTarget::Trigger { name, table } => {
+                let t = self.obj(table);
+                if !self
+                    .model
+                    .triggers
+                    .contains_key(&(t.clone(), name.value.clone()))
+                {
+                    self.error(
+                        Code::UnknownObject,
+                        name.span,
+                        format!("table `{t}` has no trigger `{}`", name.value),
+                    );
+                    return None;
+                }
+                CommentOn::Trigger(t, name.value.clone())
+            }
         })
     }
 
@@ -160,6 +177,18 @@ impl Applier<'_> {
             CommentOn::Schema(s) => CommentTarget::Schema(ident(s, span)),
             CommentOn::Type(t) => CommentTarget::Type(self.qualified(t, span)),
             CommentOn::Sequence(s) => CommentTarget::Sequence(self.qualified(s, span)),
+            CommentOn::Routine(k) => {
+                let routine = self.model.routines.get(k);
+                CommentTarget::Routine(RoutineRef {
+                    procedure: routine.is_some_and(|r| r.definition.procedure),
+                    name: self.qualified(&k.name, span),
+                    args: Some(routine.map_or(Vec::new(), |r| r.definition.args.clone())),
+                })
+            }
+            CommentOn::Trigger(t, n) => CommentTarget::Trigger {
+                name: ident(n, span),
+                table: self.qualified(t, span),
+            },
             CommentOn::View(v) => CommentTarget::View {
                 name: self.qualified(v, span),
                 materialized: self.model.views.get(v).is_some_and(|v| v.materialized),

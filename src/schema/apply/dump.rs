@@ -71,6 +71,14 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
             other => other,
         });
     }
+    for (_, r) in &model.routines {
+        let definition = r.definition.clone();
+        push(if r.assumed {
+            StatementKind::AssumeRoutine(definition)
+        } else {
+            StatementKind::CreateRoutine(definition)
+        });
+    }
     let (partitions, tables): (Vec<_>, Vec<_>) = model
         .tables
         .iter()
@@ -93,6 +101,7 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
                 StatementKind::CreateIndex(_)
                     | StatementKind::CreateSequence(_)
                     | StatementKind::AlterSequence(_)
+                    | StatementKind::CreateTrigger(_)
                     | StatementKind::Comment(_)
             ) {
                 push(kind);
@@ -143,6 +152,9 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
             StatementKind::CreateIndex(index) if i.assumed => StatementKind::AssumeIndex(index),
             other => other,
         });
+    }
+    for (_, t) in &model.triggers {
+        push(StatementKind::CreateTrigger(t.definition.clone()));
     }
     let comments: Vec<CommentOn> = model.comments.keys().cloned().collect();
     for comment in applier.comment_statements(&comments, span) {

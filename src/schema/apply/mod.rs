@@ -5,7 +5,8 @@
 //! This file holds the `Applier`, what every kind of object shares (names, lookups,
 //! errors) and the one dispatch; each statement's effect, checks and reversal is in the
 //! file named for its object: `schemas`, `extensions`, `types`, `tables`, `columns`,
-//! `constraints`, `indexes`, `sequences` (identity columns too), `views`, `comments`; `dump`
+//! `constraints`, `indexes`, `sequences` (identity columns too), `views`, `routines`
+//! (functions, procedures, triggers), `comments`; `dump`
 //! writes a model back as statements.
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ mod dump;
 mod extensions;
 mod indexes;
 mod raw;
+mod routines;
 mod schemas;
 mod sequences;
 mod tables;
@@ -309,6 +311,12 @@ impl<'a> Applier<'a> {
             S::RefreshView(r) => self.refresh_view(r, span),
             S::DropView(d) => self.drop_view(d, span),
             S::RenameView(r) => self.rename_view(r, span),
+            S::CreateRoutine(r) => self.create_routine(r, span, false),
+            S::AssumeRoutine(r) => self.create_routine(r, span, true),
+            S::DropRoutine(d) => self.drop_routine(d, span),
+            S::RenameRoutine(r) => self.rename_routine(r, span),
+            S::CreateTrigger(t) => self.create_trigger(t, span),
+            S::DropTrigger(d) => self.drop_trigger(d, span),
             // A setting changes nothing; scripts set it for the revision both ways.
             S::Set(_) => Ok(Vec::new()),
             // Rows only, by PostgreSQL's parser: the schema stays, and so do the rows.

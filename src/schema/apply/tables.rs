@@ -127,7 +127,7 @@ impl Applier<'_> {
         if !self.check_rename_target(&new, r.new_name.span, "table") {
             return Ok(Vec::new());
         }
-        self.move_table(&old, &new);
+        self.move_table(&old, &new, span);
         Ok(vec![self.rename_back(
             &new,
             &old,
@@ -334,6 +334,7 @@ impl Applier<'_> {
         out.splice(0..0, before);
         out.extend(after);
         out.extend(self.comment_statements(&self.comments_of_table(name), span));
+        out.extend(self.recreate_triggers(name, span));
         out
     }
 
@@ -344,12 +345,13 @@ impl Applier<'_> {
         self.take_comments(&comments, span);
         let owned = self.owned_sequences(name, None);
         self.forget_sequences(&owned);
+        self.forget_triggers(name);
         self.model.remove_table(name);
     }
 
     /// Renames a table, keeping constraint and index names, as PostgreSQL does, and
     /// following it in every foreign key, index and partition that names it.
-    pub(super) fn move_table(&mut self, old: &ObjName, new: &ObjName) {
+    pub(super) fn move_table(&mut self, old: &ObjName, new: &ObjName, span: Span) {
         let indexes: Vec<(ObjName, Index)> = self
             .model
             .indexes_of(old)
@@ -379,6 +381,7 @@ impl Applier<'_> {
         self.model.add_table(new.clone(), table);
         self.move_owner(old, new, None);
         self.follow_renamed_relation(old, new);
+        self.move_triggers(old, new, span);
         let retarget = |on: &CommentOn| match on {
             CommentOn::Table(_) => CommentOn::Table(new.clone()),
             CommentOn::Column(_, c) => CommentOn::Column(new.clone(), c.clone()),

@@ -289,9 +289,10 @@ impl Applier<'_> {
         false
     }
 
-    /// Follows a renamed table or view in the views that read it; their queries, as
-    /// written, still name the old one.
+    /// Follows a renamed table or view in the views and SQL functions that read it;
+    /// their queries, as written, still name the old one.
     pub(super) fn follow_renamed_relation(&mut self, old: &ObjName, new: &ObjName) {
+        self.routines_read_renamed(old, None, &format!("`{old}`, renamed to `{new}`"));
         for user in self.model.views_using(old) {
             if let Some(v) = self.model.views.get_mut(&user).map(Arc::make_mut) {
                 for (r, _) in v.uses.iter_mut().filter(|(r, _)| r == old) {
@@ -304,8 +305,13 @@ impl Applier<'_> {
         }
     }
 
-    /// Follows a renamed column in the views that read it.
+    /// Follows a renamed column in the views and SQL functions that read it.
     pub(super) fn follow_renamed_column(&mut self, table: &ObjName, from: &str, to: &str) {
+        self.routines_read_renamed(
+            table,
+            Some(from),
+            &format!("`{table}.{from}`, renamed to `{to}`"),
+        );
         for user in self.model.views_using(table) {
             if let Some(v) = self.model.views.get_mut(&user).map(Arc::make_mut) {
                 let mut read = false;
@@ -366,44 +372,15 @@ impl Applier<'_> {
     fn view_of(&mut self, name: &ObjName, v: &CreateView) -> Option<View> {
         // The syntax stage checked that the query parses.
         let reads = query::reads(&v.query.text)?;
-        let mut uses = Vec::new();
-        for (schema, relation) in &reads.relations {
-            let system = match schema.as_deref() {
-                Some(s) => s == "pg_catalog" || s == "information_schema",
-                None => relation.starts_with("pg_"),
-            };
-            if system {
-                continue;
-            }
-            let r = ObjName::new(schema.as_deref().unwrap_or(self.default_schema), relation);
-            if r == *name && v.or_replace {
-                self.error(
-                    Code::InvalidStatement,
-                    v.query.span,
-                    format!("view `{name}` cannot read itself"),
-                );
-                return None;
-            }
-            let columns = if let Some(t) = self.model.table(&r) {
-                t.columns
-                    .iter()
-                    .filter(|c| reads.star || reads.columns.contains(&c.name))
-                    .map(|c| c.name.clone())
-                    .collect()
-            } else if self.model.views.contains_key(&r) {
-                Vec::new()
-            } else {
-                self.error(
-                    Code::UnknownObject,
-                    v.query.span,
-                    format!(
-                        "view `{name}` reads `{r}`, which is not a table or view the model knows"
-                    ),
-                );
-                return None;
-            };
-            uses.push((r, columns));
+        if v.or_replace && reads_itself(&reads, name, self.default_schema) {
+            self.error(
+                Code::InvalidStatement,
+                v.query.span,
+                format!("view `{name}` cannot read itself"),
+            );
+            return None;
         }
+        let uses = self.relations_read(&reads, v.query.span, &format!("view `{name}`"))?;
         let output = if v.columns.is_empty() {
             reads.output
         } else {
@@ -420,4 +397,52 @@ impl Applier<'_> {
             assumed: false,
         })
     }
+
+    /// The tables and views a query reads, each with the columns of it the query uses
+    /// (every column, for `*`); an error (naming `who`) when one is not in the model.
+    /// PostgreSQL's own catalogs are left out.
+    pub(super) fn relations_read(
+        &mut self,
+        reads: &query::Reads,
+        at: Span,
+        who: &str,
+    ) -> Option<Vec<(ObjName, Vec<String>)>> {
+        let mut uses = Vec::new();
+        for (schema, relation) in &reads.relations {
+            let system = match schema.as_deref() {
+                Some(s) => s == "pg_catalog" || s == "information_schema",
+                None => relation.starts_with("pg_"),
+            };
+            if system {
+                continue;
+            }
+            let r = ObjName::new(schema.as_deref().unwrap_or(self.default_schema), relation);
+            let columns = if let Some(t) = self.model.table(&r) {
+                t.columns
+                    .iter()
+                    .filter(|c| reads.star || reads.columns.contains(&c.name))
+                    .map(|c| c.name.clone())
+                    .collect()
+            } else if self.model.views.contains_key(&r) {
+                Vec::new()
+            } else {
+                self.error(
+                    Code::UnknownObject,
+                    at,
+                    format!("{who} reads `{r}`, which is not a table or view the model knows"),
+                );
+                return None;
+            };
+            uses.push((r, columns));
+        }
+        Some(uses)
+    }
+}
+
+/// Whether a view's query reads the view itself.
+fn reads_itself(reads: &query::Reads, name: &ObjName, default_schema: &str) -> bool {
+    reads
+        .relations
+        .iter()
+        .any(|(s, r)| ObjName::new(s.as_deref().unwrap_or(default_schema), r) == *name)
 }

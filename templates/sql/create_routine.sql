@@ -1,0 +1,1 @@
+CREATE {% if or_replace %}OR REPLACE {% endif %}{{ kind }} {{ name }}({{ args }}){% if let Some(r) = returns %} RETURNS {{ r }}{% endif %} LANGUAGE {{ language }}{{ options }} AS ${{ tag }}${{ body }}${{ tag }}$;

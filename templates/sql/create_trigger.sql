@@ -1,0 +1,1 @@
+CREATE {% if or_replace %}OR REPLACE {% endif %}TRIGGER {{ name }} {{ timing }} {{ events }} ON {{ table }} FOR EACH {% if for_each_row %}ROW{% else %}STATEMENT{% endif %}{% if let Some(w) = when %} WHEN ({{ w }}){% endif %} EXECUTE {% if procedure_keyword %}PROCEDURE{% else %}FUNCTION{% endif %} {{ function }}({{ arguments|join(", ") }});

@@ -1,0 +1,1 @@
+ALTER {{ routine }} RENAME TO {{ new_name }};
