@@ -209,6 +209,47 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             }
         }
         StatementKind::DropTrigger(_) => "drop trigger",
+        StatementKind::Grant(g) | StatementKind::Revoke(g) => {
+            let revoke = matches!(kind, StatementKind::Revoke(_));
+            if g.privileges.is_empty() {
+                seen.insert("privileges all");
+            }
+            if g.grant_option {
+                seen.insert(if revoke {
+                    "revoke grant option for"
+                } else {
+                    "grant with grant option"
+                });
+            }
+            seen.insert(match g.object {
+                GrantObject::Tables(_) => "privileges on tables",
+                GrantObject::Sequences(_) => "privileges on sequences",
+                GrantObject::Schemas(_) => "privileges on schemas",
+                GrantObject::Routine(_) => "privileges on a function",
+            });
+            if revoke {
+                "revoke"
+            } else {
+                "grant"
+            }
+        }
+        StatementKind::AssumeRole(_) => "assume role",
+        StatementKind::RowSecurity(r) => match r.change {
+            RowSecurityChange::Enable => "enable row level security",
+            RowSecurityChange::Disable => "disable row level security",
+            RowSecurityChange::Force => "force row level security",
+            RowSecurityChange::NoForce => "no force row level security",
+        },
+        StatementKind::CreatePolicy(c) => {
+            if c.restrictive {
+                seen.insert("policy as restrictive");
+            }
+            if c.check.is_some() {
+                seen.insert("policy with check");
+            }
+            "create policy"
+        }
+        StatementKind::DropPolicy(_) => "drop policy",
         StatementKind::RefreshView(r) => match (r.concurrently, r.with_no_data) {
             (true, _) => "refresh materialized view concurrently",
             (false, false) => "refresh materialized view",
@@ -463,6 +504,24 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "trigger when",
         "trigger or",
         "drop trigger",
+        "grant",
+        "revoke",
+        "privileges all",
+        "grant with grant option",
+        "revoke grant option for",
+        "privileges on tables",
+        "privileges on sequences",
+        "privileges on schemas",
+        "privileges on a function",
+        "assume role",
+        "enable row level security",
+        "disable row level security",
+        "force row level security",
+        "no force row level security",
+        "create policy",
+        "policy as restrictive",
+        "policy with check",
+        "drop policy",
         "comment on materialized view",
         "create view",
         "create or replace view",

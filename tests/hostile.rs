@@ -531,6 +531,7 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
     let n_mv = n("mv");
     let n_fn = n("fn");
     let n_tg = n("tg");
+    let n_pol = n("pol");
     let n_u = n("u");
     // The same in a string literal, its quote doubled.
     let hs = h.replace('\'', "''");
@@ -609,6 +610,11 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
          \x20 create trigger {n_tg} before update of {column} on {schema}.{table} for each row when `NEW.{column} <> '{hs}'` execute function {schema}.{n_fn}('{hs}', '$$');\n\
          \x20 comment on function {schema}.{n_fn}() is '{hs}';\n\
          \x20 comment on trigger {n_tg} on {schema}.{table} is '{hs}';\n\
+         \x20 grant usage on schema {schema} to public;\n\
+         \x20 grant select, update on {schema}.{table} to public;\n\
+         \x20 revoke execute on function {schema}.{n_fn}() from public;\n\
+         \x20 alter table {schema}.{table} enable row level security;\n\
+         \x20 create policy {n_pol} on {schema}.{table} for select to public using `{column} <> '{hs}'`;\n\
          }}\n"
     );
     let third = format!(

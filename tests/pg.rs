@@ -225,10 +225,23 @@ impl Server {
             .expect("pg_dump runs");
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
         check(output, "pg_dump");
-        text.lines()
+        let mut lines: Vec<&str> = text
+            .lines()
             .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
-            .collect::<Vec<_>>()
-            .join("\n")
+            .collect();
+        // An object's privileges are a set, which PostgreSQL keeps (and pg_dump writes)
+        // in the order they were granted: a downgrade that grants them back in another
+        // order leaves the same privileges. Each run of GRANT lines is compared sorted.
+        let mut start = 0;
+        while start < lines.len() {
+            let run = lines[start..]
+                .iter()
+                .take_while(|l| l.starts_with("GRANT "))
+                .count();
+            lines[start..start + run].sort_unstable();
+            start += run.max(1);
+        }
+        lines.join("\n")
     }
 
     /// Runs SQL that must succeed; `what` names it in the failure.

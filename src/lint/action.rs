@@ -332,6 +332,9 @@ impl Names<'_> {
             S::AddIdentity(a) => one(A::Lock(self.obj(&a.table))),
             S::DropIdentity(d) => one(A::Lock(self.obj(&d.table))),
             S::SetGenerated(g) => one(A::Lock(self.obj(&g.table))),
+            S::RowSecurity(r) => one(A::Lock(self.obj(&r.table))),
+            S::CreatePolicy(c) => one(A::Lock(self.obj(&c.table))),
+            S::DropPolicy(d) => one(A::Lock(self.obj(&d.table))),
             S::RawSql(raw) => self.raw(raw, before),
             // A revision's `lock_timeout` is set in every one of its transactions.
             S::Set(s) if s.name.value == "lock_timeout" && in_force(&s.value) => {
@@ -350,6 +353,9 @@ impl Names<'_> {
             | S::RenameType(_)
             | S::AssumeIndex(_)
             | S::Comment(_)
+            | S::Grant(_)
+            | S::Revoke(_)
+            | S::AssumeRole(_)
             | S::CreateRoutine(_)
             | S::AssumeRoutine(_)
             | S::DropRoutine(_)

@@ -489,6 +489,110 @@ impl fmt::Display for EventsSql<'_> {
 }
 
 #[derive(Template)]
+#[template(path = "sql/grant.sql", escape = "none")]
+struct GrantSql<'a> {
+    privileges: PrivilegesSql<'a>,
+    object: GrantObjectSql<'a>,
+    roles: RolesSql<'a>,
+    grant_option: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sql/revoke.sql", escape = "none")]
+struct RevokeSql<'a> {
+    privileges: PrivilegesSql<'a>,
+    object: GrantObjectSql<'a>,
+    roles: RolesSql<'a>,
+    grant_option: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sql/row_security.sql", escape = "none")]
+struct RowSecuritySql<'a> {
+    table: Qualified<'a>,
+    change: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "sql/create_policy.sql", escape = "none")]
+struct CreatePolicySql<'a> {
+    name: Name<'a>,
+    table: Qualified<'a>,
+    restrictive: bool,
+    command: Option<&'static str>,
+    roles: RolesSql<'a>,
+    using: Option<&'a str>,
+    check: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "sql/drop_policy.sql", escape = "none")]
+struct DropPolicySql<'a> {
+    name: Name<'a>,
+    table: Qualified<'a>,
+}
+
+/// `SELECT, INSERT` or `ALL`.
+struct PrivilegesSql<'a>(&'a [Spanned<Privilege>]);
+
+impl fmt::Display for PrivilegesSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("ALL");
+        }
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(&p.value.name().to_ascii_uppercase())?;
+        }
+        Ok(())
+    }
+}
+
+struct GrantObjectSql<'a>(&'a GrantObject);
+
+impl fmt::Display for GrantObjectSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |f: &mut fmt::Formatter<'_>, kind: &str, names: &[QualifiedName]| {
+            write!(f, "{kind} ")?;
+            for (i, n) in names.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                Qualified(n).fmt(f)?;
+            }
+            Ok(())
+        };
+        match self.0 {
+            GrantObject::Tables(t) => list(f, "TABLE", t),
+            GrantObject::Sequences(s) => list(f, "SEQUENCE", s),
+            GrantObject::Schemas(s) => write!(f, "SCHEMA {}", Names(s)),
+            GrantObject::Routine(r) => RoutineSql(r).fmt(f),
+        }
+    }
+}
+
+/// Roles, `public` as PostgreSQL's `PUBLIC` (every role).
+struct RolesSql<'a>(&'a [Ident]);
+
+impl fmt::Display for RolesSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, role) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            if role.value == "public" {
+                f.write_str("PUBLIC")?;
+            } else {
+                Name(role).fmt(f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Template)]
 #[template(path = "sql/comment.sql", escape = "none")]
 struct CommentSql<'a> {
     target: CommentTargetSql<'a>,
@@ -1131,6 +1235,59 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
         }
         .render_into(out),
         S::DropTrigger(d) => DropTriggerSql {
+            name: Name(&d.name),
+            table: Qualified(&d.table),
+        }
+        .render_into(out),
+        S::Grant(g) => GrantSql {
+            privileges: PrivilegesSql(&g.privileges),
+            object: GrantObjectSql(&g.object),
+            roles: RolesSql(&g.roles),
+            grant_option: g.grant_option,
+        }
+        .render_into(out),
+        S::Revoke(g) => RevokeSql {
+            privileges: PrivilegesSql(&g.privileges),
+            object: GrantObjectSql(&g.object),
+            roles: RolesSql(&g.roles),
+            grant_option: g.grant_option,
+        }
+        .render_into(out),
+        S::AssumeRole(r) => AssumedSql {
+            kind: "role",
+            name: CommentOf(Qualified(&QualifiedName {
+                schema: None,
+                name: r.name.clone(),
+            })),
+        }
+        .render_into(out),
+        S::RowSecurity(r) => RowSecuritySql {
+            table: Qualified(&r.table),
+            change: match r.change {
+                RowSecurityChange::Enable => "ENABLE",
+                RowSecurityChange::Disable => "DISABLE",
+                RowSecurityChange::Force => "FORCE",
+                RowSecurityChange::NoForce => "NO FORCE",
+            },
+        }
+        .render_into(out),
+        S::CreatePolicy(c) => CreatePolicySql {
+            name: Name(&c.name),
+            table: Qualified(&c.table),
+            restrictive: c.restrictive,
+            command: c.command.map(|c| match c {
+                PolicyCommand::All => "ALL",
+                PolicyCommand::Select => "SELECT",
+                PolicyCommand::Insert => "INSERT",
+                PolicyCommand::Update => "UPDATE",
+                PolicyCommand::Delete => "DELETE",
+            }),
+            roles: RolesSql(&c.roles),
+            using: c.using.as_ref().map(|u| &*u.text),
+            check: c.check.as_ref().map(|u| &*u.text),
+        }
+        .render_into(out),
+        S::DropPolicy(d) => DropPolicySql {
             name: Name(&d.name),
             table: Qualified(&d.table),
         }

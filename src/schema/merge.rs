@@ -17,9 +17,9 @@ use std::sync::Arc;
 use imbl::OrdMap;
 
 use super::model::{
-    Column, CommentOn, Constraint, ConstraintKind, EnumType, Model, ObjName, Table,
+    Column, CommentOn, Constraint, ConstraintKind, EnumType, Grantable, Model, ObjName, Table,
 };
-use crate::syntax::ast::{CommentTarget, RoutineRef, StatementKind, TypeKind};
+use crate::syntax::ast::{CommentTarget, GrantObject, RoutineRef, StatementKind, TypeKind};
 
 /// A part of the schema a statement changes, for naming the statements of a conflict.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -203,6 +203,49 @@ pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Con
             conflicts.push(Conflict::on(format!("index `{name}`"), why, whole(&name)));
         }
     }
+    for (role, value) in merge_set(
+        &base.roles,
+        &ours.roles,
+        &theirs.roles,
+        "role",
+        conflicts,
+        |k| whole(&ObjName::new("", k)),
+    ) {
+        match value {
+            Some(()) => merged.roles.insert(role, ()),
+            None => merged.roles.remove(&role),
+        };
+    }
+    for (key, value) in changes(&base.grants, &theirs.grants) {
+        let (b, o) = (base.grants.get(&key), ours.grants.get(&key));
+        if o == b {
+            match value {
+                Some(g) => merged.grants.insert(key, g),
+                None => merged.grants.remove(&key),
+            };
+        } else if o != value.as_ref() {
+            conflicts.push(Conflict::on(
+                format!("the privileges of role `{}` on {}", key.1, key.0),
+                DIFFERENTLY,
+                grantable_part(&key.0),
+            ));
+        }
+    }
+    for (key, value) in changes(&base.policies, &theirs.policies) {
+        let (b, o) = (base.policies.get(&key), ours.policies.get(&key));
+        if o == b {
+            match value {
+                Some(p) => merged.policies.insert(key, p),
+                None => merged.policies.remove(&key),
+            };
+        } else if let Some(why) = clash(b, o, value.as_ref()) {
+            conflicts.push(Conflict::on(
+                format!("policy `{}` of `{}`", key.1, key.0),
+                why,
+                member(&key.0, &key.1),
+            ));
+        }
+    }
     for (key, value) in changes(&base.routines, &theirs.routines) {
         let (b, o) = (base.routines.get(&key), ours.routines.get(&key));
         if o == b {
@@ -373,6 +416,18 @@ fn merge_table(
         name,
         conflicts,
     );
+    let security = |t: &Table| (t.row_security, t.force_row_security);
+    if security(theirs) != security(base) {
+        if security(ours) == security(base) {
+            (table.row_security, table.force_row_security) = security(theirs);
+        } else if security(ours) != security(theirs) {
+            conflicts.push(Conflict::on(
+                format!("the row level security of table `{name}`"),
+                DIFFERENTLY,
+                whole(name),
+            ));
+        }
+    }
     if theirs.partition_by != base.partition_by || theirs.partition_of != base.partition_of {
         if ours.partition_by == base.partition_by && ours.partition_of == base.partition_of {
             table.partition_by.clone_from(&theirs.partition_by);
@@ -520,6 +575,33 @@ fn uses(merged: &Model, base: &Model, ours: &Model, theirs: &Model, conflicts: &
             }
         }
     }
+    for ((object, role), _) in added_or_changed(changes(&base.grants, &merged.grants)) {
+        let exists = match &object {
+            Grantable::Schema(s) => merged.schemas.contains_key(s),
+            Grantable::Relation(n) => merged.tables.contains_key(n) || merged.views.contains_key(n),
+            Grantable::Sequence(n) => merged.sequences.contains_key(n),
+            Grantable::Routine(k) => merged.routines.contains_key(k),
+        };
+        if !exists {
+            let part = grantable_part(&object);
+            lost(
+                object.to_string(),
+                part.clone(),
+                part,
+                users_side(&|m: &Model| m.grants.contains_key(&(object.clone(), role.clone()))),
+            );
+        }
+    }
+    for ((table, name), _) in added_or_changed(changes(&base.policies, &merged.policies)) {
+        if !merged.tables.contains_key(&table) {
+            lost(
+                format!("table `{table}`"),
+                member(&table, &name),
+                whole(&table),
+                users_side(&|m: &Model| m.policies.contains_key(&(table.clone(), name.clone()))),
+            );
+        }
+    }
     for (on, _) in added_or_changed(changes(&base.comments, &merged.comments)) {
         if !commented_exists(merged, &on) {
             let part = comment_part(&on);
@@ -633,6 +715,15 @@ fn uses(merged: &Model, base: &Model, ours: &Model, theirs: &Model, conflicts: &
                 );
             }
         }
+    }
+}
+
+/// The part of the schema privileges are on.
+fn grantable_part(object: &Grantable) -> Part {
+    match object {
+        Grantable::Schema(s) => whole(&ObjName::new(s, "")),
+        Grantable::Relation(n) | Grantable::Sequence(n) => whole(n),
+        Grantable::Routine(k) => whole(&k.name),
     }
 }
 
@@ -804,6 +895,20 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
         }
         S::CreateTrigger(t) => vec![member(&obj(&t.table), &t.name.value)],
         S::DropTrigger(d) => vec![member(&obj(&d.table), &d.name.value)],
+        S::Grant(g) | S::Revoke(g) => match &g.object {
+            GrantObject::Tables(t) | GrantObject::Sequences(t) => {
+                t.iter().map(|n| whole(&obj(n))).collect()
+            }
+            GrantObject::Schemas(s) => s
+                .iter()
+                .map(|s| whole(&ObjName::new(&s.value, "")))
+                .collect(),
+            GrantObject::Routine(r) => vec![whole(&obj(&r.name))],
+        },
+        S::AssumeRole(_) => Vec::new(),
+        S::RowSecurity(r) => vec![whole(&obj(&r.table))],
+        S::CreatePolicy(c) => vec![member(&obj(&c.table), &c.name.value)],
+        S::DropPolicy(d) => vec![member(&obj(&d.table), &d.name.value)],
         S::RawSql(_) | S::Set(_) => Vec::new(),
     }
 }

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use imbl::OrdMap;
 
 use crate::syntax::ast::{
-    CreateRoutine, CreateTrigger, DataType, DefaultValue, IdentityKind, IndexKey, PartitionBy,
-    ReferentialAction, SequenceType, SqlExpr,
+    CreatePolicy, CreateRoutine, CreateTrigger, DataType, DefaultValue, IdentityKind, IndexKey,
+    PartitionBy, Privilege, ReferentialAction, SequenceType, SqlExpr,
 };
 
 /// A schema-qualified name, folded.
@@ -189,6 +189,10 @@ pub struct Table {
     pub partition_of: Option<Box<(ObjName, SqlExpr)>>,
     /// Declared with `assume table`.
     pub assumed: bool,
+    /// `enable row level security`.
+    pub row_security: bool,
+    /// `force row level security`: the owner too.
+    pub force_row_security: bool,
 }
 
 impl PartialEq for Table {
@@ -199,7 +203,9 @@ impl PartialEq for Table {
                 && self.constraints == other.constraints
                 && self.partition_by == other.partition_by
                 && self.partition_of == other.partition_of
-                && self.assumed == other.assumed)
+                && self.assumed == other.assumed
+                && self.row_security == other.row_security
+                && self.force_row_security == other.force_row_security)
     }
 }
 
@@ -289,6 +295,36 @@ pub struct Trigger {
     pub definition: CreateTrigger,
     /// The function it runs.
     pub function: RoutineKey,
+}
+
+/// What privileges are granted on.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Grantable {
+    Schema(String),
+    /// A table or view.
+    Relation(ObjName),
+    Sequence(ObjName),
+    Routine(RoutineKey),
+}
+
+impl std::fmt::Display for Grantable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Grantable::Schema(s) => write!(f, "schema `{s}`"),
+            Grantable::Relation(r) => write!(f, "`{r}`"),
+            Grantable::Sequence(s) => write!(f, "sequence `{s}`"),
+            Grantable::Routine(r) => write!(f, "function `{r}`"),
+        }
+    }
+}
+
+/// The privileges a role holds on an object, each with whether it may grant it on.
+pub type Granted = std::collections::BTreeMap<Privilege, bool>;
+
+/// A row security policy: the statement that makes it as it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    pub definition: CreatePolicy,
 }
 
 /// A view or materialized view.
@@ -467,6 +503,12 @@ pub struct Model {
     pub routines: OrdMap<RoutineKey, Arc<Routine>>,
     /// Triggers, by table and name.
     pub triggers: OrdMap<(ObjName, String), Arc<Trigger>>,
+    /// Row security policies, by table and name.
+    pub policies: OrdMap<(ObjName, String), Arc<Policy>>,
+    /// The roles the project assumes (`assume role`); `public` is every role.
+    pub roles: OrdMap<String, ()>,
+    /// The privileges granted, by object and role.
+    pub grants: OrdMap<(Grantable, String), Arc<Granted>>,
     /// Sequences made by `create sequence` (or assumed).
     pub sequences: OrdMap<ObjName, Arc<Sequence>>,
     /// The sequences behind identity columns.
@@ -660,6 +702,24 @@ impl Model {
             .range(start..)
             .take_while(|(k, _)| k.name == *name)
             .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// The privileges granted on an object, by role.
+    pub fn grants_on(&self, object: &Grantable) -> Vec<(String, Arc<Granted>)> {
+        self.grants
+            .range((object.clone(), String::new())..)
+            .take_while(|((o, _), _)| o == object)
+            .map(|((_, role), g)| (role.clone(), Arc::clone(g)))
+            .collect()
+    }
+
+    /// The policies of a table, by name.
+    pub fn policies_of(&self, table: &ObjName) -> Vec<String> {
+        self.policies
+            .range((table.clone(), String::new())..)
+            .take_while(|((t, _), _)| t == table)
+            .map(|((_, n), _)| n.clone())
             .collect()
     }
 

@@ -898,6 +898,34 @@ pub fn differences(expected: &Model, actual: &Model) -> Vec<String> {
     for item in expected.indexes.diff(&actual.indexes) {
         out.push(describe("index", &item));
     }
+    for item in expected.grants.diff(&actual.grants) {
+        out.push(match item {
+            imbl::ordmap::DiffItem::Add((o, r), _) => {
+                format!("the privileges of `{r}` on {o} are left over")
+            }
+            imbl::ordmap::DiffItem::Remove((o, r), _) => {
+                format!("the privileges of `{r}` on {o} are missing")
+            }
+            imbl::ordmap::DiffItem::Update {
+                new: ((o, r), _), ..
+            } => {
+                format!("the privileges of `{r}` on {o} are not as they were")
+            }
+        });
+    }
+    for item in expected.policies.diff(&actual.policies) {
+        out.push(match item {
+            imbl::ordmap::DiffItem::Add((t, n), _) => format!("policy `{n}` of `{t}` is left over"),
+            imbl::ordmap::DiffItem::Remove((t, n), _) => {
+                format!("policy `{n}` of `{t}` is missing")
+            }
+            imbl::ordmap::DiffItem::Update {
+                new: ((t, n), _), ..
+            } => {
+                format!("policy `{n}` of `{t}` is not as it was")
+            }
+        });
+    }
     for item in expected.routines.diff(&actual.routines) {
         out.push(describe("function", &item));
     }

@@ -240,6 +240,14 @@ pub enum StatementKind {
     RenameRoutine(RenameRoutine),
     CreateTrigger(CreateTrigger),
     DropTrigger(DropTrigger),
+    Grant(Grant),
+    /// `revoke`: its `grant_option` is `grant option for` (only the right to grant).
+    Revoke(Grant),
+    /// `assume role NAME`: a role of the cluster the migrations use.
+    AssumeRole(AssumeRole),
+    RowSecurity(RowSecurity),
+    CreatePolicy(CreatePolicy),
+    DropPolicy(DropPolicy),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1013,6 +1021,110 @@ pub struct DropTrigger {
 }
 
 // ---------------------------------------------------------------------------------------
+// Privileges and row security
+
+/// `grant PRIVILEGES on OBJECTS to ROLES [with grant option]`, and `revoke [grant option
+/// for] PRIVILEGES on OBJECTS from ROLES`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grant {
+    /// Empty: `all [privileges]`.
+    pub privileges: Vec<Spanned<Privilege>>,
+    pub object: GrantObject,
+    pub roles: Vec<Ident>,
+    pub grant_option: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
+    Usage,
+    Create,
+    Execute,
+}
+
+impl Privilege {
+    pub fn name(self) -> &'static str {
+        match self {
+            Privilege::Select => "select",
+            Privilege::Insert => "insert",
+            Privilege::Update => "update",
+            Privilege::Delete => "delete",
+            Privilege::Truncate => "truncate",
+            Privilege::References => "references",
+            Privilege::Trigger => "trigger",
+            Privilege::Usage => "usage",
+            Privilege::Create => "create",
+            Privilege::Execute => "execute",
+        }
+    }
+}
+
+/// What privileges are granted on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GrantObject {
+    /// Tables and views (`on [table] a, b`).
+    Tables(Vec<QualifiedName>),
+    Sequences(Vec<QualifiedName>),
+    Schemas(Vec<Ident>),
+    Routine(RoutineRef),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssumeRole {
+    pub name: Ident,
+}
+
+/// `alter table T {enable | disable | force | no force} row level security`
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowSecurity {
+    pub table: QualifiedName,
+    pub change: RowSecurityChange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowSecurityChange {
+    Enable,
+    Disable,
+    Force,
+    NoForce,
+}
+
+/// `create policy NAME on TABLE [as permissive|restrictive] [for COMMAND] [to ROLES]
+/// [using `expr`] [with check `expr`]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct CreatePolicy {
+    pub name: Ident,
+    pub table: QualifiedName,
+    pub restrictive: bool,
+    pub command: Option<PolicyCommand>,
+    pub roles: Vec<Ident>,
+    pub using: Option<SqlExpr>,
+    pub check: Option<SqlExpr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyCommand {
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+/// `drop policy NAME on TABLE`
+#[derive(Clone, Debug, PartialEq)]
+pub struct DropPolicy {
+    pub name: Ident,
+    pub table: QualifiedName,
+}
+
+// ---------------------------------------------------------------------------------------
 // Comments
 
 /// `comment on TARGET is 'text'` (or `is null`, which removes it).
@@ -1111,6 +1223,7 @@ impl StatementKind {
                 | StatementKind::AssumeSequence(_)
                 | StatementKind::AssumeView(_)
                 | StatementKind::AssumeRoutine(_)
+                | StatementKind::AssumeRole(_)
         )
     }
 

@@ -42,6 +42,10 @@ pub enum Place {
     Type,
     /// A trigger's `WHEN (expr)`.
     TriggerWhen,
+    /// A policy's `USING (expr)`.
+    PolicyUsing,
+    /// A policy's `WITH CHECK (expr)`.
+    PolicyCheck,
 }
 
 impl Place {
@@ -60,6 +64,8 @@ impl Place {
                 "CREATE TRIGGER t BEFORE UPDATE ON x FOR EACH ROW WHEN (",
                 ") EXECUTE FUNCTION f()",
             ),
+            Place::PolicyUsing => ("CREATE POLICY p ON t USING (", ")"),
+            Place::PolicyCheck => ("CREATE POLICY p ON t WITH CHECK (", ")"),
         }
     }
 
@@ -68,7 +74,7 @@ impl Place {
         match self {
             Place::Type => "a type",
             Place::PartitionBound => "a partition bound",
-            Place::TriggerWhen => "one condition",
+            Place::TriggerWhen | Place::PolicyUsing | Place::PolicyCheck => "one condition",
             _ => "one SQL expression",
         }
     }
@@ -214,6 +220,12 @@ fn shape_holds(tree: &protobuf::ParseResult, place: Place) -> bool {
             bare_index(i) && i.where_clause.is_some() && i.index_params.len() == 1
         }
         (Place::Using, N::AlterTableStmt(a)) => a.cmds.len() == 1,
+        (Place::PolicyUsing, N::CreatePolicyStmt(c)) => {
+            c.qual.is_some() && c.with_check.is_none() && only_public(&c.roles) && c.permissive
+        }
+        (Place::PolicyCheck, N::CreatePolicyStmt(c)) => {
+            c.with_check.is_some() && c.qual.is_none() && only_public(&c.roles) && c.permissive
+        }
         (Place::TriggerWhen, N::CreateTrigStmt(t)) => {
             t.when_clause.is_some()
                 && t.args.is_empty()
@@ -226,6 +238,12 @@ fn shape_holds(tree: &protobuf::ParseResult, place: Place) -> bool {
         }
         _ => false,
     }
+}
+
+/// Whether a policy's roles are PostgreSQL's default: `PUBLIC` alone.
+fn only_public(roles: &[protobuf::Node]) -> bool {
+    matches!(roles, [r] if matches!(&r.node, Some(N::RoleSpec(s))
+        if s.roletype == protobuf::RoleSpecType::RolespecPublic as i32))
 }
 
 /// The one column of a bare `CREATE TABLE t (c ...)`.

@@ -117,6 +117,7 @@ fn describe(rule: Rule) -> &'static str {
         k_action => "'action'",
         k_add => "'add'",
         k_after => "'after'",
+        k_all => "'all'",
         k_alter => "'alter'",
         k_always => "'always'",
         k_as => "'as'",
@@ -142,11 +143,13 @@ fn describe(rule: Rule) -> &'static str {
         k_delete => "'delete'",
         k_depends_on => "'depends_on'",
         k_desc => "'desc'",
+        k_disable => "'disable'",
         k_distinct => "'distinct'",
         k_double => "'double'",
         k_downgrade => "'downgrade'",
         k_drop => "'drop'",
         k_each => "'each'",
+        k_enable => "'enable'",
         k_enum => "'enum'",
         k_execute => "'execute'",
         k_exists => "'exists'",
@@ -154,9 +157,12 @@ fn describe(rule: Rule) -> &'static str {
         k_false => "'false'",
         k_first => "'first'",
         k_for => "'for'",
+        k_force => "'force'",
         k_foreign => "'foreign'",
+        k_from => "'from'",
         k_function => "'function'",
         k_generated => "'generated'",
+        k_grant => "'grant'",
         k_hash => "'hash'",
         k_identity => "'identity'",
         k_if => "'if'",
@@ -173,6 +179,7 @@ fn describe(rule: Rule) -> &'static str {
         k_labels => "'labels'",
         k_language => "'language'",
         k_last => "'last'",
+        k_level => "'level'",
         k_list => "'list'",
         k_materialized => "'materialized'",
         k_maxvalue => "'maxvalue'",
@@ -186,13 +193,18 @@ fn describe(rule: Rule) -> &'static str {
         k_nulls => "'nulls'",
         k_of => "'of'",
         k_on => "'on'",
+        k_option => "'option'",
         k_or => "'or'",
         k_owned => "'owned'",
         k_parents => "'parents'",
         k_partition => "'partition'",
+        k_permissive => "'permissive'",
+        k_policy => "'policy'",
         k_precision => "'precision'",
         k_primary => "'primary'",
+        k_privileges => "'privileges'",
         k_procedure => "'procedure'",
+        k_public => "'public'",
         k_range => "'range'",
         k_references => "'references'",
         k_refresh => "'refresh'",
@@ -200,11 +212,15 @@ fn describe(rule: Rule) -> &'static str {
         k_replace => "'replace'",
         k_restart => "'restart'",
         k_restrict => "'restrict'",
+        k_restrictive => "'restrictive'",
         k_returns => "'returns'",
         k_revision => "'revision'",
+        k_revoke => "'revoke'",
+        k_role => "'role'",
         k_row => "'row'",
         k_schema => "'schema'",
         k_security => "'security'",
+        k_select => "'select'",
         k_sequence => "'sequence'",
         k_set => "'set'",
         k_setof => "'setof'",
@@ -225,6 +241,7 @@ fn describe(rule: Rule) -> &'static str {
         k_unique => "'unique'",
         k_update => "'update'",
         k_upgrade => "'upgrade'",
+        k_usage => "'usage'",
         k_using => "'using'",
         k_valid => "'valid'",
         k_validate => "'validate'",
@@ -303,7 +320,27 @@ fn describe(rule: Rule) -> &'static str {
         | alter_routine
         | create_trigger
         | drop_trigger
+        | grant_stmt
+        | revoke_stmt
+        | assume_role
+        | create_policy
+        | drop_policy
         | raw_sql => "a statement",
+        with_grant_option => "'with grant option'",
+        grant_option_for => "'grant option for'",
+        privilege_list | all_privileges | privilege => {
+            "a privilege (select, insert, update, delete, truncate, references, trigger, usage, create, execute or all)"
+        }
+        grant_object | grant_sequences | grant_schemas | grant_routine | grant_tables => {
+            "what the privilege is on (a table, 'sequence', 'schema', 'function' or 'procedure')"
+        }
+        grantee_list => "a role",
+        row_security_change => "'enable', 'disable', 'force' or 'no force'",
+        policy_as => "'as permissive' or 'as restrictive'",
+        policy_for => "'for' and a command",
+        policy_to => "'to' and roles",
+        policy_using => "'using'",
+        policy_check => "'with check'",
         routine_kind => "'function' or 'procedure'",
         routine_args | routine_arg => "a parenthesized list of arguments (name and type)",
         returns_clause => "'returns'",
@@ -359,7 +396,7 @@ fn describe(rule: Rule) -> &'static str {
         alter_action | add_column | drop_column | rename_table | rename_column
         | rename_constraint | alter_column_type | set_not_null | drop_not_null | set_default
         | drop_default | add_constraint | validate_constraint | drop_constraint | add_identity
-        | drop_identity | set_generated => {
+        | drop_identity | set_generated | row_security => {
             "an 'alter table' action"
         }
         using_clause => "'using'",

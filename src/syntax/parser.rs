@@ -785,6 +785,44 @@ impl<'s> Builder<'s> {
                 name: self.name(&child(p, Rule::name)),
                 table: self.qname(&child(p, Rule::qname)),
             }),
+            Rule::grant_stmt => StatementKind::Grant(self.grant(p)),
+            Rule::revoke_stmt => StatementKind::Revoke(self.grant(p)),
+            Rule::assume_role => StatementKind::AssumeRole(AssumeRole {
+                name: self.name(&child(p, Rule::name)),
+            }),
+            Rule::create_policy => {
+                let command = find(p, Rule::policy_for).map(|f| {
+                    if has(&f, Rule::k_select) {
+                        PolicyCommand::Select
+                    } else if has(&f, Rule::k_insert) {
+                        PolicyCommand::Insert
+                    } else if has(&f, Rule::k_update) {
+                        PolicyCommand::Update
+                    } else if has(&f, Rule::k_delete) {
+                        PolicyCommand::Delete
+                    } else {
+                        PolicyCommand::All
+                    }
+                });
+                StatementKind::CreatePolicy(CreatePolicy {
+                    name: self.name(&child(p, Rule::name)),
+                    table: self.qname(&child(p, Rule::qname)),
+                    restrictive: find(p, Rule::policy_as)
+                        .is_some_and(|a| has(&a, Rule::k_restrictive)),
+                    command,
+                    roles: find(p, Rule::policy_to)
+                        .map(|t| self.names_of(&child(&t, Rule::grantee_list)))
+                        .unwrap_or_default(),
+                    using: find(p, Rule::policy_using)
+                        .map(|u| self.sql_expr(&child(&u, Rule::sql_expr), Place::PolicyUsing)),
+                    check: find(p, Rule::policy_check)
+                        .map(|c| self.sql_expr(&child(&c, Rule::sql_expr), Place::PolicyCheck)),
+                })
+            }
+            Rule::drop_policy => StatementKind::DropPolicy(DropPolicy {
+                name: self.name(&child(p, Rule::name)),
+                table: self.qname(&child(p, Rule::qname)),
+            }),
             Rule::drop_sequence => StatementKind::DropSequence(DropSequence {
                 name: self.qname(&child(p, Rule::qname)),
             }),
@@ -884,6 +922,21 @@ impl<'s> Builder<'s> {
                 constraint: self.table_constraint(&child(p, Rule::table_constraint)),
                 not_valid: has(p, Rule::not_valid),
             }),
+            Rule::row_security => {
+                let change = child(p, Rule::row_security_change);
+                StatementKind::RowSecurity(RowSecurity {
+                    table,
+                    change: if has(&change, Rule::k_enable) {
+                        RowSecurityChange::Enable
+                    } else if has(&change, Rule::k_disable) {
+                        RowSecurityChange::Disable
+                    } else if has(&change, Rule::k_no) {
+                        RowSecurityChange::NoForce
+                    } else {
+                        RowSecurityChange::Force
+                    },
+                })
+            }
             Rule::add_identity => StatementKind::AddIdentity(AddIdentity {
                 table,
                 column: column(self),
@@ -1097,6 +1150,54 @@ impl<'s> Builder<'s> {
             function,
             arguments: all(p, Rule::string).map(|s| self.string(&s)).collect(),
         }
+    }
+
+    /// `grant` or `revoke`.
+    fn grant(&mut self, p: &Pair<'_, Rule>) -> Grant {
+        let list = child(p, Rule::privilege_list);
+        let privileges = all(&list, Rule::privilege)
+            .map(|privilege| {
+                let word = first(&privilege);
+                let value = match word.as_rule() {
+                    Rule::k_select => Privilege::Select,
+                    Rule::k_insert => Privilege::Insert,
+                    Rule::k_update => Privilege::Update,
+                    Rule::k_delete => Privilege::Delete,
+                    Rule::k_truncate => Privilege::Truncate,
+                    Rule::k_references => Privilege::References,
+                    Rule::k_trigger => Privilege::Trigger,
+                    Rule::k_usage => Privilege::Usage,
+                    Rule::k_create => Privilege::Create,
+                    _ => Privilege::Execute,
+                };
+                Spanned {
+                    value,
+                    span: self.span(&privilege),
+                }
+            })
+            .collect();
+        let object = payload(&child(p, Rule::grant_object));
+        let o = &object;
+        let object = match o.as_rule() {
+            Rule::grant_sequences => {
+                GrantObject::Sequences(all(o, Rule::qname).map(|q| self.qname(&q)).collect())
+            }
+            Rule::grant_schemas => {
+                GrantObject::Schemas(all(o, Rule::name).map(|n| self.name(&n)).collect())
+            }
+            Rule::grant_routine => GrantObject::Routine(self.routine_ref(o)),
+            _ => GrantObject::Tables(all(o, Rule::qname).map(|q| self.qname(&q)).collect()),
+        };
+        Grant {
+            privileges,
+            object,
+            roles: self.names_of(&child(p, Rule::grantee_list)),
+            grant_option: has(p, Rule::with_grant_option) || has(p, Rule::grant_option_for),
+        }
+    }
+
+    fn names_of(&mut self, pair: &Pair<'_, Rule>) -> Vec<Ident> {
+        all(pair, Rule::name).map(|n| self.name(&n)).collect()
     }
 
     /// `create view` or `assume view`: the query is checked by PostgreSQL's parser to be

@@ -485,6 +485,73 @@ pub fn statement(kind: &StatementKind) -> String {
             name(&d.name.value),
             qualified(&d.table)
         ),
+        S::Grant(g) => format!(
+            "grant {} on {} to {}{}",
+            privileges(&g.privileges),
+            grant_object(&g.object),
+            roles(&g.roles),
+            if g.grant_option {
+                " with grant option"
+            } else {
+                ""
+            }
+        ),
+        S::Revoke(g) => format!(
+            "revoke {}{} on {} from {}",
+            if g.grant_option {
+                "grant option for "
+            } else {
+                ""
+            },
+            privileges(&g.privileges),
+            grant_object(&g.object),
+            roles(&g.roles)
+        ),
+        S::AssumeRole(r) => format!("assume role {}", name(&r.name.value)),
+        S::RowSecurity(r) => format!(
+            "alter table {} {} row level security",
+            qualified(&r.table),
+            match r.change {
+                RowSecurityChange::Enable => "enable",
+                RowSecurityChange::Disable => "disable",
+                RowSecurityChange::Force => "force",
+                RowSecurityChange::NoForce => "no force",
+            }
+        ),
+        S::CreatePolicy(c) => {
+            let mut out = format!(
+                "create policy {} on {}",
+                name(&c.name.value),
+                qualified(&c.table)
+            );
+            if c.restrictive {
+                out.push_str(" as restrictive");
+            }
+            if let Some(command) = c.command {
+                out.push_str(match command {
+                    PolicyCommand::All => " for all",
+                    PolicyCommand::Select => " for select",
+                    PolicyCommand::Insert => " for insert",
+                    PolicyCommand::Update => " for update",
+                    PolicyCommand::Delete => " for delete",
+                });
+            }
+            if !c.roles.is_empty() {
+                let _ = write!(out, " to {}", roles(&c.roles));
+            }
+            if let Some(u) = &c.using {
+                let _ = write!(out, " using {}", expr(u));
+            }
+            if let Some(w) = &c.check {
+                let _ = write!(out, " with check {}", expr(w));
+            }
+            out
+        }
+        S::DropPolicy(d) => format!(
+            "drop policy {} on {}",
+            name(&d.name.value),
+            qualified(&d.table)
+        ),
         S::CreateView(v) => view("create", v),
         S::AssumeView(v) => view("assume", v),
         S::RefreshView(r) => format!(
@@ -517,6 +584,40 @@ pub fn statement(kind: &StatementKind) -> String {
         ),
     };
     format!("{body};")
+}
+
+/// Roles: `public` (every role) bare, as the grammar reads it.
+fn roles(list: &[Ident]) -> String {
+    list.iter()
+        .map(|r| {
+            if r.value == "public" {
+                "public".to_owned()
+            } else {
+                name(&r.value)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn privileges(list: &[Spanned<Privilege>]) -> String {
+    if list.is_empty() {
+        return "all".to_owned();
+    }
+    list.iter()
+        .map(|p| p.value.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn grant_object(o: &GrantObject) -> String {
+    let list = |names: &[QualifiedName]| names.iter().map(qualified).collect::<Vec<_>>().join(", ");
+    match o {
+        GrantObject::Tables(t) => format!("table {}", list(t)),
+        GrantObject::Sequences(s) => format!("sequence {}", list(s)),
+        GrantObject::Schemas(s) => format!("schema {}", names(s)),
+        GrantObject::Routine(r) => routine_ref(r),
+    }
 }
 
 fn routine_args(args: &[RoutineArg]) -> String {

@@ -82,6 +82,17 @@ impl Applier<'_> {
         if !self.check_unused_by_views(&table, Some(&column.name), d.column.span, "drop column") {
             return Ok(Vec::new());
         }
+        if let Some(policy) = self.policy_on_column(&table, &column.name) {
+            self.error(
+                Code::InUse,
+                d.column.span,
+                format!(
+                    "cannot drop column `{table}.{}`: policy `{policy}` uses it",
+                    column.name
+                ),
+            );
+            return Ok(Vec::new());
+        }
         if let Some(trigger) = self.trigger_on_column(&table, &column.name) {
             self.error(
                 Code::InUse,
@@ -157,7 +168,7 @@ impl Applier<'_> {
         let (before, after) = self.recreate_owned(&owned, span);
         reverse.splice(0..0, before);
         reverse.extend(after);
-        self.forget_sequences(&owned);
+        self.forget_sequences(&owned, span);
         let mut comments = vec![CommentOn::Column(table.clone(), column.name.clone())];
         for c in &dropped {
             comments.extend(self.comments_of_constraint(&table, c));
@@ -433,6 +444,7 @@ impl Applier<'_> {
         self.move_owner(table, table, Some((from, to)));
         self.follow_renamed_column(table, from, to);
         self.move_trigger_column(table, from, to);
+        self.move_policy_column(table, from, to);
         self.move_comment(
             CommentOn::Column(table.clone(), from.to_owned()),
             CommentOn::Column(table.clone(), to.to_owned()),

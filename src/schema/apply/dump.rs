@@ -22,6 +22,11 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
         out.push_str(&print::statement(&kind));
         out.push('\n');
     };
+    for role in model.roles.keys() {
+        push(StatementKind::AssumeRole(AssumeRole {
+            name: ident(role, span),
+        }));
+    }
     for schema in model
         .schemas
         .keys()
@@ -102,6 +107,10 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
                     | StatementKind::CreateSequence(_)
                     | StatementKind::AlterSequence(_)
                     | StatementKind::CreateTrigger(_)
+                    | StatementKind::RowSecurity(_)
+                    | StatementKind::CreatePolicy(_)
+                    | StatementKind::Grant(_)
+                    | StatementKind::Revoke(_)
                     | StatementKind::Comment(_)
             ) {
                 push(kind);
@@ -155,6 +164,18 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
     }
     for (_, t) in &model.triggers {
         push(StatementKind::CreateTrigger(t.definition.clone()));
+    }
+    for table in model.tables.keys() {
+        for derived in applier.recreate_row_security(table, span) {
+            push(derived.statement.kind);
+        }
+    }
+    let mut objects: Vec<&Grantable> = model.grants.keys().map(|(o, _)| o).collect();
+    objects.dedup();
+    for object in objects {
+        for derived in applier.grant_statements(object, span) {
+            push(derived.statement.kind);
+        }
     }
     let comments: Vec<CommentOn> = model.comments.keys().cloned().collect();
     for comment in applier.comment_statements(&comments, span) {

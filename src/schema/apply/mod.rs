@@ -6,7 +6,8 @@
 //! errors) and the one dispatch; each statement's effect, checks and reversal is in the
 //! file named for its object: `schemas`, `extensions`, `types`, `tables`, `columns`,
 //! `constraints`, `indexes`, `sequences` (identity columns too), `views`, `routines`
-//! (functions, procedures, triggers), `comments`; `dump`
+//! (functions, procedures, triggers), `privileges` (grants, row security, policies),
+//! `comments`; `dump`
 //! writes a model back as statements.
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ mod constraints;
 mod dump;
 mod extensions;
 mod indexes;
+mod privileges;
 mod raw;
 mod routines;
 mod schemas;
@@ -317,6 +319,12 @@ impl<'a> Applier<'a> {
             S::RenameRoutine(r) => self.rename_routine(r, span),
             S::CreateTrigger(t) => self.create_trigger(t, span),
             S::DropTrigger(d) => self.drop_trigger(d, span),
+            S::Grant(g) => self.grant(g, span, false),
+            S::Revoke(g) => self.grant(g, span, true),
+            S::AssumeRole(r) => self.assume_role(r, span),
+            S::RowSecurity(r) => self.row_security(r, span),
+            S::CreatePolicy(c) => self.create_policy(c, span),
+            S::DropPolicy(d) => self.drop_policy(d, span),
             // A setting changes nothing; scripts set it for the revision both ways.
             S::Set(_) => Ok(Vec::new()),
             // Rows only, by PostgreSQL's parser: the schema stays, and so do the rows.

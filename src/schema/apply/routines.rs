@@ -105,6 +105,9 @@ impl Applier<'_> {
         } else {
             Vec::new()
         };
+        if previous.is_none() {
+            self.grant_default(&key);
+        }
         if let Some(why) = previous.as_ref().and_then(|p| p.stale.clone()) {
             // Replaced all the same; its downgrade cannot write the old body again.
             self.insert_routine(key, r, assumed, reads);
@@ -201,8 +204,10 @@ impl Applier<'_> {
             self.error(Code::InUse, d.routine.name.span(), message);
             return Ok(Vec::new());
         }
-        // Its comment names it by its arguments, which the model knows while it holds it.
-        let comments = self.take_comments(&[CommentOn::Routine(key.clone())], span);
+        // Its comment and privileges name it by its arguments, which the model knows
+        // while it holds it.
+        let mut comments = self.take_comments(&[CommentOn::Routine(key.clone())], span);
+        comments.extend(self.take_grants(&Grantable::Routine(key.clone()), span));
         let Some(routine) = self.model.routines.remove(&key) else {
             return Ok(Vec::new());
         };
@@ -241,6 +246,10 @@ impl Applier<'_> {
         self.move_comment(
             CommentOn::Routine(old.clone()),
             CommentOn::Routine(new.clone()),
+        );
+        self.move_grants(
+            &Grantable::Routine(old.clone()),
+            &Grantable::Routine(new.clone()),
         );
         // Triggers run a function by its identity: they follow it.
         let users: Vec<(ObjName, String)> = self

@@ -54,7 +54,8 @@ impl Applier<'_> {
             return Ok(Vec::new());
         }
         self.model.schemas.remove(&name);
-        let comments = self.take_comments(&[CommentOn::Schema(name)], span);
+        let mut comments = self.take_comments(&[CommentOn::Schema(name.clone())], span);
+        comments.extend(self.take_grants(&Grantable::Schema(name), span));
         Ok(std::iter::once(derived(
             S::CreateSchema(CreateSchema {
                 name: s.name.clone(),

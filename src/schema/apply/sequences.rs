@@ -105,6 +105,10 @@ impl Applier<'_> {
             CommentOn::Sequence(old.clone()),
             CommentOn::Sequence(new.clone()),
         );
+        self.move_grants(
+            &Grantable::Sequence(old.clone()),
+            &Grantable::Sequence(new.clone()),
+        );
         Ok(vec![self.rename_back(
             &new,
             &old,
@@ -127,7 +131,8 @@ impl Applier<'_> {
         }
         self.model.sequences.remove(&name);
         let mut reverse = vec![self.recreate_sequence(&name, &sequence, span)];
-        reverse.extend(self.take_comments(&[CommentOn::Sequence(name)], span));
+        reverse.extend(self.take_comments(&[CommentOn::Sequence(name.clone())], span));
+        reverse.extend(self.take_grants(&Grantable::Sequence(name), span));
         Ok(reverse)
     }
 
@@ -209,18 +214,18 @@ impl Applier<'_> {
                 span,
             ));
             after.extend(self.comment_statements(&[CommentOn::Sequence(name.clone())], span));
+            after.extend(self.grant_statements(&Grantable::Sequence(name.clone()), span));
         }
         (before, after)
     }
 
-    /// Takes owned sequences out of the model, with their comments: PostgreSQL drops
+    /// Takes owned sequences out of the model, with their comments and privileges: PostgreSQL drops
     /// them with their column.
-    pub(super) fn forget_sequences(&mut self, owned: &[(ObjName, Sequence)]) {
+    pub(super) fn forget_sequences(&mut self, owned: &[(ObjName, Sequence)], span: Span) {
         for (name, _) in owned {
             self.model.sequences.remove(name);
-            self.model
-                .comments
-                .remove(&CommentOn::Sequence(name.clone()));
+            self.take_comments(&[CommentOn::Sequence(name.clone())], span);
+            self.take_grants(&Grantable::Sequence(name.clone()), span);
         }
     }
 

@@ -65,6 +65,8 @@ impl Applier<'_> {
             partition_by: None,
             partition_of: Some(Box::new((parent, p.bound.clone()))),
             assumed: false,
+            row_security: false,
+            force_row_security: false,
         };
         self.model.add_table(name.clone(), partition);
         Ok(vec![self.drop_of(&name, span)])
@@ -246,6 +248,8 @@ impl Applier<'_> {
             partition_by: partition_by.map(Box::new),
             partition_of: None,
             assumed,
+            row_security: false,
+            force_row_security: false,
         };
         self.model.add_table(name.clone(), table);
         true
@@ -335,6 +339,8 @@ impl Applier<'_> {
         out.extend(after);
         out.extend(self.comment_statements(&self.comments_of_table(name), span));
         out.extend(self.recreate_triggers(name, span));
+        out.extend(self.recreate_row_security(name, span));
+        out.extend(self.grant_statements(&Grantable::Relation(name.clone()), span));
         out
     }
 
@@ -344,8 +350,10 @@ impl Applier<'_> {
         let comments = self.comments_of_table(name);
         self.take_comments(&comments, span);
         let owned = self.owned_sequences(name, None);
-        self.forget_sequences(&owned);
+        self.forget_sequences(&owned, span);
         self.forget_triggers(name);
+        self.forget_policies(name);
+        self.take_grants(&Grantable::Relation(name.clone()), span);
         self.model.remove_table(name);
     }
 
@@ -382,6 +390,7 @@ impl Applier<'_> {
         self.move_owner(old, new, None);
         self.follow_renamed_relation(old, new);
         self.move_triggers(old, new, span);
+        self.move_policies(old, new, span);
         let retarget = |on: &CommentOn| match on {
             CommentOn::Table(_) => CommentOn::Table(new.clone()),
             CommentOn::Column(_, c) => CommentOn::Column(new.clone(), c.clone()),

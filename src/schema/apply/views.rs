@@ -176,6 +176,7 @@ impl Applier<'_> {
             return Ok(Vec::new());
         }
         let reverse = self.recreate_view(&name, &view, span);
+        self.take_grants(&Grantable::Relation(name.clone()), span);
         let indexes = self.model.indexes_of(&name);
         let mut comments = vec![CommentOn::View(name.clone())];
         comments.extend(indexes.iter().map(|i| CommentOn::Index(i.clone())));
@@ -205,6 +206,10 @@ impl Applier<'_> {
             }
         }
         self.move_comment(CommentOn::View(old.clone()), CommentOn::View(new.clone()));
+        self.move_grants(
+            &Grantable::Relation(old.clone()),
+            &Grantable::Relation(new.clone()),
+        );
         self.follow_renamed_relation(&old, &new);
         let materialized = r.materialized;
         Ok(vec![self.rename_back(
@@ -240,6 +245,7 @@ impl Applier<'_> {
         let mut comments = vec![CommentOn::View(name.clone())];
         comments.extend(indexes.into_iter().map(CommentOn::Index));
         out.extend(self.comment_statements(&comments, span));
+        out.extend(self.grant_statements(&Grantable::Relation(name.clone()), span));
         Ok(out)
     }
 

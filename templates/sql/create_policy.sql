@@ -1,0 +1,1 @@
+CREATE POLICY {{ name }} ON {{ table }}{% if restrictive %} AS RESTRICTIVE{% endif %}{% if let Some(c) = command %} FOR {{ c }}{% endif %}{% if !roles.0.is_empty() %} TO {{ roles }}{% endif %}{% if let Some(u) = using %} USING ({{ u }}){% endif %}{% if let Some(c) = check %} WITH CHECK ({{ c }}){% endif %};

@@ -1,0 +1,1 @@
+ALTER TABLE {{ table }} {{ change }} ROW LEVEL SECURITY;
