@@ -30,17 +30,17 @@ fn new_follows_the_single_head_and_the_project_still_checks() {
     assert_eq!(out.stderr, "");
     assert_eq!(
         out.stdout,
-        "created migrations/0017_add_billing_invoices_credits.mig\n"
+        "created migrations/0018_add_billing_invoices_credits.mig\n"
     );
     assert_eq!(out.code, 0);
     let text = fs::read_to_string(
         tmp.path()
-            .join("migrations/0017_add_billing_invoices_credits.mig"),
+            .join("migrations/0018_add_billing_invoices_credits.mig"),
     )
     .expect("created");
     assert_eq!(
         text,
-        "revision 0017_add_billing_invoices_credits\n  parents 0016_session_numbers\n  \
+        "revision 0018_add_billing_invoices_credits\n  parents 0017_agent_activity\n  \
          message 'Add billing: invoices & ''credits''';\n\nupgrade {\n}\n"
     );
     let check = strata(tmp.path(), &["check", "--single-head"]);

@@ -7,7 +7,7 @@ use pretty_assertions::assert_eq;
 
 use crate::support::{repo_root, strata};
 
-const NAME: &str = "base-0016_session_numbers";
+const NAME: &str = "base-0017_agent_activity";
 
 fn copy_migrations(to: &Path, reverse: bool) {
     let from = repo_root().join("migrations");
@@ -165,8 +165,8 @@ fn a_failed_build_leaves_nothing_behind_and_the_old_bundle_as_it_was() {
     let before = listing(&out_dir.join(NAME));
     // A project with an error: nothing is written.
     fs::write(
-        tmp.path().join("migrations/0017_broken.mig"),
-        "revision 0017_broken parents 0016_session_numbers;\nupgrade { drop table nope; }\n",
+        tmp.path().join("migrations/0018_broken.mig"),
+        "revision 0018_broken parents 0017_agent_activity;\nupgrade { drop table nope; }\n",
     )
     .expect("write");
     let out = strata(tmp.path(), &["build"]);

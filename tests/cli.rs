@@ -19,7 +19,7 @@ fn check_passes_on_the_example_project() {
     assert_eq!(out.stderr, "");
     assert_eq!(
         out.stdout,
-        "migrations: 16 revisions checked, no errors, 0 warnings\n\
+        "migrations: 17 revisions checked, no errors, 0 warnings\n\
          graph: 1 root, 1 head, 1 branch point, 1 merge\n"
     );
     assert_eq!(out.code, 0);
@@ -346,14 +346,14 @@ fn sql_commands_print_nothing_on_error() {
     );
     let out = strata(
         &root,
-        &["upgrade", "0016_session_numbers:0001_organizations"],
+        &["upgrade", "0017_agent_activity:0001_organizations"],
     );
     assert_eq!((out.code, out.stdout.as_str()), (2, ""));
     assert_eq!(
         out.stderr,
-        "strata: error: `0001_organizations` is applied already at `0016_session_numbers`: an \
+        "strata: error: `0001_organizations` is applied already at `0017_agent_activity`: an \
          upgrade has nothing to do; to go back, use `strata downgrade \
-         0016_session_numbers:0001_organizations`\n"
+         0017_agent_activity:0001_organizations`\n"
     );
 
     // Crossing an irreversible revision is refused, naming it and its reason.

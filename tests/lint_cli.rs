@@ -180,7 +180,7 @@ fn the_example_project_lints_clean_with_reasoned_suppressions() {
         (out.code, out.stdout.as_str(), out.stderr.as_str()),
         (
             0,
-            "migrations: 16 revisions linted: 0 findings (0 denied)\n",
+            "migrations: 17 revisions linted: 0 findings (0 denied)\n",
             ""
         )
     );

@@ -28,7 +28,7 @@ fn the_example_project_upgrades_once_and_downgrades_to_base() {
     let database = server.database();
     let upgrade = sql(&["upgrade", "head"]);
     server.apply(&database, &upgrade, "the script");
-    assert_eq!(versions(&database), ["0016_session_numbers"]);
+    assert_eq!(versions(&database), ["0017_agent_activity"]);
     let dump = server.dump(&database);
 
     // A second run stops at the guard, says why, and changes nothing.
@@ -37,7 +37,7 @@ fn the_example_project_upgrades_once_and_downgrades_to_base() {
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(
         stderr.contains(
-            "strata: this database is at 0016_session_numbers, but this script expects base"
+            "strata: this database is at 0017_agent_activity, but this script expects base"
         ),
         "{stderr}"
     );
@@ -55,7 +55,7 @@ fn the_example_project_upgrades_once_and_downgrades_to_base() {
         &database,
         "SELECT direction, count(*) FROM strata_history GROUP BY direction ORDER BY direction;",
     );
-    assert_eq!(history, ["downgrade|16", "upgrade|16"]);
+    assert_eq!(history, ["downgrade|17", "upgrade|17"]);
     server.query(
         &database,
         "DROP TABLE strata_history; DROP TABLE strata_version; DROP TABLE strata_progress;",
@@ -85,7 +85,7 @@ fn version_rows_follow_branches_and_merges() {
     );
     // Through the merge to the head: one row.
     run(&["upgrade", "0006_tool_calls,0007_session_templates:head"]);
-    assert_eq!(versions(&database), ["0016_session_numbers"]);
+    assert_eq!(versions(&database), ["0017_agent_activity"]);
 }
 
 /// Runs the real binary in a copy of the example project with a `strata.toml`.
@@ -125,7 +125,7 @@ fn the_alembic_layout_takes_over_a_database_at_a_revision() {
     server.apply(&database, &rest, "the script");
     assert_eq!(
         server.query(&database, "SELECT version_num FROM alembic_version;"),
-        ["0016_session_numbers"]
+        ["0017_agent_activity"]
     );
 }
 
@@ -177,7 +177,7 @@ fn a_script_stopped_part_way_resumes_when_run_again() {
             stderr.contains("it resumes where it stopped (at 0011_agent_status_paused)"),
             "{stderr}"
         );
-        assert_eq!(versions(&database), ["0016_session_numbers"]);
+        assert_eq!(versions(&database), ["0017_agent_activity"]);
         assert_eq!(server.dump(&database), server.dump(&clean));
         // Once done, a third run stops at the guard as a second run of any script does.
         let third = server.run(&database, &upgrade);

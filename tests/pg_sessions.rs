@@ -218,7 +218,7 @@ fn psql_prints_one_line_per_revision_and_no_notice() {
         .iter()
         .filter(|l| l.starts_with("strata: applying "))
         .count();
-    assert_eq!(applying, 16, "{stdout}");
+    assert_eq!(applying, 17, "{stdout}");
     assert!(lines.contains(
         &"strata: applying 0001_organizations: Organizations, the tenants of the platform"
     ));
@@ -226,7 +226,7 @@ fn psql_prints_one_line_per_revision_and_no_notice() {
     assert!(lines.contains(&"strata: committed; the next statement runs outside a transaction"));
     assert_eq!(
         lines.last().copied(),
-        Some("strata: done; the database is now at 0016_session_numbers")
+        Some("strata: done; the database is now at 0017_agent_activity")
     );
     // A second run (a database with the version tables) prints no notice either: it
     // stops at its guard.
