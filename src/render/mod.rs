@@ -827,6 +827,9 @@ impl fmt::Display for ColumnSql<'_> {
                     write!(f, "GENERATED ALWAYS AS ({}) STORED", e.text)?
                 }
             }
+            if let Some(d) = constraint.deferrable {
+                f.write_str(&d.words().to_ascii_uppercase())?;
+            }
         }
         Ok(())
     }
@@ -839,13 +842,17 @@ impl fmt::Display for TableConstraintSql<'_> {
         let c = self.0;
         constraint_prefix(f, &c.name)?;
         match &c.kind {
-            TableConstraintKind::PrimaryKey(cols) => write!(f, "PRIMARY KEY ({})", Names(cols)),
-            TableConstraintKind::Unique(cols) => write!(f, "UNIQUE ({})", Names(cols)),
-            TableConstraintKind::Check(e) => write!(f, "CHECK ({})", e.text),
+            TableConstraintKind::PrimaryKey(cols) => write!(f, "PRIMARY KEY ({})", Names(cols))?,
+            TableConstraintKind::Unique(cols) => write!(f, "UNIQUE ({})", Names(cols))?,
+            TableConstraintKind::Check(e) => write!(f, "CHECK ({})", e.text)?,
             TableConstraintKind::ForeignKey {
                 columns,
                 references: r,
-            } => write!(f, "FOREIGN KEY ({}) {}", Names(columns), References(r)),
+            } => write!(f, "FOREIGN KEY ({}) {}", Names(columns), References(r))?,
+        }
+        match c.deferrable {
+            Some(d) => f.write_str(&d.words().to_ascii_uppercase()),
+            None => Ok(()),
         }
     }
 }

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use imbl::OrdMap;
 
 use crate::syntax::ast::{
-    CreatePolicy, CreateRoutine, CreateTrigger, DataType, DefaultValue, IdentityKind, IndexKey,
-    PartitionBy, Privilege, ReferentialAction, SequenceType, SqlExpr,
+    CreatePolicy, CreateRoutine, CreateTrigger, DataType, DefaultValue, Deferrability,
+    IdentityKind, IndexKey, PartitionBy, Privilege, ReferentialAction, SequenceType, SqlExpr,
 };
 
 /// A schema-qualified name, folded.
@@ -157,6 +157,7 @@ pub struct Constraint {
     pub name: String,
     pub kind: ConstraintKind,
     pub not_valid: bool,
+    pub deferrable: Deferrability,
 }
 
 impl Constraint {

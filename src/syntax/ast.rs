@@ -449,7 +449,29 @@ impl MultiWordType {
 pub struct ColumnConstraint {
     pub name: Option<Ident>,
     pub kind: ColumnConstraintKind,
+    /// Primary keys, unique constraints and foreign keys only.
+    pub deferrable: Option<Deferrability>,
     pub span: Span,
+}
+
+/// When a key or foreign key is checked: `deferrable` lets a transaction defer it to its
+/// commit (`set constraints`), `initially deferred` does so unless told otherwise.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Deferrability {
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
+impl Deferrability {
+    /// The clause in lower-case words, after a space (`" deferrable initially
+    /// deferred"`); the printer and the renderer write it in their case.
+    pub fn words(self) -> &'static str {
+        match (self.deferrable, self.initially_deferred) {
+            (false, _) => " not deferrable",
+            (true, false) => " deferrable",
+            (true, true) => " deferrable initially deferred",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -475,6 +497,8 @@ pub enum IdentityKind {
 pub struct TableConstraint {
     pub name: Option<Ident>,
     pub kind: TableConstraintKind,
+    /// Primary keys, unique constraints and foreign keys only.
+    pub deferrable: Option<Deferrability>,
     pub span: Span,
 }
 

@@ -1456,7 +1456,7 @@ impl<'s> Builder<'s> {
         let body = pair
             .clone()
             .into_inner()
-            .find(|p| p.as_rule() != Rule::constraint_name)
+            .find(|p| p.as_rule() != Rule::constraint_name && p.as_rule() != Rule::deferrability)
             .expect("grammar: a constraint body");
         (name, body)
     }
@@ -1481,11 +1481,38 @@ impl<'s> Builder<'s> {
             ),
             other => unreachable!("a column constraint cannot be {other:?}"),
         };
+        let keyed = matches!(
+            kind,
+            ColumnConstraintKind::PrimaryKey
+                | ColumnConstraintKind::Unique
+                | ColumnConstraintKind::References(_)
+        );
         ColumnConstraint {
             name,
             kind,
+            deferrable: self.deferrability(pair, keyed),
             span: self.span(pair),
         }
+    }
+
+    /// A constraint's `deferrable` clause, when written; only keys and foreign keys
+    /// (`keyed`) may have one, as in PostgreSQL.
+    fn deferrability(&mut self, pair: &Pair<'_, Rule>, keyed: bool) -> Option<Deferrability> {
+        let d = find(pair, Rule::deferrability)?;
+        if !keyed {
+            let span = self.span(&d);
+            self.error(
+                Code::InvalidStatement,
+                span,
+                "only a primary key, a unique constraint or a foreign key can be deferrable",
+            );
+        }
+        let initially_deferred =
+            find(&d, Rule::initially).is_some_and(|i| has(&i, Rule::k_deferred));
+        Some(Deferrability {
+            deferrable: !has(&d, Rule::not_deferrable),
+            initially_deferred,
+        })
     }
 
     fn table_constraint(&mut self, pair: &Pair<'_, Rule>) -> TableConstraint {
@@ -1506,9 +1533,11 @@ impl<'s> Builder<'s> {
             },
             other => unreachable!("a table constraint cannot be {other:?}"),
         };
+        let keyed = !matches!(kind, TableConstraintKind::Check(_));
         TableConstraint {
             name,
             kind,
+            deferrable: self.deferrability(pair, keyed),
             span: self.span(pair),
         }
     }

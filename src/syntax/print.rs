@@ -190,6 +190,9 @@ pub fn column_def(c: &ColumnDef) -> String {
                 format!("generated always as ({}) stored", expr(e))
             }
         });
+        if let Some(d) = constraint.deferrable {
+            out.push_str(d.words());
+        }
     }
     out
 }
@@ -204,7 +207,8 @@ pub fn table_constraint(c: &TableConstraint) -> String {
             references: r,
         } => format!("foreign key ({}) {}", names(columns), references(r)),
     };
-    format!("{}{body}", constraint_name(&c.name))
+    let deferrable = c.deferrable.map_or("", |d| d.words());
+    format!("{}{body}{deferrable}", constraint_name(&c.name))
 }
 
 fn table_body(columns: &[ColumnDef], constraints: &[TableConstraint]) -> String {

@@ -306,6 +306,7 @@ impl Applier<'_> {
             pending.push(Pending {
                 name: c.name.as_ref().map(|n| n.value.clone()),
                 kind,
+                deferrable: c.deferrable.unwrap_or_default(),
                 span: c.span,
                 origin: Origin::Column(index, j),
             });
@@ -319,6 +320,7 @@ impl Applier<'_> {
             constraints.push(ColumnConstraint {
                 name: None,
                 kind,
+                deferrable: None,
                 span,
             })
         };

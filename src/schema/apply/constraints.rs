@@ -29,6 +29,7 @@ impl Applier<'_> {
         let pending = Pending {
             name: a.constraint.name.as_ref().map(|n| n.value.clone()),
             kind,
+            deferrable: a.constraint.deferrable.unwrap_or_default(),
             span: a.constraint.span,
             origin: Origin::Table(0),
         };
@@ -399,6 +400,7 @@ impl Applier<'_> {
                     name,
                     kind,
                     not_valid: false,
+                    deferrable: p.deferrable,
                 },
                 p.origin,
             ));
@@ -532,7 +534,8 @@ impl Applier<'_> {
         else {
             return true;
         };
-        let (target_columns, keys): (Vec<String>, Vec<Vec<String>>) = if target == table {
+        // Each key with whether it is deferrable.
+        let (target_columns, keys): (Vec<String>, Vec<(Vec<String>, bool)>) = if target == table {
             (
                 columns.iter().map(|c| c.name.clone()).collect(),
                 named
@@ -546,7 +549,7 @@ impl Applier<'_> {
                             .flatten(),
                     )
                     .filter(|c| c.has_index())
-                    .map(|c| c.columns().to_vec())
+                    .map(|c| (c.columns().to_vec(), c.deferrable.deferrable))
                     .collect(),
             )
         } else if let Some(t) = self.model.table(target) {
@@ -555,7 +558,7 @@ impl Applier<'_> {
                 t.constraints
                     .iter()
                     .filter(|c| c.has_index())
-                    .map(|c| c.columns().to_vec())
+                    .map(|c| (c.columns().to_vec(), c.deferrable.deferrable))
                     .collect(),
             )
         } else {
@@ -605,7 +608,24 @@ impl Applier<'_> {
             );
             return false;
         }
-        if !keys.iter().any(|k| same_set(k, &referenced)) {
+        let covering: Vec<bool> = keys
+            .iter()
+            .filter(|(k, _)| same_set(k, &referenced))
+            .map(|(_, deferrable)| *deferrable)
+            .collect();
+        if !covering.is_empty() && covering.iter().all(|d| *d) {
+            self.error(
+                Code::InvalidReference,
+                p.span,
+                format!(
+                    "the key of `{target}` on ({}) is deferrable; PostgreSQL needs a key \
+                     checked at once for a foreign key",
+                    referenced.join(", ")
+                ),
+            );
+            return false;
+        }
+        if covering.is_empty() {
             self.error(
                 Code::InvalidReference,
                 p.span,
@@ -646,6 +666,7 @@ impl Applier<'_> {
         TableConstraint {
             name: Some(ident(&c.name, span)),
             kind,
+            deferrable: (c.deferrable != Deferrability::default()).then_some(c.deferrable),
             span,
         }
     }
@@ -689,6 +710,7 @@ impl Applier<'_> {
 pub(super) struct Pending {
     pub(super) name: Option<String>,
     pub(super) kind: ConstraintKind,
+    pub(super) deferrable: Deferrability,
     pub(super) span: Span,
     /// Where the declaration is in the statement, to write the chosen name back.
     pub(super) origin: Origin,

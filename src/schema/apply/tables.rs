@@ -178,6 +178,7 @@ impl Applier<'_> {
             pending.push(Pending {
                 name: c.name.as_ref().map(|n| n.value.clone()),
                 kind,
+                deferrable: c.deferrable.unwrap_or_default(),
                 span: c.span,
                 origin: Origin::Table(i),
             });
