@@ -62,6 +62,10 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             }
         }
         StatementKind::ValidateConstraint(_) => "alter table validate constraint",
+        StatementKind::AddConstraintUsingIndex(a) => match a.primary_key {
+            false => "alter table add unique using index",
+            true => "alter table add primary key using index",
+        },
         StatementKind::DropConstraint(_) => "alter table drop constraint",
         StatementKind::CreateIndex(index) => {
             if index.unique {
@@ -396,6 +400,8 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "alter table add constraint",
         "alter table add constraint not valid",
         "alter table validate constraint",
+        "alter table add unique using index",
+        "alter table add primary key using index",
         "alter table drop constraint",
         "create index",
         "create unique index",

@@ -267,6 +267,17 @@ impl Names<'_> {
                     using_index: false,
                 })
             }
+            S::AddConstraintUsingIndex(a) => one(A::AddConstraint {
+                table: self.obj(&a.table),
+                name: Some(a.name.as_ref().unwrap_or(&a.index).value.clone()),
+                kind: if a.primary_key {
+                    Added::PrimaryKey
+                } else {
+                    Added::Unique
+                },
+                not_valid: false,
+                using_index: true,
+            }),
             S::ValidateConstraint(v) => one(A::Validate {
                 table: self.obj(&v.table),
                 name: v.name.value.clone(),

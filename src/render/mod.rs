@@ -203,6 +203,16 @@ struct AddConstraintSql<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "sql/add_constraint_using_index.sql", escape = "none")]
+struct AddConstraintUsingIndexSql<'a> {
+    table: Qualified<'a>,
+    name: Option<Name<'a>>,
+    primary_key: bool,
+    index: Name<'a>,
+    deferrable: String,
+}
+
+#[derive(Template)]
 #[template(path = "sql/validate_constraint.sql", escape = "none")]
 struct ValidateConstraintSql<'a> {
     table: Qualified<'a>,
@@ -1098,6 +1108,16 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
             table: Qualified(&a.table),
             constraint: TableConstraintSql(&a.constraint),
             not_valid: a.not_valid,
+        }
+        .render_into(out),
+        S::AddConstraintUsingIndex(a) => AddConstraintUsingIndexSql {
+            table: Qualified(&a.table),
+            name: a.name.as_ref().map(Name),
+            primary_key: a.primary_key,
+            index: Name(&a.index),
+            deferrable: a
+                .deferrable
+                .map_or(String::new(), |d| d.words().to_ascii_uppercase()),
         }
         .render_into(out),
         S::ValidateConstraint(v) => ValidateConstraintSql {

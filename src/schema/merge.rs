@@ -822,6 +822,12 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
             .map(|n| member(&obj(&c.table), &n.value))
             .collect(),
         S::ValidateConstraint(c) => vec![member(&obj(&c.table), &c.name.value)],
+        S::AddConstraintUsingIndex(a) => {
+            let table = obj(&a.table);
+            let index = ObjName::new(table.schema(), &a.index.value);
+            let constraint = a.name.as_ref().unwrap_or(&a.index);
+            vec![whole(&index), member(&table, &constraint.value)]
+        }
         S::DropConstraint(c) => vec![member(&obj(&c.table), &c.name.value)],
         S::CreateIndex(i) => {
             let table = obj(&i.table);

@@ -204,6 +204,7 @@ pub enum StatementKind {
     SetDefault(SetDefault),
     DropDefault(DropDefault),
     AddConstraint(AddConstraint),
+    AddConstraintUsingIndex(AddConstraintUsingIndex),
     ValidateConstraint(ValidateConstraint),
     DropConstraint(DropConstraint),
     CreateIndex(CreateIndex),
@@ -620,6 +621,19 @@ pub struct AddConstraint {
     pub table: QualifiedName,
     pub constraint: TableConstraint,
     pub not_valid: bool,
+}
+
+/// `alter table T add [constraint NAME] {unique | primary key} using index I`: the
+/// unique index becomes the constraint's (renamed to the constraint's name when that
+/// differs), without building anything.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AddConstraintUsingIndex {
+    pub table: QualifiedName,
+    /// Absent: the index's name.
+    pub name: Option<Ident>,
+    pub primary_key: bool,
+    pub index: Ident,
+    pub deferrable: Option<Deferrability>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

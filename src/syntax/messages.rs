@@ -400,7 +400,8 @@ fn describe(rule: Rule) -> &'static str {
         array_suffix => "'[]'",
         alter_action | add_column | drop_column | rename_table | rename_column
         | rename_constraint | alter_column_type | set_not_null | drop_not_null | set_default
-        | drop_default | add_constraint | validate_constraint | drop_constraint | add_identity
+        | drop_default | add_constraint | add_constraint_using_index | validate_constraint
+        | drop_constraint | add_identity
         | drop_identity | set_generated | row_security => {
             "an 'alter table' action"
         }

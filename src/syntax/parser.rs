@@ -952,6 +952,15 @@ impl<'s> Builder<'s> {
                 column: column(self),
                 kind: identity_kind(p),
             }),
+            Rule::add_constraint_using_index => {
+                StatementKind::AddConstraintUsingIndex(AddConstraintUsingIndex {
+                    name: find(p, Rule::constraint_name).map(|n| self.name(&child(&n, Rule::name))),
+                    primary_key: !has(p, Rule::unique_flag),
+                    index: self.name(&child(p, Rule::name)),
+                    deferrable: self.deferrability(p, true),
+                    table,
+                })
+            }
             Rule::validate_constraint => StatementKind::ValidateConstraint(ValidateConstraint {
                 table,
                 name: column(self),

@@ -370,6 +370,18 @@ pub fn statement(kind: &StatementKind) -> String {
             }
             out
         }
+        S::AddConstraintUsingIndex(a) => format!(
+            "alter table {} add {}{} using index {}{}",
+            qualified(&a.table),
+            constraint_name(&a.name),
+            if a.primary_key {
+                "primary key"
+            } else {
+                "unique"
+            },
+            name(&a.index.value),
+            a.deferrable.map_or("", |d| d.words())
+        ),
         S::ValidateConstraint(v) => format!(
             "alter table {} validate constraint {}",
             qualified(&v.table),

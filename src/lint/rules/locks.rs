@@ -146,10 +146,10 @@ pub(in crate::lint) fn check(action: &Action, cx: &Context<'_>, out: &mut Vec<Fi
                         },
                         _ => "COLUMNS".to_owned(),
                     };
-                    let sql_kind = if *kind == Added::Unique {
-                        "UNIQUE"
+                    let key_kind = if *kind == Added::Unique {
+                        "unique"
                     } else {
-                        "PRIMARY KEY"
+                        "primary key"
                     };
                     out.push(Finding::new(
                         Rule::UniqueBuildsIndex,
@@ -165,8 +165,8 @@ pub(in crate::lint) fn check(action: &Action, cx: &Context<'_>, out: &mut Vec<Fi
                         format!(
                             "build the index concurrently in one revision, then attach it: \
                              `create unique index concurrently {n} on {shown} ({columns});` then \
-                             `sql $$ ALTER TABLE {shown} ADD CONSTRAINT {n} {sql_kind} USING INDEX \
-                             {n} $$` (a brief lock, no scan)",
+                             `alter table {shown} add constraint {n} {key_kind} using index {n};` \
+                             (a brief lock, no scan)",
                             n = print::name(&name)
                         ),
                     ));

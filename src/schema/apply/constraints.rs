@@ -80,6 +80,146 @@ impl Applier<'_> {
         )])
     }
 
+    /// `add ... using index`: PostgreSQL checks the index can be the constraint's
+    /// (`index_check_primary_key` and `ATExecAddIndexConstraint`), renames it to the
+    /// constraint's name, and for a primary key sets its columns `not null`.
+    pub(super) fn add_constraint_using_index(
+        &mut self,
+        a: &mut AddConstraintUsingIndex,
+        span: Span,
+    ) -> Reversal {
+        let Some((table, t)) = self.table_or_error(&a.table) else {
+            return Ok(Vec::new());
+        };
+        let index_name = ObjName::new(table.schema(), &a.index.value);
+        let Some(index) = self.model.indexes.get(&index_name).cloned() else {
+            let message = match self.model.relation(&index_name) {
+                Some(RelationKind::ConstraintIndex) => {
+                    format!("index `{index_name}` belongs to a constraint already")
+                }
+                _ => format!("unknown index `{index_name}`"),
+            };
+            self.error(Code::UnknownObject, a.index.span, message);
+            return Ok(Vec::new());
+        };
+        let plain_keys: Option<Vec<String>> = index
+            .keys
+            .iter()
+            .map(|k| match &k.target {
+                IndexTarget::Column(c)
+                    if k.collation.is_none()
+                        && k.opclass.is_none()
+                        && k.order.is_none()
+                        && k.nulls.is_none() =>
+                {
+                    Some(c.value.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        let problem = if index.table != table {
+            Some(format!("index `{index_name}` is not on table `{table}`"))
+        } else if !index.unique {
+            Some(format!("index `{index_name}` is not unique"))
+        } else if index.predicate.is_some() {
+            Some(format!("index `{index_name}` is partial (`where`)"))
+        } else if index.method.as_deref().is_some_and(|m| m != "btree") {
+            Some(format!("index `{index_name}` is not a btree index"))
+        } else if !index.include.is_empty() {
+            Some(format!("index `{index_name}` has `include` columns, which strata's model of a key does not hold"))
+        } else if index.nulls_not_distinct && a.primary_key {
+            Some(format!(
+                "index `{index_name}` is `nulls not distinct`, which a primary key cannot be"
+            ))
+        } else if plain_keys.is_none() {
+            Some(format!(
+                "index `{index_name}` has an expression, a collation, an operator class or a sort order of its own"
+            ))
+        } else if a.primary_key && t.primary_key().is_some() {
+            Some(format!("table `{table}` has a primary key already"))
+        } else {
+            None
+        };
+        let columns = plain_keys.unwrap_or_default();
+        let nullable: Vec<String> = columns
+            .iter()
+            .filter(|c| a.primary_key && t.column(c).is_some_and(|col| !col.not_null))
+            .cloned()
+            .collect();
+        release(t);
+        if let Some(problem) = problem {
+            self.error(
+                Code::InvalidStatement,
+                a.index.span,
+                format!("cannot add the constraint using index `{index_name}`: {problem}"),
+            );
+            return Ok(Vec::new());
+        }
+        let name = a.name.clone().unwrap_or_else(|| a.index.clone());
+        if name.value != a.index.value {
+            // PostgreSQL renames the index to the constraint's name.
+            let renamed = ObjName::new(table.schema(), &name.value);
+            if !self.check_rename_target(&renamed, name.span, "index") {
+                return Ok(Vec::new());
+            }
+        }
+        if !self.check_new_constraint_name(&table, &name) {
+            return Ok(Vec::new());
+        }
+        let recreate = self.create_index_statement(&index_name, &index, false, span);
+        // The index keeps its comment under the constraint's name.
+        let comments = self.comment_statements(&[CommentOn::Index(index_name.clone())], span);
+        self.move_comment(
+            CommentOn::Index(index_name.clone()),
+            CommentOn::Index(ObjName::new(table.schema(), &name.value)),
+        );
+        self.model.remove_index(&index_name);
+        let kind = if a.primary_key {
+            ConstraintKind::PrimaryKey(columns)
+        } else {
+            ConstraintKind::Unique(columns)
+        };
+        self.model.add_constraint(
+            &table,
+            Constraint {
+                name: name.value.clone(),
+                kind,
+                not_valid: false,
+                deferrable: a.deferrable.unwrap_or_default(),
+            },
+        );
+        for column in &nullable {
+            self.update_column(&table, column, |c| c.not_null = true);
+        }
+        // Back: the constraint goes with its index, which is made again as it was (not
+        // concurrently: a downgrade runs in a transaction), and the columns a primary
+        // key made `not null` are nullable again.
+        let mut reverse = vec![derived(
+            S::DropConstraint(DropConstraint {
+                table: a.table.clone(),
+                name,
+            }),
+            span,
+        )];
+        reverse.push(Derived {
+            note: Some(format!(
+                "`{index_name}` is built again under a lock on `{table}` (a downgrade runs in a transaction, where `concurrently` cannot)"
+            )),
+            ..recreate
+        });
+        reverse.extend(comments);
+        for column in nullable {
+            reverse.push(derived(
+                S::DropNotNull(DropNotNull {
+                    table: a.table.clone(),
+                    column: ident(&column, span),
+                }),
+                span,
+            ));
+        }
+        Ok(reverse)
+    }
+
     pub(super) fn validate_constraint(
         &mut self,
         v: &mut ValidateConstraint,

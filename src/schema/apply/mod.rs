@@ -292,6 +292,7 @@ impl<'a> Applier<'a> {
             }
             S::AddConstraint(a) => self.add_constraint(a, span),
             S::ValidateConstraint(v) => self.validate_constraint(v, span),
+            S::AddConstraintUsingIndex(a) => self.add_constraint_using_index(a, span),
             S::DropConstraint(d) => self.drop_constraint(d, span),
             S::CreateIndex(i) => self.create_index(i, span),
             S::DropIndex(d) => self.drop_index(d, span),

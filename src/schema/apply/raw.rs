@@ -325,6 +325,27 @@ fn alter_table(
             table,
             column: name,
         })
+    } else if is(AlterTableType::AtAddIndexConstraint) || is(AlterTableType::AtAddConstraint) {
+        // Only `ADD ... USING INDEX`: other constraints are read by the lint, not followed.
+        let Some(N::Constraint(c)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
+            return None;
+        };
+        let primary_key = c.contype == protobuf::ConstrType::ConstrPrimary as i32;
+        if c.indexname.is_empty()
+            || !(primary_key || c.contype == protobuf::ConstrType::ConstrUnique as i32)
+        {
+            return None;
+        }
+        S::AddConstraintUsingIndex(AddConstraintUsingIndex {
+            table,
+            name: (!c.conname.is_empty()).then(|| ident(&c.conname, span)),
+            primary_key,
+            index: ident(&c.indexname, span),
+            deferrable: (c.deferrable || c.initdeferred).then_some(Deferrability {
+                deferrable: true,
+                initially_deferred: c.initdeferred,
+            }),
+        })
     } else if is(AlterTableType::AtColumnDefault) && cmd.def.is_none() {
         S::DropDefault(DropDefault {
             table,
