@@ -132,7 +132,7 @@ fn model_names(model: &Model) -> BTreeSet<String> {
             }
         }
         for column in &t.columns {
-            if let Some(sequence) = &column.sequence {
+            if let Some(sequence) = column.sequence() {
                 names.insert(format!("relation {sequence}"));
             }
         }

@@ -13,7 +13,8 @@ use imbl::OrdMap;
 
 use crate::syntax::ast::{
     CreatePolicy, CreateRoutine, CreateTrigger, DataType, DefaultValue, Deferrability,
-    IdentityKind, IndexKey, PartitionBy, Privilege, ReferentialAction, SequenceType, SqlExpr,
+    IdentityKind, IndexKey, PartitionBy, Privilege, QualifiedName, ReferentialAction, SequenceType,
+    SqlExpr, Storage,
 };
 
 /// A schema-qualified name, folded.
@@ -93,12 +94,56 @@ pub struct Column {
     /// every column of the schema, and defaults repeat (`0`, `''`, `now()`).
     pub default: Option<Arc<DefaultValue>>,
     pub identity: Option<IdentityKind>,
+    /// Boxed: rare (with `default` shared and the rare attributes boxed, a column went
+    /// from 128 to 64 bytes).
+    pub generated: Option<Box<SqlExpr>>,
+    /// What few columns have, in one box: `None` when the column has none of it.
+    pub attributes: Option<Box<ColumnAttributes>>,
+}
+
+/// A column's rarer attributes ([`Column::attributes`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ColumnAttributes {
     /// The sequence behind an identity column, named when the column was made (renaming
     /// the table or column later does not rename it, as in PostgreSQL).
-    pub sequence: Option<Box<str>>,
-    /// Boxed: rare (with `sequence` a `Box<str>` and `default` shared, a column went from
-    /// 128 to 72 bytes).
-    pub generated: Option<Box<SqlExpr>>,
+    pub sequence: Option<String>,
+    /// `collate NAME`.
+    pub collation: Option<QualifiedName>,
+    /// `set storage`.
+    pub storage: Option<Storage>,
+    /// `set compression`: the method's name.
+    pub compression: Option<String>,
+    /// `set statistics`: the target (PostgreSQL's default when absent).
+    pub statistics: Option<i32>,
+}
+
+impl Column {
+    /// The sequence of an identity column.
+    pub fn sequence(&self) -> Option<&str> {
+        self.attributes.as_ref()?.sequence.as_deref()
+    }
+
+    /// The rarer attributes, to change: a change that leaves them all at their defaults
+    /// is tidied away by [`Column::tidy`].
+    pub fn attributes_mut(&mut self) -> &mut ColumnAttributes {
+        self.attributes.get_or_insert_with(Box::default)
+    }
+
+    /// Lets go of attributes that hold nothing, so that equal columns compare equal.
+    pub fn tidy(&mut self) {
+        if self
+            .attributes
+            .as_deref()
+            .is_some_and(|a| *a == ColumnAttributes::default())
+        {
+            self.attributes = None;
+        }
+    }
+
+    pub fn set_sequence(&mut self, sequence: Option<String>) {
+        self.attributes_mut().sequence = sequence;
+        self.tidy();
+    }
 }
 
 /// One shared copy of each column type and each default. A schema has many columns and
@@ -567,7 +612,7 @@ impl Model {
         for constraint in &table.constraints {
             self.register_constraint(&name, constraint);
         }
-        for sequence in table.columns.iter().filter_map(|c| c.sequence.as_ref()) {
+        for sequence in table.columns.iter().filter_map(Column::sequence) {
             self.set_sequence(name.schema(), sequence, true);
         }
         self.tables.insert(name, Arc::new(table));
@@ -578,7 +623,7 @@ impl Model {
         for constraint in &table.constraints {
             self.unregister_constraint(name, constraint);
         }
-        for sequence in table.columns.iter().filter_map(|c| c.sequence.as_ref()) {
+        for sequence in table.columns.iter().filter_map(Column::sequence) {
             self.set_sequence(name.schema(), sequence, false);
         }
         for index in self.indexes_of(name) {
@@ -593,14 +638,14 @@ impl Model {
             for constraint in &old.constraints {
                 self.unregister_constraint(name, constraint);
             }
-            for sequence in old.columns.iter().filter_map(|c| c.sequence.as_ref()) {
+            for sequence in old.columns.iter().filter_map(Column::sequence) {
                 self.set_sequence(name.schema(), sequence, false);
             }
         }
         for constraint in &table.constraints {
             self.register_constraint(name, constraint);
         }
-        for sequence in table.columns.iter().filter_map(|c| c.sequence.as_ref()) {
+        for sequence in table.columns.iter().filter_map(Column::sequence) {
             self.set_sequence(name.schema(), sequence, true);
         }
         self.tables.insert(name.clone(), Arc::new(table));
@@ -1024,7 +1069,7 @@ mod tests {
     /// index's predicate) stays behind a pointer.
     #[test]
     fn columns_tables_and_indexes_stay_small() {
-        assert!(std::mem::size_of::<Column>() <= 72);
+        assert!(std::mem::size_of::<Column>() <= 64);
         assert!(std::mem::size_of::<Table>() <= 72);
         assert!(std::mem::size_of::<Index>() <= 104);
     }

@@ -488,6 +488,26 @@ pub enum ColumnConstraintKind {
     Generated(SqlExpr),
 }
 
+/// How PostgreSQL stores a column's values (`set storage`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Storage {
+    Plain,
+    External,
+    Extended,
+    Main,
+}
+
+impl Storage {
+    pub fn name(self) -> &'static str {
+        match self {
+            Storage::Plain => "plain",
+            Storage::External => "external",
+            Storage::Extended => "extended",
+            Storage::Main => "main",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IdentityKind {
     Always,

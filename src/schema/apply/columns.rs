@@ -50,7 +50,7 @@ impl Applier<'_> {
         write_names(&mut columns, &mut [], &named);
         let [def] = columns;
         a.column = def;
-        if let Some(sequence) = &column.sequence {
+        if let Some(sequence) = column.sequence() {
             self.model.set_sequence(table.schema(), sequence, true);
         }
         if let Some(tm) = self.model.table_mut(&table) {
@@ -175,7 +175,7 @@ impl Applier<'_> {
         }
         comments.extend(indexes.iter().map(|(n, _)| CommentOn::Index(n.clone())));
         reverse.extend(self.take_comments(&comments, span));
-        if let Some(sequence) = &column.sequence {
+        if let Some(sequence) = column.sequence() {
             self.model.set_sequence(table.schema(), sequence, false);
         }
         if let Some(tm) = self.model.table_mut(&table) {
@@ -261,8 +261,8 @@ impl Applier<'_> {
             not_null: false,
             default: None,
             identity: None,
-            sequence: None,
             generated: None,
+            attributes: None,
         };
         let mut pending = Vec::new();
         let me = vec![def.name.value.clone()];

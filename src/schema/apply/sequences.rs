@@ -288,7 +288,7 @@ impl Applier<'_> {
                 table
                     .columns
                     .iter()
-                    .find(|c| c.sequence.as_deref() == Some(name.name()))
+                    .find(|c| c.sequence() == Some(name.name()))
                     .map(|c| (t.clone(), c.name.clone()))
             })
     }
@@ -554,13 +554,13 @@ impl Applier<'_> {
         }
         column.identity = Some(a.kind);
         self.name_sequence(&table, &mut column);
-        if let Some(sequence) = &column.sequence {
+        if let Some(sequence) = column.sequence() {
             self.model.set_sequence(table.schema(), sequence, true);
         }
-        let (identity, sequence) = (column.identity, column.sequence.clone());
+        let (identity, sequence) = (column.identity, column.sequence().map(str::to_owned));
         self.update_column(&table, &column.name, |c| {
             c.identity = identity;
-            c.sequence = sequence;
+            c.set_sequence(sequence);
         });
         Ok(vec![derived(
             S::DropIdentity(DropIdentity {
@@ -573,7 +573,7 @@ impl Applier<'_> {
     }
 
     pub(super) fn drop_identity(&mut self, d: &mut DropIdentity, span: Span) -> Reversal {
-        let Some((table, mut column)) = self.column_of(&d.table, &d.column) else {
+        let Some((table, column)) = self.column_of(&d.table, &d.column) else {
             return Ok(Vec::new());
         };
         let Some(kind) = column.identity else {
@@ -586,13 +586,13 @@ impl Applier<'_> {
             }
             return Ok(Vec::new());
         };
-        if let Some(sequence) = column.sequence.take() {
-            self.model.set_sequence(table.schema(), &sequence, false);
+        if let Some(sequence) = column.sequence() {
+            self.model.set_sequence(table.schema(), sequence, false);
         }
         let name = column.name;
         self.update_column(&table, &name, |c| {
             c.identity = None;
-            c.sequence = None;
+            c.set_sequence(None);
         });
         // The identity comes back with a new sequence, at its start: it is moved past the
         // values the column holds, so that the next row does not collide with them.

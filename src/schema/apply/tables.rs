@@ -56,9 +56,10 @@ impl Applier<'_> {
             columns: table
                 .columns
                 .iter()
-                .map(|c| Column {
-                    sequence: None,
-                    ..c.clone()
+                .map(|c| {
+                    let mut c = c.clone();
+                    c.set_sequence(None);
+                    c
                 })
                 .collect(),
             constraints: Default::default(),
@@ -235,7 +236,7 @@ impl Applier<'_> {
                 model.relation(&ObjName::new(name.schema(), n)).is_some()
                     || sequences.iter().any(|s| s == n)
             });
-            column.sequence = Some(chosen.as_str().into());
+            column.set_sequence(Some(chosen.clone()));
             sequences.push(chosen);
         }
         let named = self.name_constraints(name, &cols, &[], pending);
@@ -259,12 +260,10 @@ impl Applier<'_> {
     pub(super) fn name_sequence(&self, table: &ObjName, column: &mut Column) {
         if column.identity.is_some() {
             let model = &self.model;
-            column.sequence = Some(
-                names::choose_name(table.name(), Some(&column.name), "seq", |n| {
-                    model.relation(&ObjName::new(table.schema(), n)).is_some()
-                })
-                .into(),
-            );
+            let chosen = names::choose_name(table.name(), Some(&column.name), "seq", |n| {
+                model.relation(&ObjName::new(table.schema(), n)).is_some()
+            });
+            column.set_sequence(Some(chosen));
         }
     }
 
