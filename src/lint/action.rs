@@ -364,6 +364,7 @@ impl Names<'_> {
             | S::RenameType(_)
             | S::AssumeIndex(_)
             | S::Comment(_)
+            | S::SetColumnOption(_)
             | S::Grant(_)
             | S::Revoke(_)
             | S::AssumeRole(_)

@@ -213,6 +213,14 @@ struct AddConstraintUsingIndexSql<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "sql/set_column_option.sql", escape = "none")]
+struct SetColumnOptionSql<'a> {
+    table: Qualified<'a>,
+    column: Name<'a>,
+    option: String,
+}
+
+#[derive(Template)]
 #[template(path = "sql/validate_constraint.sql", escape = "none")]
 struct ValidateConstraintSql<'a> {
     table: Qualified<'a>,
@@ -833,6 +841,7 @@ impl fmt::Display for ColumnSql<'_> {
                 ColumnConstraintKind::Check(e) => write!(f, "CHECK ({})", e.text)?,
                 ColumnConstraintKind::References(r) => References(r).fmt(f)?,
                 ColumnConstraintKind::Identity(kind) => f.write_str(identity(*kind))?,
+                ColumnConstraintKind::Collate(c) => write!(f, "COLLATE {}", Qualified(c))?,
                 ColumnConstraintKind::Generated(e) => {
                     write!(f, "GENERATED ALWAYS AS ({}) STORED", e.text)?
                 }
@@ -1118,6 +1127,22 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
             deferrable: a
                 .deferrable
                 .map_or(String::new(), |d| d.words().to_ascii_uppercase()),
+        }
+        .render_into(out),
+        S::SetColumnOption(o) => SetColumnOptionSql {
+            table: Qualified(&o.table),
+            column: Name(&o.column),
+            option: match &o.option {
+                ColumnOption::Statistics(n) => format!("STATISTICS {}", n.unwrap_or(-1)),
+                ColumnOption::Storage(s) => format!(
+                    "STORAGE {}",
+                    s.map_or("DEFAULT".to_owned(), |s| s.name().to_ascii_uppercase())
+                ),
+                ColumnOption::Compression(m) => match m {
+                    Some(m) => format!("COMPRESSION {}", Name(m)),
+                    None => "COMPRESSION DEFAULT".to_owned(),
+                },
+            },
         }
         .render_into(out),
         S::ValidateConstraint(v) => ValidateConstraintSql {

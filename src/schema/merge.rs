@@ -814,6 +814,7 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
         S::SetNotNull(c) => vec![member(&obj(&c.table), &c.column.value)],
         S::DropNotNull(c) => vec![member(&obj(&c.table), &c.column.value)],
         S::SetDefault(c) => vec![member(&obj(&c.table), &c.column.value)],
+        S::SetColumnOption(c) => vec![member(&obj(&c.table), &c.column.value)],
         S::DropDefault(c) => vec![member(&obj(&c.table), &c.column.value)],
         S::AddConstraint(c) => c
             .constraint

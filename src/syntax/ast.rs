@@ -224,6 +224,7 @@ pub enum StatementKind {
     AlterSequence(AlterSequence),
     RenameSequence(RenameSequence),
     DropSequence(DropSequence),
+    SetColumnOption(SetColumnOption),
     AddIdentity(AddIdentity),
     DropIdentity(DropIdentity),
     SetGenerated(SetGenerated),
@@ -486,6 +487,8 @@ pub enum ColumnConstraintKind {
     References(ForeignReference),
     Identity(IdentityKind),
     Generated(SqlExpr),
+    /// `collate NAME`: not a constraint, but written among them.
+    Collate(QualifiedName),
 }
 
 /// How PostgreSQL stores a column's values (`set storage`).
@@ -893,6 +896,23 @@ pub enum SequenceClause<'a> {
 pub struct OwnedBy {
     pub table: QualifiedName,
     pub column: Ident,
+}
+
+/// `alter table T alter column C set {statistics N | storage KIND | compression METHOD}`
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetColumnOption {
+    pub table: QualifiedName,
+    pub column: Ident,
+    pub option: ColumnOption,
+}
+
+/// An option of a column; `None` is PostgreSQL's default (`set statistics -1`, `set
+/// storage default` (PostgreSQL 16), `set compression default`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ColumnOption {
+    Statistics(Option<i64>),
+    Storage(Option<Storage>),
+    Compression(Option<Ident>),
 }
 
 /// `alter table T alter column C add generated {always | by default} as identity`

@@ -133,6 +133,7 @@ fn describe(rule: Rule) -> &'static str {
         k_collate => "'collate'",
         k_column => "'column'",
         k_comment => "'comment'",
+        k_compression => "'compression'",
         k_concurrently => "'concurrently'",
         k_constraint => "'constraint'",
         k_create => "'create'",
@@ -155,7 +156,9 @@ fn describe(rule: Rule) -> &'static str {
         k_enum => "'enum'",
         k_execute => "'execute'",
         k_exists => "'exists'",
+        k_extended => "'extended'",
         k_extension => "'extension'",
+        k_external => "'external'",
         k_false => "'false'",
         k_first => "'first'",
         k_for => "'for'",
@@ -185,6 +188,7 @@ fn describe(rule: Rule) -> &'static str {
         k_last => "'last'",
         k_level => "'level'",
         k_list => "'list'",
+        k_main => "'main'",
         k_materialized => "'materialized'",
         k_maxvalue => "'maxvalue'",
         k_message => "'message'",
@@ -203,6 +207,7 @@ fn describe(rule: Rule) -> &'static str {
         k_parents => "'parents'",
         k_partition => "'partition'",
         k_permissive => "'permissive'",
+        k_plain => "'plain'",
         k_policy => "'policy'",
         k_precision => "'precision'",
         k_primary => "'primary'",
@@ -232,6 +237,8 @@ fn describe(rule: Rule) -> &'static str {
         k_stable => "'stable'",
         k_start => "'start'",
         k_statement => "'statement'",
+        k_statistics => "'statistics'",
+        k_storage => "'storage'",
         k_stored => "'stored'",
         k_strict => "'strict'",
         k_table => "'table'",
@@ -390,7 +397,7 @@ fn describe(rule: Rule) -> &'static str {
         on_update => "'on update'",
         fk_action => "a referential action (cascade, restrict, no action, set null or set default)",
         column_constraint | not_null_c | null_c | primary_key_c | unique_c | default_c
-        | check_c | identity_c | generated_c => "a column constraint",
+        | check_c | identity_c | generated_c | collate_c => "a column constraint",
         identity_always | identity_by_default => "'always' or 'by default'",
         default_value => "a default value (a literal or a backtick SQL expression)",
         data_type | raw_type | double_precision | character_varying | bit_varying
@@ -402,7 +409,8 @@ fn describe(rule: Rule) -> &'static str {
         | rename_constraint | alter_column_type | set_not_null | drop_not_null | set_default
         | drop_default | add_constraint | add_constraint_using_index | validate_constraint
         | drop_constraint | add_identity
-        | drop_identity | set_generated | row_security => {
+        | drop_identity | set_generated | row_security | set_column_option | statistics_option
+        | storage_option | compression_option => {
             "an 'alter table' action"
         }
         using_clause => "'using'",

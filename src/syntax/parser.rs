@@ -937,6 +937,53 @@ impl<'s> Builder<'s> {
                     },
                 })
             }
+            Rule::set_column_option => {
+                let column = column(self);
+                let inner = p
+                    .clone()
+                    .into_inner()
+                    .find(|i| {
+                        matches!(
+                            i.as_rule(),
+                            Rule::statistics_option
+                                | Rule::storage_option
+                                | Rule::compression_option
+                        )
+                    })
+                    .expect("grammar: a column option");
+                let option = match inner.as_rule() {
+                    Rule::statistics_option => {
+                        let n = child(&inner, Rule::signed_int);
+                        let target = self.integer(&n);
+                        if !(-1..=10000).contains(&target) {
+                            let span = self.span(&n);
+                            self.error(
+                                Code::InvalidStatement,
+                                span,
+                                format!("statistics target {target} is out of range (-1 to 10000; -1 is the default)"),
+                            );
+                        }
+                        ColumnOption::Statistics((target >= 0).then_some(target))
+                    }
+                    Rule::storage_option => ColumnOption::Storage(if has(&inner, Rule::k_plain) {
+                        Some(Storage::Plain)
+                    } else if has(&inner, Rule::k_external) {
+                        Some(Storage::External)
+                    } else if has(&inner, Rule::k_extended) {
+                        Some(Storage::Extended)
+                    } else if has(&inner, Rule::k_main) {
+                        Some(Storage::Main)
+                    } else {
+                        None
+                    }),
+                    _ => ColumnOption::Compression(find(&inner, Rule::name).map(|n| self.name(&n))),
+                };
+                StatementKind::SetColumnOption(SetColumnOption {
+                    table,
+                    column,
+                    option,
+                })
+            }
             Rule::add_identity => StatementKind::AddIdentity(AddIdentity {
                 table,
                 column: column(self),
@@ -1485,6 +1532,9 @@ impl<'s> Builder<'s> {
             ),
             Rule::references => ColumnConstraintKind::References(self.references(&body)),
             Rule::identity_c => ColumnConstraintKind::Identity(identity_kind(&body)),
+            Rule::collate_c => {
+                ColumnConstraintKind::Collate(self.qname(&child(&body, Rule::qname)))
+            }
             Rule::generated_c => ColumnConstraintKind::Generated(
                 self.sql_expr(&child(&body, Rule::sql_expr), Place::Generated),
             ),

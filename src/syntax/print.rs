@@ -186,6 +186,7 @@ pub fn column_def(c: &ColumnDef) -> String {
             ColumnConstraintKind::Check(e) => format!("check {}", expr(e)),
             ColumnConstraintKind::References(r) => references(r),
             ColumnConstraintKind::Identity(kind) => identity(*kind).to_owned(),
+            ColumnConstraintKind::Collate(c) => format!("collate {}", qualified(c)),
             ColumnConstraintKind::Generated(e) => {
                 format!("generated always as ({}) stored", expr(e))
             }
@@ -381,6 +382,20 @@ pub fn statement(kind: &StatementKind) -> String {
             },
             name(&a.index.value),
             a.deferrable.map_or("", |d| d.words())
+        ),
+        S::SetColumnOption(o) => format!(
+            "alter table {} alter column {} set {}",
+            qualified(&o.table),
+            name(&o.column.value),
+            match &o.option {
+                ColumnOption::Statistics(n) => format!("statistics {}", n.unwrap_or(-1)),
+                ColumnOption::Storage(s) =>
+                    format!("storage {}", s.map_or("default", |s| s.name())),
+                ColumnOption::Compression(m) => format!(
+                    "compression {}",
+                    m.as_ref().map_or("default".to_owned(), |m| name(&m.value))
+                ),
+            }
         ),
         S::ValidateConstraint(v) => format!(
             "alter table {} validate constraint {}",

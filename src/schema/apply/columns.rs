@@ -156,6 +156,7 @@ impl Applier<'_> {
                 span,
             )
         }];
+        reverse.extend(self.column_options(&table, &column, span));
         for c in &dropped {
             reverse.push(self.add_constraint_statement(&table, c, span));
             self.model.remove_constraint(&table, &c.name);
@@ -288,6 +289,17 @@ impl Applier<'_> {
                     column.generated = Some(Box::new(e.clone()));
                     continue;
                 }
+                ColumnConstraintKind::Collate(q) => {
+                    if let Some(t) = type_without(&def.data_type, Property::Collation) {
+                        self.error(
+                            Code::InvalidStatement,
+                            q.span(),
+                            format!("collations are not supported by type {t}"),
+                        );
+                    }
+                    column.attributes_mut().collation = Some(q.clone());
+                    continue;
+                }
                 ColumnConstraintKind::PrimaryKey => ConstraintKind::PrimaryKey(me.clone()),
                 ColumnConstraintKind::Unique => ConstraintKind::Unique(me.clone()),
                 ColumnConstraintKind::Check(e) => ConstraintKind::Check {
@@ -334,6 +346,18 @@ impl Applier<'_> {
         }
         if let Some(g) = &c.generated {
             push(ColumnConstraintKind::Generated((**g).clone()));
+        }
+        // PostgreSQL writes a column's collation before its constraints.
+        if let Some(collation) = c.attributes.as_ref().and_then(|a| a.collation.clone()) {
+            constraints.insert(
+                0,
+                ColumnConstraint {
+                    name: None,
+                    kind: ColumnConstraintKind::Collate(collation),
+                    deferrable: None,
+                    span,
+                },
+            );
         }
         ColumnDef {
             name: ident(&c.name, span),
@@ -509,5 +533,212 @@ impl Applier<'_> {
                 }
             }
         }
+    }
+}
+
+impl Applier<'_> {
+    pub(super) fn set_column_option(&mut self, o: &mut SetColumnOption, span: Span) -> Reversal {
+        let Some((table, column)) = self.column_of(&o.table, &o.column) else {
+            return Ok(Vec::new());
+        };
+        let needs = match &o.option {
+            ColumnOption::Storage(Some(s)) if *s != Storage::Plain => {
+                Some((Property::Storage, "storage"))
+            }
+            ColumnOption::Compression(Some(_)) => Some((Property::Storage, "compression")),
+            _ => None,
+        };
+        if let Some((property, what)) = needs {
+            if let Some(t) = type_without(&column.data_type, property) {
+                let message = if what == "storage" {
+                    format!("column data type {t} can only have storage plain")
+                } else {
+                    format!("column data type {t} does not support compression")
+                };
+                self.error(Code::InvalidStatement, o.column.span, message);
+                return Ok(Vec::new());
+            }
+        }
+        if let ColumnOption::Compression(Some(m)) = &o.option {
+            if !matches!(m.value.as_str(), "pglz" | "lz4") {
+                self.error(
+                    Code::InvalidStatement,
+                    m.span,
+                    format!(
+                        "invalid compression method `{}` (PostgreSQL has pglz and lz4)",
+                        m.value
+                    ),
+                );
+                return Ok(Vec::new());
+            }
+        }
+        let attributes = column.attributes.as_deref().cloned().unwrap_or_default();
+        let previous = match &o.option {
+            ColumnOption::Statistics(_) => {
+                ColumnOption::Statistics(attributes.statistics.map(i64::from))
+            }
+            // PostgreSQL 15 has no `set storage default`: the type's own is named.
+            ColumnOption::Storage(_) => match attributes
+                .storage
+                .or_else(|| default_storage(&column.data_type))
+            {
+                Some(s) => ColumnOption::Storage(Some(s)),
+                None => {
+                    let option = o.option.clone();
+                    self.update_column(&table, &column.name, |c| {
+                        if let ColumnOption::Storage(s) = option {
+                            c.attributes_mut().storage = s;
+                        }
+                        c.tidy();
+                    });
+                    return Err(format!(
+                        "strata does not know which storage type {} has by default",
+                        crate::syntax::print::data_type(&column.data_type)
+                    ));
+                }
+            },
+            ColumnOption::Compression(_) => {
+                ColumnOption::Compression(attributes.compression.map(|m| ident(&m, span)))
+            }
+        };
+        let option = o.option.clone();
+        // The type's own storage, named, is the default.
+        let type_default = default_storage(&column.data_type);
+        self.update_column(&table, &column.name, |c| {
+            let a = c.attributes_mut();
+            match option {
+                ColumnOption::Statistics(n) => a.statistics = n.and_then(|n| i32::try_from(n).ok()),
+                ColumnOption::Storage(s) => a.storage = s.filter(|s| Some(*s) != type_default),
+                ColumnOption::Compression(m) => a.compression = m.map(|m| m.value),
+            }
+            c.tidy();
+        });
+        if previous == o.option {
+            return Ok(Vec::new());
+        }
+        Ok(vec![derived(
+            S::SetColumnOption(SetColumnOption {
+                table: o.table.clone(),
+                column: o.column.clone(),
+                option: previous,
+            }),
+            span,
+        )])
+    }
+
+    /// The statements that give a column of the model its options back (storage,
+    /// compression, statistics: `create table` has no portable way to say them).
+    pub(super) fn column_options(
+        &self,
+        table: &ObjName,
+        column: &Column,
+        span: Span,
+    ) -> Vec<Derived> {
+        let Some(a) = column.attributes.as_deref() else {
+            return Vec::new();
+        };
+        let mut options = Vec::new();
+        if let Some(n) = a.statistics {
+            options.push(ColumnOption::Statistics(Some(i64::from(n))));
+        }
+        if let Some(s) = a.storage {
+            options.push(ColumnOption::Storage(Some(s)));
+        }
+        if let Some(m) = &a.compression {
+            options.push(ColumnOption::Compression(Some(ident(m, span))));
+        }
+        options
+            .into_iter()
+            .map(|option| {
+                derived(
+                    S::SetColumnOption(SetColumnOption {
+                        table: self.qualified(table, span),
+                        column: ident(&column.name, span),
+                        option,
+                    }),
+                    span,
+                )
+            })
+            .collect()
+    }
+}
+
+/// The storage PostgreSQL gives a type of variable length by default (`typstorage`),
+/// for the types strata knows.
+fn default_storage(t: &DataType) -> Option<Storage> {
+    if t.array_dimensions > 0 {
+        return Some(Storage::Extended);
+    }
+    match &t.kind {
+        TypeKind::Named { name, .. } if name.schema.is_none() => match name.name.value.as_str() {
+            "text" | "varchar" | "bytea" | "json" | "jsonb" | "xml" | "tsvector" | "citext"
+            | "bpchar" | "char" | "character" | "varbit" => Some(Storage::Extended),
+            "numeric" | "decimal" | "inet" | "cidr" => Some(Storage::Main),
+            _ => None,
+        },
+        TypeKind::MultiWord {
+            name: MultiWordType::CharacterVarying | MultiWordType::BitVarying,
+            ..
+        } => Some(Storage::Extended),
+        _ => None,
+    }
+}
+
+/// What some types do not have.
+#[derive(Clone, Copy, PartialEq)]
+enum Property {
+    /// A collation: only text types have one.
+    Collation,
+    /// Storage other than plain, and compression: only types of variable length.
+    Storage,
+}
+
+/// The type's name when it surely lacks `property` (a type strata cannot judge, a
+/// backtick type or one of an extension, passes).
+fn type_without(t: &DataType, property: Property) -> Option<String> {
+    if t.array_dimensions > 0 {
+        return None;
+    }
+    const FIXED: &[&str] = &[
+        "bigint",
+        "bool",
+        "boolean",
+        "date",
+        "float4",
+        "float8",
+        "int",
+        "int2",
+        "int4",
+        "int8",
+        "integer",
+        "money",
+        "real",
+        "smallint",
+        "time",
+        "timestamp",
+        "timestamptz",
+        "timetz",
+        "uuid",
+    ];
+    const NOT_TEXT: &[&str] = &[
+        "bytea", "cidr", "decimal", "inet", "interval", "json", "jsonb", "macaddr", "numeric",
+    ];
+    match &t.kind {
+        TypeKind::Named { name, .. } if name.schema.is_none() => {
+            let n = name.name.value.as_str();
+            let lacks =
+                FIXED.contains(&n) || (property == Property::Collation && NOT_TEXT.contains(&n));
+            lacks.then(|| n.to_owned())
+        }
+        TypeKind::MultiWord { name, .. } => {
+            let fixed = !matches!(
+                name,
+                MultiWordType::CharacterVarying | MultiWordType::BitVarying
+            );
+            let lacks =
+                fixed || (property == Property::Collation && *name == MultiWordType::BitVarying);
+            lacks.then(|| name.spelled(""))
+        }
+        _ => None,
     }
 }

@@ -306,6 +306,7 @@ impl<'a> Applier<'a> {
             S::RenameSequence(r) => self.rename_sequence(r, span),
             S::DropSequence(d) => self.drop_sequence(d, span),
             S::AddIdentity(a) => self.add_identity(a, span),
+            S::SetColumnOption(o) => self.set_column_option(o, span),
             S::DropIdentity(d) => self.drop_identity(d, span),
             S::SetGenerated(g) => self.set_generated(g, span),
             S::Comment(c) => self.comment(c, span),

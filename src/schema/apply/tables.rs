@@ -329,6 +329,9 @@ impl Applier<'_> {
                 out.push(self.add_constraint_statement(name, c, span));
             }
         }
+        for column in &t.columns {
+            out.extend(self.column_options(name, column, span));
+        }
         for index in self.model.indexes_of(name) {
             if let Some(i) = self.model.indexes.get(&index) {
                 out.push(self.create_index_statement(&index, i, false, span));
