@@ -243,6 +243,13 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             }
         }
         StatementKind::AssumeRole(_) => "assume role",
+        StatementKind::SetSchema(s) => match s.object {
+            SchemaObject::Table => "alter table set schema",
+            SchemaObject::Type => "alter type set schema",
+            SchemaObject::Sequence => "alter sequence set schema",
+            SchemaObject::View { .. } => "alter view set schema",
+            SchemaObject::Routine { .. } => "alter function set schema",
+        },
         StatementKind::RowSecurity(r) => match r.change {
             RowSecurityChange::Enable => "enable row level security",
             RowSecurityChange::Disable => "disable row level security",
@@ -530,6 +537,11 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "privileges on schemas",
         "privileges on a function",
         "assume role",
+        "alter table set schema",
+        "alter type set schema",
+        "alter sequence set schema",
+        "alter view set schema",
+        "alter function set schema",
         "enable row level security",
         "disable row level security",
         "force row level security",

@@ -365,6 +365,7 @@ impl Names<'_> {
             | S::AssumeIndex(_)
             | S::Comment(_)
             | S::SetColumnOption(_)
+            | S::SetSchema(_)
             | S::Grant(_)
             | S::Revoke(_)
             | S::AssumeRole(_)

@@ -507,6 +507,38 @@ impl fmt::Display for EventsSql<'_> {
 }
 
 #[derive(Template)]
+#[template(path = "sql/set_schema.sql", escape = "none")]
+struct SetSchemaSql<'a> {
+    object: SchemaObjectSql<'a>,
+    schema: Name<'a>,
+}
+
+/// What `set schema` moves, as `ALTER` names it.
+struct SchemaObjectSql<'a>(&'a SetSchema);
+
+impl fmt::Display for SchemaObjectSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        let name = Qualified(&s.name);
+        match &s.object {
+            SchemaObject::Table => write!(f, "TABLE {name}"),
+            SchemaObject::Type => write!(f, "TYPE {name}"),
+            SchemaObject::Sequence => write!(f, "SEQUENCE {name}"),
+            SchemaObject::View {
+                materialized: false,
+            } => write!(f, "VIEW {name}"),
+            SchemaObject::View { materialized: true } => write!(f, "MATERIALIZED VIEW {name}"),
+            SchemaObject::Routine { procedure, args } => RoutineSql(&RoutineRef {
+                procedure: *procedure,
+                name: s.name.clone(),
+                args: args.clone(),
+            })
+            .fmt(f),
+        }
+    }
+}
+
+#[derive(Template)]
 #[template(path = "sql/grant.sql", escape = "none")]
 struct GrantSql<'a> {
     privileges: PrivilegesSql<'a>,
@@ -1289,6 +1321,11 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
         S::DropTrigger(d) => DropTriggerSql {
             name: Name(&d.name),
             table: Qualified(&d.table),
+        }
+        .render_into(out),
+        S::SetSchema(s) => SetSchemaSql {
+            object: SchemaObjectSql(s),
+            schema: Name(&s.schema),
         }
         .render_into(out),
         S::Grant(g) => GrantSql {

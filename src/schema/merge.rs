@@ -913,6 +913,13 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
             GrantObject::Routine(r) => vec![whole(&obj(&r.name))],
         },
         S::AssumeRole(_) => Vec::new(),
+        S::SetSchema(s) => {
+            let old = obj(&s.name);
+            vec![
+                whole(&old),
+                whole(&ObjName::new(&s.schema.value, old.name())),
+            ]
+        }
         S::RowSecurity(r) => vec![whole(&obj(&r.table))],
         S::CreatePolicy(c) => vec![member(&obj(&c.table), &c.name.value)],
         S::DropPolicy(d) => vec![member(&obj(&d.table), &d.name.value)],

@@ -242,6 +242,7 @@ pub enum StatementKind {
     RenameRoutine(RenameRoutine),
     CreateTrigger(CreateTrigger),
     DropTrigger(DropTrigger),
+    SetSchema(SetSchema),
     Grant(Grant),
     /// `revoke`: its `grant_option` is `grant option for` (only the right to grant).
     Revoke(Grant),
@@ -1096,6 +1097,31 @@ pub enum TriggerEvent {
 pub struct DropTrigger {
     pub name: Ident,
     pub table: QualifiedName,
+}
+
+/// `alter KIND NAME set schema SCHEMA`: the object, and what belongs to it (a table's
+/// indexes and owned sequences), move to the schema, keeping their names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetSchema {
+    pub object: SchemaObject,
+    pub name: QualifiedName,
+    pub schema: Ident,
+}
+
+/// What `set schema` moves.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SchemaObject {
+    Table,
+    Type,
+    Sequence,
+    View {
+        materialized: bool,
+    },
+    /// A function or procedure, with its argument types when written.
+    Routine {
+        procedure: bool,
+        args: Option<Vec<RoutineArg>>,
+    },
 }
 
 // ---------------------------------------------------------------------------------------

@@ -329,6 +329,7 @@ fn describe(rule: Rule) -> &'static str {
         | assume_routine
         | drop_routine
         | alter_routine
+        | set_schema
         | create_trigger
         | drop_trigger
         | grant_stmt

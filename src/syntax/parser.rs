@@ -660,6 +660,41 @@ impl<'s> Builder<'s> {
                 };
                 StatementKind::Set(Setting { name, value })
             }
+            Rule::set_schema => {
+                let object = if has(p, Rule::k_table) {
+                    SchemaObject::Table
+                } else if has(p, Rule::k_type) {
+                    SchemaObject::Type
+                } else if has(p, Rule::k_sequence) {
+                    SchemaObject::Sequence
+                } else if has(p, Rule::k_view) {
+                    SchemaObject::View {
+                        materialized: has(p, Rule::materialized_flag),
+                    }
+                } else {
+                    SchemaObject::Routine {
+                        procedure: find(p, Rule::routine_kind)
+                            .is_some_and(|k| has(&k, Rule::k_procedure)),
+                        args: find(p, Rule::routine_args).map(|a| self.routine_args(&a)),
+                    }
+                };
+                if let (Some(args), false) = (
+                    find(p, Rule::routine_args),
+                    matches!(object, SchemaObject::Routine { .. }),
+                ) {
+                    let span = self.span(&args);
+                    self.error(
+                        Code::InvalidStatement,
+                        span,
+                        "only a function or procedure has arguments here",
+                    );
+                }
+                StatementKind::SetSchema(SetSchema {
+                    object,
+                    name: self.qname(&child(p, Rule::qname)),
+                    schema: self.name(&child(p, Rule::name)),
+                })
+            }
             Rule::alter_type_rename => StatementKind::RenameType(RenameType {
                 name: self.qname(&child(p, Rule::qname)),
                 new_name: self.name(&child(p, Rule::name)),

@@ -516,6 +516,25 @@ pub fn statement(kind: &StatementKind) -> String {
             name(&d.name.value),
             qualified(&d.table)
         ),
+        S::SetSchema(s) => format!(
+            "alter {} set schema {}",
+            match &s.object {
+                SchemaObject::Table => format!("table {}", qualified(&s.name)),
+                SchemaObject::Type => format!("type {}", qualified(&s.name)),
+                SchemaObject::Sequence => format!("sequence {}", qualified(&s.name)),
+                SchemaObject::View { materialized } => format!(
+                    "{}view {}",
+                    if *materialized { "materialized " } else { "" },
+                    qualified(&s.name)
+                ),
+                SchemaObject::Routine { procedure, args } => routine_ref(&RoutineRef {
+                    procedure: *procedure,
+                    name: s.name.clone(),
+                    args: args.clone(),
+                }),
+            },
+            name(&s.schema.value)
+        ),
         S::Grant(g) => format!(
             "grant {} on {} to {}{}",
             privileges(&g.privileges),

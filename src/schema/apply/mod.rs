@@ -183,7 +183,13 @@ impl<'a> Applier<'a> {
 
     /// Whether `name` is free in its schema for a relation (`what`); `doing` says what
     /// the statement would do, for the error.
-    fn check_free_relation(&mut self, name: &ObjName, span: Span, what: &str, doing: &str) -> bool {
+    pub(super) fn check_free_relation(
+        &mut self,
+        name: &ObjName,
+        span: Span,
+        what: &str,
+        doing: &str,
+    ) -> bool {
         if !self.model.schemas.contains_key(name.schema()) {
             self.error(
                 Code::UnknownObject,
@@ -321,6 +327,7 @@ impl<'a> Applier<'a> {
             S::RenameRoutine(r) => self.rename_routine(r, span),
             S::CreateTrigger(t) => self.create_trigger(t, span),
             S::DropTrigger(d) => self.drop_trigger(d, span),
+            S::SetSchema(s) => self.set_schema(s, span),
             S::Grant(g) => self.grant(g, span, false),
             S::Revoke(g) => self.grant(g, span, true),
             S::AssumeRole(r) => self.assume_role(r, span),

@@ -235,37 +235,9 @@ impl Applier<'_> {
             );
             return Ok(Vec::new());
         }
-        let Some(routine) = self.model.routines.remove(&old) else {
+        let Some((procedure, args)) = self.move_routine(&old, &new, span) else {
             return Ok(Vec::new());
         };
-        let mut routine = Arc::unwrap_or_clone(routine);
-        routine.definition.name = self.qualified(&new.name, span);
-        let args = routine.definition.args.clone();
-        let procedure = routine.definition.procedure;
-        self.model.routines.insert(new.clone(), Arc::new(routine));
-        self.move_comment(
-            CommentOn::Routine(old.clone()),
-            CommentOn::Routine(new.clone()),
-        );
-        self.move_grants(
-            &Grantable::Routine(old.clone()),
-            &Grantable::Routine(new.clone()),
-        );
-        // Triggers run a function by its identity: they follow it.
-        let users: Vec<(ObjName, String)> = self
-            .model
-            .triggers
-            .iter()
-            .filter(|(_, t)| t.function == old)
-            .map(|(k, _)| k.clone())
-            .collect();
-        let function = self.qualified(&new.name, span);
-        for k in users {
-            if let Some(t) = self.model.triggers.get_mut(&k).map(Arc::make_mut) {
-                t.function = new.clone();
-                t.definition.function = function.clone();
-            }
-        }
         Ok(vec![self.rename_back(
             &new.name,
             &old.name,
@@ -281,6 +253,46 @@ impl Applier<'_> {
                 })
             },
         )])
+    }
+
+    /// A function under another name (or in another schema), with its comment and
+    /// privileges; the triggers that run it follow it (PostgreSQL keeps them by its
+    /// identity). Gives whether it is a procedure, and its arguments.
+    pub(super) fn move_routine(
+        &mut self,
+        old: &RoutineKey,
+        new: &RoutineKey,
+        span: Span,
+    ) -> Option<(bool, Vec<RoutineArg>)> {
+        let routine = self.model.routines.remove(old)?;
+        let mut routine = Arc::unwrap_or_clone(routine);
+        routine.definition.name = self.qualified(&new.name, span);
+        let args = routine.definition.args.clone();
+        let procedure = routine.definition.procedure;
+        self.model.routines.insert(new.clone(), Arc::new(routine));
+        self.move_comment(
+            CommentOn::Routine(old.clone()),
+            CommentOn::Routine(new.clone()),
+        );
+        self.move_grants(
+            &Grantable::Routine(old.clone()),
+            &Grantable::Routine(new.clone()),
+        );
+        let users: Vec<(ObjName, String)> = self
+            .model
+            .triggers
+            .iter()
+            .filter(|(_, t)| t.function == *old)
+            .map(|(k, _)| k.clone())
+            .collect();
+        let function = self.qualified(&new.name, span);
+        for k in users {
+            if let Some(t) = self.model.triggers.get_mut(&k).map(Arc::make_mut) {
+                t.function = new.clone();
+                t.definition.function = function.clone();
+            }
+        }
+        Some((procedure, args))
     }
 
     pub(super) fn create_trigger(&mut self, t: &mut CreateTrigger, span: Span) -> Reversal {

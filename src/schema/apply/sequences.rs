@@ -98,7 +98,19 @@ impl Applier<'_> {
         if !self.check_rename_target(&new, r.new_name.span, "sequence") {
             return Ok(Vec::new());
         }
-        if let Some(sequence) = self.model.sequences.remove(&old) {
+        self.move_sequence(&old, &new);
+        Ok(vec![self.rename_back(
+            &new,
+            &old,
+            span,
+            |name, new_name| S::RenameSequence(RenameSequence { name, new_name }),
+        )])
+    }
+
+    /// A sequence under another name (or in another schema), with its comment and
+    /// privileges.
+    pub(super) fn move_sequence(&mut self, old: &ObjName, new: &ObjName) {
+        if let Some(sequence) = self.model.sequences.remove(old) {
             self.model.sequences.insert(new.clone(), sequence);
         }
         self.move_comment(
@@ -109,12 +121,6 @@ impl Applier<'_> {
             &Grantable::Sequence(old.clone()),
             &Grantable::Sequence(new.clone()),
         );
-        Ok(vec![self.rename_back(
-            &new,
-            &old,
-            span,
-            |name, new_name| S::RenameSequence(RenameSequence { name, new_name }),
-        )])
     }
 
     pub(super) fn drop_sequence(&mut self, d: &mut DropSequence, span: Span) -> Reversal {

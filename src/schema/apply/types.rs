@@ -197,13 +197,7 @@ impl Applier<'_> {
     }
 
     pub(super) fn rename_type(&mut self, r: &mut RenameType, span: Span) -> Reversal {
-        let old = self.obj(&r.name);
-        let Some(ty) = self.model.types.get(&old).cloned() else {
-            self.error(
-                Code::UnknownObject,
-                r.name.span(),
-                format!("unknown type `{old}`"),
-            );
+        let Some(old) = self.type_or_error(&r.name) else {
             return Ok(Vec::new());
         };
         let new = ObjName::new(old.schema(), &r.new_name.value);
@@ -223,8 +217,36 @@ impl Applier<'_> {
             );
             return Ok(Vec::new());
         }
-        self.model.types.remove(&old);
-        self.model.types.insert(new.clone(), ty);
+        self.move_type(&old, &new);
+        Ok(vec![self.rename_back(
+            &new,
+            &old,
+            span,
+            |name, new_name| S::RenameType(RenameType { name, new_name }),
+        )])
+    }
+
+    /// The enum type a statement names, or an error.
+    pub(super) fn type_or_error(&mut self, q: &QualifiedName) -> Option<ObjName> {
+        let name = self.obj(q);
+        if self.model.types.contains_key(&name) {
+            return Some(name);
+        }
+        self.error(
+            Code::UnknownObject,
+            q.span(),
+            format!("unknown type `{name}`"),
+        );
+        None
+    }
+
+    /// A type under another name (or in another schema), with its comment; its columns
+    /// follow it (PostgreSQL keeps them by the type's identity).
+    pub(super) fn move_type(&mut self, old: &ObjName, new: &ObjName) {
+        let ty = self.model.types.remove(old);
+        if let Some(ty) = ty {
+            self.model.types.insert(new.clone(), ty);
+        }
         self.move_comment(CommentOn::Type(old.clone()), CommentOn::Type(new.clone()));
         // The columns of the type follow it: a scan of the tables, as for a drop.
         let users: Vec<(ObjName, String)> = self
@@ -235,7 +257,7 @@ impl Applier<'_> {
                 table
                     .columns
                     .iter()
-                    .filter(|c| self.names_type(&c.data_type, &old))
+                    .filter(|c| self.names_type(&c.data_type, old))
                     .map(|c| (t.clone(), c.name.clone()))
                     .collect::<Vec<_>>()
             })
@@ -246,17 +268,14 @@ impl Applier<'_> {
             };
             let mut renamed = DataType::clone(&c.data_type);
             if let TypeKind::Named { name, .. } = &mut renamed.kind {
-                name.name = ident(new.name(), name.name.span);
+                let span = name.name.span;
+                name.name = ident(new.name(), span);
+                name.schema =
+                    (new.schema() != self.default_schema).then(|| ident(new.schema(), span));
             }
             let renamed = self.shared.data_type(&renamed);
             self.update_column(&table, &column, |c| c.data_type = renamed);
         }
-        Ok(vec![self.rename_back(
-            &new,
-            &old,
-            span,
-            |name, new_name| S::RenameType(RenameType { name, new_name }),
-        )])
     }
 
     /// Whether a column's type is the type `name`.

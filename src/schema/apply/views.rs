@@ -196,21 +196,7 @@ impl Applier<'_> {
         if !self.check_rename_target(&new, r.new_name.span, "view") {
             return Ok(Vec::new());
         }
-        if let Some(view) = self.model.views.remove(&old) {
-            self.model.views.insert(new.clone(), view);
-        }
-        for index in self.model.indexes_of(&old) {
-            if let Some(mut i) = self.model.remove_index(&index).map(Arc::unwrap_or_clone) {
-                i.table = new.clone();
-                self.model.add_index(index, i);
-            }
-        }
-        self.move_comment(CommentOn::View(old.clone()), CommentOn::View(new.clone()));
-        self.move_grants(
-            &Grantable::Relation(old.clone()),
-            &Grantable::Relation(new.clone()),
-        );
-        self.follow_renamed_relation(&old, &new);
+        self.move_view(&old, &new);
         let materialized = r.materialized;
         Ok(vec![self.rename_back(
             &new,
@@ -224,6 +210,26 @@ impl Applier<'_> {
                 })
             },
         )])
+    }
+
+    /// A view under another name (or in another schema), with its indexes, comment and
+    /// privileges; the views that read it follow.
+    pub(super) fn move_view(&mut self, old: &ObjName, new: &ObjName) {
+        if let Some(view) = self.model.views.remove(old) {
+            self.model.views.insert(new.clone(), view);
+        }
+        for index in self.model.indexes_of(old) {
+            if let Some(mut i) = self.model.remove_index(&index).map(Arc::unwrap_or_clone) {
+                i.table = new.clone();
+                self.model.add_index(index, i);
+            }
+        }
+        self.move_comment(CommentOn::View(old.clone()), CommentOn::View(new.clone()));
+        self.move_grants(
+            &Grantable::Relation(old.clone()),
+            &Grantable::Relation(new.clone()),
+        );
+        self.follow_renamed_relation(old, new);
     }
 
     /// The statements that make a view of the model again, with its indexes and

@@ -1,0 +1,1 @@
+ALTER {{ object }} SET SCHEMA {{ schema }};
