@@ -218,10 +218,10 @@ pub enum StatementKind {
     AssumeExtension(AssumeExtension),
     /// `assume [unique] index NAME on TABLE (...)`: an index the database has.
     AssumeIndex(CreateIndex),
-    CreateSequence(CreateSequence),
+    CreateSequence(Box<CreateSequence>),
     /// `assume sequence NAME [options]`: a sequence the database has.
-    AssumeSequence(CreateSequence),
-    AlterSequence(AlterSequence),
+    AssumeSequence(Box<CreateSequence>),
+    AlterSequence(Box<AlterSequence>),
     RenameSequence(RenameSequence),
     DropSequence(DropSequence),
     SetColumnOption(SetColumnOption),
@@ -235,12 +235,12 @@ pub enum StatementKind {
     RefreshView(RefreshView),
     DropView(DropView),
     RenameView(RenameView),
-    CreateRoutine(CreateRoutine),
+    CreateRoutine(Box<CreateRoutine>),
     /// `assume function ...`: a function or procedure the database has.
-    AssumeRoutine(CreateRoutine),
+    AssumeRoutine(Box<CreateRoutine>),
     DropRoutine(DropRoutine),
     RenameRoutine(RenameRoutine),
-    CreateTrigger(CreateTrigger),
+    CreateTrigger(Box<CreateTrigger>),
     DropTrigger(DropTrigger),
     SetSchema(SetSchema),
     Grant(Grant),
@@ -1349,5 +1349,13 @@ mod tests {
     fn a_header_fits_its_allocation_class() {
         assert!(std::mem::size_of::<Header>() <= 160);
         assert!(std::mem::size_of::<Revision>() <= 16);
+    }
+
+    /// A body holds a statement per statement of the file: the rare large ones
+    /// (sequence options, functions, triggers) are boxed, so that every statement is not
+    /// as large as they are.
+    #[test]
+    fn a_statement_is_as_large_as_the_common_ones() {
+        assert!(std::mem::size_of::<StatementKind>() <= 352);
     }
 }

@@ -699,14 +699,14 @@ impl<'s> Builder<'s> {
                 name: self.qname(&child(p, Rule::qname)),
                 new_name: self.name(&child(p, Rule::name)),
             }),
-            Rule::create_sequence => StatementKind::CreateSequence(CreateSequence {
+            Rule::create_sequence => StatementKind::CreateSequence(Box::new(CreateSequence {
                 name: self.qname(&child(p, Rule::qname)),
                 options: self.sequence_options(p, false),
-            }),
-            Rule::assume_sequence => StatementKind::AssumeSequence(CreateSequence {
+            })),
+            Rule::assume_sequence => StatementKind::AssumeSequence(Box::new(CreateSequence {
                 name: self.qname(&child(p, Rule::qname)),
                 options: self.sequence_options(p, false),
-            }),
+            })),
             Rule::alter_sequence => {
                 let name = self.qname(&child(p, Rule::qname));
                 match find(p, Rule::rename_sequence) {
@@ -714,10 +714,10 @@ impl<'s> Builder<'s> {
                         name,
                         new_name: self.name(&child(&r, Rule::name)),
                     }),
-                    None => StatementKind::AlterSequence(AlterSequence {
+                    None => StatementKind::AlterSequence(Box::new(AlterSequence {
                         name,
                         options: self.sequence_options(p, true),
-                    }),
+                    })),
                 }
             }
             Rule::comment_on => {
@@ -806,8 +806,8 @@ impl<'s> Builder<'s> {
                 name: self.qname(&child(p, Rule::qname)),
                 new_name: self.name(&child(p, Rule::name)),
             }),
-            Rule::create_routine => StatementKind::CreateRoutine(self.create_routine(p)),
-            Rule::assume_routine => StatementKind::AssumeRoutine(self.create_routine(p)),
+            Rule::create_routine => StatementKind::CreateRoutine(Box::new(self.create_routine(p))),
+            Rule::assume_routine => StatementKind::AssumeRoutine(Box::new(self.create_routine(p))),
             Rule::drop_routine => StatementKind::DropRoutine(DropRoutine {
                 routine: self.routine_ref(p),
             }),
@@ -815,7 +815,7 @@ impl<'s> Builder<'s> {
                 routine: self.routine_ref(p),
                 new_name: self.name(&child(p, Rule::name)),
             }),
-            Rule::create_trigger => StatementKind::CreateTrigger(self.create_trigger(p)),
+            Rule::create_trigger => StatementKind::CreateTrigger(Box::new(self.create_trigger(p))),
             Rule::drop_trigger => StatementKind::DropTrigger(DropTrigger {
                 name: self.name(&child(p, Rule::name)),
                 table: self.qname(&child(p, Rule::qname)),

@@ -79,9 +79,9 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
     for (_, r) in &model.routines {
         let definition = r.definition.clone();
         push(if r.assumed {
-            StatementKind::AssumeRoutine(definition)
+            StatementKind::AssumeRoutine(Box::new(definition))
         } else {
-            StatementKind::CreateRoutine(definition)
+            StatementKind::CreateRoutine(Box::new(definition))
         });
     }
     let (partitions, tables): (Vec<_>, Vec<_>) = model
@@ -144,13 +144,13 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
         }
     }
     for (name, s) in model.sequences.iter().filter(|(_, s)| s.owned_by.is_some()) {
-        push(StatementKind::AlterSequence(AlterSequence {
+        push(StatementKind::AlterSequence(Box::new(AlterSequence {
             name: applier.qualified(name, span),
             options: SequenceOptions {
                 owned_by: Some(spanned(span, applier.owner(s, span))),
                 ..SequenceOptions::default()
             },
-        }));
+        })));
     }
     for (name, i) in &model.indexes {
         let kind = applier
@@ -163,7 +163,7 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
         });
     }
     for (_, t) in &model.triggers {
-        push(StatementKind::CreateTrigger(t.definition.clone()));
+        push(StatementKind::CreateTrigger(Box::new(t.definition.clone())));
     }
     for table in model.tables.keys() {
         for derived in applier.recreate_row_security(table, span) {

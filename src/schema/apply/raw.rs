@@ -196,14 +196,18 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
                 None
             }
         }
-        N::CreateSeqStmt(c) if !c.if_not_exists => Some(vec![S::CreateSequence(CreateSequence {
-            name: qualified(c.sequence.as_ref()?, span),
-            options: sequence_options(&c.options, span)?,
-        })]),
-        N::AlterSeqStmt(a) if !a.missing_ok => Some(vec![S::AlterSequence(AlterSequence {
-            name: qualified(a.sequence.as_ref()?, span),
-            options: sequence_options(&a.options, span)?,
-        })]),
+        N::CreateSeqStmt(c) if !c.if_not_exists => {
+            Some(vec![S::CreateSequence(Box::new(CreateSequence {
+                name: qualified(c.sequence.as_ref()?, span),
+                options: sequence_options(&c.options, span)?,
+            }))])
+        }
+        N::AlterSeqStmt(a) if !a.missing_ok => {
+            Some(vec![S::AlterSequence(Box::new(AlterSequence {
+                name: qualified(a.sequence.as_ref()?, span),
+                options: sequence_options(&a.options, span)?,
+            }))])
+        }
         N::AlterTableStmt(a) if a.objtype == ObjectType::ObjectTable as i32 => {
             let table = qualified(a.relation.as_ref()?, span);
             a.cmds

@@ -119,10 +119,10 @@ impl Applier<'_> {
         }
         Ok(vec![match previous {
             Some(p) => derived(
-                S::CreateRoutine(CreateRoutine {
+                S::CreateRoutine(Box::new(CreateRoutine {
                     or_replace: true,
                     ..p.definition.clone()
-                }),
+                })),
                 span,
             ),
             None => derived(
@@ -214,7 +214,10 @@ impl Applier<'_> {
         if let Some(why) = &routine.stale {
             return Err(why.clone());
         }
-        let mut reverse = vec![derived(S::CreateRoutine(routine.definition.clone()), span)];
+        let mut reverse = vec![derived(
+            S::CreateRoutine(Box::new(routine.definition.clone())),
+            span,
+        )];
         reverse.extend(comments);
         Ok(reverse)
     }
@@ -370,10 +373,10 @@ impl Applier<'_> {
         );
         Ok(vec![match previous {
             Some(p) => derived(
-                S::CreateTrigger(CreateTrigger {
+                S::CreateTrigger(Box::new(CreateTrigger {
                     or_replace: true,
                     ..p.definition.clone()
-                }),
+                })),
                 span,
             ),
             None => derived(
@@ -400,7 +403,10 @@ impl Applier<'_> {
             );
             return Ok(Vec::new());
         };
-        let mut reverse = vec![derived(S::CreateTrigger(trigger.definition.clone()), span)];
+        let mut reverse = vec![derived(
+            S::CreateTrigger(Box::new(trigger.definition.clone())),
+            span,
+        )];
         reverse
             .extend(self.take_comments(&[CommentOn::Trigger(table, d.name.value.clone())], span));
         Ok(reverse)
@@ -411,7 +417,10 @@ impl Applier<'_> {
         let mut out = Vec::new();
         for name in self.model.triggers_of(table) {
             if let Some(t) = self.model.triggers.get(&(table.clone(), name.clone())) {
-                out.push(derived(S::CreateTrigger(t.definition.clone()), span));
+                out.push(derived(
+                    S::CreateTrigger(Box::new(t.definition.clone())),
+                    span,
+                ));
                 out.extend(
                     self.comment_statements(&[CommentOn::Trigger(table.clone(), name)], span),
                 );

@@ -82,10 +82,10 @@ impl Applier<'_> {
             return Ok(Vec::new());
         }
         Ok(vec![derived(
-            S::AlterSequence(AlterSequence {
+            S::AlterSequence(Box::new(AlterSequence {
                 name: a.name.clone(),
                 options: back,
-            }),
+            })),
             span,
         )])
     }
@@ -167,10 +167,10 @@ impl Applier<'_> {
                 s.start
             )),
             ..derived(
-                S::CreateSequence(CreateSequence {
+                S::CreateSequence(Box::new(CreateSequence {
                     name: self.qualified(name, span),
                     options,
-                }),
+                })),
                 span,
             )
         }
@@ -210,13 +210,13 @@ impl Applier<'_> {
             }
             before.push(create);
             after.push(derived(
-                StatementKind::AlterSequence(AlterSequence {
+                StatementKind::AlterSequence(Box::new(AlterSequence {
                     name: self.qualified(name, span),
                     options: SequenceOptions {
                         owned_by: Some(spanned(span, self.owner(s, span))),
                         ..SequenceOptions::default()
                     },
-                }),
+                })),
                 span,
             ));
             after.extend(self.comment_statements(&[CommentOn::Sequence(name.clone())], span));
