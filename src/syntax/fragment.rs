@@ -278,6 +278,17 @@ fn bare_index(i: &protobuf::IndexStmt) -> bool {
     i.index_including_params.is_empty() && i.options.is_empty() && i.table_space.is_empty()
 }
 
+/// PostgreSQL's syntax error in `text` (`what` it is, for the message), at its place.
+fn unparsed(text: &str, error: &pgsql::SyntaxError, what: &str) -> Problem {
+    let at = error.offset.unwrap_or(0).min(text.len());
+    Problem::new(
+        Code::SqlSyntax,
+        at,
+        at,
+        format!("{what} does not parse: {}", error.message),
+    )
+}
+
 /// Checks a raw `sql` block; `nontransactional` blocks run outside a transaction and
 /// must hold exactly one statement; `data` blocks change rows only.
 pub fn raw_block(text: &str, nontransactional: bool, data: bool) -> Vec<Problem> {
@@ -305,15 +316,7 @@ pub fn raw_block(text: &str, nontransactional: bool, data: bool) -> Vec<Problem>
     });
     match looked {
         Ok(problems) => problems,
-        Err(error) => {
-            let at = error.offset.unwrap_or(0).min(text.len());
-            vec![Problem::new(
-                Code::SqlSyntax,
-                at,
-                at,
-                format!("this raw SQL does not parse: {}", error.message),
-            )]
-        }
+        Err(error) => vec![unparsed(text, &error, "this raw SQL")],
     }
 }
 
@@ -328,15 +331,7 @@ pub fn routine_body(language: &str, text: &str, header: &str) -> Vec<Problem> {
     match language {
         "sql" => match pgsql::parse(text, |_| ()) {
             Ok(()) => Vec::new(),
-            Err(error) => {
-                let at = error.offset.unwrap_or(0).min(text.len());
-                vec![Problem::new(
-                    Code::SqlSyntax,
-                    at,
-                    at,
-                    format!("this SQL body does not parse: {}", error.message),
-                )]
-            }
+            Err(error) => vec![unparsed(text, &error, "this SQL body")],
         },
         "plpgsql" => {
             let tag = dollar_tag(text);
@@ -421,15 +416,7 @@ pub fn view_query(text: &str) -> Vec<Problem> {
     });
     match looked {
         Ok(problems) => problems,
-        Err(error) => {
-            let at = error.offset.unwrap_or(0).min(text.len());
-            vec![Problem::new(
-                Code::SqlSyntax,
-                at,
-                at,
-                format!("this query does not parse: {}", error.message),
-            )]
-        }
+        Err(error) => vec![unparsed(text, &error, "this query")],
     }
 }
 

@@ -34,12 +34,7 @@ impl Applier<'_> {
     fn comment_target(&mut self, target: &CommentTarget) -> Option<CommentOn> {
         Some(match target {
             CommentTarget::Schema(s) => {
-                if !self.model.schemas.contains_key(&s.value) {
-                    self.error(
-                        Code::UnknownObject,
-                        s.span,
-                        format!("unknown schema `{}`", s.value),
-                    );
+                if !self.schema_or_error(s) {
                     return None;
                 }
                 CommentOn::Schema(s.value.clone())

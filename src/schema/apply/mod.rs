@@ -190,12 +190,7 @@ impl<'a> Applier<'a> {
         what: &str,
         doing: &str,
     ) -> bool {
-        if !self.model.schemas.contains_key(name.schema()) {
-            self.error(
-                Code::UnknownObject,
-                span,
-                format!("unknown schema `{}`", name.schema()),
-            );
+        if !self.schema_exists_or_error(name.schema(), span) {
             return false;
         }
         let clash = if let Some(kind) = self.model.relation(name) {

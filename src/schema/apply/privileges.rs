@@ -213,12 +213,7 @@ impl Applier<'_> {
             GrantObject::Schemas(names) => {
                 let mut out = Vec::new();
                 for s in names {
-                    if !self.model.schemas.contains_key(&s.value) {
-                        self.error(
-                            Code::UnknownObject,
-                            s.span,
-                            format!("unknown schema `{}`", s.value),
-                        );
+                    if !self.schema_or_error(s) {
                         return None;
                     }
                     out.push(Grantable::Schema(s.value.clone()));

@@ -34,12 +34,7 @@ impl Applier<'_> {
         assumed: bool,
     ) -> Reversal {
         let key = self.routine_key(&r.name, &r.args);
-        if !self.model.schemas.contains_key(key.name.schema()) {
-            self.error(
-                Code::UnknownObject,
-                r.name.span(),
-                format!("unknown schema `{}`", key.name.schema()),
-            );
+        if !self.schema_exists_or_error(key.name.schema(), r.name.span()) {
             return Ok(Vec::new());
         }
         let language = r.language.value.as_str();

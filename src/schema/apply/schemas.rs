@@ -27,12 +27,7 @@ impl Applier<'_> {
 
     pub(super) fn drop_schema(&mut self, s: &mut DropSchema, span: Span) -> Reversal {
         let name = s.name.value.clone();
-        if !self.model.schemas.contains_key(&name) {
-            self.error(
-                Code::UnknownObject,
-                s.name.span,
-                format!("unknown schema `{name}`"),
-            );
+        if !self.schema_or_error(&s.name) {
             return Ok(Vec::new());
         }
         let holds = self
@@ -68,18 +63,31 @@ impl Applier<'_> {
 }
 
 impl Applier<'_> {
+    /// Whether a schema the statement names exists; an error when it does not.
+    pub(super) fn schema_or_error(&mut self, name: &Ident) -> bool {
+        self.schema_exists_or_error(&name.value, name.span)
+    }
+
+    /// Whether `schema` exists; an error at `span` when it does not.
+    pub(super) fn schema_exists_or_error(&mut self, schema: &str, span: Span) -> bool {
+        if self.model.schemas.contains_key(schema) {
+            return true;
+        }
+        self.error(
+            Code::UnknownObject,
+            span,
+            format!("unknown schema `{schema}`"),
+        );
+        false
+    }
+
     /// `alter ... set schema`: the object moves, keeping its name, with what belongs to
     /// it (a table's indexes, the indexes of its keys, its identity and owned sequences;
     /// a materialized view's indexes), which PostgreSQL moves too. Every one of those
     /// names must be free in the new schema.
     pub(super) fn set_schema(&mut self, s: &mut SetSchema, span: Span) -> Reversal {
         let target = s.schema.value.clone();
-        if !self.model.schemas.contains_key(&target) {
-            self.error(
-                Code::UnknownObject,
-                s.schema.span,
-                format!("unknown schema `{target}`"),
-            );
+        if !self.schema_or_error(&s.schema) {
             return Ok(Vec::new());
         }
         let back = |name: QualifiedName, old_schema: &str| {
