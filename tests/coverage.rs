@@ -129,6 +129,7 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
         StatementKind::AssumeType(_) => "assume type",
         StatementKind::AssumeExtension(_) => "assume extension",
         StatementKind::AssumeIndex(_) => "assume index",
+        StatementKind::AssumeConstraint(_) => "assume constraint",
         StatementKind::CreateSequence(c) => {
             sequence_options(&c.options, seen);
             "create sequence"
@@ -437,6 +438,7 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "set",
         "assume extension",
         "assume index",
+        "assume constraint",
         "sql data",
         "sql data nontransactional",
         "alter table rename constraint",

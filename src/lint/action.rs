@@ -363,6 +363,7 @@ impl Names<'_> {
             | S::AssumeExtension(_)
             | S::RenameType(_)
             | S::AssumeIndex(_)
+            | S::AssumeConstraint(_)
             | S::Comment(_)
             | S::SetColumnOption(_)
             | S::SetSchema(_)

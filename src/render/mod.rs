@@ -1429,6 +1429,18 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
             })),
         }
         .render_into(out),
+        S::AssumeConstraint(c) => AssumedSql {
+            kind: "constraint",
+            name: CommentOf(Qualified(&QualifiedName {
+                schema: c.table.schema.clone(),
+                name: c
+                    .constraint
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| c.table.name.clone()),
+            })),
+        }
+        .render_into(out),
         S::AssumeExtension(e) => AssumedSql {
             kind: "extension",
             name: CommentOf(Qualified(&QualifiedName {

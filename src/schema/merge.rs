@@ -778,6 +778,12 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
         S::DropType(t) => vec![whole(&obj(&t.name))],
         S::AssumeType(t) => vec![whole(&obj(&t.name))],
         S::AssumeExtension(e) => vec![whole(&ObjName::new("", &e.name.value))],
+        S::AssumeConstraint(c) => c
+            .constraint
+            .name
+            .iter()
+            .map(|n| member(&obj(&c.table), &n.value))
+            .collect(),
         S::AssumeIndex(i) => {
             let table = obj(&i.table);
             i.name

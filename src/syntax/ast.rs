@@ -218,6 +218,9 @@ pub enum StatementKind {
     AssumeExtension(AssumeExtension),
     /// `assume [unique] index NAME on TABLE (...)`: an index the database has.
     AssumeIndex(CreateIndex),
+    /// `assume constraint NAME on TABLE ...`: a constraint the database has (never
+    /// `not valid`).
+    AssumeConstraint(AddConstraint),
     CreateSequence(Box<CreateSequence>),
     /// `assume sequence NAME [options]`: a sequence the database has.
     AssumeSequence(Box<CreateSequence>),
@@ -1324,6 +1327,7 @@ impl StatementKind {
                 | StatementKind::AssumeType(_)
                 | StatementKind::AssumeExtension(_)
                 | StatementKind::AssumeIndex(_)
+                | StatementKind::AssumeConstraint(_)
                 | StatementKind::AssumeSequence(_)
                 | StatementKind::AssumeView(_)
                 | StatementKind::AssumeRoutine(_)

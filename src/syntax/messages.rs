@@ -310,6 +310,7 @@ fn describe(rule: Rule) -> &'static str {
         | assume_type
         | assume_extension
         | assume_index
+        | assume_constraint
         | alter_table
         | create_index
         | drop_index

@@ -627,6 +627,19 @@ impl<'s> Builder<'s> {
             }
             Rule::create_index => StatementKind::CreateIndex(self.create_index(p)),
             Rule::assume_index => StatementKind::AssumeIndex(self.create_index(p)),
+            Rule::assume_constraint => {
+                let name = self.name(&child(p, Rule::name));
+                let table = self.qname(&child(p, Rule::qname));
+                let constraint = self.table_constraint(p);
+                StatementKind::AssumeConstraint(AddConstraint {
+                    table,
+                    constraint: TableConstraint {
+                        name: Some(name),
+                        ..constraint
+                    },
+                    not_valid: false,
+                })
+            }
             Rule::assume_extension => StatementKind::AssumeExtension(AssumeExtension {
                 name: self.name(&child(p, Rule::name)),
             }),
@@ -1547,7 +1560,12 @@ impl<'s> Builder<'s> {
         let body = pair
             .clone()
             .into_inner()
-            .find(|p| p.as_rule() != Rule::constraint_name && p.as_rule() != Rule::deferrability)
+            .find(|p| {
+                !matches!(
+                    p.as_rule(),
+                    Rule::constraint_name | Rule::deferrability | Rule::name | Rule::qname
+                ) && !messages::is_token(p.as_rule())
+            })
             .expect("grammar: a constraint body");
         (name, body)
     }

@@ -410,6 +410,21 @@ pub fn statement(kind: &StatementKind) -> String {
         S::CreateIndex(i) => index("create", i),
         S::AssumeIndex(i) => index("assume", i),
         S::AssumeExtension(e) => format!("assume extension {}", name(&e.name.value)),
+        S::AssumeConstraint(a) => {
+            let unnamed = TableConstraint {
+                name: None,
+                ..a.constraint.clone()
+            };
+            format!(
+                "assume constraint {} on {} {}",
+                a.constraint
+                    .name
+                    .as_ref()
+                    .map_or(String::new(), |n| name(&n.value)),
+                qualified(&a.table),
+                table_constraint(&unnamed)
+            )
+        }
         S::DropIndex(d) => format!(
             "drop index {}{}{}",
             if d.concurrently { "concurrently " } else { "" },

@@ -298,6 +298,8 @@ impl<'a> Applier<'a> {
             S::CreateIndex(i) => self.create_index(i, span),
             S::DropIndex(d) => self.drop_index(d, span),
             S::AssumeIndex(i) => self.assume_index(i, span),
+            // Checked and named as `add constraint` is; nothing creates it, nothing drops it.
+            S::AssumeConstraint(c) => self.add_constraint(c, span).map(|_| Vec::new()),
             S::AssumeExtension(e) => self.assume_extension(e, span),
             S::RenameIndex(r) => self.rename_index(r, span),
             S::RenameConstraint(r) => self.rename_constraint(r, span),
