@@ -4,7 +4,8 @@
 //! RENAME TO`, `DROP INDEX`, `DROP
 //! TABLE`, `ALTER TABLE` dropping a column, a constraint, `NOT NULL` or a default) are
 //! applied to the model as their native statements are (and views' renames and drops,
-//! sequences' creates, changes, renames and drops), so that it does not drift from
+//! sequences' creates, changes, renames and drops, indexes on plain columns, constraints
+//! made of an index), so that it does not drift from
 //! the database. The others, and those the model refuses (an object it never knew, a
 //! drop that `CASCADE` would carry further), stay invisible to it: `check --verbose`
 //! lists them.
@@ -196,6 +197,7 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
                 None
             }
         }
+        N::IndexStmt(i) => create_index(i, span).map(|c| vec![S::CreateIndex(c)]),
         N::CreateSeqStmt(c) if !c.if_not_exists => {
             Some(vec![S::CreateSequence(Box::new(CreateSequence {
                 name: qualified(c.sequence.as_ref()?, span),
@@ -222,6 +224,87 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
         }
         _ => None,
     }
+}
+
+/// `CREATE [UNIQUE] INDEX [CONCURRENTLY] NAME ON TABLE [USING METHOD] (COLUMNS) [INCLUDE
+/// (...)] [NULLS NOT DISTINCT]` on plain columns, as the native statement; `None` for
+/// what strata would need the text of (an expression, a `WHERE`), options, a
+/// tablespace, or `IF NOT EXISTS` (which may create nothing).
+fn create_index(i: &protobuf::IndexStmt, span: Span) -> Option<CreateIndex> {
+    if i.if_not_exists
+        || i.where_clause.is_some()
+        || !i.options.is_empty()
+        || !i.table_space.is_empty()
+        || i.idxname.is_empty()
+    {
+        return None;
+    }
+    fn column(node: &protobuf::Node) -> Option<&protobuf::IndexElem> {
+        match &node.node {
+            Some(N::IndexElem(e)) if e.expr.is_none() && !e.name.is_empty() => Some(e),
+            _ => None,
+        }
+    }
+    // A dotted name from the parts PostgreSQL's parser gives (a collation, an operator
+    // class), or `None` when there is none.
+    let parts = |items: &[protobuf::Node]| -> Option<Option<QualifiedName>> {
+        if items.is_empty() {
+            return Some(None);
+        }
+        let list = protobuf::Node {
+            node: Some(N::List(protobuf::List {
+                items: items.to_vec(),
+            })),
+        };
+        dotted(&list, span).map(Some)
+    };
+    let keys = i
+        .index_params
+        .iter()
+        .map(|node| {
+            let e = column(node)?;
+            if !e.opclassopts.is_empty() {
+                return None;
+            }
+            Some(IndexKey {
+                target: IndexTarget::Column(ident(&e.name, span)),
+                collation: parts(&e.collation)?,
+                opclass: parts(&e.opclass)?,
+                order: match e.ordering {
+                    o if o == protobuf::SortByDir::SortbyAsc as i32 => Some(SortOrder::Asc),
+                    o if o == protobuf::SortByDir::SortbyDesc as i32 => Some(SortOrder::Desc),
+                    _ => None,
+                },
+                nulls: match e.nulls_ordering {
+                    n if n == protobuf::SortByNulls::SortbyNullsFirst as i32 => {
+                        Some(NullsOrder::First)
+                    }
+                    n if n == protobuf::SortByNulls::SortbyNullsLast as i32 => {
+                        Some(NullsOrder::Last)
+                    }
+                    _ => None,
+                },
+                span,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let include = i
+        .index_including_params
+        .iter()
+        .map(|node| column(node).map(|e| ident(&e.name, span)))
+        .collect::<Option<Vec<_>>>()?;
+    Some(CreateIndex {
+        unique: i.unique,
+        concurrently: i.concurrent,
+        name: Some(ident(&i.idxname, span)),
+        table: qualified(i.relation.as_ref()?, span),
+        method: (!i.access_method.is_empty() && i.access_method != "btree")
+            .then(|| ident(&i.access_method, span)),
+        keys,
+        include,
+        nulls_not_distinct: i.nulls_not_distinct,
+        predicate: None,
+    })
 }
 
 /// The options of `CREATE` or `ALTER SEQUENCE` as the native statement's, or `None`
