@@ -102,36 +102,20 @@ fn clash<V: PartialEq>(
 /// Merges `theirs` into `ours` over `base`; the conflicts found are appended.
 pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Conflict>) -> Model {
     let mut merged = ours.clone();
-    merge_set(
-        &base.schemas,
-        &ours.schemas,
-        &theirs.schemas,
-        "schema",
+    merge_map(
+        (&base.schemas, &ours.schemas, &theirs.schemas),
+        &mut merged.schemas,
+        clash,
+        |k| (format!("schema `{k}`"), whole(&ObjName::new(k, ""))),
         conflicts,
-        |k| whole(&ObjName::new(k, "")),
-    )
-    .into_iter()
-    .for_each(|(k, v)| {
-        match v {
-            Some(()) => merged.schemas.insert(k, ()),
-            None => merged.schemas.remove(&k),
-        };
-    });
-    merge_set(
-        &base.extensions,
-        &ours.extensions,
-        &theirs.extensions,
-        "extension",
+    );
+    merge_map(
+        (&base.extensions, &ours.extensions, &theirs.extensions),
+        &mut merged.extensions,
+        clash,
+        |k| (format!("extension `{k}`"), whole(&ObjName::new("", k))),
         conflicts,
-        |k| whole(&ObjName::new("", k)),
-    )
-    .into_iter()
-    .for_each(|(k, v)| {
-        match v {
-            Some(extension) => merged.extensions.insert(k, extension),
-            None => merged.extensions.remove(&k),
-        };
-    });
+    );
     for (name, value) in changes(&base.types, &theirs.types) {
         let (b, o) = (base.types.get(&name), ours.types.get(&name));
         match (o == b, b, o, value.as_ref()) {
@@ -203,122 +187,74 @@ pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Con
             conflicts.push(Conflict::on(format!("index `{name}`"), why, whole(&name)));
         }
     }
-    for (role, value) in merge_set(
-        &base.roles,
-        &ours.roles,
-        &theirs.roles,
-        "role",
+    merge_map(
+        (&base.roles, &ours.roles, &theirs.roles),
+        &mut merged.roles,
+        clash,
+        |k| (format!("role `{k}`"), whole(&ObjName::new("", k))),
         conflicts,
-        |k| whole(&ObjName::new("", k)),
-    ) {
-        match value {
-            Some(()) => merged.roles.insert(role, ()),
-            None => merged.roles.remove(&role),
-        };
-    }
-    for (key, value) in changes(&base.grants, &theirs.grants) {
-        let (b, o) = (base.grants.get(&key), ours.grants.get(&key));
-        if o == b {
-            match value {
-                Some(g) => merged.grants.insert(key, g),
-                None => merged.grants.remove(&key),
-            };
-        } else if o != value.as_ref() {
-            conflicts.push(Conflict::on(
-                format!("the privileges of role `{}` on {}", key.1, key.0),
-                DIFFERENTLY,
-                grantable_part(&key.0),
-            ));
-        }
-    }
-    for (key, value) in changes(&base.policies, &theirs.policies) {
-        let (b, o) = (base.policies.get(&key), ours.policies.get(&key));
-        if o == b {
-            match value {
-                Some(p) => merged.policies.insert(key, p),
-                None => merged.policies.remove(&key),
-            };
-        } else if let Some(why) = clash(b, o, value.as_ref()) {
-            conflicts.push(Conflict::on(
-                format!("policy `{}` of `{}`", key.1, key.0),
-                why,
-                member(&key.0, &key.1),
-            ));
-        }
-    }
-    for (key, value) in changes(&base.routines, &theirs.routines) {
-        let (b, o) = (base.routines.get(&key), ours.routines.get(&key));
-        if o == b {
-            match value {
-                Some(r) => merged.routines.insert(key, r),
-                None => merged.routines.remove(&key),
-            };
-        } else if let Some(why) = clash(b, o, value.as_ref()) {
-            conflicts.push(Conflict::on(
-                format!("function `{key}`"),
-                why,
-                whole(&key.name),
-            ));
-        }
-    }
-    for (key, value) in changes(&base.triggers, &theirs.triggers) {
-        let (b, o) = (base.triggers.get(&key), ours.triggers.get(&key));
-        if o == b {
-            match value {
-                Some(t) => merged.triggers.insert(key, t),
-                None => merged.triggers.remove(&key),
-            };
-        } else if let Some(why) = clash(b, o, value.as_ref()) {
-            conflicts.push(Conflict::on(
-                format!("trigger `{}` of `{}`", key.1, key.0),
-                why,
-                member(&key.0, &key.1),
-            ));
-        }
-    }
-    for (name, value) in changes(&base.views, &theirs.views) {
-        let (b, o) = (base.views.get(&name), ours.views.get(&name));
-        if o == b {
-            match value {
-                Some(view) => merged.views.insert(name, view),
-                None => merged.views.remove(&name),
-            };
-        } else if let Some(why) = clash(b, o, value.as_ref()) {
-            conflicts.push(Conflict::on(format!("view `{name}`"), why, whole(&name)));
-        }
-    }
-    for (name, value) in changes(&base.sequences, &theirs.sequences) {
-        let (b, o) = (base.sequences.get(&name), ours.sequences.get(&name));
-        if o == b {
-            match value {
-                Some(sequence) => merged.sequences.insert(name, sequence),
-                None => merged.sequences.remove(&name),
-            };
-        } else if let Some(why) = clash(b, o, value.as_ref()) {
-            conflicts.push(Conflict::on(
-                format!("sequence `{name}`"),
-                why,
-                whole(&name),
-            ));
-        }
-    }
-    for (on, value) in changes(&base.comments, &theirs.comments) {
-        let (b, o) = (base.comments.get(&on), ours.comments.get(&on));
-        if o == b {
-            match value {
-                Some(text) => merged.comments.insert(on, text),
-                None => merged.comments.remove(&on),
-            };
-        } else if o != value.as_ref() {
-            // Both set it, differently: the merge revision may set it once more.
-            let part = comment_part(&on);
-            conflicts.push(Conflict::on(
-                format!("the comment on {on}"),
-                DIFFERENTLY,
-                part,
-            ));
-        }
-    }
+    );
+    // Privileges and comments both branches set alike merge; set differently, the merge
+    // revision may set them once more.
+    merge_map(
+        (&base.grants, &ours.grants, &theirs.grants),
+        &mut merged.grants,
+        differently,
+        |(object, role)| {
+            (
+                format!("the privileges of role `{role}` on {object}"),
+                grantable_part(object),
+            )
+        },
+        conflicts,
+    );
+    merge_map(
+        (&base.policies, &ours.policies, &theirs.policies),
+        &mut merged.policies,
+        clash,
+        |(table, name)| (format!("policy `{name}` of `{table}`"), member(table, name)),
+        conflicts,
+    );
+    merge_map(
+        (&base.routines, &ours.routines, &theirs.routines),
+        &mut merged.routines,
+        clash,
+        |key| (format!("function `{key}`"), whole(&key.name)),
+        conflicts,
+    );
+    merge_map(
+        (&base.triggers, &ours.triggers, &theirs.triggers),
+        &mut merged.triggers,
+        clash,
+        |(table, name)| {
+            (
+                format!("trigger `{name}` of `{table}`"),
+                member(table, name),
+            )
+        },
+        conflicts,
+    );
+    merge_map(
+        (&base.views, &ours.views, &theirs.views),
+        &mut merged.views,
+        clash,
+        |name| (format!("view `{name}`"), whole(name)),
+        conflicts,
+    );
+    merge_map(
+        (&base.sequences, &ours.sequences, &theirs.sequences),
+        &mut merged.sequences,
+        clash,
+        |name| (format!("sequence `{name}`"), whole(name)),
+        conflicts,
+    );
+    merge_map(
+        (&base.comments, &ours.comments, &theirs.comments),
+        &mut merged.comments,
+        differently,
+        |on| (format!("the comment on {on}"), comment_part(on)),
+        conflicts,
+    );
     uses(&merged, base, ours, theirs, conflicts);
     merged
 }
@@ -345,25 +281,45 @@ fn added_or_changed<K, V>(changes: Vec<(K, Option<V>)>) -> Vec<(K, V)> {
         .collect()
 }
 
-/// The changes of `theirs` to a set of names that `ours` did not make too.
-fn merge_set<V: Clone + PartialEq>(
-    base: &OrdMap<String, V>,
-    ours: &OrdMap<String, V>,
-    theirs: &OrdMap<String, V>,
-    what: &str,
+/// One map of the base, ours and theirs.
+type Sides<'a, M> = (&'a M, &'a M, &'a M);
+
+/// Why a part both sides changed conflicts, from its base, ours and theirs ([`clash`],
+/// [`differently`]); `None` when it does not.
+type Why<V> = fn(Option<&V>, Option<&V>, Option<&V>) -> Option<&'static str>;
+
+/// Merges theirs' changes to one map of whole objects into `merged` (ours to start): a
+/// key ours left as the base had it takes theirs; a key both changed is a conflict when
+/// `why` says why (`conflict` names the object and its part).
+fn merge_map<K: Ord + Clone, V: Clone + PartialEq>(
+    (base, ours, theirs): Sides<'_, OrdMap<K, V>>,
+    merged: &mut OrdMap<K, V>,
+    why: Why<V>,
+    conflict: impl Fn(&K) -> (String, Part),
     conflicts: &mut Vec<Conflict>,
-    part: impl Fn(&str) -> Part,
-) -> Vec<(String, Option<V>)> {
-    let mut taken = Vec::new();
-    for (name, value) in changes(base, theirs) {
-        let (b, o) = (base.get(&name), ours.get(&name));
+) {
+    for (key, value) in changes(base, theirs) {
+        let (b, o) = (base.get(&key), ours.get(&key));
         if o == b {
-            taken.push((name, value));
-        } else if let Some(why) = clash(b, o, value.as_ref()) {
-            conflicts.push(Conflict::on(format!("{what} `{name}`"), why, part(&name)));
+            match value {
+                Some(v) => merged.insert(key, v),
+                None => merged.remove(&key),
+            };
+        } else if let Some(why) = why(b, o, value.as_ref()) {
+            let (what, part) = conflict(&key);
+            conflicts.push(Conflict::on(what, why, part));
         }
     }
-    taken
+}
+
+/// Why a part both sides set conflicts: only when they set it differently (a comment,
+/// privileges: both orders run, and the merge revision may set it once more).
+fn differently<V: PartialEq>(
+    _: Option<&V>,
+    ours: Option<&V>,
+    theirs: Option<&V>,
+) -> Option<&'static str> {
+    (ours != theirs).then_some(DIFFERENTLY)
 }
 
 /// The values of an enum type both sides changed: each side's additions, ours first.

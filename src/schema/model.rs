@@ -84,6 +84,19 @@ pub struct EnumType {
     pub assumed: bool,
 }
 
+impl EnumType {
+    /// Its values as a statement writes them, at `span`.
+    pub fn values_at(&self, span: crate::source::Span) -> Vec<crate::syntax::ast::Spanned<String>> {
+        self.values
+            .iter()
+            .map(|v| crate::syntax::ast::Spanned {
+                value: v.clone(),
+                span,
+            })
+            .collect()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Column {
     pub name: String,

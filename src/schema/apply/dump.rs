@@ -45,14 +45,7 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
         });
     }
     for (name, t) in &model.types {
-        let values = t
-            .values
-            .iter()
-            .map(|v| Spanned {
-                value: v.clone(),
-                span,
-            })
-            .collect();
+        let values = t.values_at(span);
         let name = applier.qualified(name, span);
         push(if t.assumed {
             StatementKind::AssumeType(AssumeType { name, values })

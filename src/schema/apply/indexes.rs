@@ -19,36 +19,36 @@ impl Applier<'_> {
         let checked = columns.is_some();
         let columns = columns.unwrap_or_default();
         let column_names: Vec<&str> = columns.iter().map(String::as_str).collect();
+        // The columns it names, keys first, then `include`: each must be the table's.
+        let named = i
+            .keys
+            .iter()
+            .filter_map(|k| match &k.target {
+                IndexTarget::Column(c) => Some(c),
+                IndexTarget::Expr(_) => None,
+            })
+            .chain(&i.include);
+        if let Some(c) = named
+            .filter(|_| checked)
+            .find(|c| !column_names.contains(&c.value.as_str()))
+        {
+            self.error(
+                Code::UnknownObject,
+                c.span,
+                format!("table `{table}` has no column `{}`", c.value),
+            );
+            return Ok(Vec::new());
+        }
         let mut used: Vec<String> = Vec::new();
         for key in &i.keys {
             match &key.target {
-                IndexTarget::Column(c) => {
-                    if checked && !column_names.contains(&c.value.as_str()) {
-                        self.error(
-                            Code::UnknownObject,
-                            c.span,
-                            format!("table `{table}` has no column `{}`", c.value),
-                        );
-                        return Ok(Vec::new());
-                    }
-                    used.push(c.value.clone());
-                }
+                IndexTarget::Column(c) => used.push(c.value.clone()),
                 IndexTarget::Expr(e) => {
                     used.extend(expr::columns_used(&e.text, column_names.iter().copied()))
                 }
             }
         }
-        for c in &i.include {
-            if checked && !column_names.contains(&c.value.as_str()) {
-                self.error(
-                    Code::UnknownObject,
-                    c.span,
-                    format!("table `{table}` has no column `{}`", c.value),
-                );
-                return Ok(Vec::new());
-            }
-            used.push(c.value.clone());
-        }
+        used.extend(i.include.iter().map(|c| c.value.clone()));
         if let Some(p) = &i.predicate {
             used.extend(expr::columns_used(&p.text, column_names.iter().copied()));
         }

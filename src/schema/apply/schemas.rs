@@ -200,11 +200,16 @@ impl Applier<'_> {
                 let Some((old, t)) = self.table_or_error(&s.name) else {
                     return Ok(Vec::new());
                 };
-                let mut moved: Vec<ObjName> = t
+                // The indexes of its keys, whose comments move by name.
+                let keys: Vec<ObjName> = t
                     .constraints
                     .iter()
                     .filter(|c| c.has_index())
                     .map(|c| ObjName::new(old.schema(), &c.name))
+                    .collect();
+                let mut moved: Vec<ObjName> = keys
+                    .iter()
+                    .cloned()
                     .chain(
                         t.columns
                             .iter()
@@ -225,20 +230,9 @@ impl Applier<'_> {
                 }
                 // The keys' indexes and the identity sequences move with the table's
                 // constraints and columns; its own indexes and owned sequences here.
-                let key_comments: Vec<ObjName> = self
-                    .model
-                    .table(&old)
-                    .map(|t| {
-                        t.constraints
-                            .iter()
-                            .filter(|c| c.has_index())
-                            .map(|c| ObjName::new(old.schema(), &c.name))
-                            .collect()
-                    })
-                    .unwrap_or_default();
                 self.move_table(&old, &new, span);
                 self.move_indexes(&indexes, &target);
-                for key in key_comments {
+                for key in keys {
                     self.move_comment(
                         CommentOn::Index(key.clone()),
                         CommentOn::Index(ObjName::new(&target, key.name())),

@@ -129,14 +129,7 @@ impl Applier<'_> {
         }
         self.model.types.remove(&name);
         let comments = self.take_comments(&[CommentOn::Type(name)], span);
-        let values = ty
-            .values
-            .iter()
-            .map(|v| Spanned {
-                value: v.clone(),
-                span,
-            })
-            .collect();
+        let values = ty.values_at(span);
         let mut reverse = vec![derived(
             S::CreateEnum(CreateEnum {
                 name: d.name.clone(),
