@@ -327,6 +327,7 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             TableConstraintKind::PrimaryKey(_) => "table primary key",
             TableConstraintKind::Unique(_) => "table unique",
             TableConstraintKind::Check(_) => "table check",
+            TableConstraintKind::Exclude(_) => "table exclude",
             TableConstraintKind::ForeignKey { references, .. } => {
                 actions(references, seen);
                 "table foreign key"
@@ -468,6 +469,7 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "table primary key",
         "table unique",
         "table check",
+        "table exclude",
         "table foreign key",
         "on cascade",
         "on restrict",

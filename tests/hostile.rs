@@ -533,6 +533,7 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
     let n_tg = n("tg");
     let n_pol = n("pol");
     let n_u = n("u");
+    let n_x = n("x");
     // The same in a string literal, its quote doubled.
     let hs = h.replace('\'', "''");
     let (schema, kind, table, column, other, partitioned) =
@@ -613,6 +614,8 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
          \x20 grant usage on schema {schema} to public;\n\
          \x20 grant select, update on {schema}.{table} to public;\n\
          \x20 revoke execute on function {schema}.{n_fn}() from public;\n\
+         \x20 alter table {schema}.{table} add constraint {n_x} exclude using btree (`lower({column})` collate \"C\" with =) include (id) where `{column} <> '{hs}'`;\n\
+         \x20 comment on constraint {n_x} on {schema}.{table} is '{hs}';\n\
          \x20 alter table {schema}.{table} enable row level security;\n\
          \x20 create policy {n_pol} on {schema}.{table} for select to public using `{column} <> '{hs}'`;\n\
          }}\n"

@@ -39,7 +39,7 @@ fn sarif_follows_the_2_1_0_schema() {
         );
     }
     let results = runs[0]["results"].as_array().expect("results");
-    assert_eq!(results.len(), 11);
+    assert_eq!(results.len(), 13);
     for result in results {
         let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);

@@ -209,6 +209,25 @@ fn drop_index_and_constraints_lock_as_the_rules_say() {
          ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key;",
         "the unique pattern",
     );
+    // exclusion-builds-index: ACCESS EXCLUSIVE while the index builds, and PostgreSQL
+    // has no way around it: no NOT VALID, no USING INDEX.
+    let holder = holding(
+        &db,
+        "ALTER TABLE users ADD CONSTRAINT users_email_excl EXCLUDE USING hash (email WITH =)",
+        "users",
+        "AccessExclusiveLock",
+    );
+    assert!(waits(&db, SELECT));
+    release(&db, [holder]);
+    for refused in [
+        "ALTER TABLE users ADD CONSTRAINT users_email_excl EXCLUDE USING hash (email WITH =) NOT VALID",
+        "ALTER TABLE users ADD CONSTRAINT users_email_excl EXCLUDE USING INDEX users_email_key",
+    ] {
+        assert!(
+            !server().run(&db, refused).status.success(),
+            "PostgreSQL refuses: {refused}"
+        );
+    }
 }
 
 #[test]

@@ -106,6 +106,22 @@ const CASES: &[(&str, &str)] = &[
          create index on a_table_with_a_rather_long_name_for_postgresql_naming_rules
            (a_column_with_a_rather_long_name_too_for_the_truncation_tests, third_col);",
     ),
+    // Exclusion constraints: `_excl` after the keys' names (an expression's figured
+    // name) and the included columns; a taken name numbered; one added later.
+    (
+        "create extension btree_gist;
+         create table bookings (room int, during tstzrange, note text, id int,
+           exclude using gist (room with =, during with &&),
+           exclude (`lower(note)` with =) include (id),
+           exclude using gist (room with =, during with &&) where `note is not null`);
+         alter table bookings add exclude using hash (id with =);",
+        "create extension btree_gist;
+         create table bookings (room int, during tstzrange, note text, id int,
+           exclude using gist (room with =, during with &&),
+           exclude (lower(note) with =) include (id),
+           exclude using gist (room with =, during with &&) where (note is not null));
+         alter table bookings add exclude using hash (id with =);",
+    ),
     (
         // A name a later default would take is already a table's: PostgreSQL numbers.
         "create table t_x_key (id int);
@@ -190,7 +206,7 @@ fn catalog_names(sql: &str) -> BTreeSet<String> {
         .query(
             &database,
             "SELECT 'constraint ' || conname FROM pg_constraint \
-             WHERE connamespace = 'public'::regnamespace AND contype IN ('p', 'u', 'c', 'f');",
+             WHERE connamespace = 'public'::regnamespace AND contype IN ('p', 'u', 'c', 'f', 'x');",
         )
         .into_iter()
         .collect();

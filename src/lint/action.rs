@@ -107,6 +107,7 @@ pub(super) enum Added {
     Check,
     Unique,
     PrimaryKey,
+    Exclusion,
 }
 
 /// What an added column holds in the rows that exist.
@@ -258,6 +259,7 @@ impl Names<'_> {
                     TableConstraintKind::Check(_) => Added::Check,
                     TableConstraintKind::Unique(_) => Added::Unique,
                     TableConstraintKind::PrimaryKey(_) => Added::PrimaryKey,
+                    TableConstraintKind::Exclude(_) => Added::Exclusion,
                 };
                 one(A::AddConstraint {
                     table: self.obj(&c.table),
@@ -593,6 +595,7 @@ impl Names<'_> {
                 ConstrType::ConstrCheck => Added::Check,
                 ConstrType::ConstrUnique => Added::Unique,
                 ConstrType::ConstrPrimary => Added::PrimaryKey,
+                ConstrType::ConstrExclusion => Added::Exclusion,
                 _ => return Some(A::Lock(table)),
             };
             A::AddConstraint {

@@ -130,6 +130,9 @@ rules! {
     UniqueBuildsIndex => "unique-builds-index", Locks,
         "A unique or primary key constraint added to an existing table builds its index under an ACCESS EXCLUSIVE lock",
         "Build a unique index concurrently first, then add the constraint `using index`.";
+    ExclusionBuildsIndex => "exclusion-builds-index", Locks,
+        "An exclusion constraint added to an existing table builds its index and checks every row under an ACCESS EXCLUSIVE lock",
+        "Declare it when the table is created; on a table with rows, plan the lock and say so in a suppression.";
     SeveralExclusiveLocks => "several-exclusive-locks", Locks,
         "One transaction takes ACCESS EXCLUSIVE locks on several existing tables",
         "Change one existing table per revision.";

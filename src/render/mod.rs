@@ -900,6 +900,26 @@ impl fmt::Display for TableConstraintSql<'_> {
                 columns,
                 references: r,
             } => write!(f, "FOREIGN KEY ({}) {}", Names(columns), References(r))?,
+            TableConstraintKind::Exclude(e) => {
+                // PostgreSQL's default method is written out, as `pg_dump` does.
+                let method = e.method.as_ref().map_or("btree", |m| m.value.as_str());
+                f.write_str("EXCLUDE USING ")?;
+                quote::write_ident(f, method)?;
+                f.write_str(" (")?;
+                for (i, x) in e.elements.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{} WITH {}", KeySql(&x.key), x.operator.value)?;
+                }
+                f.write_char(')')?;
+                if !e.include.is_empty() {
+                    write!(f, " INCLUDE ({})", Names(&e.include))?;
+                }
+                if let Some(p) = &e.predicate {
+                    write!(f, " WHERE ({})", p.text)?;
+                }
+            }
         }
         match c.deferrable {
             Some(d) => f.write_str(&d.words().to_ascii_uppercase()),

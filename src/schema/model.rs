@@ -13,8 +13,8 @@ use imbl::OrdMap;
 
 use crate::syntax::ast::{
     CreatePolicy, CreateRoutine, CreateTrigger, DataType, DefaultValue, Deferrability,
-    IdentityKind, IndexKey, PartitionBy, Privilege, QualifiedName, ReferentialAction, SequenceType,
-    SqlExpr, Storage,
+    ExcludeElement, IdentityKind, IndexKey, IndexTarget, PartitionBy, Privilege, QualifiedName,
+    ReferentialAction, SequenceType, SqlExpr, Storage,
 };
 
 /// A schema-qualified name, folded.
@@ -208,6 +208,44 @@ pub enum ConstraintKind {
         on_delete: Option<ReferentialAction>,
         on_update: Option<ReferentialAction>,
     },
+    /// Boxed: rare, and larger than the others.
+    Exclude(Box<Exclusion>),
+}
+
+impl Exclusion {
+    /// Whether `column` is one of its keys or included columns: what PostgreSQL drops
+    /// the constraint with. A column in an expression or the predicate alone keeps the
+    /// column from being dropped.
+    pub fn names_column(&self, column: &str) -> bool {
+        self.include.iter().any(|c| c == column)
+            || self
+                .elements
+                .iter()
+                .any(|x| matches!(&x.key.target, IndexTarget::Column(c) if c.value == column))
+    }
+}
+
+impl ConstraintKind {
+    /// Whether PostgreSQL backs such a constraint with an index of its name.
+    pub fn has_index(&self) -> bool {
+        matches!(
+            self,
+            ConstraintKind::PrimaryKey(_) | ConstraintKind::Unique(_) | ConstraintKind::Exclude(_)
+        )
+    }
+}
+
+/// An exclusion constraint: what its index is made of, and the operator of each key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exclusion {
+    /// Written out (`btree` when the statement named none), as PostgreSQL reports it.
+    pub method: String,
+    pub elements: Box<[ExcludeElement]>,
+    pub include: Box<[String]>,
+    pub predicate: Option<SqlExpr>,
+    /// Every column of the table it depends on: keys, columns in expressions and the
+    /// predicate, included columns.
+    pub columns: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -225,11 +263,18 @@ impl Constraint {
             ConstraintKind::PrimaryKey(c) | ConstraintKind::Unique(c) => c,
             ConstraintKind::Check { columns, .. } => columns,
             ConstraintKind::ForeignKey { columns, .. } => columns,
+            ConstraintKind::Exclude(e) => &e.columns,
         }
     }
 
     /// Whether PostgreSQL backs it with an index of the same name (a relation).
     pub fn has_index(&self) -> bool {
+        self.kind.has_index()
+    }
+
+    /// Whether it is a primary key or unique constraint: what a foreign key may
+    /// reference.
+    pub fn is_key(&self) -> bool {
         matches!(
             self.kind,
             ConstraintKind::PrimaryKey(_) | ConstraintKind::Unique(_)

@@ -539,6 +539,27 @@ pub enum TableConstraintKind {
         columns: Vec<Ident>,
         references: ForeignReference,
     },
+    /// Boxed: rare, and larger than the others.
+    Exclude(Box<ExcludeConstraint>),
+}
+
+/// `exclude [using METHOD] (KEY with OPERATOR, ...) [include (...)] [where `...`]`: no
+/// two rows for which every element's operator yields true. Its index has the
+/// constraint's name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExcludeConstraint {
+    /// Absent: btree, as in PostgreSQL.
+    pub method: Option<Ident>,
+    pub elements: Vec<ExcludeElement>,
+    pub include: Vec<Ident>,
+    pub predicate: Option<SqlExpr>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExcludeElement {
+    pub key: IndexKey,
+    /// As PostgreSQL's lexer reads it: one operator (`=`, `&&`, `-|-`).
+    pub operator: Spanned<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

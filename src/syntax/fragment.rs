@@ -240,6 +240,46 @@ fn shape_holds(tree: &protobuf::ParseResult, place: Place) -> bool {
     }
 }
 
+/// Checks an exclusion constraint's operator: PostgreSQL's lexer must read the text as
+/// one operator of that very name (`=-` is two; `--` and `/*` start comments).
+pub fn operator(text: &str) -> Option<Problem> {
+    let wrapped = format!("CREATE TABLE t (EXCLUDE (c WITH {text}))");
+    let one = |tree: &protobuf::ParseResult| {
+        let [statement] = tree.stmts.as_slice() else {
+            return false;
+        };
+        let Some(N::CreateStmt(c)) = statement.stmt.as_ref().and_then(|s| s.node.as_ref()) else {
+            return false;
+        };
+        let [element] = c.table_elts.as_slice() else {
+            return false;
+        };
+        let Some(N::Constraint(k)) = &element.node else {
+            return false;
+        };
+        let [pair] = k.exclusions.as_slice() else {
+            return false;
+        };
+        let Some(N::List(pair)) = &pair.node else {
+            return false;
+        };
+        let [_, names] = pair.items.as_slice() else {
+            return false;
+        };
+        matches!(&names.node, Some(N::List(names)) if matches!(names.items.as_slice(),
+            [name] if matches!(&name.node, Some(N::String(s)) if s.sval == text)))
+    };
+    match pgsql::parse(&wrapped, one) {
+        Ok(true) => None,
+        _ => Some(Problem::new(
+            Code::SqlSyntax,
+            0,
+            text.len(),
+            format!("`{text}` is not one operator to PostgreSQL"),
+        )),
+    }
+}
+
 /// Whether a policy's roles are PostgreSQL's default: `PUBLIC` alone.
 fn only_public(roles: &[protobuf::Node]) -> bool {
     matches!(roles, [r] if matches!(&r.node, Some(N::RoleSpec(s))

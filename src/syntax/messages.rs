@@ -158,6 +158,7 @@ fn describe(rule: Rule) -> &'static str {
         k_exists => "'exists'",
         k_extended => "'extended'",
         k_extension => "'extension'",
+        k_exclude => "'exclude'",
         k_external => "'external'",
         k_false => "'false'",
         k_first => "'first'",
@@ -390,9 +391,10 @@ fn describe(rule: Rule) -> &'static str {
         column_constraint_word => "a column constraint",
         multi_word_start => "a type",
         constraint_name => "'constraint'",
-        table_constraint | pk_constraint | unique_constraint | check_constraint | fk_constraint => {
-            "a table constraint"
-        }
+        table_constraint | pk_constraint | unique_constraint | check_constraint | fk_constraint
+        | exclude_constraint => "a table constraint",
+        exclude_element => "an exclusion element (an index key, 'with' and an operator)",
+        operator => "an operator",
         references => "'references'",
         deferrability | not_deferrable | initially => "'deferrable', 'not deferrable' or 'initially'",
         on_delete => "'on delete'",

@@ -1477,40 +1477,7 @@ impl<'s> Builder<'s> {
             }
         }
         let keys = all(p, Rule::index_key)
-            .map(|key| {
-                let target = match payload(&key).as_rule() {
-                    Rule::sql_expr => IndexTarget::Expr(
-                        self.sql_expr(&child(&key, Rule::sql_expr), Place::IndexKey),
-                    ),
-                    _ => IndexTarget::Column(self.name(&child(&key, Rule::name))),
-                };
-                let collation =
-                    find(&key, Rule::index_collate).map(|c| self.qname(&child(&c, Rule::qname)));
-                let opclass =
-                    find(&key, Rule::index_opclass).map(|c| self.qname(&child(&c, Rule::qname)));
-                let order = find(&key, Rule::sort_order).map(|o| {
-                    if has(&o, Rule::k_asc) {
-                        SortOrder::Asc
-                    } else {
-                        SortOrder::Desc
-                    }
-                });
-                let nulls = find(&key, Rule::nulls_order).map(|n| {
-                    if has(&n, Rule::k_first) {
-                        NullsOrder::First
-                    } else {
-                        NullsOrder::Last
-                    }
-                });
-                IndexKey {
-                    target,
-                    collation,
-                    opclass,
-                    order,
-                    nulls,
-                    span: self.span(&key),
-                }
-            })
+            .map(|key| self.index_key(&key))
             .collect_exact();
         CreateIndex {
             unique: has(p, Rule::unique_flag),
@@ -1523,6 +1490,66 @@ impl<'s> Builder<'s> {
                 .map(|i| self.column_list(&child(&i, Rule::column_list)))
                 .unwrap_or_default(),
             nulls_not_distinct: has(p, Rule::nulls_not_distinct),
+            predicate: find(p, Rule::where_clause)
+                .map(|w| self.sql_expr(&child(&w, Rule::sql_expr), Place::Predicate)),
+        }
+    }
+
+    fn index_key(&mut self, key: &Pair<'_, Rule>) -> IndexKey {
+        let target = match payload(key).as_rule() {
+            Rule::sql_expr => {
+                IndexTarget::Expr(self.sql_expr(&child(key, Rule::sql_expr), Place::IndexKey))
+            }
+            _ => IndexTarget::Column(self.name(&child(key, Rule::name))),
+        };
+        let collation = find(key, Rule::index_collate).map(|c| self.qname(&child(&c, Rule::qname)));
+        let opclass = find(key, Rule::index_opclass).map(|c| self.qname(&child(&c, Rule::qname)));
+        let order = find(key, Rule::sort_order).map(|o| {
+            if has(&o, Rule::k_asc) {
+                SortOrder::Asc
+            } else {
+                SortOrder::Desc
+            }
+        });
+        let nulls = find(key, Rule::nulls_order).map(|n| {
+            if has(&n, Rule::k_first) {
+                NullsOrder::First
+            } else {
+                NullsOrder::Last
+            }
+        });
+        IndexKey {
+            target,
+            collation,
+            opclass,
+            order,
+            nulls,
+            span: self.span(key),
+        }
+    }
+
+    fn exclude_constraint(&mut self, p: &Pair<'_, Rule>) -> ExcludeConstraint {
+        let elements = all(p, Rule::exclude_element)
+            .map(|element| {
+                let key = self.index_key(&child(&element, Rule::index_key));
+                let operator = child(&element, Rule::operator);
+                let span = self.span(&operator);
+                let value = operator.as_str().to_owned();
+                if let Some(problem) = fragment::operator(&value) {
+                    self.error(problem.code, span, problem.message);
+                }
+                ExcludeElement {
+                    key,
+                    operator: Spanned { value, span },
+                }
+            })
+            .collect();
+        ExcludeConstraint {
+            method: find(p, Rule::index_method).map(|m| self.name(&child(&m, Rule::name))),
+            elements,
+            include: find(p, Rule::include_clause)
+                .map(|i| self.column_list(&child(&i, Rule::column_list)))
+                .unwrap_or_default(),
             predicate: find(p, Rule::where_clause)
                 .map(|w| self.sql_expr(&child(&w, Rule::sql_expr), Place::Predicate)),
         }
@@ -1616,7 +1643,7 @@ impl<'s> Builder<'s> {
             self.error(
                 Code::InvalidStatement,
                 span,
-                "only a primary key, a unique constraint or a foreign key can be deferrable",
+                "only a primary key, a unique, exclusion or foreign key constraint can be deferrable",
             );
         }
         let initially_deferred =
@@ -1643,6 +1670,9 @@ impl<'s> Builder<'s> {
                 columns: self.column_list(&child(&body, Rule::column_list)),
                 references: self.references(&child(&body, Rule::references)),
             },
+            Rule::exclude_constraint => {
+                TableConstraintKind::Exclude(Box::new(self.exclude_constraint(&body)))
+            }
             other => unreachable!("a table constraint cannot be {other:?}"),
         };
         let keyed = !matches!(kind, TableConstraintKind::Check(_));

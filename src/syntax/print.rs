@@ -207,6 +207,7 @@ pub fn table_constraint(c: &TableConstraint) -> String {
             columns,
             references: r,
         } => format!("foreign key ({}) {}", names(columns), references(r)),
+        TableConstraintKind::Exclude(e) => exclusion(e),
     };
     let deferrable = c.deferrable.map_or("", |d| d.words());
     format!("{}{body}{deferrable}", constraint_name(&c.name))
@@ -834,6 +835,53 @@ fn sequence_options(options: &SequenceOptions) -> String {
     out
 }
 
+/// An index key with its collation, operator class and order.
+fn index_key(k: &IndexKey) -> String {
+    let mut key = match &k.target {
+        IndexTarget::Column(c) => name(&c.value),
+        IndexTarget::Expr(e) => expr(e),
+    };
+    if let Some(c) = &k.collation {
+        key.push_str(" collate ");
+        key.push_str(&qualified(c));
+    }
+    if let Some(o) = &k.opclass {
+        key.push(' ');
+        key.push_str(&qualified(o));
+    }
+    match k.order {
+        Some(SortOrder::Asc) => key.push_str(" asc"),
+        Some(SortOrder::Desc) => key.push_str(" desc"),
+        None => {}
+    }
+    match k.nulls {
+        Some(NullsOrder::First) => key.push_str(" nulls first"),
+        Some(NullsOrder::Last) => key.push_str(" nulls last"),
+        None => {}
+    }
+    key
+}
+
+fn exclusion(e: &ExcludeConstraint) -> String {
+    let mut out = "exclude".to_owned();
+    if let Some(m) = &e.method {
+        let _ = write!(out, " using {}", name(&m.value));
+    }
+    let elements: Vec<String> = e
+        .elements
+        .iter()
+        .map(|x| format!("{} with {}", index_key(&x.key), x.operator.value))
+        .collect();
+    let _ = write!(out, " ({})", elements.join(", "));
+    if !e.include.is_empty() {
+        let _ = write!(out, " include ({})", names(&e.include));
+    }
+    if let Some(p) = &e.predicate {
+        let _ = write!(out, " where {}", expr(p));
+    }
+    out
+}
+
 /// `create index` or `assume index`, with everything an index has.
 fn index(verb: &str, i: &CreateIndex) -> String {
     let mut out = format!("{verb} ");
@@ -851,35 +899,7 @@ fn index(verb: &str, i: &CreateIndex) -> String {
     if let Some(m) = &i.method {
         let _ = write!(out, " using {}", name(&m.value));
     }
-    let keys: Vec<String> = i
-        .keys
-        .iter()
-        .map(|k| {
-            let mut key = match &k.target {
-                IndexTarget::Column(c) => name(&c.value),
-                IndexTarget::Expr(e) => expr(e),
-            };
-            if let Some(c) = &k.collation {
-                key.push_str(" collate ");
-                key.push_str(&qualified(c));
-            }
-            if let Some(o) = &k.opclass {
-                key.push(' ');
-                key.push_str(&qualified(o));
-            }
-            match k.order {
-                Some(SortOrder::Asc) => key.push_str(" asc"),
-                Some(SortOrder::Desc) => key.push_str(" desc"),
-                None => {}
-            }
-            match k.nulls {
-                Some(NullsOrder::First) => key.push_str(" nulls first"),
-                Some(NullsOrder::Last) => key.push_str(" nulls last"),
-                None => {}
-            }
-            key
-        })
-        .collect();
+    let keys: Vec<String> = i.keys.iter().map(index_key).collect();
     let _ = write!(out, " ({})", keys.join(", "));
     if !i.include.is_empty() {
         let _ = write!(out, " include ({})", names(&i.include));

@@ -171,6 +171,25 @@ pub(in crate::lint) fn check(action: &Action, cx: &Context<'_>, out: &mut Vec<Fi
                         ),
                     ));
                 }
+                Added::Exclusion => out.push(Finding::new(
+                    Rule::ExclusionBuildsIndex,
+                    span,
+                    format!(
+                        "exclusion constraint added to `{shown}` builds its index under the lock"
+                    ),
+                    format!(
+                        "PostgreSQL takes an ACCESS EXCLUSIVE lock on `{shown}`, builds the \
+                         constraint's index and checks every row against the others while \
+                         holding it: every query on the table waits, reads included; no \
+                         concurrent build, `not valid` or `using index` exists for one"
+                    ),
+                    format!(
+                        "PostgreSQL cannot build one without the lock: run the revision when \
+                         `{shown}` may be locked for as long as the build takes, and say so: \
+                         `-- strata: allow(exclusion-builds-index) <when and why>` (a table \
+                         created in the same revision is exempt)"
+                    ),
+                )),
                 _ => {}
             }
         }

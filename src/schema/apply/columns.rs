@@ -118,7 +118,8 @@ impl Applier<'_> {
             }
         }
         // PostgreSQL drops the constraints and indexes that use the column, but
-        // not a key that another table's foreign key references.
+        // not a key that another table's foreign key references, nor an exclusion
+        // constraint that uses it only in an expression or its predicate.
         let dropped: Vec<Constraint> = t
             .constraints
             .iter()
@@ -126,7 +127,22 @@ impl Applier<'_> {
             .cloned()
             .collect();
         release(t);
-        for key in dropped.iter().filter(|c| c.has_index()) {
+        let held = dropped.iter().find(
+            |c| matches!(&c.kind, ConstraintKind::Exclude(e) if !e.names_column(&column.name)),
+        );
+        if let Some(c) = held {
+            self.error(
+                Code::InUse,
+                d.column.span,
+                format!(
+                    "cannot drop column `{table}.{}`: exclusion constraint `{}` uses it in an \
+                     expression or its predicate (drop the constraint first)",
+                    column.name, c.name
+                ),
+            );
+            return Ok(Vec::new());
+        }
+        for key in dropped.iter().filter(|c| c.is_key()) {
             if let Some((other, fk)) = self.foreign_key_on(&table, key) {
                 self.error(
                     Code::InUse,
@@ -492,6 +508,19 @@ impl Applier<'_> {
                         rename(columns);
                     }
                     ConstraintKind::ForeignKey { columns, .. } => rename(columns),
+                    ConstraintKind::Exclude(e) => {
+                        let e = e.as_mut();
+                        let mut elements = e.elements.to_vec();
+                        for x in &mut elements {
+                            indexes::rename_in_keys(std::slice::from_mut(&mut x.key), from, to);
+                        }
+                        e.elements = elements.into();
+                        rename(&mut e.include);
+                        rename(&mut e.columns);
+                        if let Some(p) = &mut e.predicate {
+                            p.text = expr::rename_column(&p.text, from, to);
+                        }
+                    }
                 }
             }
         }
@@ -504,13 +533,7 @@ impl Applier<'_> {
             {
                 rename(&mut i.columns);
                 rename(&mut i.include);
-                for key in &mut i.keys {
-                    match &mut key.target {
-                        IndexTarget::Column(c) if c.value == from => c.value = to.to_owned(),
-                        IndexTarget::Expr(e) => e.text = expr::rename_column(&e.text, from, to),
-                        IndexTarget::Column(_) => {}
-                    }
-                }
+                indexes::rename_in_keys(&mut i.keys, from, to);
                 if let Some(p) = &mut i.predicate {
                     p.text = expr::rename_column(&p.text, from, to);
                 }

@@ -43,12 +43,7 @@ impl Applier<'_> {
                 return Ok(Vec::new());
             }
         }
-        if a.not_valid
-            && matches!(
-                pending.kind,
-                ConstraintKind::PrimaryKey(_) | ConstraintKind::Unique(_)
-            )
-        {
+        if a.not_valid && pending.kind.has_index() {
             self.error(
                 Code::InvalidStatement,
                 span,
@@ -253,7 +248,7 @@ impl Applier<'_> {
         let Some((table, c)) = self.constraint_or_error(&d.table, &d.name) else {
             return Ok(Vec::new());
         };
-        if c.has_index() {
+        if c.is_key() {
             if let Some((other, fk)) = self.foreign_key_on(&table, &c) {
                 self.error(
                     Code::InUse,
@@ -377,7 +372,44 @@ impl Applier<'_> {
                 on_delete: references.on_delete,
                 on_update: references.on_update,
             },
+            TableConstraintKind::Exclude(e) => {
+                let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+                ConstraintKind::Exclude(Box::new(Exclusion {
+                    method: e
+                        .method
+                        .as_ref()
+                        .map_or_else(|| "btree".to_owned(), |m| m.value.clone()),
+                    elements: e.elements.as_slice().into(),
+                    include: e.include.iter().map(|c| c.value.clone()).collect(),
+                    predicate: e.predicate.clone(),
+                    columns: indexes::columns_used(
+                        e.elements.iter().map(|x| &x.key),
+                        &e.include,
+                        e.predicate.as_ref(),
+                        &names,
+                    ),
+                }))
+            }
         }
+    }
+
+    /// What PostgreSQL checks of an exclusion constraint that the model can: an access
+    /// method that supports one, and an operator class for each key.
+    fn check_exclusion(&mut self, e: &Exclusion, columns: &[Column], span: Span) -> bool {
+        if matches!(e.method.as_str(), "gin" | "brin") {
+            self.error(
+                Code::InvalidStatement,
+                span,
+                format!(
+                    "access method \"{}\" does not support exclusion constraints",
+                    e.method
+                ),
+            );
+            return false;
+        }
+        e.elements
+            .iter()
+            .all(|x| self.check_default_opclass(&e.method, &x.key, columns))
     }
 
     /// Names and checks the constraints of a table in PostgreSQL's order: checks,
@@ -406,7 +438,7 @@ impl Applier<'_> {
         existing: &[Constraint],
         mut pending: Vec<Pending>,
     ) -> Vec<(Constraint, Origin)> {
-        pending.retain(|p| self.key_fits(p.kind_columns().len(), p.span));
+        pending.retain(|p| self.key_fits(p.width(), p.span));
         if existing.len() + pending.len() > MAX_CONSTRAINTS {
             let first_over = pending[MAX_CONSTRAINTS.saturating_sub(existing.len())].span;
             self.error(
@@ -433,7 +465,9 @@ impl Applier<'_> {
         let rank = |k: &ConstraintKind| match k {
             ConstraintKind::Check { .. } => 0,
             ConstraintKind::PrimaryKey(_) => 1,
-            ConstraintKind::Unique(_) => 2,
+            // PostgreSQL builds the indexes of keys and exclusions in the order written,
+            // the primary key's first.
+            ConstraintKind::Unique(_) | ConstraintKind::Exclude(_) => 2,
             ConstraintKind::ForeignKey { .. } => 3,
         };
         pending.sort_by_key(|p| rank(&p.kind));
@@ -463,7 +497,7 @@ impl Applier<'_> {
             if let ConstraintKind::PrimaryKey(cols) | ConstraintKind::Unique(cols) = &p.kind {
                 let same = existing
                     .iter()
-                    .find(|c| c.has_index() && same_set(c.columns(), cols));
+                    .find(|c| c.is_key() && same_set(c.columns(), cols));
                 if let Some(same) = same {
                     self.error(
                         Code::DuplicateObject,
@@ -482,6 +516,11 @@ impl Applier<'_> {
                     continue;
                 }
             }
+            if let ConstraintKind::Exclude(e) = &p.kind {
+                if !self.check_exclusion(e, columns, p.span) {
+                    continue;
+                }
+            }
             let name = match p.name {
                 Some(name) => {
                     if taken_here.contains(&name) {
@@ -493,10 +532,8 @@ impl Applier<'_> {
                         continue;
                     }
                     let as_relation = ObjName::new(table.schema(), &name);
-                    if matches!(
-                        p.kind,
-                        ConstraintKind::PrimaryKey(_) | ConstraintKind::Unique(_)
-                    ) && !self.check_new_relation(&as_relation, p.span, "constraint index")
+                    if p.kind.has_index()
+                        && !self.check_new_relation(&as_relation, p.span, "constraint index")
                     {
                         continue;
                     }
@@ -506,10 +543,7 @@ impl Applier<'_> {
             };
             taken_here.insert(name.clone());
             has_pk |= matches!(p.kind, ConstraintKind::PrimaryKey(_));
-            if matches!(
-                p.kind,
-                ConstraintKind::PrimaryKey(_) | ConstraintKind::Unique(_)
-            ) {
+            if p.kind.has_index() {
                 indexes_here.insert(name.clone());
             }
             let kind = match p.kind {
@@ -653,6 +687,15 @@ impl Applier<'_> {
                 let addition = names::name_addition(columns);
                 names::choose_name(table.name(), Some(&addition), "fkey", constraint_taken)
             }
+            ConstraintKind::Exclude(e) => {
+                let addition = indexes::name_addition(
+                    e.elements.iter().map(|x| &x.key),
+                    e.include.iter().map(String::as_str),
+                );
+                names::choose_name(table.name(), Some(&addition), "excl", |n| {
+                    relation_taken(n) || constraint_taken(n)
+                })
+            }
         }
     }
 
@@ -688,7 +731,7 @@ impl Applier<'_> {
                             .into_iter()
                             .flatten(),
                     )
-                    .filter(|c| c.has_index())
+                    .filter(|c| c.is_key())
                     .map(|c| (c.columns().to_vec(), c.deferrable.deferrable))
                     .collect(),
             )
@@ -697,7 +740,7 @@ impl Applier<'_> {
                 t.columns.iter().map(|c| c.name.clone()).collect(),
                 t.constraints
                     .iter()
-                    .filter(|c| c.has_index())
+                    .filter(|c| c.is_key())
                     .map(|c| (c.columns().to_vec(), c.deferrable.deferrable))
                     .collect(),
             )
@@ -802,6 +845,14 @@ impl Applier<'_> {
                     span,
                 },
             },
+            ConstraintKind::Exclude(e) => {
+                TableConstraintKind::Exclude(Box::new(ExcludeConstraint {
+                    method: Some(ident(&e.method, span)),
+                    elements: e.elements.to_vec(),
+                    include: idents(&e.include),
+                    predicate: e.predicate.clone(),
+                }))
+            }
         };
         TableConstraint {
             name: Some(ident(&c.name, span)),
@@ -874,6 +925,24 @@ impl Pending {
             ConstraintKind::PrimaryKey(c) | ConstraintKind::Unique(c) => c.iter().collect(),
             ConstraintKind::ForeignKey { columns, .. } => columns.iter().collect(),
             ConstraintKind::Check { .. } => Vec::new(),
+            // The columns it names: plain keys, then included columns.
+            ConstraintKind::Exclude(e) => e
+                .elements
+                .iter()
+                .filter_map(|x| match &x.key.target {
+                    IndexTarget::Column(c) => Some(&c.value),
+                    IndexTarget::Expr(_) => None,
+                })
+                .chain(e.include.iter())
+                .collect(),
+        }
+    }
+
+    /// How many columns its index has, for PostgreSQL's limit.
+    pub(super) fn width(&self) -> usize {
+        match &self.kind {
+            ConstraintKind::Exclude(e) => e.elements.len() + e.include.len(),
+            _ => self.kind_columns().len(),
         }
     }
 }

@@ -39,20 +39,7 @@ impl Applier<'_> {
             );
             return Ok(Vec::new());
         }
-        let mut used: Vec<String> = Vec::new();
-        for key in &i.keys {
-            match &key.target {
-                IndexTarget::Column(c) => used.push(c.value.clone()),
-                IndexTarget::Expr(e) => {
-                    used.extend(expr::columns_used(&e.text, column_names.iter().copied()))
-                }
-            }
-        }
-        used.extend(i.include.iter().map(|c| c.value.clone()));
-        if let Some(p) = &i.predicate {
-            used.extend(expr::columns_used(&p.text, column_names.iter().copied()));
-        }
-        used.dedup();
+        let used = columns_used(&i.keys, &i.include, i.predicate.as_ref(), &column_names);
         let name = match &i.name {
             Some(n) => {
                 let name = ObjName::new(table.schema(), &n.value);
@@ -62,17 +49,7 @@ impl Applier<'_> {
                 name
             }
             None => {
-                let figured: Vec<Option<String>> = i
-                    .keys
-                    .iter()
-                    .map(|k| match &k.target {
-                        IndexTarget::Column(c) => Some(c.value.clone()),
-                        IndexTarget::Expr(e) => expr::index_column_name(&e.text),
-                    })
-                    .chain(i.include.iter().map(|c| Some(c.value.clone())))
-                    .collect();
-                let keys = figured.iter().map(|k| k.as_deref());
-                let addition = names::name_addition(&names::index_column_names(keys));
+                let addition = name_addition(&i.keys, i.include.iter().map(|c| c.value.as_str()));
                 let model = &self.model;
                 let chosen = names::choose_name(table.name(), Some(&addition), "idx", |n| {
                     model.relation(&ObjName::new(table.schema(), n)).is_some()
@@ -101,6 +78,44 @@ impl Applier<'_> {
             }),
             span,
         )])
+    }
+
+    /// Whether a key's column has an operator class of `method` to index it by default:
+    /// GiST has none for the scalar types until `btree_gist` gives them (the usual
+    /// stumble with exclusion constraints, `exclude using gist (room with =, ...)`).
+    pub(super) fn check_default_opclass(
+        &mut self,
+        method: &str,
+        key: &IndexKey,
+        columns: &[Column],
+    ) -> bool {
+        let IndexTarget::Column(c) = &key.target else {
+            return true;
+        };
+        if method != "gist" || key.opclass.is_some() {
+            return true;
+        }
+        let Some(column) = columns.iter().find(|col| col.name == c.value) else {
+            return true;
+        };
+        let t = routines::type_name(&column.data_type);
+        if !NEEDS_BTREE_GIST.contains(&t.as_str())
+            || self.model.extensions.contains_key("btree_gist")
+        {
+            return true;
+        }
+        self.diagnostics.push(
+            Diagnostic::error(
+                Code::InvalidStatement,
+                key.span,
+                format!("data type {t} has no default operator class for access method \"gist\""),
+            )
+            .with_help(
+                "`create extension btree_gist` (in an earlier statement) gives the scalar \
+                 types GiST operator classes; or name an operator class after the key",
+            ),
+        );
+        false
     }
 
     /// The table (or materialized view) an index is made on, with its columns (`None`
@@ -235,5 +250,94 @@ impl Applier<'_> {
             }
         }
         Ok(Vec::new())
+    }
+}
+
+/// The scalar types (as `routines::type_name` spells them) that only the `btree_gist`
+/// extension gives a default GiST operator class.
+const NEEDS_BTREE_GIST: &[&str] = &[
+    "smallint",
+    "integer",
+    "bigint",
+    "real",
+    "double precision",
+    "numeric",
+    "text",
+    "character varying",
+    "character",
+    "bytea",
+    "date",
+    "time without time zone",
+    "time with time zone",
+    "timestamp without time zone",
+    "timestamp with time zone",
+    "interval",
+    "oid",
+    "money",
+    "uuid",
+    "boolean",
+    "inet",
+    "cidr",
+    "macaddr",
+    "macaddr8",
+    "bit",
+    "bit varying",
+];
+
+/// Every column of the table an index (or an exclusion constraint) depends on: key
+/// columns, columns named in expressions and the predicate, included columns; once
+/// each, in that order.
+pub(super) fn columns_used<'k>(
+    keys: impl IntoIterator<Item = &'k IndexKey>,
+    include: &[Ident],
+    predicate: Option<&SqlExpr>,
+    table_columns: &[&str],
+) -> Vec<String> {
+    let mut used: Vec<String> = Vec::new();
+    for key in keys {
+        match &key.target {
+            IndexTarget::Column(c) => used.push(c.value.clone()),
+            IndexTarget::Expr(e) => {
+                used.extend(expr::columns_used(&e.text, table_columns.iter().copied()))
+            }
+        }
+    }
+    used.extend(include.iter().map(|c| c.value.clone()));
+    if let Some(p) = predicate {
+        used.extend(expr::columns_used(&p.text, table_columns.iter().copied()));
+    }
+    let mut seen = Names::new();
+    used.retain(|c| seen.insert(c.clone()));
+    used
+}
+
+/// The part of PostgreSQL's default name for an index that comes from its columns
+/// (`ChooseIndexColumnNames`): each key's column, or the name it figures for an
+/// expression, then the included columns.
+pub(super) fn name_addition<'k>(
+    keys: impl IntoIterator<Item = &'k IndexKey>,
+    include: impl IntoIterator<Item = &'k str>,
+) -> String {
+    let figured: Vec<Option<String>> = keys
+        .into_iter()
+        .map(|k| match &k.target {
+            IndexTarget::Column(c) => Some(c.value.clone()),
+            IndexTarget::Expr(e) => expr::index_column_name(&e.text),
+        })
+        .chain(include.into_iter().map(|c| Some(c.to_owned())))
+        .collect();
+    names::name_addition(&names::index_column_names(
+        figured.iter().map(|k| k.as_deref()),
+    ))
+}
+
+/// Follows a renamed column through index keys.
+pub(super) fn rename_in_keys(keys: &mut [IndexKey], from: &str, to: &str) {
+    for key in keys {
+        match &mut key.target {
+            IndexTarget::Column(c) if c.value == from => c.value = to.to_owned(),
+            IndexTarget::Expr(e) => e.text = expr::rename_column(&e.text, from, to),
+            IndexTarget::Column(_) => {}
+        }
     }
 }

@@ -582,7 +582,7 @@ impl Applier<'_> {
 /// A type's canonical name in a function's signature: PostgreSQL's name for an alias
 /// (`int` is `integer`), without modifiers (a signature has none), with `[]` per
 /// dimension.
-fn type_name(t: &DataType) -> String {
+pub(super) fn type_name(t: &DataType) -> String {
     let base = match &t.kind {
         TypeKind::Named { name, .. } => {
             let n = name.name.value.as_str();
