@@ -39,6 +39,19 @@ impl Applier<'_> {
             );
             return Ok(Vec::new());
         }
+        if let Some(method) = &i.method {
+            let table_columns = self.model.table(&table).map(|t| t.columns.to_vec());
+            let keys_fine = i.keys.iter().all(|k| {
+                self.check_default_opclass(
+                    &method.value,
+                    k,
+                    table_columns.as_deref().unwrap_or(&[]),
+                )
+            });
+            if !keys_fine {
+                return Ok(Vec::new());
+            }
+        }
         let used = columns_used(&i.keys, &i.include, i.predicate.as_ref(), &column_names);
         let name = match &i.name {
             Some(n) => {
