@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::syntax::ast::{DataType, TypeKind};
+use crate::syntax::ast::{DataType, StorageParam, TypeKind};
 
 /// PostgreSQL 15's key words other than the unreserved ones (reserved, type or function
 /// name, column name): `quote_identifier` quotes an identifier that is one of these.
@@ -264,6 +264,49 @@ pub struct TypeSql<'a>(pub &'a DataType);
 impl fmt::Display for TypeSql<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write_data_type(f, self.0)
+    }
+}
+
+/// Whether `text` is a plain decimal number (`70`, `-1`, `0.5`): safe to write bare.
+pub fn is_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A storage parameter's name, `toast.autovacuum_enabled`: each part an identifier.
+pub fn write_param_name<W: fmt::Write + ?Sized>(out: &mut W, name: &str) -> fmt::Result {
+    for (i, part) in name.split('.').enumerate() {
+        if i > 0 {
+            out.write_char('.')?;
+        }
+        write_ident(out, part)?;
+    }
+    Ok(())
+}
+
+/// Storage parameters as SQL, `fillfactor = 70, toast.autovacuum_enabled = 'off'`: each
+/// part of a name as an identifier, a number bare and any other value as a literal.
+pub struct StorageParamsSql<'a>(pub &'a [StorageParam]);
+
+impl fmt::Display for StorageParamsSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write_param_name(f, &p.name.value)?;
+            f.write_str(" = ")?;
+            if is_number(&p.value.value) {
+                f.write_str(&p.value.value)?;
+            } else {
+                write_literal(f, &p.value.value)?;
+            }
+        }
+        Ok(())
     }
 }
 

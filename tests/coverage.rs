@@ -29,6 +29,9 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
         StatementKind::CreateTable(table) => {
             columns.extend(&table.columns);
             constraints.extend(&table.constraints);
+            if !table.storage.is_empty() {
+                seen.insert("create table with");
+            }
             match table.partition_by.as_ref().map(|p| p.strategy) {
                 None => "create table",
                 Some(PartitionStrategy::Range) => "create table partition by range",
@@ -36,7 +39,12 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
                 Some(PartitionStrategy::Hash) => "create table partition by hash",
             }
         }
-        StatementKind::CreatePartition(_) => "create table partition of",
+        StatementKind::CreatePartition(p) => {
+            if !p.storage.is_empty() {
+                seen.insert("create table partition of with");
+            }
+            "create table partition of"
+        }
         StatementKind::DropTable(_) => "drop table",
         StatementKind::RenameTable(_) => "alter table rename to",
         StatementKind::AddColumn(add) => {
@@ -86,6 +94,9 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             if index.predicate.is_some() {
                 seen.insert("create index where");
             }
+            if !index.storage.is_empty() {
+                seen.insert("create index with");
+            }
             for key in &index.keys {
                 if matches!(key.target, IndexTarget::Expr(_)) {
                     seen.insert("index key expression");
@@ -112,6 +123,12 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
             (_, true) => "drop index if exists",
         },
         StatementKind::RenameIndex(_) => "alter index rename to",
+        StatementKind::AlterStorage(a) => match (a.index, &a.change) {
+            (false, StorageChange::Set(_)) => "alter table set",
+            (false, StorageChange::Reset(_)) => "alter table reset",
+            (true, StorageChange::Set(_)) => "alter index set",
+            (true, StorageChange::Reset(_)) => "alter index reset",
+        },
         StatementKind::RenameType(_) => "alter type rename to",
         StatementKind::Set(_) => "set",
         StatementKind::RenameConstraint(_) => "alter table rename constraint",
@@ -435,6 +452,13 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "drop index if exists",
         "index nulls not distinct",
         "alter index rename to",
+        "create table with",
+        "create table partition of with",
+        "create index with",
+        "alter table set",
+        "alter table reset",
+        "alter index set",
+        "alter index reset",
         "alter type rename to",
         "set",
         "assume extension",

@@ -157,6 +157,18 @@ fn vectors_that_check_refuses() {
             "control character U+0085 (NEXT LINE) in a string literal",
         ),
         (
+            format!("create table t (id int) with (fillfactor = '70); {bang} DROP TABLE t; --');"),
+            "invalid value for integer option \"fillfactor\"",
+        ),
+        (
+            "create table t (id int) with (\"fill\u{202e}factor\" = 70);".to_owned(),
+            "U+202E (RIGHT-TO-LEFT OVERRIDE) in a quoted name",
+        ),
+        (
+            "create table t (id int, exclude (id with =-));".to_owned(),
+            "`=-` is not one operator to PostgreSQL",
+        ),
+        (
             format!("create table t ({wide});"),
             "table `t` would have 1601 columns; PostgreSQL allows at most 1600",
         ),
@@ -616,6 +628,8 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
          \x20 revoke execute on function {schema}.{n_fn}() from public;\n\
          \x20 alter table {schema}.{table} add constraint {n_x} exclude using btree (`lower({column})` collate \"C\" with =) include (id) where `{column} <> '{hs}'`;\n\
          \x20 comment on constraint {n_x} on {schema}.{table} is '{hs}';\n\
+         \x20 alter table {schema}.{table} set (fillfactor = '70', toast.autovacuum_enabled = 'off');\n\
+         \x20 alter index {schema}.{n_i} set (fillfactor = 80);\n\
          \x20 alter table {schema}.{table} enable row level security;\n\
          \x20 create policy {n_pol} on {schema}.{table} for select to public using `{column} <> '{hs}'`;\n\
          }}\n"

@@ -346,6 +346,12 @@ impl Names<'_> {
             S::DropIdentity(d) => one(A::Lock(self.obj(&d.table))),
             S::SetGenerated(g) => one(A::Lock(self.obj(&g.table))),
             S::RowSecurity(r) => one(A::Lock(self.obj(&r.table))),
+            // SHARE UPDATE EXCLUSIVE for every parameter but `user_catalog_table`, which
+            // takes ACCESS EXCLUSIVE; an index's are on the index, not its table.
+            S::AlterStorage(a) if !a.index && a.change.names().any(|n| n == "user_catalog_table") => {
+                one(A::Lock(self.obj(&a.name)))
+            }
+            S::AlterStorage(_) => Vec::new(),
             S::CreatePolicy(c) => one(A::Lock(self.obj(&c.table))),
             S::DropPolicy(d) => one(A::Lock(self.obj(&d.table))),
             S::RawSql(raw) => self.raw(raw, before),

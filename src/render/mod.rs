@@ -15,7 +15,7 @@ use std::fmt::{self, Write as _};
 use askama::Template;
 
 use crate::inert::CommentOf;
-use crate::quote::{self, QuotedLiteral, TypeSql};
+use crate::quote::{self, QuotedLiteral, StorageParamsSql, TypeSql};
 use crate::syntax::ast::*;
 
 // The templates' fields borrow from the statement and format in place (`Name`,
@@ -81,6 +81,41 @@ struct CreateTableSql<'a> {
     name: Qualified<'a>,
     lines: Vec<TableLine<'a>>,
     partition_by: Option<PartitionSql<'a>>,
+    storage: Option<StorageParamsSql<'a>>,
+}
+
+/// `WITH (...)` of a statement, when it has parameters.
+fn storage(params: &[StorageParam]) -> Option<StorageParamsSql<'_>> {
+    (!params.is_empty()).then_some(StorageParamsSql(params))
+}
+
+#[derive(Template)]
+#[template(path = "sql/alter_storage.sql", escape = "none")]
+struct AlterStorageSql<'a> {
+    what: &'static str,
+    name: Qualified<'a>,
+    change: StorageChangeSql<'a>,
+}
+
+/// `SET (...)` or `RESET (...)`.
+struct StorageChangeSql<'a>(&'a StorageChange);
+
+impl fmt::Display for StorageChangeSql<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            StorageChange::Set(params) => write!(f, "SET ({})", StorageParamsSql(params)),
+            StorageChange::Reset(names) => {
+                f.write_str("RESET (")?;
+                for (i, n) in names.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    quote::write_param_name(f, &n.value)?;
+                }
+                f.write_char(')')
+            }
+        }
+    }
 }
 
 #[derive(Template)]
@@ -89,6 +124,7 @@ struct CreatePartitionSql<'a> {
     name: Qualified<'a>,
     parent: Qualified<'a>,
     bound: &'a str,
+    storage: Option<StorageParamsSql<'a>>,
 }
 
 #[derive(Template)]
@@ -246,6 +282,7 @@ struct CreateIndexSql<'a> {
     keys: Vec<KeySql<'a>>,
     include: Names<'a>,
     nulls_not_distinct: bool,
+    storage: Option<StorageParamsSql<'a>>,
     predicate: Option<&'a str>,
 }
 
@@ -1088,12 +1125,14 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
                 )
                 .collect(),
             partition_by: t.partition_by.as_ref().map(PartitionSql),
+            storage: storage(&t.storage),
         }
         .render_into(out),
         S::CreatePartition(p) => CreatePartitionSql {
             name: Qualified(&p.name),
             parent: Qualified(&p.parent),
             bound: &p.bound.text,
+            storage: storage(&p.storage),
         }
         .render_into(out),
         S::DropTable(t) => DropTableSql {
@@ -1113,6 +1152,12 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
         S::RenameIndex(r) => RenameIndexSql {
             name: Qualified(&r.name),
             new_name: Name(&r.new_name),
+        }
+        .render_into(out),
+        S::AlterStorage(a) => AlterStorageSql {
+            what: if a.index { "INDEX" } else { "TABLE" },
+            name: Qualified(&a.name),
+            change: StorageChangeSql(&a.change),
         }
         .render_into(out),
         S::RenameConstraint(r) => RenameConstraintSql {
@@ -1216,6 +1261,7 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
             keys: i.keys.iter().map(KeySql).collect(),
             include: Names(&i.include),
             nulls_not_distinct: i.nulls_not_distinct,
+            storage: storage(&i.storage),
             predicate: i.predicate.as_ref().map(|p| &*p.text),
         }
         .render_into(out),

@@ -384,13 +384,23 @@ fn merge_table(
             ));
         }
     }
-    if theirs.partition_by != base.partition_by || theirs.partition_of != base.partition_of {
-        if ours.partition_by == base.partition_by && ours.partition_of == base.partition_of {
-            table.partition_by.clone_from(&theirs.partition_by);
-            table.partition_of.clone_from(&theirs.partition_of);
+    if theirs.partitioning != base.partitioning {
+        if ours.partitioning == base.partitioning {
+            table.partitioning.clone_from(&theirs.partitioning);
         } else {
             conflicts.push(Conflict::on(
                 format!("the partitioning of table `{name}`"),
+                DIFFERENTLY,
+                whole(name),
+            ));
+        }
+    }
+    if theirs.storage != base.storage {
+        if ours.storage == base.storage {
+            table.storage.clone_from(&theirs.storage);
+        } else if ours.storage != theirs.storage {
+            conflicts.push(Conflict::on(
+                format!("the storage parameters of table `{name}`"),
                 DIFFERENTLY,
                 whole(name),
             ));
@@ -661,7 +671,7 @@ fn uses(merged: &Model, base: &Model, ours: &Model, theirs: &Model, conflicts: &
                 );
             }
         }
-        if let Some(parent) = table.partition_of.as_ref().map(|p| &p.0) {
+        if let Some((parent, _)) = table.partition_of() {
             if !merged.tables.contains_key(parent) {
                 lost(
                     format!("table `{parent}`"),
@@ -883,6 +893,7 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
             ]
         }
         S::RowSecurity(r) => vec![whole(&obj(&r.table))],
+        S::AlterStorage(a) => vec![whole(&obj(&a.name))],
         S::CreatePolicy(c) => vec![member(&obj(&c.table), &c.name.value)],
         S::DropPolicy(d) => vec![member(&obj(&d.table), &d.name.value)],
         S::RawSql(_) | S::Set(_) => Vec::new(),

@@ -10,4 +10,5 @@ pub mod merge;
 pub mod model;
 pub mod names;
 pub mod query;
+pub mod reloptions;
 pub mod replay;

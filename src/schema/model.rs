@@ -286,11 +286,11 @@ impl Constraint {
 pub struct Table {
     pub columns: Vec<Column>,
     pub constraints: Vec<Constraint>,
-    /// Boxed, as `partition_of`: rare, and a table is kept for every table of the
-    /// schema (and copied when two models share it and one changes it).
-    pub partition_by: Option<Box<PartitionBy>>,
-    /// For a partition: its parent and bound.
-    pub partition_of: Option<Box<(ObjName, SqlExpr)>>,
+    /// Boxed, as `storage`: rare, and a table is kept for every table of the schema
+    /// (and copied when two models share it and one changes it).
+    pub partitioning: Option<Box<Partitioning>>,
+    /// Its storage parameters; `None` for none.
+    pub storage: Option<Box<StorageOptions>>,
     /// Declared with `assume table`.
     pub assumed: bool,
     /// `enable row level security`.
@@ -305,8 +305,8 @@ impl PartialEq for Table {
         std::ptr::eq(self, other)
             || (self.columns == other.columns
                 && self.constraints == other.constraints
-                && self.partition_by == other.partition_by
-                && self.partition_of == other.partition_of
+                && self.partitioning == other.partitioning
+                && self.storage == other.storage
                 && self.assumed == other.assumed
                 && self.row_security == other.row_security
                 && self.force_row_security == other.force_row_security)
@@ -327,18 +327,81 @@ impl Table {
             .iter()
             .find(|c| matches!(c.kind, ConstraintKind::PrimaryKey(_)))
     }
+
+    /// Its partition key, when it is partitioned.
+    pub fn partition_by(&self) -> Option<&PartitionBy> {
+        match self.partitioning.as_deref() {
+            Some(Partitioning::By(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Its parent and bound, when it is a partition.
+    pub fn partition_of(&self) -> Option<(&ObjName, &SqlExpr)> {
+        match self.partitioning.as_deref() {
+            Some(Partitioning::Of(parent, bound)) => Some((parent, bound)),
+            _ => None,
+        }
+    }
+
+    /// Its storage parameters, in PostgreSQL's order.
+    pub fn storage(&self) -> &[(String, String)] {
+        self.storage.as_deref().map_or(&[], |s| &s.0)
+    }
+}
+
+/// A partitioned table's key, or a partition's parent and bound (the language has no
+/// partition that is partitioned again).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Partitioning {
+    By(PartitionBy),
+    Of(ObjName, SqlExpr),
+}
+
+/// Storage parameters as PostgreSQL keeps them (`pg_class.reloptions`): `name=value` as
+/// written, in the order set (`set` removes a name and appends it; `pg_dump` writes
+/// them in this order, so a downgrade restores it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StorageOptions(pub Vec<(String, String)>);
+
+impl StorageOptions {
+    /// Boxed, or `None` when empty: what a table or index holds.
+    pub fn boxed(self) -> Option<Box<StorageOptions>> {
+        (!self.0.is_empty()).then(|| Box::new(self))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// PostgreSQL's `transformRelOptions`: the names given are removed, then those
+    /// set are appended in their order.
+    pub fn set(&mut self, params: &[(String, String)]) {
+        self.0.retain(|(n, _)| !params.iter().any(|(p, _)| p == n));
+        self.0.extend(params.iter().cloned());
+    }
+
+    pub fn reset(&mut self, names: &[String]) {
+        self.0.retain(|(n, _)| !names.contains(n));
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct Index {
     pub table: ObjName,
     pub unique: bool,
-    pub method: Option<String>,
+    /// As written; `None` for PostgreSQL's default, btree.
+    pub method: Option<Box<str>>,
     pub keys: Box<[IndexKey]>,
     pub include: Box<[String]>,
     pub nulls_not_distinct: bool,
     /// Boxed: rare, and an index is kept for every index of the schema.
     pub predicate: Option<Box<SqlExpr>>,
+    /// Its storage parameters; `None` for none.
+    pub storage: Option<Box<StorageOptions>>,
     /// Every column of the table the index depends on: key columns, columns named in
     /// expressions and the predicate, included columns.
     pub columns: Box<[String]>,
@@ -357,6 +420,7 @@ impl PartialEq for Index {
                 && self.include == other.include
                 && self.nulls_not_distinct == other.nulls_not_distinct
                 && self.predicate == other.predicate
+                && self.storage == other.storage
                 && self.columns == other.columns)
     }
 }
@@ -367,6 +431,17 @@ impl PartialEq for Index {
 pub struct RoutineKey {
     pub name: ObjName,
     pub args: String,
+}
+
+impl Index {
+    /// Its access method: `btree` unless named.
+    pub fn method(&self) -> &str {
+        self.method.as_deref().unwrap_or("btree")
+    }
+
+    pub fn storage(&self) -> &[(String, String)] {
+        self.storage.as_deref().map_or(&[], |s| &s.0)
+    }
 }
 
 impl std::fmt::Display for RoutineKey {

@@ -886,8 +886,7 @@ pub fn differences(expected: &Model, actual: &Model) -> Vec<String> {
                     && a.constraints
                         .iter()
                         .all(|c| b.constraints.iter().any(|d| d == c));
-                let same_rest =
-                    a.partition_by == b.partition_by && a.partition_of == b.partition_of;
+                let same_rest = a.partitioning == b.partitioning && a.storage == b.storage;
                 if !(same_columns && same_constraints && same_rest) {
                     out.push(format!("table `{name}` differs{}", table_detail(a, b)));
                 }

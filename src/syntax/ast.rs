@@ -210,6 +210,7 @@ pub enum StatementKind {
     CreateIndex(CreateIndex),
     DropIndex(DropIndex),
     RenameIndex(RenameIndex),
+    AlterStorage(AlterStorage),
     RenameConstraint(RenameConstraint),
     RawSql(RawSql),
     Set(Setting),
@@ -333,6 +334,44 @@ pub struct CreateTable {
     pub columns: Vec<ColumnDef>,
     pub constraints: Vec<TableConstraint>,
     pub partition_by: Option<PartitionBy>,
+    /// `with (fillfactor = 70, ...)`.
+    pub storage: Vec<StorageParam>,
+}
+
+/// A storage parameter, `fillfactor = 70`, as PostgreSQL keeps it: the name folded
+/// (`toast.` before those of the TOAST table), the value as written (a number as
+/// PostgreSQL reads it, a word folded, a string's text; `true` when none is given).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StorageParam {
+    pub name: Spanned<String>,
+    pub value: Spanned<String>,
+}
+
+/// `alter table|index NAME set (PARAMS)` or `reset (NAMES)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlterStorage {
+    pub index: bool,
+    pub name: QualifiedName,
+    pub change: StorageChange,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StorageChange {
+    Set(Vec<StorageParam>),
+    Reset(Vec<Spanned<String>>),
+}
+
+impl StorageChange {
+    /// The names it sets or resets.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        let (set, reset) = match self {
+            StorageChange::Set(params) => (params.as_slice(), &[][..]),
+            StorageChange::Reset(names) => (&[][..], names.as_slice()),
+        };
+        set.iter()
+            .map(|p| p.name.value.as_str())
+            .chain(reset.iter().map(|n| n.value.as_str()))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -354,6 +393,7 @@ pub struct CreatePartition {
     pub name: QualifiedName,
     pub parent: QualifiedName,
     pub bound: SqlExpr,
+    pub storage: Vec<StorageParam>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -375,6 +415,7 @@ pub struct AssumeTable {
     pub name: QualifiedName,
     pub columns: Vec<ColumnDef>,
     pub constraints: Vec<TableConstraint>,
+    pub storage: Vec<StorageParam>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -720,6 +761,8 @@ pub struct CreateIndex {
     pub include: Vec<Ident>,
     /// `nulls not distinct` (PostgreSQL 15): a unique index that counts nulls as equal.
     pub nulls_not_distinct: bool,
+    /// `with (fillfactor = 70, ...)`.
+    pub storage: Vec<StorageParam>,
     pub predicate: Option<SqlExpr>,
 }
 

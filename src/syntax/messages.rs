@@ -159,6 +159,7 @@ fn describe(rule: Rule) -> &'static str {
         k_extended => "'extended'",
         k_extension => "'extension'",
         k_exclude => "'exclude'",
+        k_reset => "'reset'",
         k_external => "'external'",
         k_false => "'false'",
         k_first => "'first'",
@@ -414,7 +415,7 @@ fn describe(rule: Rule) -> &'static str {
         | drop_default | add_constraint | add_constraint_using_index | validate_constraint
         | drop_constraint | add_identity
         | drop_identity | set_generated | row_security | set_column_option | statistics_option
-        | storage_option | compression_option => {
+        | storage_option | compression_option | set_storage | reset_storage => {
             "an 'alter table' action"
         }
         using_clause => "'using'",
@@ -430,6 +431,10 @@ fn describe(rule: Rule) -> &'static str {
         sort_order => "'asc' or 'desc'",
         nulls_order => "'nulls first' or 'nulls last'",
         include_clause => "'include'",
+        storage_params => "'with' and storage parameters",
+        storage_list | storage_names => "a parenthesized list of storage parameters",
+        storage_param | param_name => "a storage parameter (`fillfactor = 70`)",
+        param_value => "a value (a number, a word or a string)",
         where_clause => "'where'",
         nontransactional_flag => "'nontransactional'",
         data_flag => "'data'",

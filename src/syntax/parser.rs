@@ -598,6 +598,7 @@ impl<'s> Builder<'s> {
                     columns,
                     constraints,
                     partition_by,
+                    storage: self.storage_params(p),
                 })
             }
             Rule::assume_table => {
@@ -606,6 +607,7 @@ impl<'s> Builder<'s> {
                     name: self.qname(&child(p, Rule::qname)),
                     columns,
                     constraints,
+                    storage: self.storage_params(p),
                 })
             }
             Rule::create_partition => {
@@ -616,6 +618,7 @@ impl<'s> Builder<'s> {
                     name,
                     parent,
                     bound: self.sql_expr(&child(p, Rule::sql_expr), Place::PartitionBound),
+                    storage: self.storage_params(p),
                 })
             }
             Rule::drop_table => StatementKind::DropTable(DropTable {
@@ -874,10 +877,21 @@ impl<'s> Builder<'s> {
             Rule::drop_sequence => StatementKind::DropSequence(DropSequence {
                 name: self.qname(&child(p, Rule::qname)),
             }),
-            Rule::alter_index => StatementKind::RenameIndex(RenameIndex {
-                name: self.qname(&child(p, Rule::qname)),
-                new_name: self.name(&child(p, Rule::name)),
-            }),
+            Rule::alter_index => {
+                let name = self.qname(&child(p, Rule::qname));
+                let action = find(p, Rule::set_storage).or_else(|| find(p, Rule::reset_storage));
+                match action {
+                    Some(action) => StatementKind::AlterStorage(AlterStorage {
+                        index: true,
+                        name,
+                        change: self.storage_change(&action),
+                    }),
+                    None => StatementKind::RenameIndex(RenameIndex {
+                        name,
+                        new_name: self.name(&child(p, Rule::name)),
+                    }),
+                }
+            }
             Rule::raw_sql => {
                 let quoted = child(p, Rule::dollar_quoted);
                 let body = child(&quoted, Rule::dollar_body);
@@ -905,10 +919,77 @@ impl<'s> Builder<'s> {
         Statement { kind, span }
     }
 
+    /// `with (...)` of a statement, when written.
+    fn storage_params(&mut self, p: &Pair<'_, Rule>) -> Vec<StorageParam> {
+        find(p, Rule::storage_params)
+            .map(|w| self.storage_list(&child(&w, Rule::storage_list)))
+            .unwrap_or_default()
+    }
+
+    fn storage_list(&mut self, list: &Pair<'_, Rule>) -> Vec<StorageParam> {
+        all(list, Rule::storage_param)
+            .map(|param| {
+                let name = self.param_name(&child(&param, Rule::param_name));
+                let value = match find(&param, Rule::param_value) {
+                    Some(v) => {
+                        let inner = first(&v);
+                        let span = self.span(&inner);
+                        let value = match inner.as_rule() {
+                            Rule::string => self.string(&inner).value,
+                            Rule::name => self.name(&inner).value,
+                            // PostgreSQL reads an integer as one (`070` is `70`), and
+                            // keeps any other number as written.
+                            _ => {
+                                let text = inner.as_str();
+                                text.parse::<i32>()
+                                    .map_or_else(|_| text.to_owned(), |n| n.to_string())
+                            }
+                        };
+                        Spanned { value, span }
+                    }
+                    None => Spanned {
+                        value: "true".to_owned(),
+                        span: name.span,
+                    },
+                };
+                StorageParam { name, value }
+            })
+            .collect()
+    }
+
+    /// `toast.autovacuum_enabled`: folded, dotted.
+    fn param_name(&mut self, pair: &Pair<'_, Rule>) -> Spanned<String> {
+        let parts: Vec<String> = all(pair, Rule::name).map(|n| self.name(&n).value).collect();
+        Spanned {
+            value: parts.join("."),
+            span: self.span(pair),
+        }
+    }
+
+    /// `set (...)` (a `set_storage` pair) or `reset (...)` (a `reset_storage` pair) of
+    /// `alter table` or `alter index`.
+    fn storage_change(&mut self, action: &Pair<'_, Rule>) -> StorageChange {
+        match action.as_rule() {
+            Rule::set_storage => {
+                StorageChange::Set(self.storage_list(&child(action, Rule::storage_list)))
+            }
+            _ => StorageChange::Reset(
+                all(&child(action, Rule::storage_names), Rule::param_name)
+                    .map(|n| self.param_name(&n))
+                    .collect(),
+            ),
+        }
+    }
+
     fn alter_table(&mut self, table: QualifiedName, action: Pair<'_, Rule>) -> StatementKind {
         let p = &action;
         let column = |b: &mut Self| b.name(&child(p, Rule::name));
         match action.as_rule() {
+            Rule::set_storage | Rule::reset_storage => StatementKind::AlterStorage(AlterStorage {
+                index: false,
+                name: table,
+                change: self.storage_change(p),
+            }),
             Rule::add_column => StatementKind::AddColumn(AddColumn {
                 table,
                 column: self.column_def(&child(p, Rule::column_def)),
@@ -1490,6 +1571,7 @@ impl<'s> Builder<'s> {
                 .map(|i| self.column_list(&child(&i, Rule::column_list)))
                 .unwrap_or_default(),
             nulls_not_distinct: has(p, Rule::nulls_not_distinct),
+            storage: self.storage_params(p),
             predicate: find(p, Rule::where_clause)
                 .map(|w| self.sql_expr(&child(&w, Rule::sql_expr), Place::Predicate)),
         }

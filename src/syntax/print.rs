@@ -293,18 +293,21 @@ pub fn statement(kind: &StatementKind) -> String {
                 };
                 let _ = write!(out, " partition by {strategy} ({})", names(&p.columns));
             }
+            out.push_str(&with_storage(&t.storage));
             out
         }
         S::AssumeTable(t) => format!(
-            "assume table {} {}",
+            "assume table {} {}{}",
             qualified(&t.name),
-            table_body(&t.columns, &t.constraints)
+            table_body(&t.columns, &t.constraints),
+            with_storage(&t.storage)
         ),
         S::CreatePartition(p) => format!(
-            "create table {} partition of {} for values {}",
+            "create table {} partition of {} for values {}{}",
             qualified(&p.name),
             qualified(&p.parent),
-            expr(&p.bound)
+            expr(&p.bound),
+            with_storage(&p.storage)
         ),
         S::DropTable(t) => format!("drop table {}", qualified(&t.name)),
         S::RenameTable(r) => format!(
@@ -442,6 +445,17 @@ pub fn statement(kind: &StatementKind) -> String {
             qualified(&r.name),
             name(&r.new_name.value)
         ),
+        S::AlterStorage(a) => {
+            let change = match &a.change {
+                StorageChange::Set(params) => format!("set ({})", storage_params(params)),
+                StorageChange::Reset(names) => {
+                    let names: Vec<String> = names.iter().map(|n| param_name(&n.value)).collect();
+                    format!("reset ({})", names.join(", "))
+                }
+            };
+            let what = if a.index { "index" } else { "table" };
+            format!("alter {what} {} {change}", qualified(&a.name))
+        }
         S::RenameConstraint(r) => format!(
             "alter table {} rename constraint {} to {}",
             qualified(&r.table),
@@ -835,6 +849,38 @@ fn sequence_options(options: &SequenceOptions) -> String {
     out
 }
 
+/// `toast.autovacuum_enabled`, each part quoted when it must be.
+fn param_name(value: &str) -> String {
+    value.split('.').map(name).collect::<Vec<_>>().join(".")
+}
+
+/// `fillfactor = 70, autovacuum_enabled = 'false'`: a number bare, any other value as
+/// the string it is (which PostgreSQL reads alike).
+fn storage_params(params: &[StorageParam]) -> String {
+    let params: Vec<String> = params
+        .iter()
+        .map(|p| {
+            let v = &p.value.value;
+            let value = if crate::quote::is_number(v) {
+                v.clone()
+            } else {
+                string(v)
+            };
+            format!("{} = {value}", param_name(&p.name.value))
+        })
+        .collect();
+    params.join(", ")
+}
+
+/// ` with (...)`, or nothing for no parameters.
+fn with_storage(params: &[StorageParam]) -> String {
+    if params.is_empty() {
+        String::new()
+    } else {
+        format!(" with ({})", storage_params(params))
+    }
+}
+
 /// An index key with its collation, operator class and order.
 fn index_key(k: &IndexKey) -> String {
     let mut key = match &k.target {
@@ -907,6 +953,7 @@ fn index(verb: &str, i: &CreateIndex) -> String {
     if i.nulls_not_distinct {
         out.push_str(" nulls not distinct");
     }
+    out.push_str(&with_storage(&i.storage));
     if let Some(p) = &i.predicate {
         let _ = write!(out, " where {}", expr(p));
     }

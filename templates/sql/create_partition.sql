@@ -1,1 +1,1 @@
-CREATE TABLE {{ name }} PARTITION OF {{ parent }} FOR VALUES {{ bound }};
+CREATE TABLE {{ name }} PARTITION OF {{ parent }} FOR VALUES {{ bound }}{% if let Some(s) = storage %} WITH ({{ s }}){% endif %};

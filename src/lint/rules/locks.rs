@@ -30,7 +30,7 @@ pub(in crate::lint) fn check(action: &Action, cx: &Context<'_>, out: &mut Vec<Fi
                 _ if cx
                     .model
                     .table(table)
-                    .is_some_and(|t| t.partition_by.is_some()) =>
+                    .is_some_and(|t| t.partition_by().is_some()) =>
                 {
                     format!(
                         "PostgreSQL cannot build an index on a partitioned table concurrently: \

@@ -104,7 +104,7 @@ impl Applier<'_> {
             );
             return Ok(Vec::new());
         }
-        if let Some(p) = &t.partition_by {
+        if let Some(p) = t.partition_by() {
             if p.columns.iter().any(|c| c.value == column.name) {
                 self.error(
                     Code::InUse,

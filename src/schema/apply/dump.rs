@@ -80,7 +80,7 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
     let (partitions, tables): (Vec<_>, Vec<_>) = model
         .tables
         .iter()
-        .partition(|(_, t)| t.partition_of.is_some());
+        .partition(|(_, t)| t.partition_of().is_some());
     for (name, t) in tables.into_iter().chain(partitions) {
         for derived in applier.recreate_table(name, span) {
             let kind = match derived.statement.kind {
@@ -89,6 +89,7 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
                         name: ct.name,
                         columns: ct.columns,
                         constraints: ct.constraints,
+                        storage: ct.storage,
                     })
                 }
                 other => other,

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::diagnostic::Code;
+use crate::schema::reloptions::Holder;
 use crate::schema::{expr, names};
 use crate::source::Span;
 use crate::syntax::ast::StatementKind as S;
@@ -39,6 +40,12 @@ impl Applier<'_> {
             );
             return Ok(Vec::new());
         }
+        let holder = Holder::Index {
+            method: i.method.as_ref().map_or("btree", |m| m.value.as_str()),
+        };
+        let Some(storage) = self.check_storage(holder, &i.storage) else {
+            return Ok(Vec::new());
+        };
         if let Some(method) = &i.method {
             let table_columns = self.model.table(&table).map(|t| t.columns.to_vec());
             let keys_fine = i.keys.iter().all(|k| {
@@ -74,11 +81,12 @@ impl Applier<'_> {
         let index = Index {
             table: table.clone(),
             unique: i.unique,
-            method: i.method.as_ref().map(|m| m.value.clone()),
+            method: i.method.as_ref().map(|m| m.value.as_str().into()),
             keys: i.keys.as_slice().into(),
             include: i.include.iter().map(|c| c.value.clone()).collect(),
             nulls_not_distinct: i.nulls_not_distinct,
             predicate: i.predicate.clone().map(Box::new),
+            storage: StorageOptions(storage).boxed(),
             columns: used.into(),
             assumed: false,
         };
@@ -201,6 +209,7 @@ impl Applier<'_> {
                 keys: i.keys.to_vec(),
                 include: i.include.iter().map(|c| ident(c, span)).collect(),
                 nulls_not_distinct: i.nulls_not_distinct,
+                storage: self.storage_params(i.storage(), span),
                 predicate: i.predicate.as_deref().cloned(),
             }),
             span,

@@ -28,6 +28,7 @@ mod raw;
 mod routines;
 mod schemas;
 mod sequences;
+mod storage;
 mod tables;
 mod types;
 mod views;
@@ -302,6 +303,7 @@ impl<'a> Applier<'a> {
             S::AssumeConstraint(c) => self.add_constraint(c, span).map(|_| Vec::new()),
             S::AssumeExtension(e) => self.assume_extension(e, span),
             S::RenameIndex(r) => self.rename_index(r, span),
+            S::AlterStorage(a) => self.alter_storage(a, span),
             S::RenameConstraint(r) => self.rename_constraint(r, span),
             S::CreateSequence(c) => self.create_sequence(c, span, false),
             S::AssumeSequence(c) => self.create_sequence(c, span, true),

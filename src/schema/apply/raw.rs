@@ -303,6 +303,7 @@ fn create_index(i: &protobuf::IndexStmt, span: Span) -> Option<CreateIndex> {
         keys,
         include,
         nulls_not_distinct: i.nulls_not_distinct,
+        storage: Vec::new(),
         predicate: None,
     })
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::*;
 use crate::diagnostic::Code;
-use crate::schema::names;
+use crate::schema::{names, reloptions};
 use crate::source::Span;
 use crate::syntax::ast::StatementKind as S;
 
@@ -20,6 +20,7 @@ impl Applier<'_> {
             &mut t.columns,
             &mut t.constraints,
             t.partition_by.clone(),
+            &t.storage,
             false,
         ) {
             Ok(vec![self.drop_of(&name, span)])
@@ -31,7 +32,14 @@ impl Applier<'_> {
     pub(super) fn assume_table(&mut self, t: &mut AssumeTable, _span: Span) -> Reversal {
         let name = self.obj(&t.name);
         if self.check_new_relation(&name, t.name.span(), "table") {
-            self.add_table(&name, &mut t.columns, &mut t.constraints, None, true);
+            self.add_table(
+                &name,
+                &mut t.columns,
+                &mut t.constraints,
+                None,
+                &t.storage,
+                true,
+            );
         }
         Ok(Vec::new())
     }
@@ -41,7 +49,7 @@ impl Applier<'_> {
         let Some((parent, table)) = self.table_or_error(&p.parent) else {
             return Ok(Vec::new());
         };
-        if table.partition_by.is_none() {
+        if table.partition_by().is_none() {
             self.error(
                 Code::InvalidReference,
                 p.parent.span(),
@@ -52,6 +60,11 @@ impl Applier<'_> {
         if !self.check_new_relation(&name, p.name.span(), "table") {
             return Ok(Vec::new());
         }
+        let holder = reloptions::Holder::Table { partitioned: false };
+        let Some(storage) = self.check_storage(holder, &p.storage) else {
+            return Ok(Vec::new());
+        };
+        let storage = StorageOptions(storage);
         let partition = Table {
             columns: table
                 .columns
@@ -63,8 +76,8 @@ impl Applier<'_> {
                 })
                 .collect(),
             constraints: Default::default(),
-            partition_by: None,
-            partition_of: Some(Box::new((parent, p.bound.clone()))),
+            partitioning: Some(Box::new(Partitioning::Of(parent, p.bound.clone()))),
+            storage: storage.boxed(),
             assumed: false,
             row_security: false,
             force_row_security: false,
@@ -87,7 +100,7 @@ impl Applier<'_> {
             .model
             .tables
             .iter()
-            .filter(|(_, t)| t.partition_of.as_deref().is_some_and(|(p, _)| p == &name))
+            .filter(|(_, t)| t.partition_of().is_some_and(|(p, _)| p == &name))
             .map(|(n, _)| n.clone())
             .collect();
         let outside: Vec<String> = self
@@ -213,9 +226,14 @@ impl Applier<'_> {
         columns: &mut [ColumnDef],
         constraints: &mut [TableConstraint],
         partition_by: Option<PartitionBy>,
+        storage: &[StorageParam],
         assumed: bool,
     ) -> bool {
         let before = self.diagnostics.len();
+        let holder = reloptions::Holder::Table {
+            partitioned: partition_by.is_some(),
+        };
+        let storage = StorageOptions(self.check_storage(holder, storage).unwrap_or_default());
         let (mut cols, pending) = self.table_parts(name, columns, constraints);
         if let Some(p) = &partition_by {
             for c in &p.columns {
@@ -247,8 +265,8 @@ impl Applier<'_> {
         let table = Table {
             columns: cols.into_iter().collect(),
             constraints: named.into_iter().map(|(c, _)| c).collect(),
-            partition_by: partition_by.map(Box::new),
-            partition_of: None,
+            partitioning: partition_by.map(|p| Box::new(Partitioning::By(p))),
+            storage: storage.boxed(),
             assumed,
             row_security: false,
             force_row_security: false,
@@ -276,7 +294,7 @@ impl Applier<'_> {
         let qualified = self.qualified(name, span);
         let mut out = Vec::new();
         let note = Some(format!("the rows of `{name}` are not restored"));
-        if let Some((parent, bound)) = t.partition_of.as_deref() {
+        if let Some((parent, bound)) = t.partition_of() {
             out.push(Derived {
                 note,
                 ..derived(
@@ -284,6 +302,7 @@ impl Applier<'_> {
                         name: qualified,
                         parent: self.qualified(parent, span),
                         bound: bound.clone(),
+                        storage: self.storage_params(t.storage(), span),
                     }),
                     span,
                 )
@@ -302,7 +321,8 @@ impl Applier<'_> {
                         name: qualified,
                         columns,
                         constraints,
-                        partition_by: t.partition_by.as_deref().cloned(),
+                        partition_by: t.partition_by().cloned(),
+                        storage: self.storage_params(t.storage(), span),
                     }),
                     span,
                 )
@@ -374,7 +394,7 @@ impl Applier<'_> {
             .model
             .tables
             .iter()
-            .filter(|(_, t)| t.partition_of.as_deref().is_some_and(|(p, _)| p == old))
+            .filter(|(_, t)| t.partition_of().is_some_and(|(p, _)| p == old))
             .map(|(n, _)| n.clone())
             .collect();
         let Some(table) = self.model.remove_table(old) else {
@@ -418,7 +438,7 @@ impl Applier<'_> {
                     }
                 }
             }
-            if let Some((parent, _)) = t.partition_of.as_deref_mut() {
+            if let Some(Partitioning::Of(parent, _)) = t.partitioning.as_deref_mut() {
                 if parent == old {
                     *parent = new.clone();
                 }

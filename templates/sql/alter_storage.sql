@@ -1,0 +1,1 @@
+ALTER {{ what }} {{ name }} {{ change }};
