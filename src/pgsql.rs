@@ -181,6 +181,44 @@ pub fn dotted(node: &protobuf::Node) -> Option<(Option<&str>, &str)> {
     }
 }
 
+/// PostgreSQL's own text for a statement of a parsed tree (libpg_query's deparser), or
+/// `None` if it cannot write it. Called where a tree is looked at (inside [`parse`]'s
+/// `look`), so that a deep tree is written on the thread that has the stack for it.
+pub fn deparse(statement: protobuf::node::Node) -> Option<String> {
+    let tree = protobuf::ParseResult {
+        // The deparser reads the tree, not the version it was written for.
+        version: 0,
+        stmts: vec![protobuf::RawStmt {
+            stmt: Some(Box::new(protobuf::Node {
+                node: Some(statement),
+            })),
+            stmt_location: 0,
+            stmt_len: 0,
+        }],
+    };
+    pg_query::deparse(&tree, Default::default()).ok()
+}
+
+/// PostgreSQL's text for an expression of a parsed tree, as `SELECT` would write it.
+pub fn expression_text(expr: &protobuf::Node) -> Option<String> {
+    use protobuf::node::Node as N;
+    let target = protobuf::ResTarget {
+        val: Some(Box::new(expr.clone())),
+        ..Default::default()
+    };
+    // Every enum set: libpg_query asserts on a value it has no name for.
+    let select = protobuf::SelectStmt {
+        target_list: vec![protobuf::Node {
+            node: Some(N::ResTarget(Box::new(target))),
+        }],
+        limit_option: protobuf::LimitOption::Default as i32,
+        op: protobuf::SetOperation::SetopNone as i32,
+        ..Default::default()
+    };
+    let text = deparse(N::SelectStmt(Box::new(select)))?;
+    text.strip_prefix("SELECT ").map(str::to_owned)
+}
+
 /// Whether `token` is the given kind.
 pub fn is(token: &ScanToken, kind: Token) -> bool {
     token.token == kind as i32

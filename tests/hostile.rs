@@ -665,6 +665,25 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
          \x20 sql $x$ SELECT '{bang}' $x$;\n\
          }}\n"
     );
+    // A table a raw block creates, which the model follows; a native drop of its column
+    // later derives the column back, its default and check as PostgreSQL's deparser
+    // writes them.
+    let n_raw = n("raw");
+    let sixth = format!(
+        "revision 0006_f parents 0005_e message 'raw create {hs}';\n\
+         upgrade {{\n\
+         \x20 sql $x$ CREATE TABLE {schema}.{n_raw} (id int, {column} text DEFAULT '{hs}' CHECK ({column} <> '{hs} */ --')) $x$;\n\
+         }}\n\
+         downgrade {{\n\
+         \x20 sql $x$ DROP TABLE {schema}.{n_raw} $x$;\n\
+         }}\n"
+    );
+    let seventh = format!(
+        "revision 0007_g parents 0006_f;\n\
+         upgrade {{\n\
+         \x20 alter table {schema}.{n_raw} drop column {column};\n\
+         }}\n"
+    );
     let tmp = project(
         &[
             ("0001_a.mig", &first),
@@ -672,6 +691,8 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
             ("0003_c.mig", &third),
             ("0004_d.mig", &fourth),
             ("0005_e.mig", &fifth),
+            ("0006_f.mig", &sixth),
+            ("0007_g.mig", &seventh),
         ],
         None,
     );
@@ -680,11 +701,17 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
     assert_inert(&out.stderr, "check");
     let out = strata(tmp.path(), &["build"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let bundle = tmp.path().join("out/base-0005_e");
+    let bundle = tmp.path().join("out/base-0007_g");
     let upgrade = fs::read_to_string(bundle.join("upgrade.sql")).expect("upgrade");
     let downgrade = fs::read_to_string(bundle.join("downgrade.sql")).expect("downgrade");
     assert_inert(&upgrade, "upgrade.sql");
     assert_inert(&downgrade, "downgrade.sql");
+    assert!(
+        downgrade.contains(&format!(
+            "{schema}.{n_raw} ADD COLUMN {column} text DEFAULT E'"
+        )),
+        "the model followed the raw table, and the derived downgrade writes its default"
+    );
     assert!(
         downgrade.contains("-- note: "),
         "the derived downgrade notes a dropped table"

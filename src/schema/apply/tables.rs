@@ -307,6 +307,10 @@ impl Applier<'_> {
                     span,
                 )
             });
+            // A partition's constraints are those added to it after it was made.
+            for c in &t.constraints {
+                out.push(self.add_constraint_statement(name, c, span));
+            }
         } else {
             let columns = t.columns.iter().map(|c| self.column_def(c, span)).collect();
             let constraints = t

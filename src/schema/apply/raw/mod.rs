@@ -1,20 +1,21 @@
 //! Raw blocks the model understands. The statements of a raw `sql` block that
 //! PostgreSQL's parser reads as renames and drops of objects the model knows (`ALTER
 //! INDEX ... RENAME`, `ALTER TABLE ... RENAME [COLUMN | CONSTRAINT]`, `ALTER TYPE ...
-//! RENAME TO`, `DROP INDEX`, `DROP
-//! TABLE`, `ALTER TABLE` dropping a column, a constraint, `NOT NULL` or a default) are
-//! applied to the model as their native statements are (and views' renames and drops,
-//! sequences' creates, changes, renames and drops, indexes on plain columns, constraints
-//! made of an index), so that it does not drift from
-//! the database. The others, and those the model refuses (an object it never knew, a
-//! drop that `CASCADE` would carry further), stay invisible to it: `check --verbose`
-//! lists them.
+//! RENAME TO`, `DROP INDEX`, `DROP TABLE`, `DROP FUNCTION`, `ALTER TABLE` dropping a
+//! column, a constraint, `NOT NULL` or a default), and creates it has native forms for
+//! (tables, views, functions: `creates`; sequences; indexes on plain columns;
+//! constraints made of an index), are applied to the model as their native statements
+//! are, so that it does not drift from the database. The others, and those the model
+//! refuses (an object it never knew, a drop that `CASCADE` would carry further), stay
+//! invisible to it: `check --verbose` lists them.
 
 use pg_query::protobuf::{self, node::Node as N, AlterTableType, DropBehavior, ObjectType};
 
 use super::*;
 use crate::diagnostic::Severity;
 use crate::pgsql;
+
+mod creates;
 
 impl Applier<'_> {
     /// Applies to the model what it can follow of a raw block.
@@ -30,7 +31,7 @@ impl Applier<'_> {
                         .stmt
                         .as_ref()
                         .and_then(|s| s.node.as_ref())
-                        .and_then(|node| native(node, span));
+                        .and_then(|node| native(node, text, span));
                     (span, range, native)
                 })
                 .collect::<Vec<_>>()
@@ -94,8 +95,9 @@ fn dotted(node: &protobuf::Node, span: Span) -> Option<QualifiedName> {
     })
 }
 
-/// The native statements a raw statement is, when the model can follow it.
-fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
+/// The native statements a raw statement is, when the model can follow it (`text` is the
+/// block's).
+fn native(node: &N, text: &str, span: Span) -> Option<Vec<StatementKind>> {
     use StatementKind as S;
     let cascade = DropBehavior::DropCascade as i32;
     match node {
@@ -151,6 +153,23 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
                 return None;
             }])
         }
+        N::DropStmt(d)
+            if d.behavior != cascade
+                && !d.missing_ok
+                && (d.remove_type == ObjectType::ObjectFunction as i32
+                    || d.remove_type == ObjectType::ObjectProcedure as i32) =>
+        {
+            let procedure = d.remove_type == ObjectType::ObjectProcedure as i32;
+            d.objects
+                .iter()
+                .map(|o| match &o.node {
+                    Some(N::ObjectWithArgs(f)) => Some(S::DropRoutine(DropRoutine {
+                        routine: creates::routine_ref(f, procedure, span)?,
+                    })),
+                    _ => None,
+                })
+                .collect()
+        }
         N::DropStmt(d) if d.behavior != cascade => {
             let names: Option<Vec<QualifiedName>> =
                 d.objects.iter().map(|o| dotted(o, span)).collect();
@@ -198,6 +217,10 @@ fn native(node: &N, span: Span) -> Option<Vec<StatementKind>> {
             }
         }
         N::IndexStmt(i) => create_index(i, span).map(|c| vec![S::CreateIndex(c)]),
+        N::CreateStmt(c) => creates::table(c, span).map(|k| vec![k]),
+        N::ViewStmt(v) => creates::view(v, span).map(|k| vec![k]),
+        N::CreateTableAsStmt(c) => creates::materialized_view(c, span).map(|k| vec![k]),
+        N::CreateFunctionStmt(f) => creates::routine(f, text, span).map(|k| vec![k]),
         N::CreateSeqStmt(c) if !c.if_not_exists => {
             Some(vec![S::CreateSequence(Box::new(CreateSequence {
                 name: qualified(c.sequence.as_ref()?, span),
