@@ -133,6 +133,12 @@ fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
         StatementKind::Set(_) => "set",
         StatementKind::RenameConstraint(_) => "alter table rename constraint",
         StatementKind::RawSql(sql) => match (sql.data, sql.nontransactional) {
+            _ if !sql.made.is_empty() => {
+                for made in &sql.made {
+                    statement_forms(&made.kind, seen);
+                }
+                "sql assume"
+            }
             (false, false) => "sql",
             (false, true) => "sql nontransactional",
             (true, false) => "sql data",
@@ -469,6 +475,7 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "alter table rename constraint",
         "sql",
         "sql nontransactional",
+        "sql assume",
         "assume table",
         "assume type",
         "type double precision",

@@ -669,12 +669,15 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
     // later derives the column back, its default and check as PostgreSQL's deparser
     // writes them.
     let n_raw = n("raw");
+    let n_like = n("like");
     let sixth = format!(
         "revision 0006_f parents 0005_e message 'raw create {hs}';\n\
          upgrade {{\n\
          \x20 sql $x$ CREATE TABLE {schema}.{n_raw} (id int, {column} text DEFAULT '{hs}' CHECK ({column} <> '{hs} */ --')) $x$;\n\
+         \x20 sql $x$ CREATE TABLE {schema}.{n_like} (LIKE {schema}.{n_raw}) $x$ assume {{ table {schema}.{n_like} (id int, {column} text); }};\n\
          }}\n\
          downgrade {{\n\
+         \x20 sql $x$ DROP TABLE {schema}.{n_like} $x$;\n\
          \x20 sql $x$ DROP TABLE {schema}.{n_raw} $x$;\n\
          }}\n"
     );
@@ -712,6 +715,7 @@ fn every_statement_form_with_hostile_text_applies_and_reverts() {
         )),
         "the model followed the raw table, and the derived downgrade writes its default"
     );
+    assert!(upgrade.contains("-- made by the raw SQL above: table "));
     assert!(
         downgrade.contains("-- note: "),
         "the derived downgrade notes a dropped table"

@@ -748,6 +748,7 @@ mod tests {
             data: false,
             nontransactional: false,
             body,
+            made: Vec::new(),
         };
         let names = Names {
             default_schema: "public",

@@ -742,6 +742,7 @@ struct RawSqlText<'a> {
 #[derive(Template)]
 #[template(path = "sql/assumed.sql", escape = "none")]
 struct AssumedSql<'a> {
+    verb: &'static str,
     kind: &'static str,
     /// In a comment: escaped, not only quoted.
     name: CommentOf<Qualified<'a>>,
@@ -1043,6 +1044,60 @@ fn ends_with_semicolon(text: &str) -> bool {
         }
         return rest.ends_with(';');
     }
+}
+
+/// The comment that stands for an `assume` statement: `-- VERB: KIND NAME` (nothing for
+/// another statement).
+fn assumed(out: &mut String, kind: &StatementKind, verb: &'static str) -> askama::Result<()> {
+    use StatementKind as S;
+    let bare = |name: &Ident| QualifiedName {
+        schema: None,
+        name: name.clone(),
+    };
+    let (what, name) = match kind {
+        S::AssumeTable(t) => ("table", t.name.clone()),
+        S::AssumeType(t) => ("type", t.name.clone()),
+        S::AssumeIndex(i) => (
+            "index",
+            QualifiedName {
+                schema: i.table.schema.clone(),
+                name: i.name.clone().unwrap_or_else(|| i.table.name.clone()),
+            },
+        ),
+        S::AssumeConstraint(c) => (
+            "constraint",
+            QualifiedName {
+                schema: c.table.schema.clone(),
+                name: c
+                    .constraint
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| c.table.name.clone()),
+            },
+        ),
+        S::AssumeExtension(e) => ("extension", bare(&e.name)),
+        S::AssumeRole(r) => ("role", bare(&r.name)),
+        S::AssumeRoutine(r) => (
+            if r.procedure { "procedure" } else { "function" },
+            r.name.clone(),
+        ),
+        S::AssumeView(v) => (
+            if v.materialized {
+                "materialized view"
+            } else {
+                "view"
+            },
+            v.name.clone(),
+        ),
+        S::AssumeSequence(c) => ("sequence", c.name.clone()),
+        _ => return Ok(()),
+    };
+    AssumedSql {
+        verb,
+        kind: what,
+        name: CommentOf(Qualified(&name)),
+    }
+    .render_into(out)
 }
 
 /// One statement as SQL, ending with `;` (raw SQL as written, with a `;` added on a line
@@ -1408,14 +1463,6 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
             grant_option: g.grant_option,
         }
         .render_into(out),
-        S::AssumeRole(r) => AssumedSql {
-            kind: "role",
-            name: CommentOf(Qualified(&QualifiedName {
-                schema: None,
-                name: r.name.clone(),
-            })),
-        }
-        .render_into(out),
         S::RowSecurity(r) => RowSecuritySql {
             table: Qualified(&r.table),
             change: match r.change {
@@ -1447,25 +1494,6 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
             table: Qualified(&d.table),
         }
         .render_into(out),
-        S::AssumeRoutine(r) => AssumedSql {
-            kind: if r.procedure { "procedure" } else { "function" },
-            name: CommentOf(Qualified(&r.name)),
-        }
-        .render_into(out),
-        S::AssumeView(v) => AssumedSql {
-            kind: if v.materialized {
-                "materialized view"
-            } else {
-                "view"
-            },
-            name: CommentOf(Qualified(&v.name)),
-        }
-        .render_into(out),
-        S::AssumeSequence(c) => AssumedSql {
-            kind: "sequence",
-            name: CommentOf(Qualified(&c.name)),
-        }
-        .render_into(out),
         S::Set(s) => SetSettingSql {
             local: true,
             name: Name(&s.name),
@@ -1476,45 +1504,23 @@ pub fn statement_into(out: &mut String, kind: &StatementKind) {
             text: r.text.trim(),
             needs_semicolon: !ends_with_semicolon(&r.text),
         }
-        .render_into(out),
-        S::AssumeTable(t) => AssumedSql {
-            kind: "table",
-            name: CommentOf(Qualified(&t.name)),
-        }
-        .render_into(out),
-        S::AssumeType(t) => AssumedSql {
-            kind: "type",
-            name: CommentOf(Qualified(&t.name)),
-        }
-        .render_into(out),
-        S::AssumeIndex(i) => AssumedSql {
-            kind: "index",
-            name: CommentOf(Qualified(&QualifiedName {
-                schema: i.table.schema.clone(),
-                name: i.name.clone().unwrap_or_else(|| i.table.name.clone()),
-            })),
-        }
-        .render_into(out),
-        S::AssumeConstraint(c) => AssumedSql {
-            kind: "constraint",
-            name: CommentOf(Qualified(&QualifiedName {
-                schema: c.table.schema.clone(),
-                name: c
-                    .constraint
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| c.table.name.clone()),
-            })),
-        }
-        .render_into(out),
-        S::AssumeExtension(e) => AssumedSql {
-            kind: "extension",
-            name: CommentOf(Qualified(&QualifiedName {
-                schema: None,
-                name: e.name.clone(),
-            })),
-        }
-        .render_into(out),
+        .render_into(out)
+        .and_then(|()| {
+            // What the block says it made, one comment line each.
+            r.made.iter().try_for_each(|m| {
+                out.push('\n');
+                assumed(out, &m.kind, "made by the raw SQL above")
+            })
+        }),
+        S::AssumeTable(_)
+        | S::AssumeType(_)
+        | S::AssumeIndex(_)
+        | S::AssumeConstraint(_)
+        | S::AssumeExtension(_)
+        | S::AssumeRole(_)
+        | S::AssumeRoutine(_)
+        | S::AssumeView(_)
+        | S::AssumeSequence(_) => assumed(out, kind, "assumed, not created"),
     };
     // Templates are checked at compile time and the values format without fail: rendering
     // cannot fail.

@@ -896,7 +896,12 @@ pub fn parts(kind: &StatementKind, default_schema: &str) -> Vec<Part> {
         S::AlterStorage(a) => vec![whole(&obj(&a.name))],
         S::CreatePolicy(c) => vec![member(&obj(&c.table), &c.name.value)],
         S::DropPolicy(d) => vec![member(&obj(&d.table), &d.name.value)],
-        S::RawSql(_) | S::Set(_) => Vec::new(),
+        S::RawSql(r) => r
+            .made
+            .iter()
+            .flat_map(|m| parts(&m.kind, default_schema))
+            .collect(),
+        S::Set(_) => Vec::new(),
     }
 }
 

@@ -1348,6 +1348,10 @@ pub struct RawSql {
     /// Where the text starts, so that a finding about one of its statements can point
     /// into it.
     pub body: Span,
+    /// `assume { ... }` after the block: what it makes that the model cannot read from
+    /// it (`assume` statements), applied after it. Unlike a revision's own `assume`, these
+    /// were not there before the revision.
+    pub made: Vec<Statement>,
 }
 
 /// `set NAME = VALUE`: a setting for the whole revision, one of [`SETTINGS`]. It comes

@@ -437,6 +437,8 @@ fn describe(rule: Rule) -> &'static str {
         param_value => "a value (a number, a word or a string)",
         where_clause => "'where'",
         nontransactional_flag => "'nontransactional'",
+        raw_made => "'assume' and what the block makes, in braces",
+        raw_made_item => "what the block makes (`table t (...)`, `index i on t (...)`, ...)",
         data_flag => "'data'",
         equals => "'='",
     }

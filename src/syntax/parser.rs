@@ -907,11 +907,27 @@ impl<'s> Builder<'s> {
                     }
                 }
                 let body_span = self.span(&body);
+                let made: Vec<Statement> = find(p, Rule::raw_made)
+                    .map(|m| {
+                        all(&m, Rule::raw_made_item)
+                            .map(|item| self.statement(payload(&item)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if data && !made.is_empty() {
+                    let span = self.span(&child(p, Rule::raw_made));
+                    self.error(
+                        Code::InvalidStatement,
+                        span,
+                        "a `sql data` block changes rows only: it makes nothing to assume",
+                    );
+                }
                 StatementKind::RawSql(RawSql {
                     text,
                     data,
                     nontransactional,
                     body: body_span,
+                    made,
                 })
             }
             other => unreachable!("a statement cannot be {other:?}"),

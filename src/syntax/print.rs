@@ -652,16 +652,29 @@ pub fn statement(kind: &StatementKind) -> String {
             name(&r.new_name.value)
         ),
         S::Set(s) => format!("set {} = {}", name(&s.name.value), literal(&s.value)),
-        S::RawSql(r) => format!(
-            "sql {}{}{}",
-            if r.data { "data " } else { "" },
-            if r.nontransactional {
-                "nontransactional "
-            } else {
-                ""
-            },
-            dollar_quoted(&r.text)
-        ),
+        S::RawSql(r) => {
+            let mut out = format!(
+                "sql {}{}{}",
+                if r.data { "data " } else { "" },
+                if r.nontransactional {
+                    "nontransactional "
+                } else {
+                    ""
+                },
+                dollar_quoted(&r.text)
+            );
+            if !r.made.is_empty() {
+                out.push_str(" assume {\n");
+                for m in &r.made {
+                    let text = statement(&m.kind);
+                    for line in text.strip_prefix("assume ").unwrap_or(&text).lines() {
+                        let _ = writeln!(out, "  {line}");
+                    }
+                }
+                out.push('}');
+            }
+            out
+        }
     };
     format!("{body};")
 }

@@ -1,1 +1,1 @@
--- assumed, not created: {{ kind }} {{ name }}
+-- {{ verb }}: {{ kind }} {{ name }}

@@ -339,6 +339,10 @@ impl<'a> Applier<'a> {
             S::RawSql(raw) if raw.data => Ok(Vec::new()),
             S::RawSql(raw) => {
                 self.understand(raw);
+                // What the block says it made, checked as `assume` is.
+                for made in &raw.made {
+                    self.apply(made);
+                }
                 Err(RAW_SQL.to_owned())
             }
         }

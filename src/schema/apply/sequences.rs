@@ -629,6 +629,7 @@ impl Applier<'_> {
                     data: true,
                     nontransactional: false,
                     body: span,
+                    made: Vec::new(),
                 }),
                 span,
             ),
