@@ -146,6 +146,89 @@ impl VersionConfig {
 /// The width of Alembic's `version_num` column.
 pub const ALEMBIC_ID_WIDTH: usize = 32;
 
+/// The file name strata looks for.
+pub const FILE: &str = "strata.toml";
+
+/// The configuration a command runs with, and the file it came from (`None`: the
+/// defaults).
+#[derive(Clone, Debug, Default)]
+pub struct Found {
+    pub config: Config,
+    pub path: Option<PathBuf>,
+}
+
+/// Finds the configuration: `--config FILE` (`explicit`); else `strata.toml` in the
+/// working directory; else the nearest `strata.toml` from the migrations folder (`dir`:
+/// `--dir`, or `migrations`) up to the repository's root (the first folder with
+/// `.git`), as cargo finds `Cargo.toml`; else the defaults. When the working
+/// directory's and the one found from the migrations folder are two files that
+/// disagree, neither wins: an error. A file found from the migrations folder is that
+/// folder's: its `migrations` key is the folder searched from, and its `out` is taken
+/// from the file's own folder.
+pub fn discover(explicit: Option<&Path>, dir: &Path) -> Result<Found, String> {
+    if let Some(path) = explicit {
+        return read(path);
+    }
+    let here = Path::new(FILE);
+    let here = here.is_file().then(|| here.to_path_buf());
+    let beside = nearest(dir);
+    match (here, beside) {
+        (None, None) => Ok(Found::default()),
+        (Some(here), None) => read(&here),
+        (None, Some(beside)) => {
+            let mut found = read(&beside)?;
+            found.config.migrations = dir.to_path_buf();
+            if let Some(base) = beside.parent() {
+                if found.config.out.is_relative() {
+                    found.config.out = base.join(&found.config.out);
+                }
+            }
+            Ok(found)
+        }
+        (Some(here), Some(beside)) => {
+            let first = read(&here)?;
+            if same_file(&here, &beside) || first.config == load(Some(&beside))? {
+                return Ok(first);
+            }
+            Err(format!(
+                "two configurations apply and disagree: `{}` (the working directory's) and \
+                 `{}` (the migrations folder's); name the one to use with `--config FILE`",
+                here.display(),
+                beside.display()
+            ))
+        }
+    }
+}
+
+/// The nearest `strata.toml` from `dir` upwards, stopping at the repository's root.
+fn nearest(dir: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(dir).ok()?;
+    for folder in start.ancestors() {
+        let candidate = folder.join(FILE);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if folder.join(".git").exists() {
+            break;
+        }
+    }
+    None
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn read(path: &Path) -> Result<Found, String> {
+    Ok(Found {
+        config: load(Some(path))?,
+        path: Some(path.to_path_buf()),
+    })
+}
+
 /// Reads a configuration file. `None` for the path: `strata.toml` if it exists, else
 /// the defaults.
 pub fn load(path: Option<&Path>) -> Result<Config, String> {

@@ -20,7 +20,8 @@ fn check_passes_on_the_example_project() {
     assert_eq!(
         out.stdout,
         "migrations: 17 revisions checked, no errors, 0 warnings\n\
-         graph: 1 root, 1 head, 1 branch point, 1 merge\n"
+         graph: 1 root, 1 head, 1 branch point, 1 merge\n\
+         configuration: strata.toml\n"
     );
     assert_eq!(out.code, 0);
 }
@@ -77,7 +78,8 @@ fn the_global_dir_option_goes_before_or_after_the_command() {
     assert_eq!(
         out.stdout,
         "./db: 1 revision checked, no errors, 0 warnings\n\
-         graph: 1 root, 1 head, 0 branch points, 0 merges\n"
+         graph: 1 root, 1 head, 0 branch points, 0 merges\n\
+         configuration: none (the defaults)\n"
     );
 }
 
@@ -187,7 +189,8 @@ fn discovery_finds_nested_files_and_reports_links_it_does_not_read() {
     assert_eq!(
         out.stdout,
         "migrations: 1 revision checked, no errors, 1 warning\n\
-         graph: 1 root, 1 head, 0 branch points, 0 merges\n"
+         graph: 1 root, 1 head, 0 branch points, 0 merges\n\
+         configuration: none (the defaults)\n"
     );
     assert_eq!(out.code, 0);
 }

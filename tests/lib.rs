@@ -6,6 +6,7 @@
 mod authoring;
 mod bundle;
 mod cli;
+mod config;
 mod coverage;
 mod graph_api;
 mod graph_cases;

@@ -72,6 +72,10 @@ pub struct ManifestRange {
 /// The options a bundle depends on: everything of the configuration but its folders.
 #[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
 pub struct ManifestOptions {
+    /// The configuration file the bundle was built with, from the project's folder
+    /// (the migrations folder's parent) when it is in it; `None`: the defaults.
+    #[serde(default)]
+    pub configuration: Option<String>,
     pub default_schema: String,
     pub search_path: Option<String>,
     pub lock_timeout: Option<String>,
@@ -106,6 +110,8 @@ pub struct Inputs<'a> {
     pub from: &'a [NodeIndex],
     pub to: &'a [NodeIndex],
     pub config: &'a Config,
+    /// Where the configuration was read, as the manifest names it.
+    pub config_file: Option<String>,
     /// A range with an irreversible revision is an error, not a bundle without a
     /// downgrade (`build --require-downgrade`).
     pub require_downgrade: bool,
@@ -565,7 +571,7 @@ fn manifest_frame(
             to: ids(inputs.to),
             lock_root: lock_root.to_owned(),
         },
-        options: ManifestOptions::of(inputs.config),
+        options: ManifestOptions::of(inputs.config, inputs.config_file.clone()),
         revisions: Spliced(REVISIONS_MARK),
         irreversible,
         files: [
@@ -704,8 +710,9 @@ struct RevisionRef<'a> {
 }
 
 impl ManifestOptions {
-    fn of(config: &Config) -> Self {
+    fn of(config: &Config, configuration: Option<String>) -> Self {
         ManifestOptions {
+            configuration,
             default_schema: config.default_schema.clone(),
             search_path: config.search_path.clone(),
             lock_timeout: config.lock_timeout.clone(),

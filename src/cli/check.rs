@@ -44,7 +44,11 @@ pub(super) fn run(cli: &Cli, gates: Gates, format: CheckFormat) -> Outcome {
         Outcome::Clean
     };
     match format {
-        CheckFormat::Json => print_stdout(&json_report(&checked, &checked.diagnostics)),
+        CheckFormat::Json => print_stdout(&json_report(
+            &checked,
+            &checked.diagnostics,
+            cli.config_name(),
+        )),
         CheckFormat::Text => {
             print_stderr(&checked.rendered());
             let errors = checked.count(Severity::Error);
@@ -58,8 +62,11 @@ pub(super) fn run(cli: &Cli, gates: Gates, format: CheckFormat) -> Outcome {
                 ));
             } else {
                 let graph = &checked.graph;
+                let configuration = cli
+                    .config_name()
+                    .map_or_else(|| "none (the defaults)".to_owned(), |c| inert::terminal(&c));
                 print_stdout(&format!(
-                    "{}: {} checked, no errors, {}\ngraph: {}, {}, {}, {}\n",
+                    "{}: {} checked, no errors, {}\ngraph: {}, {}, {}, {}\nconfiguration: {configuration}\n",
                     cli.dir().display(),
                     plural(graph.len(), "revision"),
                     plural(warnings, "warning"),
@@ -291,6 +298,8 @@ impl<'a> Location<'a> {
 
 #[derive(Serialize)]
 struct Summary {
+    /// The configuration file used (`null`: the defaults).
+    configuration: Option<String>,
     revisions: usize,
     roots: Vec<String>,
     heads: Vec<String>,
@@ -299,7 +308,11 @@ struct Summary {
 }
 
 /// The JSON report of `findings` (all of the project's, or the lint's).
-pub(super) fn json_report(checked: &Checked, findings: &[Diagnostic]) -> String {
+pub(super) fn json_report(
+    checked: &Checked,
+    findings: &[Diagnostic],
+    configuration: Option<String>,
+) -> String {
     let sources = &checked.project.sources;
     let graph = &checked.graph;
     // A malformed id (an error of its own) is still a node; it is written inertly.
@@ -339,6 +352,7 @@ pub(super) fn json_report(checked: &Checked, findings: &[Diagnostic]) -> String 
         warnings,
         findings,
         summary: Summary {
+            configuration: configuration.map(|c| inert::terminal(&c)),
             revisions: graph.len(),
             roots: ids(&graph.roots()),
             heads: ids(&graph.heads()),

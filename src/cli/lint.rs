@@ -73,7 +73,7 @@ pub(super) fn run(cli: &Cli, range: Option<&str>, format: LintFormat, rules: boo
     let failed = diagnostic::has_errors(&findings);
     let report = match format {
         LintFormat::Text => text(cli, &checked, &findings),
-        LintFormat::Json => check::json_report(&checked, &findings),
+        LintFormat::Json => check::json_report(&checked, &findings, cli.config_name()),
         LintFormat::Sarif => sarif(cli, &checked.project.sources, &findings),
         LintFormat::Github => github(&checked.project.sources, &findings),
     };

@@ -38,13 +38,18 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
 
-    /// The configuration file (default: `strata.toml` when it exists)
+    /// The configuration file (default: `strata.toml` in the working directory, else
+    /// the nearest one from the migrations folder up to the repository's root)
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// The configuration, read once the arguments are parsed.
     #[arg(skip)]
     pub settings: Config,
+
+    /// The file it was read from (`None`: the defaults).
+    #[arg(skip)]
+    pub settings_path: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -240,17 +245,58 @@ pub fn main() -> ExitCode {
             return ExitCode::from(error.exit_code().clamp(0, 255) as u8);
         }
     };
-    cli.settings = match config::load(cli.config.as_deref()) {
-        Ok(settings) => settings,
+    // Without `--dir`, the search starts from the default folder, `migrations`.
+    let dir = cli
+        .dir
+        .as_deref()
+        .unwrap_or(std::path::Path::new("migrations"));
+    match config::discover(cli.config.as_deref(), dir) {
+        Ok(found) => {
+            cli.settings = found.config;
+            cli.settings_path = found.path;
+        }
         Err(message) => return fail(&message).into(),
-    };
+    }
     run(&cli).into()
+}
+
+/// `file` from the folder `from` (both absolute), `/`-separated, with `..` to go up:
+/// the same text on every machine that has the project; `None` when no path leads
+/// there (another drive).
+fn relative(file: &std::path::Path, from: &std::path::Path) -> Option<String> {
+    let file: Vec<_> = file.components().collect();
+    let from: Vec<_> = from.components().collect();
+    let common = file.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return None;
+    }
+    let ups = std::iter::repeat_n("..".to_owned(), from.len() - common);
+    let downs = file[common..]
+        .iter()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    Some(ups.chain(downs).collect::<Vec<_>>().join("/"))
 }
 
 impl Cli {
     /// The migrations folder: `--dir`, else the configuration's.
     pub fn dir(&self) -> &std::path::Path {
         self.dir.as_deref().unwrap_or(&self.settings.migrations)
+    }
+
+    /// The configuration file as summaries and manifests name it: from the project's
+    /// folder (the migrations folder's parent) when it is in it, else as found; `None`
+    /// for the defaults.
+    pub fn config_name(&self) -> Option<String> {
+        let path = self.settings_path.as_deref()?;
+        let root = self.lock_path();
+        let root = root
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let (Ok(file), Ok(root)) = (std::path::absolute(path), std::path::absolute(root)) else {
+            return Some(path.display().to_string());
+        };
+        Some(relative(&file, &root).unwrap_or_else(|| path.display().to_string()))
     }
 
     /// Where `strata.lock` lives: beside the migrations folder.

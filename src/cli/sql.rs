@@ -169,6 +169,7 @@ fn make_bundle(
             from,
             to,
             config: &cli.settings,
+            config_file: cli.config_name(),
             require_downgrade,
         };
         match bundle::Writer::create(&inputs, staging_parent) {
