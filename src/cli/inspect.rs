@@ -1,7 +1,7 @@
 //! The graph as text: `history`, `heads`, `branches`, `show` and `graph`.
 
 use super::{fail, load_clean, print_stdout, Cli, GraphFormat, Outcome, Replaying};
-use crate::graph::text;
+use crate::graph::{text, RevisionGraph};
 use crate::schema::{self, apply, replay::Options};
 use crate::syntax::Depth;
 
@@ -27,10 +27,45 @@ fn print_with(
     outcome
 }
 
-pub(super) fn history(cli: &Cli, verbose: bool) -> Outcome {
+pub(super) fn history(cli: &Cli, verbose: bool, range: Option<&str>) -> Outcome {
     print_with(cli, Depth::Headers, |c| {
-        Ok(text::history(&c.project, &c.graph, verbose))
+        let shown = match range {
+            None => None,
+            Some(range) => Some(history_range(&c.graph, range)?),
+        };
+        Ok(text::history(
+            &c.project,
+            &c.graph,
+            verbose,
+            shown.as_deref(),
+        ))
     })
+}
+
+/// The revisions `history -r FROM:TO` lists, by node index: TO and what it follows,
+/// back to FROM, both ends included (Alembic's `history -r`); an end left out is
+/// `base` or `heads`.
+fn history_range(graph: &RevisionGraph, range: &str) -> Result<Vec<bool>, String> {
+    let Some((from, to)) = range.split_once(':') else {
+        return Err(format!(
+            "`{range}` is not a range: expected `FROM:TO`, `FROM:` or `:TO` (`history -r {range}:` \
+             lists from `{range}` to the heads)"
+        ));
+    };
+    let from = if from.trim().is_empty() { "base" } else { from };
+    let to = if to.trim().is_empty() { "heads" } else { to };
+    let resolved = graph
+        .resolve_range(&format!("{from}:{to}"), None)
+        .map_err(|e| e.to_string())?;
+    let mut shown = vec![false; graph.len()];
+    for node in graph.ancestors(&resolved.to) {
+        shown[node.index()] = true;
+    }
+    let from_ancestors = graph.ancestors(&resolved.from);
+    for node in from_ancestors {
+        shown[node.index()] = resolved.from.contains(&node) && shown[node.index()];
+    }
+    Ok(shown)
 }
 
 pub(super) fn heads(cli: &Cli) -> Outcome {

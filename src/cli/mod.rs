@@ -98,6 +98,10 @@ pub enum Command {
         /// One block per revision with its parents, dependencies, file and message
         #[arg(long, short)]
         verbose: bool,
+        /// Only the revisions from FROM to TO, both included, as Alembic's `history -r`
+        /// lists them (`FROM:` runs to the heads, `:TO` from base)
+        #[arg(long, short = 'r', value_name = "RANGE")]
+        range: Option<String>,
     },
     /// List the heads and their files
     Heads,
@@ -351,7 +355,7 @@ pub fn run(cli: &Cli) -> Outcome {
             format,
             rules,
         } => lint::run(cli, range.as_deref(), *format, *rules),
-        Command::History { verbose } => inspect::history(cli, *verbose),
+        Command::History { verbose, range } => inspect::history(cli, *verbose, range.as_deref()),
         Command::Heads => inspect::heads(cli),
         Command::Branches => inspect::branches(cli),
         Command::Show { rev, schema } => inspect::show(cli, rev, *schema),

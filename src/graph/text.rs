@@ -67,9 +67,17 @@ fn list(graph: &RevisionGraph, nodes: &[NodeIndex]) -> String {
 
 /// `history`: one line per revision, newest first, Alembic style:
 /// `PARENTS -> ID (markers), message`.
-pub fn history(project: &Project, graph: &RevisionGraph, verbose: bool) -> String {
+pub fn history(
+    project: &Project,
+    graph: &RevisionGraph,
+    verbose: bool,
+    shown: Option<&[bool]>,
+) -> String {
     let mut out = String::new();
     for &node in graph.replay_order().iter().rev() {
+        if shown.is_some_and(|s| !s[node.index()]) {
+            continue;
+        }
         let n = graph.node(node);
         if verbose {
             let _ = writeln!(out, "Revision:   {}{}", n.id, marker_suffix(graph, node));
@@ -85,9 +93,13 @@ pub fn history(project: &Project, graph: &RevisionGraph, verbose: bool) -> Strin
             };
             let message = message(project, graph, node);
             let separator = if message.is_empty() { "" } else { ", " };
+            let depends = match n.depends_on() {
+                [] => String::new(),
+                nodes => format!(" (depends on {})", graph.ids(nodes).join(", ")),
+            };
             let _ = writeln!(
                 out,
-                "{parents} -> {}{}{separator}{message}",
+                "{parents} -> {}{}{depends}{separator}{message}",
                 n.id,
                 marker_suffix(graph, node)
             );
