@@ -55,7 +55,11 @@ def build():
 
 def project(shape, n):
     base = os.path.join(WORK, f"{shape}-{n}")
-    if not os.path.isdir(os.path.join(base, "migrations")):
+    # A project made without its Alembic twin (by hand, or an older bench) is made again.
+    complete = os.path.isdir(os.path.join(base, "migrations")) and (
+        n > ALEMBIC_MAX or os.path.isdir(os.path.join(base, "alembic"))
+    )
+    if not complete:
         shutil.rmtree(base, ignore_errors=True)
         os.makedirs(base)
         args = [GENERATE, os.path.join(base, "migrations"), str(n), shape]

@@ -25,6 +25,7 @@ pub mod quote;
 pub mod render;
 pub mod schema;
 pub mod source;
+pub mod suggest;
 pub mod syntax;
 pub mod timings;
 

@@ -474,3 +474,37 @@ fn check_verbose_lists_the_raw_statements_the_model_does_not_follow() {
         .iter()
         .any(|f| f["severity"] == "note" && f["code"] == "invisible-to-model"));
 }
+
+#[test]
+fn alembic_habits_get_strata_spelling() {
+    let dir = repo_root();
+    let out = strata(&dir, &["upgrade", "head", "--sql"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.ends_with(
+        "help: strata always prints SQL and never connects to a database: leave out `--sql` \
+         (`strata upgrade head` prints the script; `strata build` writes it in a bundle)\n"
+    ));
+    let out = strata(&dir, &["current"]);
+    assert_eq!(out.code, 2);
+    assert!(out
+        .stderr
+        .starts_with("error: unrecognized subcommand 'current'"));
+    assert!(out.stderr.ends_with(
+        "help: strata works offline and cannot ask the database where it is: `strata status` \
+         prints a read-only script that tells, for psql\n"
+    ));
+    let out = strata(&dir, &["--dir", "migrations", "revision", "-m", "x"]);
+    assert_eq!(out.code, 2);
+    assert!(out
+        .stderr
+        .ends_with("help: `strata new -m MESSAGE` writes a revision after the head\n"));
+    // `downgrade -1` reaches the range's reading, which says what to write.
+    let out = strata(&dir, &["downgrade", "-1"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("`head:-1` or `REV:-1`"),
+        "{}",
+        out.stderr
+    );
+}

@@ -238,10 +238,57 @@ impl From<Outcome> for ExitCode {
     }
 }
 
+/// What an Alembic user typed, in strata's words: `--sql` (strata always prints SQL),
+/// and the commands strata names otherwise (`current`, `revision`, `init`, ...).
+fn alembic_spelling(args: &[String]) -> Option<String> {
+    if args.iter().any(|a| a == "--sql") {
+        return Some(
+            "strata always prints SQL and never connects to a database: leave out `--sql` \
+             (`strata upgrade head` prints the script; `strata build` writes it in a bundle)"
+                .to_owned(),
+        );
+    }
+    // The first word that is not an option or an option's value: the command.
+    let mut words = args.iter();
+    let command = loop {
+        let word = words.next()?;
+        if word == "--dir" || word == "--config" {
+            words.next();
+        } else if !word.starts_with('-') {
+            break word.as_str();
+        }
+    };
+    Some(
+        match command {
+            "current" => {
+                "strata works offline and cannot ask the database where it is: \
+                          `strata status` prints a read-only script that tells, for psql"
+            }
+            "revision" => "`strata new -m MESSAGE` writes a revision after the head",
+            "init" => "`strata new -m MESSAGE` makes the migrations folder with its first revision",
+            "ensure_version" => "the scripts make their version table themselves",
+            "edit" => "a revision is a `.mig` file: edit it, then `strata lock`",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
 /// Runs the command line with the process's arguments.
 pub fn main() -> ExitCode {
     let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(error) if error.use_stderr() => {
+            // An Alembic habit gets strata's spelling of it, not only clap's usage.
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            if let Some(help) = alembic_spelling(&args) {
+                let _ = error.print();
+                print_stderr(&format!("help: {help}\n"));
+                return ExitCode::from(2);
+            }
+            let _ = error.print();
+            return ExitCode::from(error.exit_code().clamp(0, 255) as u8);
+        }
         Err(error) => {
             // clap prints help and version to standard output and usage errors to
             // standard error, and knows which exit code each deserves (2 for misuse).

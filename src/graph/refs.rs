@@ -450,7 +450,18 @@ impl RevisionGraph {
         candidates.sort_by(|&a, &b| self.node(a).id.cmp(&self.node(b).id));
         match candidates.as_slice() {
             [one] => Ok(*one),
-            [] => error(format!("unknown revision `{prefix}`")),
+            [] => {
+                // A mistyped id or label: the nearest of them, if one is near.
+                let ids = (0..self.len()).map(|n| &*self.node(NodeIndex::new(n)).id);
+                let labels = (0..self.len())
+                    .flat_map(|n| self.labels(NodeIndex::new(n)).iter().map(String::as_str));
+                match crate::suggest::nearest(prefix, ids.chain(labels)) {
+                    Some(near) => error(format!(
+                        "unknown revision `{prefix}` (did you mean `{near}`?)"
+                    )),
+                    None => error(format!("unknown revision `{prefix}`")),
+                }
+            }
             many => {
                 const SHOWN: usize = 10;
                 let mut names = self.ids(&many[..many.len().min(SHOWN)]).join(", ");

@@ -197,13 +197,8 @@ impl Rule {
     /// The id nearest to a mistyped one, for a "did you mean" (Jaro-Winkler, as cargo
     /// and clap judge nearness).
     pub fn nearest(id: &str) -> Option<Rule> {
-        Rule::ALL
-            .iter()
-            .copied()
-            .map(|r| (strsim::jaro_winkler(id, r.id()), r))
-            .filter(|(score, _)| *score > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, r)| r)
+        let near = crate::suggest::nearest(id, Rule::ALL.iter().map(|r| r.id()))?;
+        Rule::from_id(near)
     }
 
     /// The level a rule has when the configuration says nothing of it.

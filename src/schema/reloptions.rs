@@ -216,13 +216,11 @@ pub fn nearest(holder: Holder<'_>, name: &str) -> Option<String> {
         Some((namespace, bare)) => (format!("{namespace}."), bare),
         None => (String::new(), name),
     };
-    PARAMS
+    let known = PARAMS
         .iter()
         .filter(|p| find(holder, &format!("{prefix}{}", p.name)).is_ok())
-        .map(|p| (strsim::jaro_winkler(bare, p.name), p.name))
-        .filter(|(score, _)| *score > 0.85)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, n)| format!("{prefix}{n}"))
+        .map(|p| p.name);
+    crate::suggest::nearest(bare, known).map(|n| format!("{prefix}{n}"))
 }
 
 fn unknown_method(holder: Holder<'_>) -> bool {

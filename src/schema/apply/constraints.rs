@@ -33,15 +33,13 @@ impl Applier<'_> {
             span: a.constraint.span,
             origin: Origin::Table(0),
         };
-        for column in pending.kind_columns() {
-            if t.column(column).is_none() {
-                self.error(
-                    Code::UnknownObject,
-                    pending.span,
-                    format!("table `{table}` has no column `{column}`"),
-                );
-                return Ok(Vec::new());
-            }
+        if let Some(column) = pending
+            .kind_columns()
+            .into_iter()
+            .find(|c| t.column(c).is_none())
+        {
+            self.unknown_column(&table, &t, column, pending.span);
+            return Ok(Vec::new());
         }
         if a.not_valid && pending.kind.has_index() {
             self.error(
@@ -322,14 +320,15 @@ impl Applier<'_> {
     ) -> Option<(ObjName, Constraint)> {
         let (table, t) = self.table_or_error(table)?;
         let found = t.constraint(&name.value).cloned();
-        release(t);
         if found.is_none() {
-            self.error(
-                Code::UnknownObject,
+            self.unknown(
                 name.span,
                 format!("table `{table}` has no constraint `{}`", name.value),
+                &name.value,
+                t.constraints.iter().map(|c| c.name.as_str()),
             );
         }
+        release(t);
         Some((table, found?))
     }
 

@@ -33,10 +33,11 @@ impl Applier<'_> {
             .filter(|_| checked)
             .find(|c| !column_names.contains(&c.value.as_str()))
         {
-            self.error(
-                Code::UnknownObject,
+            self.unknown(
                 c.span,
                 format!("table `{table}` has no column `{}`", c.value),
+                &c.value,
+                column_names.iter().copied(),
             );
             return Ok(Vec::new());
         }
@@ -139,6 +140,32 @@ impl Applier<'_> {
         false
     }
 
+    /// An error for an index the model does not know; the near names are its indexes
+    /// and its constraints' indexes.
+    pub(super) fn unknown_index(&mut self, name: &ObjName, span: Span) {
+        let mut known = self.names_like(name, self.model.indexes.keys());
+        for (table, t) in self
+            .model
+            .tables
+            .iter()
+            .filter(|(t, _)| t.schema() == name.schema())
+        {
+            known.extend(
+                t.constraints
+                    .iter()
+                    .filter(|c| c.has_index())
+                    .map(|c| ObjName::new(table.schema(), &c.name).to_string()),
+            );
+        }
+        let shown = name.to_string();
+        self.unknown(
+            span,
+            format!("unknown index `{shown}`"),
+            &shown,
+            known.iter().map(String::as_str),
+        );
+    }
+
     /// The table (or materialized view) an index is made on, with its columns (`None`
     /// for a materialized view whose columns cannot be told), or an error.
     fn indexed_relation(&mut self, q: &QualifiedName) -> Option<(ObjName, Option<Vec<String>>)> {
@@ -176,11 +203,7 @@ impl Applier<'_> {
             // Nothing the model holds: nothing to drop, nothing to give back.
             _ if d.if_exists => return Ok(Vec::new()),
             _ => {
-                self.error(
-                    Code::UnknownObject,
-                    d.name.span(),
-                    format!("unknown index `{name}`"),
-                );
+                self.unknown_index(&name, d.name.span());
                 return Ok(Vec::new());
             }
         }
@@ -223,11 +246,7 @@ impl Applier<'_> {
             Some(RelationKind::Index) => None,
             Some(RelationKind::ConstraintIndex) => self.model.constraint_index_table(&old),
             _ => {
-                self.error(
-                    Code::UnknownObject,
-                    r.name.span(),
-                    format!("unknown index `{old}`"),
-                );
+                self.unknown_index(&old, r.name.span());
                 return Ok(Vec::new());
             }
         };

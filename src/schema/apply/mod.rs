@@ -142,17 +142,64 @@ impl<'a> Applier<'a> {
         )
     }
 
+    /// An error for a name the model does not know, with the nearest it knows of
+    /// `known`, if one is near.
+    fn unknown<'k>(
+        &mut self,
+        span: Span,
+        message: String,
+        name: &str,
+        known: impl IntoIterator<Item = &'k str>,
+    ) {
+        let mut diagnostic = Diagnostic::error(Code::UnknownObject, span, message);
+        if let Some(near) = crate::suggest::nearest(name, known) {
+            diagnostic = diagnostic.with_help(crate::suggest::did_you_mean(near));
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// The names of a kind of object, as `unknown` offers them: in the schema of
+    /// `like`, without it for the default schema.
+    fn names_like<'n>(
+        &self,
+        like: &ObjName,
+        names: impl Iterator<Item = &'n ObjName>,
+    ) -> Vec<String> {
+        names
+            .filter(|n| n.schema() == like.schema())
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// An error for a table the model does not know.
+    fn unknown_table(&mut self, name: &ObjName, span: Span) {
+        let known = self.names_like(name, self.model.tables.keys());
+        let shown = name.to_string();
+        self.unknown(
+            span,
+            format!("unknown table `{shown}`"),
+            &shown,
+            known.iter().map(String::as_str),
+        );
+    }
+
+    /// An error for a column `t` does not have.
+    fn unknown_column(&mut self, table: &ObjName, t: &Table, column: &str, span: Span) {
+        self.unknown(
+            span,
+            format!("table `{table}` has no column `{column}`"),
+            column,
+            t.columns.iter().map(|c| c.name.as_str()),
+        );
+    }
+
     /// The table a statement names (shared, not copied), or an error.
     fn table_or_error(&mut self, q: &QualifiedName) -> Option<(ObjName, Arc<Table>)> {
         let name = self.obj(q);
         match self.model.tables.get(&name) {
             Some(t) => Some((name, Arc::clone(t))),
             None => {
-                self.error(
-                    Code::UnknownObject,
-                    q.span(),
-                    format!("unknown table `{name}`"),
-                );
+                self.unknown_table(&name, q.span());
                 None
             }
         }
@@ -162,11 +209,7 @@ impl<'a> Applier<'a> {
         match t.column(&column.value) {
             Some(c) => Some(c.clone()),
             None => {
-                self.error(
-                    Code::UnknownObject,
-                    column.span,
-                    format!("table `{table}` has no column `{}`", column.value),
-                );
+                self.unknown_column(table, t, &column.value, column.span);
                 None
             }
         }

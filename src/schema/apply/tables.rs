@@ -89,11 +89,7 @@ impl Applier<'_> {
     pub(super) fn drop_table(&mut self, d: &mut DropTable, span: Span) -> Reversal {
         let name = self.obj(&d.name);
         if self.model.table(&name).is_none() {
-            self.error(
-                Code::UnknownObject,
-                d.name.span(),
-                format!("unknown table `{name}`"),
-            );
+            self.unknown_table(&name, d.name.span());
             return Ok(Vec::new());
         }
         let partitions: Vec<ObjName> = self
@@ -200,10 +196,11 @@ impl Applier<'_> {
         for p in &pending {
             for column in p.kind_columns() {
                 if !declared.contains(column.as_str()) {
-                    self.error(
-                        Code::UnknownObject,
+                    self.unknown(
                         p.span,
                         format!("table `{name}` has no column `{column}`"),
+                        column,
+                        out.iter().map(|c| c.name.as_str()),
                     );
                 }
             }
@@ -238,10 +235,11 @@ impl Applier<'_> {
         if let Some(p) = &partition_by {
             for c in &p.columns {
                 if !cols.iter().any(|col| col.name == c.value) {
-                    self.error(
-                        Code::UnknownObject,
+                    self.unknown(
                         c.span,
                         format!("table `{name}` has no column `{}`", c.value),
+                        &c.value,
+                        cols.iter().map(|col| col.name.as_str()),
                     );
                 }
             }

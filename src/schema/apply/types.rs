@@ -102,14 +102,22 @@ pub(super) const EXTENSION_TYPES: &[(&str, &str)] = &[
 ];
 
 impl Applier<'_> {
+    /// An error for a type the model does not know.
+    fn unknown_type(&mut self, name: &ObjName, span: Span) {
+        let known = self.names_like(name, self.model.types.keys());
+        let shown = name.to_string();
+        self.unknown(
+            span,
+            format!("unknown type `{shown}`"),
+            &shown,
+            known.iter().map(String::as_str),
+        );
+    }
+
     pub(super) fn drop_type(&mut self, d: &mut DropType, span: Span) -> Reversal {
         let name = self.obj(&d.name);
         let Some(ty) = self.model.types.get(&name).cloned() else {
-            self.error(
-                Code::UnknownObject,
-                d.name.span(),
-                format!("unknown type `{name}`"),
-            );
+            self.unknown_type(&name, d.name.span());
             return Ok(Vec::new());
         };
         let user = self.model.tables.iter().find_map(|(t, table)| {
@@ -148,11 +156,7 @@ impl Applier<'_> {
     ) -> Reversal {
         let name = self.obj(&a.name);
         let Some(mut ty) = self.model.types.get(&name).cloned() else {
-            self.error(
-                Code::UnknownObject,
-                a.name.span(),
-                format!("unknown type `{name}`"),
-            );
+            self.unknown_type(&name, a.name.span());
             return Ok(Vec::new());
         };
         if ty.values.contains(&a.value.value) {
@@ -225,11 +229,7 @@ impl Applier<'_> {
         if self.model.types.contains_key(&name) {
             return Some(name);
         }
-        self.error(
-            Code::UnknownObject,
-            q.span(),
-            format!("unknown type `{name}`"),
-        );
+        self.unknown_type(&name, q.span());
         None
     }
 
@@ -283,11 +283,7 @@ impl Applier<'_> {
     ) -> Reversal {
         let name = self.obj(&r.name);
         let Some(mut ty) = self.model.types.get(&name).cloned() else {
-            self.error(
-                Code::UnknownObject,
-                r.name.span(),
-                format!("unknown type `{name}`"),
-            );
+            self.unknown_type(&name, r.name.span());
             return Ok(Vec::new());
         };
         let Some(i) = ty.values.iter().position(|v| v == &r.from.value) else {
