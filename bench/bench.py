@@ -66,6 +66,12 @@ def project(shape, n):
         if n <= ALEMBIC_MAX:
             args.append(os.path.join(base, "alembic"))
         subprocess.run(args, check=True)
+    # The project's own settings, the defaults: without a file, strata would take the
+    # repository's strata.toml, found upwards from the migrations folder.
+    config = os.path.join(base, "strata.toml")
+    if not os.path.exists(config):
+        with open(config, "w") as f:
+            f.write("# The benchmark's projects run with the default settings.\n")
     return base
 
 

@@ -199,13 +199,25 @@ fn discovery_finds_nested_files_and_reports_links_it_does_not_read() {
 fn graphviz_accepts_the_dot_output() {
     let dot = which::which("dot")
         .expect("Graphviz `dot` is needed for this test (apt-get install graphviz)");
-    let projects = [
-        repo_root(),
-        repo_root().join("tests/cases/graph/depends_on_across_branches"),
-        repo_root().join("tests/cases/graph/linear"),
+    let runs = [
+        (repo_root(), &["graph", "--format", "dot"][..]),
+        (
+            repo_root().join("tests/cases/graph/depends_on_across_branches"),
+            &["graph", "--format", "dot"][..],
+        ),
+        (
+            repo_root().join("tests/cases/graph/linear"),
+            &["graph", "--format", "dot"][..],
+        ),
+        // The schema's diagram too.
+        (repo_root(), &["schema", "--format", "dot"][..]),
+        (
+            repo_root().join("tests/cases/schema/raw_creates_followed"),
+            &["schema", "--format", "dot"][..],
+        ),
     ];
-    for project in projects {
-        let out = strata(&project, &["graph", "--format", "dot"]);
+    for (project, args) in runs {
+        let out = strata(&project, args);
         assert_eq!(out.code, 0, "{}", out.stderr);
         let mut child = std::process::Command::new(&dot)
             .arg("-Tsvg")
@@ -252,6 +264,58 @@ fn the_example_project_has_one_head_but_is_not_linear() {
          |          ^^^^^^^^^^^^^^^^^^^^\n\
          strata: 2 errors and 0 warnings in migrations\n"
     );
+}
+
+#[test]
+fn schema_prints_the_model_after_a_revision_in_every_format() {
+    let root = repo_root();
+    for (args, golden) in [
+        (&["schema"][..], "schema_sql.txt"),
+        (
+            &["schema", "head", "--format", "json"][..],
+            "schema_json.txt",
+        ),
+        (&["schema", "--format", "mermaid"][..], "schema_mermaid.txt"),
+        (&["schema", "--format", "dot"][..], "schema_dot.txt"),
+        (
+            &["schema", "0002_users", "--format", "mig"][..],
+            "show_schema_0002_users.txt",
+        ),
+    ] {
+        let out = strata(&root, args);
+        assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{args:?}");
+        crate::support::assert_golden(&root.join("tests/cases/cli").join(golden), &out.stdout);
+    }
+    // The JSON reads back; the Mermaid diagram has a block per table and a relation per
+    // foreign key, each naming entities it declares.
+    let out = strata(&root, &["schema", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let tables = json["tables"].as_array().expect("tables");
+    let foreign_keys = tables
+        .iter()
+        .flat_map(|t| t["constraints"].as_array().expect("constraints"))
+        .filter(|c| c["kind"] == "foreign key")
+        .count();
+    let mermaid = strata(&root, &["schema", "--format", "mermaid"]).stdout;
+    let mut lines = mermaid.lines();
+    assert_eq!(lines.next(), Some("erDiagram"));
+    let entities: Vec<&str> = mermaid
+        .lines()
+        .filter_map(|l| l.strip_suffix(" {").map(str::trim))
+        .collect();
+    assert_eq!(entities.len(), tables.len());
+    let relations: Vec<&str> = mermaid.lines().filter(|l| l.contains("||--o{")).collect();
+    assert_eq!(relations.len(), foreign_keys);
+    for relation in relations {
+        let words: Vec<&str> = relation.split_whitespace().collect();
+        assert!(
+            entities.contains(&words[0]) && entities.contains(&words[2]),
+            "{relation}"
+        );
+        assert!(words[4]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    }
 }
 
 #[test]

@@ -8,6 +8,8 @@ mod bundle;
 mod cli;
 mod config;
 mod coverage;
+mod docs;
+
 mod graph_api;
 mod graph_cases;
 mod hostile;

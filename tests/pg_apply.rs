@@ -106,3 +106,47 @@ fn a_unique_index_of_nulls_not_distinct_is_one_on_postgresql() {
         ["t"]
     );
 }
+
+/// `strata schema` (SQL) makes in an empty database what the upgrade makes: the same
+/// `pg_dump --schema-only`, for the example project and fixtures of every kind of object.
+#[test]
+fn the_schema_as_sql_makes_what_the_upgrade_makes() {
+    let root = repo_root();
+    let fixtures = [
+        "derive_views",
+        "derive_routines",
+        "derive_exclusion",
+        "derive_storage",
+        "derive_privileges",
+        "derive_sequences",
+        "derive_comments",
+        "partitions",
+        "derive_deferrable",
+    ];
+    let projects = std::iter::once(root.clone()).chain(
+        fixtures
+            .iter()
+            .map(|f| root.join("tests/cases/schema").join(f)),
+    );
+    let server = server();
+    for project in projects {
+        let (upgrade, _) = scripts(&project.join("migrations"));
+        let schema = crate::support::script(&project, &["schema"]);
+        let setup = std::fs::read_to_string(project.join("setup.sql")).unwrap_or_default();
+        let upgraded = server.database();
+        let made = server.database();
+        for database in [&upgraded, &made] {
+            if !setup.is_empty() {
+                server.apply(database, &setup, "the setup");
+            }
+        }
+        server.apply(&upgraded, &upgrade, "the upgrade");
+        server.apply(&made, &schema, "the schema");
+        pretty_assertions::assert_eq!(
+            server.dump(&made),
+            server.dump(&upgraded),
+            "{}",
+            project.display()
+        );
+    }
+}

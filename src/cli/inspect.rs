@@ -1,8 +1,8 @@
 //! The graph as text: `history`, `heads`, `branches`, `show` and `graph`.
 
-use super::{fail, load_clean, print_stdout, Cli, GraphFormat, Outcome, Replaying};
+use super::{fail, load_clean, print_stdout, Cli, GraphFormat, Outcome, Replaying, SchemaFormat};
 use crate::graph::{text, RevisionGraph};
-use crate::schema::{self, apply, replay::Options};
+use crate::schema::{self, apply, export, replay::Options};
 use crate::syntax::Depth;
 
 /// Runs `render` on a project whose files (read to `depth`) and graph are free of
@@ -78,25 +78,36 @@ pub(super) fn branches(cli: &Cli) -> Outcome {
     print_with(cli, Depth::Headers, |c| Ok(text::branches(&c.graph)))
 }
 
-pub(super) fn show(cli: &Cli, rev: &str, schema: bool) -> Outcome {
+pub(super) fn show(cli: &Cli, rev: &str) -> Outcome {
     // `show` counts statements, so it reads whole files.
     print_with(cli, Depth::Full, |c| {
         let node = c.graph.resolve_one(rev).map_err(|e| e.to_string())?;
-        if schema {
-            // Replayed again, keeping this revision's model: a replay keeps only what
-            // later revisions need.
-            let options = Options {
-                keep: vec![node],
-                ..cli.schema_options()
-            };
-            let (replay, _) = schema::replay::replay(&c.project, &c.graph, &options);
-            let model = replay
-                .model_after(node)
-                .ok_or_else(|| "the schema model could not be replayed".to_owned())?;
-            Ok(apply::dump(model, &options.default_schema))
-        } else {
-            Ok(text::show(&c.project, &c.graph, node))
-        }
+        Ok(text::show(&c.project, &c.graph, node))
+    })
+}
+
+/// `schema REV` (and `show REV --schema`): the schema after REV in `format`.
+pub(super) fn schema(cli: &Cli, rev: &str, format: SchemaFormat) -> Outcome {
+    print_with(cli, Depth::Full, |c| {
+        let node = c.graph.resolve_one(rev).map_err(|e| e.to_string())?;
+        // Replayed again, keeping this revision's model: a replay keeps only what
+        // later revisions need.
+        let options = Options {
+            keep: vec![node],
+            ..cli.schema_options()
+        };
+        let (replay, _) = schema::replay::replay(&c.project, &c.graph, &options);
+        let model = replay
+            .model_after(node)
+            .ok_or_else(|| "the schema model could not be replayed".to_owned())?;
+        let schema = &options.default_schema;
+        Ok(match format {
+            SchemaFormat::Sql => export::sql(model, schema),
+            SchemaFormat::Mig => apply::dump(model, schema),
+            SchemaFormat::Json => export::json(model),
+            SchemaFormat::Mermaid => export::mermaid(model),
+            SchemaFormat::Dot => export::dot(model),
+        })
     })
 }
 

@@ -112,9 +112,18 @@ pub enum Command {
         /// The revision: an id, a prefix of 4+ characters, head, LABEL@head, LABEL@REV, REV~N,
         /// REV-N, REV+N (docs/TRAVERSAL.md)
         rev: String,
-        /// Print the schema after the revision instead, as `create` statements
+        /// Print the schema after the revision instead, as `create` statements (the
+        /// same as `strata schema REV --format mig`)
         #[arg(long)]
         schema: bool,
+    },
+    /// Print the schema after a revision, without a database: SQL, JSON, or a diagram
+    Schema {
+        /// The revision (default: the single head)
+        #[arg(default_value = "head")]
+        rev: String,
+        #[arg(long, value_enum, default_value_t = SchemaFormat::Sql)]
+        format: SchemaFormat,
     },
     /// Print the graph for Graphviz or Mermaid
     Graph {
@@ -209,6 +218,21 @@ pub enum Command {
 pub enum CheckFormat {
     Text,
     Json,
+}
+
+/// How `strata schema` writes the schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    /// The SQL that makes it in an empty database
+    Sql,
+    /// The language's own `create` statements
+    Mig,
+    /// Tables, columns, constraints and the other objects, for tools
+    Json,
+    /// A Mermaid `erDiagram`
+    Mermaid,
+    /// A Graphviz digraph
+    Dot,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -405,7 +429,9 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::History { verbose, range } => inspect::history(cli, *verbose, range.as_deref()),
         Command::Heads => inspect::heads(cli),
         Command::Branches => inspect::branches(cli),
-        Command::Show { rev, schema } => inspect::show(cli, rev, *schema),
+        Command::Show { rev, schema } if *schema => inspect::schema(cli, rev, SchemaFormat::Mig),
+        Command::Show { rev, .. } => inspect::show(cli, rev),
+        Command::Schema { rev, format } => inspect::schema(cli, rev, *format),
         Command::Graph { format } => inspect::graph(cli, *format),
         Command::Build {
             from,

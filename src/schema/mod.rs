@@ -5,6 +5,7 @@
 //! with a diagnostic for every statement the model refuses. See `docs/ARCHITECTURE.md`.
 
 pub mod apply;
+pub mod export;
 pub mod expr;
 pub mod merge;
 pub mod model;

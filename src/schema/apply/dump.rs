@@ -7,7 +7,19 @@ use crate::source::Span;
 /// tables with their constraints, partitions, sequences, indexes, comments. For `show --schema`, and a
 /// golden format for tests.
 pub fn dump(model: &Model, default_schema: &str) -> String {
-    use crate::syntax::print;
+    let mut out = String::new();
+    for kind in statements(model, default_schema) {
+        out.push_str(&crate::syntax::print::statement(&kind));
+        out.push('\n');
+    }
+    out
+}
+
+/// The statements that make the model from nothing, in an order PostgreSQL accepts:
+/// roles and schemas, extensions, types, sequences, routines, tables (their foreign
+/// keys after every table, as `pg_dump` adds them), views after what they read,
+/// indexes, triggers, row security, grants, comments.
+pub fn statements(model: &Model, default_schema: &str) -> Vec<StatementKind> {
     let mut diagnostics = Vec::new();
     let applier = Applier {
         model: model.clone(),
@@ -17,11 +29,9 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
         verbose: false,
     };
     let span = Span::point(crate::source::FileId(0), 0, 1, 1);
-    let mut out = String::new();
-    let mut push = |kind: StatementKind| {
-        out.push_str(&print::statement(&kind));
-        out.push('\n');
-    };
+    let mut out: Vec<StatementKind> = Vec::new();
+    let mut foreign_keys: Vec<StatementKind> = Vec::new();
+    let mut push = |kind: StatementKind| out.push(kind);
     for role in model.roles.keys() {
         push(StatementKind::AssumeRole(AssumeRole {
             name: ident(role, span),
@@ -69,13 +79,32 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
             other => other,
         });
     }
-    for (_, r) in &model.routines {
+    // A routine whose arguments or result are a table's row type comes after the tables;
+    // the others before them, for the defaults and checks that call them.
+    let names_a_relation = |t: &DataType| match &t.kind {
+        TypeKind::Named { name, .. } => {
+            let obj = ObjName::of(name, default_schema);
+            model.tables.contains_key(&obj) || model.views.contains_key(&obj)
+        }
+        _ => false,
+    };
+    let (after_tables, before_tables): (Vec<_>, Vec<_>) = model.routines.values().partition(|r| {
+        let d = &r.definition;
+        d.args.iter().any(|a| names_a_relation(&a.data_type))
+            || d.returns
+                .as_ref()
+                .is_some_and(|t| names_a_relation(&t.data_type))
+    });
+    let routine = |r: &Routine| {
         let definition = r.definition.clone();
-        push(if r.assumed {
+        if r.assumed {
             StatementKind::AssumeRoutine(Box::new(definition))
         } else {
             StatementKind::CreateRoutine(Box::new(definition))
-        });
+        }
+    };
+    for r in before_tables {
+        push(routine(r));
     }
     let (partitions, tables): (Vec<_>, Vec<_>) = model
         .tables
@@ -83,7 +112,29 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
         .partition(|(_, t)| t.partition_of().is_some());
     for (name, t) in tables.into_iter().chain(partitions) {
         for derived in applier.recreate_table(name, span) {
-            let kind = match derived.statement.kind {
+            let mut kind = derived.statement.kind;
+            // A foreign key may reference a table made later: added after them all (one
+            // `not valid` too).
+            if let StatementKind::AddConstraint(a) = &kind {
+                if matches!(a.constraint.kind, TableConstraintKind::ForeignKey { .. }) {
+                    foreign_keys.push(kind);
+                    continue;
+                }
+            }
+            if let StatementKind::CreateTable(ct) = &mut kind {
+                let (fks, own): (Vec<_>, Vec<_>) = std::mem::take(&mut ct.constraints)
+                    .into_iter()
+                    .partition(|c| matches!(c.kind, TableConstraintKind::ForeignKey { .. }));
+                ct.constraints = own;
+                foreign_keys.extend(fks.into_iter().map(|constraint| {
+                    StatementKind::AddConstraint(AddConstraint {
+                        table: ct.name.clone(),
+                        constraint,
+                        not_valid: false,
+                    })
+                }));
+            }
+            let kind = match kind {
                 StatementKind::CreateTable(ct) if t.assumed => {
                     StatementKind::AssumeTable(AssumeTable {
                         name: ct.name,
@@ -110,6 +161,12 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
                 push(kind);
             }
         }
+    }
+    for fk in foreign_keys {
+        push(fk);
+    }
+    for r in after_tables {
+        push(routine(r));
     }
     // Views after what they read: each pass writes those whose views are written.
     let mut written: Vec<&ObjName> = Vec::new();
@@ -164,7 +221,21 @@ pub fn dump(model: &Model, default_schema: &str) -> String {
             push(derived.statement.kind);
         }
     }
-    let mut objects: Vec<&Grantable> = model.grants.keys().map(|(o, _)| o).collect();
+    // Every routine too: one whose default `execute` for `public` was revoked has no
+    // privilege left to list, and its statements say so.
+    let routines: Vec<Grantable> = model
+        .routines
+        .keys()
+        .cloned()
+        .map(Grantable::Routine)
+        .collect();
+    let mut objects: Vec<&Grantable> = model
+        .grants
+        .keys()
+        .map(|(o, _)| o)
+        .chain(routines.iter())
+        .collect();
+    objects.sort();
     objects.dedup();
     for object in objects {
         for derived in applier.grant_statements(object, span) {

@@ -34,7 +34,7 @@ mod types;
 mod views;
 
 use constraints::{write_names, Origin, Pending};
-pub use dump::dump;
+pub use dump::{dump, statements};
 
 /// A statement's reversal: the statements of its derived downgrade, or why there is
 /// none.
