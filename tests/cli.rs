@@ -572,3 +572,34 @@ fn alembic_habits_get_strata_spelling() {
         out.stderr
     );
 }
+
+#[test]
+fn completions_and_the_man_page_are_generated_from_the_command_line() {
+    let dir = repo_root();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = strata(&dir, &["completions", shell]);
+        assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{shell}");
+        // Every command is offered.
+        for command in [
+            "check",
+            "schema",
+            "upgrade",
+            "downgrade",
+            "history",
+            "completions",
+        ] {
+            assert!(out.stdout.contains(command), "{shell}: {command}");
+        }
+    }
+    let out = strata(&dir, &["completions", "tcsh"]);
+    assert_eq!(out.code, 2);
+    let out = strata(&dir, &["man"]);
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    assert!(
+        out.stdout.starts_with(".ie \\n(.g .ds Aq \\(aq"),
+        "{}",
+        &out.stdout[..80]
+    );
+    assert!(out.stdout.contains(".TH strata 1"));
+    assert!(out.stdout.contains("strata\\-schema"));
+}

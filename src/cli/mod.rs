@@ -125,6 +125,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = SchemaFormat::Sql)]
         format: SchemaFormat,
     },
+    /// Print a shell's completions for strata (`strata completions bash > ...`)
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print strata's man page (roff), from the same definitions as `--help`
+    Man,
     /// Print the graph for Graphviz or Mermaid
     Graph {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
@@ -433,6 +441,23 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::Show { rev, .. } => inspect::show(cli, rev),
         Command::Schema { rev, format } => inspect::schema(cli, rev, *format),
         Command::Graph { format } => inspect::graph(cli, *format),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                *shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "strata",
+                &mut out,
+            );
+            print_bytes(&out)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out) {
+                Ok(()) => print_bytes(&out),
+                Err(e) => fail(&format!("cannot write the man page: {e}")),
+            }
+        }
         Command::Build {
             from,
             to,
@@ -672,6 +697,13 @@ fn print_sql(text: &str) {
     let _ = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
+}
+
+/// Writes what clap generates from strata's own definitions (completions, the man
+/// page): no author text is in it.
+fn print_bytes(bytes: &[u8]) -> Outcome {
+    print_sql(&String::from_utf8_lossy(bytes));
+    Outcome::Clean
 }
 
 /// Writes standard error, every control and invisible character escaped.
