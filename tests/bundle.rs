@@ -114,10 +114,31 @@ fn checksums_pass_and_verify_names_every_difference() {
     edited[at] = b'c';
     fs::write(&upgrade, &edited).expect("write");
     let out = strata(tmp.path(), &["verify", &bundle_arg]);
+    // Where: the first line that differs, each side's, then a short unified diff.
+    let text = String::from_utf8_lossy(&original);
+    let number = text[..at].matches('\n').count() + 1;
+    let line = text.lines().nth(number - 1).expect("the line");
+    let changed = line.replacen('C', "c", 1);
     assert_eq!(
-        out.stderr,
-        format!("out/{NAME}: `upgrade.sql` differs from what the sources and options give\n")
+        out.stderr.lines().take(6).collect::<Vec<_>>(),
+        [
+            format!(
+                "out/{NAME}: `upgrade.sql` differs from what the sources and options give, from \
+                 line {number}:"
+            ),
+            format!("  in the bundle:  {changed}"),
+            format!("  rebuilt:        {line}"),
+            "--- rebuilt from the sources".to_owned(),
+            "+++ in the bundle".to_owned(),
+            out.stderr
+                .lines()
+                .nth(5)
+                .filter(|l| l.starts_with("@@ -"))
+                .unwrap_or("@@")
+                .to_owned(),
+        ]
     );
+    assert!(out.stderr.contains(&format!("\n-{line}\n+{changed}\n")));
     assert_eq!(out.code, 1);
     fs::write(&upgrade, &original).expect("restore");
 

@@ -845,13 +845,53 @@ pub fn differences(
         };
         match std::fs::read(dir.join(name)) {
             Ok(found) if found == bytes => {}
-            Ok(_) => out.push(format!(
-                "`{name}` differs from what the sources and options give"
-            )),
+            Ok(found) => out.push(file_difference(name, &found, &bytes)),
             Err(e) => out.push(format!("`{name}` cannot be read: {e}")),
         }
     }
     out
+}
+
+/// The most lines of a unified diff `verify` prints for one file.
+const DIFF_LINES: usize = 40;
+
+/// How a file of a bundle differs from the one rebuilt: the first line that differs on
+/// each side, then a short unified diff (rebuilt, then found).
+fn file_difference(name: &str, found: &[u8], rebuilt: &[u8]) -> String {
+    let found = String::from_utf8_lossy(found);
+    let rebuilt = String::from_utf8_lossy(rebuilt);
+    let at = found
+        .lines()
+        .zip(rebuilt.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| found.lines().count().min(rebuilt.lines().count()));
+    let line = |text: &str| {
+        text.lines()
+            .nth(at)
+            .unwrap_or("(the end of the file)")
+            .to_owned()
+    };
+    let diff = similar::TextDiff::from_lines(&*rebuilt, &*found);
+    let unified = diff
+        .unified_diff()
+        .context_radius(2)
+        .header("rebuilt from the sources", "in the bundle")
+        .to_string();
+    let lines: Vec<&str> = unified.lines().collect();
+    let mut shown = lines[..lines.len().min(DIFF_LINES)].join("\n");
+    if lines.len() > DIFF_LINES {
+        shown.push_str(&format!(
+            "\n... ({} more lines of the diff)",
+            lines.len() - DIFF_LINES
+        ));
+    }
+    format!(
+        "`{name}` differs from what the sources and options give, from line {}:\n  in the \
+         bundle:  {}\n  rebuilt:        {}\n{shown}",
+        at + 1,
+        line(&found),
+        line(&rebuilt)
+    )
 }
 
 /// The files of a bundle with this manifest: no downgrade when a revision is irreversible.

@@ -219,6 +219,18 @@ fn type_word(t: &crate::syntax::ast::DataType) -> String {
     word(&text)
 }
 
+/// Each column of a table as a diagram shows it: its name and type as words, and its
+/// markers, led by a space when there are any.
+fn columns(t: &Table) -> impl Iterator<Item = (String, String, Vec<String>)> + '_ {
+    t.columns.iter().map(|c| {
+        let mut marks: Vec<String> = keys(t, &c.name).into_iter().map(str::to_owned).collect();
+        if let Some(first) = marks.first_mut() {
+            first.insert(0, ' ');
+        }
+        (word(&c.name), type_word(&c.data_type), marks)
+    })
+}
+
 /// The column's markers in a diagram: primary key, unique, foreign key.
 fn keys(t: &Table, column: &str) -> Vec<&'static str> {
     let mut marks = Vec::new();
@@ -258,16 +270,8 @@ pub fn mermaid(model: &Model) -> String {
     let mut out = String::from("erDiagram\n");
     for (name, t) in &model.tables {
         let _ = writeln!(out, "    {} {{", word(&name.to_string()));
-        for c in &t.columns {
-            let marks = keys(t, &c.name).join(", ");
-            let _ = writeln!(
-                out,
-                "        {} {}{}{}",
-                type_word(&c.data_type),
-                word(&c.name),
-                if marks.is_empty() { "" } else { " " },
-                marks
-            );
+        for (column, data_type, marks) in columns(t) {
+            let _ = writeln!(out, "        {data_type} {column}{}", marks.join(", "));
         }
         out.push_str("    }\n");
     }
@@ -291,16 +295,8 @@ pub fn dot(model: &Model) -> String {
     );
     for (name, t) in &model.tables {
         let mut label = format!("{}\\n", word(&name.to_string()));
-        for c in &t.columns {
-            let marks = keys(t, &c.name).join(",");
-            let _ = write!(
-                label,
-                "\\l{} {}{}{}",
-                word(&c.name),
-                type_word(&c.data_type),
-                if marks.is_empty() { "" } else { " " },
-                marks
-            );
+        for (column, data_type, marks) in columns(t) {
+            let _ = write!(label, "\\l{column} {data_type}{}", marks.join(","));
         }
         let _ = writeln!(
             out,

@@ -157,13 +157,7 @@ impl Applier<'_> {
                     .map(|c| ObjName::new(table.schema(), &c.name).to_string()),
             );
         }
-        let shown = name.to_string();
-        self.unknown(
-            span,
-            format!("unknown index `{shown}`"),
-            &shown,
-            known.iter().map(String::as_str),
-        );
+        self.unknown_object("index", name, &known, span);
     }
 
     /// The table (or materialized view) an index is made on, with its columns (`None`

@@ -171,16 +171,22 @@ impl<'a> Applier<'a> {
             .collect()
     }
 
-    /// An error for a table the model does not know.
-    fn unknown_table(&mut self, name: &ObjName, span: Span) {
-        let known = self.names_like(name, self.model.tables.keys());
+    /// An error for an object (`what`: a table, a type, an index) the model does not
+    /// know, offered the nearest of `known`.
+    fn unknown_object(&mut self, what: &str, name: &ObjName, known: &[String], span: Span) {
         let shown = name.to_string();
         self.unknown(
             span,
-            format!("unknown table `{shown}`"),
+            format!("unknown {what} `{shown}`"),
             &shown,
             known.iter().map(String::as_str),
         );
+    }
+
+    /// An error for a table the model does not know.
+    fn unknown_table(&mut self, name: &ObjName, span: Span) {
+        let known = self.names_like(name, self.model.tables.keys());
+        self.unknown_object("table", name, &known, span);
     }
 
     /// An error for a column `t` does not have.

@@ -105,13 +105,7 @@ impl Applier<'_> {
     /// An error for a type the model does not know.
     fn unknown_type(&mut self, name: &ObjName, span: Span) {
         let known = self.names_like(name, self.model.types.keys());
-        let shown = name.to_string();
-        self.unknown(
-            span,
-            format!("unknown type `{shown}`"),
-            &shown,
-            known.iter().map(String::as_str),
-        );
+        self.unknown_object("type", name, &known, span);
     }
 
     pub(super) fn drop_type(&mut self, d: &mut DropType, span: Span) -> Reversal {
