@@ -32,6 +32,12 @@ pub(crate) fn syntax_error(
         }
     }
     let (found, end) = found_at(text, position);
+    if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
+        if let Some(diagnostic) = missing_end(source, file, text, position, end, &found, positives)
+        {
+            return diagnostic;
+        }
+    }
     let message = match &error.variant {
         ErrorVariant::ParsingError {
             positives,
@@ -49,6 +55,64 @@ pub(crate) fn syntax_error(
         ErrorVariant::CustomError { message } => message.clone(),
     };
     Diagnostic::error(Code::Syntax, source.span(file, position, end), message)
+}
+
+/// A statement's `;`, a header's `;` or a block's `}` missing at the end of a line: said
+/// at the end of the token before it (where it is missing), with what the next line
+/// starts with as a note, rather than at the next line's first token.
+fn missing_end(
+    source: &SourceFile,
+    file: FileId,
+    text: &str,
+    position: usize,
+    end: usize,
+    found: &str,
+    positives: &[Rule],
+) -> Option<Diagnostic> {
+    let (missing, what, whole) = if positives.contains(&Rule::stmt_end) {
+        ("`;`", "after this statement", "the statement")
+    } else if positives.contains(&Rule::header_end) {
+        ("`;`", "at the end of the revision header", "the header")
+    } else if positives.contains(&Rule::rbrace)
+        && text
+            .get(position..)
+            .is_some_and(|rest| rest.trim().is_empty())
+    {
+        // At the end of the file only: before a word, the word is likelier the mistake.
+        ("`}`", "to close the block", "the block")
+    } else {
+        return None;
+    };
+    let before = text.get(..position)?;
+    let last = before.trim_end();
+    // Only when the next token is on a later line: on the same line, the place found is
+    // the place to say.
+    if last.is_empty() || !before[last.len()..].contains('\n') {
+        return None;
+    }
+    let at = last.len();
+    let start = last.char_indices().next_back().map_or(at, |(i, _)| i);
+    let others: Vec<Rule> = positives
+        .iter()
+        .copied()
+        .filter(|r| !matches!(r, Rule::stmt_end | Rule::header_end | Rule::rbrace))
+        .collect();
+    let mut diagnostic = Diagnostic::error(
+        Code::Syntax,
+        source.span(file, start, at),
+        format!("expected {missing} {what}"),
+    );
+    let next = if position >= text.len() {
+        "the file ends here".to_owned()
+    } else {
+        format!("the next line starts with {found}")
+    };
+    diagnostic = diagnostic.with_note(source.span(file, position, end), next);
+    if !others.is_empty() {
+        diagnostic = diagnostic
+            .with_explanation(format!("or {whole} goes on with {}", describe_all(&others)));
+    }
+    Some(diagnostic)
 }
 
 /// What stands at `position`, in words, and where it ends.
