@@ -54,7 +54,54 @@ pub(crate) fn syntax_error(
         }
         ErrorVariant::CustomError { message } => message.clone(),
     };
-    Diagnostic::error(Code::Syntax, source.span(file, position, end), message)
+    let diagnostic = Diagnostic::error(Code::Syntax, source.span(file, position, end), message);
+    let word = text.get(position..end).unwrap_or("");
+    match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => match keyword_near(word, positives) {
+            Some(near) => diagnostic.with_help(crate::suggest::did_you_mean(near)),
+            None => diagnostic,
+        },
+        ErrorVariant::CustomError { .. } => diagnostic,
+    }
+}
+
+/// The words a statement starts with.
+const STATEMENT_WORDS: &[&str] = &[
+    "create", "alter", "drop", "sql", "assume", "refresh", "set", "comment", "grant", "revoke",
+];
+
+/// The words an `alter table` action starts with.
+const ALTER_TABLE_WORDS: &[&str] = &[
+    "add", "drop", "rename", "alter", "validate", "enable", "disable", "force", "set", "reset",
+];
+
+/// The keyword nearest to a mistyped word (`creat`, `tabel`), of those that could stand
+/// where it does.
+fn keyword_near<'k>(word: &str, positives: &[Rule]) -> Option<&'k str> {
+    if word.is_empty() || !word.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_') {
+        return None;
+    }
+    let mut candidates: Vec<&'k str> = positives
+        .iter()
+        .filter(|&&r| is_token(r))
+        .filter_map(|&r| {
+            describe(r)
+                .strip_prefix('\'')
+                .and_then(|d| d.strip_suffix('\''))
+                .filter(|d| {
+                    d.bytes()
+                        .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b' ')
+                })
+        })
+        .collect();
+    if positives.contains(&Rule::statement) {
+        candidates.extend(STATEMENT_WORDS);
+    }
+    if positives.contains(&Rule::alter_action) {
+        candidates.extend(ALTER_TABLE_WORDS);
+    }
+    let lower = word.to_ascii_lowercase();
+    crate::suggest::nearest(&lower, candidates)
 }
 
 /// A statement's `;`, a header's `;` or a block's `}` missing at the end of a line: said
