@@ -48,14 +48,13 @@ impl Applier<'_> {
             return Ok(Vec::new());
         };
         if let Some(method) = &i.method {
-            let table_columns = self.model.table(&table).map(|t| t.columns.to_vec());
-            let keys_fine = i.keys.iter().all(|k| {
-                self.check_default_opclass(
-                    &method.value,
-                    k,
-                    table_columns.as_deref().unwrap_or(&[]),
-                )
-            });
+            // The table shared, not its columns copied (a materialized view has none).
+            let table_of = self.model.tables.get(&table).cloned();
+            let table_columns = table_of.as_deref().map_or(&[][..], |t| &t.columns[..]);
+            let keys_fine = i
+                .keys
+                .iter()
+                .all(|k| self.check_default_opclass(&method.value, k, table_columns));
             if !keys_fine {
                 return Ok(Vec::new());
             }
