@@ -7,7 +7,7 @@ PREFIX ?= /usr/local
 .PHONY: help setup setup-build build run bundle test lint fmt update-golden bench install
 
 help:
-	@echo "make run            build strata, check migrations/ and compile it into out/"
+	@echo "make run            build strata, check migrations/ (its layout too) and compile it into out/"
 	@echo "make bundle         compile migrations/ into out/ (the bundle is committed)"
 	@echo "make setup          install the system packages the tests need (or name them when not root)"
 	@echo "make test           run every test (unit, fixtures, CLI, robustness)"
@@ -31,6 +31,7 @@ build: setup-build
 # compile it into its bundle.
 run: build
 	$(STRATA) --dir migrations check --locked
+	$(STRATA) --dir migrations fmt --check
 	$(STRATA) --dir migrations lint
 	$(STRATA) --dir migrations build --out out
 

@@ -98,8 +98,7 @@ pub fn load(dir: &Path, depth: Depth) -> Result<Project, LoadError> {
     if !dir.is_dir() {
         return Err(LoadError::NotADirectory(dir.to_owned()));
     }
-    let mut files = crate::timings::stage("discover", || discover(dir))?;
-    files.sort_by(|a, b| a.relative.as_os_str().cmp(b.relative.as_os_str()));
+    let files = crate::timings::stage("discover", || sorted(dir))?;
 
     // Written straight into two vectors of the right size: a vector of pairs, taken
     // apart afterwards, would hold a large project's files twice at the peak.
@@ -416,6 +415,24 @@ impl Project {
         self.unparsed_ids = unparsed_ids;
         self.depth = Depth::Full;
     }
+}
+
+/// The `.mig` files below `dir`, sorted as a project orders them: each path relative to
+/// `dir`, and whether it is a symbolic link (which a project never reads).
+pub fn sources(dir: &Path) -> Result<Vec<(PathBuf, bool)>, LoadError> {
+    if !dir.is_dir() {
+        return Err(LoadError::NotADirectory(dir.to_owned()));
+    }
+    let files = sorted(dir)?;
+    Ok(files.into_iter().map(|f| (f.relative, f.link)).collect())
+}
+
+/// The files [`discover`] finds, in the order of their relative paths: the order of a
+/// project's file ids.
+fn sorted(dir: &Path) -> Result<Vec<Found>, LoadError> {
+    let mut files = discover(dir)?;
+    files.sort_by(|a, b| a.relative.as_os_str().cmp(b.relative.as_os_str()));
+    Ok(files)
 }
 
 /// A file found below the migrations folder: its path relative to the folder, as the

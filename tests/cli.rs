@@ -603,3 +603,133 @@ fn completions_and_the_man_page_are_generated_from_the_command_line() {
     assert!(out.stdout.contains(".TH strata 1"));
     assert!(out.stdout.contains("strata\\-schema"));
 }
+
+#[test]
+fn fmt_check_lists_the_files_to_format_and_fmt_formats_them_in_place() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let messy = "REVISION 0001_a; UPGRADE { CREATE SCHEMA s; }\n";
+    write(tmp.path(), "migrations/0001_a.mig", messy);
+    write(
+        tmp.path(),
+        "migrations/0002_b.mig",
+        "revision 0002_b\n  parents 0001_a;\n\nupgrade {\n  create schema t;\n}\n",
+    );
+    let out = strata(tmp.path(), &["fmt", "--check"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            1,
+            "migrations/0001_a.mig\n",
+            "strata: 1 file not in the canonical layout; `strata fmt` formats it\n"
+        )
+    );
+    let file = tmp.path().join("migrations/0001_a.mig");
+    assert_eq!(
+        fs::read_to_string(&file).expect("read"),
+        messy,
+        "--check changes nothing"
+    );
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o640)).expect("chmod");
+    }
+    let out = strata(tmp.path(), &["fmt"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "migrations/0001_a.mig\n", "")
+    );
+    assert_eq!(
+        fs::read_to_string(&file).expect("read"),
+        "revision 0001_a;\n\nupgrade {\n  create schema s;\n}\n"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&file).expect("stat").permissions().mode();
+        assert_eq!(mode & 0o777, 0o640, "the file keeps its permissions");
+    }
+    let out = strata(tmp.path(), &["fmt", "--check"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    let leftovers: Vec<_> = fs::read_dir(tmp.path().join("migrations"))
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        2,
+        "no temporary file is left: {leftovers:?}"
+    );
+}
+
+#[test]
+fn fmt_tells_a_locked_project_to_lock_again() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    write(
+        tmp.path(),
+        "migrations/0001_a.mig",
+        "revision 0001_a; upgrade {}\n",
+    );
+    assert_eq!(strata(tmp.path(), &["lock"]).code, 0);
+    let out = strata(tmp.path(), &["fmt", "migrations/0001_a.mig"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            "migrations/0001_a.mig\n",
+            "strata: formatted 1 file; strata.lock holds their sources as they were: run \
+             `strata lock` once the change is reviewed\n"
+        )
+    );
+    assert_eq!(strata(tmp.path(), &["check", "--locked"]).code, 1);
+}
+
+#[test]
+fn fmt_leaves_a_file_with_a_syntax_error_as_it_is_and_exits_1() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let broken = "revision 0001_a;\nupgrade { create schema }\n";
+    write(tmp.path(), "migrations/0001_a.mig", broken);
+    write(
+        tmp.path(),
+        "migrations/0002_b.mig",
+        "revision 0002_b parents 0001_a;\n",
+    );
+    let out = strata(tmp.path(), &["fmt"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout, "migrations/0002_b.mig\n",
+        "the other file is formatted"
+    );
+    assert_eq!(
+        out.stderr,
+        "migrations/0001_a.mig:2:25: error: expected a name, found `}`\n\
+         2 | upgrade { create schema }\n  \
+         |                         ^\n"
+    );
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("migrations/0001_a.mig")).expect("read"),
+        broken
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn fmt_refuses_a_symbolic_link_and_names_hostile_paths_inertly() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    write(tmp.path(), "real.mig", "revision real;\n");
+    std::os::unix::fs::symlink(tmp.path().join("real.mig"), tmp.path().join("link.mig"))
+        .expect("symlink");
+    let out = strata(tmp.path(), &["fmt", "link.mig"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "strata: error: `link.mig` is a symbolic link: strata formats only regular files\n"
+        )
+    );
+    // A file name that would move the cursor and clear the screen is printed escaped.
+    write(tmp.path(), "m/x\u{1b}[2J.mig", "REVISION x;\n");
+    let out = strata(tmp.path(), &["fmt", "--check", "m"]);
+    assert_eq!((out.code, out.stdout.as_str()), (1, "m/x\\u{1B}[2J.mig\n"));
+}

@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod coverage;
 mod docs;
+mod fmt_cases;
 
 mod graph_api;
 mod graph_cases;

@@ -68,18 +68,18 @@ BEGIN
                 ('0003_sessions', '2eea77bf5b4655e315525ec5ff054eda5aba61e9d2e2b65220424b116cc9bc80'),
                 ('0004_messages', '0e55b6f308cc8dea7c4bf8b20262bda25134194f4335faf2dc23bf6124fffa95'),
                 ('0005_agents', '6112550057e918cc397099f7d6a54f6c08b15b798dcc080a572c2194e9d78dd7'),
-                ('0006_tool_calls', 'ca12220ce96e9f8cbd252a17ce275e66526a13c44172c079c3f58714b5fb9dda'),
+                ('0006_tool_calls', '49751eceb851f46410400083cce647433ac3dc134559e85f9a73ed77ce82f27f'),
                 ('0007_session_templates', '852c269287f3b608803857a59c2d11ac16e1a2265e5304656ada80d3e0fd30cd'),
                 ('0008_audit_logs', '545af4c62e934094b420f478701ae3ed79dcd8576e255a0e62d8b22ce1102c7d'),
                 ('0009_merge_templates', '8eaae4471c8c60310552967400ab34d5c012d0fb4316ea3db0f02242dc376638'),
-                ('0010_executions', '20d16307543f838d407a502d006cd98401adf57dc6c9ebc8e1f49a3a0f468a56'),
+                ('0010_executions', 'ad6aac157c4c947e74264427a4a39c7c413d0335227dbf423ec598e2c4919f79'),
                 ('0011_agent_status_paused', '9e99b29039b09f3f9976839fc719aa310806c8b2a5ac556cb195fd3fd2080355'),
                 ('0012_messages_created_index', '66d7e38f41c2bb45158e4d95b2e4e63e03062b1e3f5b3e3dede78bbac985f552'),
                 ('0013_user_display_name', '7ef076917c7c6f5b51da0a29879192ee8a0858191cc67cbd454b63db568a05cf'),
                 ('0014_seed_demo_user', 'e3b22ec5c279acafb4bee24f89ca60a7c4b94dd73ba95d6d9efd3e5219559f09'),
                 ('0015_rename_token_count', '99ccf7a8f02fd0c783647052ee78c621462a1bcd116c22e243fc51d72c48d511'),
                 ('0016_session_numbers', '79d9b97a1389253532bb011121d2cdf0190ffbcab8d8701490d9ec02a9e2b4e5'),
-                ('0017_agent_activity', '2427997681eff8803eb9aecd2dc69762d251400e6742f9ebf483798bd2b443c0')) AS s(revision, sha256)
+                ('0017_agent_activity', 'c4b59fe646cdec006d090b518a9d10acd6469e1f1d981a20dda5f0fb33e75311')) AS s(revision, sha256)
         JOIN (SELECT DISTINCT ON (revision) revision, source_sha256 FROM strata_history
               WHERE direction IN ('upgrade', 'stamp') ORDER BY revision, id DESC) AS h
           ON h.revision = s.revision
@@ -98,7 +98,7 @@ BEGIN
 END
 $strata$;
 
--- 0017_agent_activity: Agents keep updated_at by a trigger; a view of agent activity   [source sha256: 2427997681eff8803eb9aecd2dc69762d251400e6742f9ebf483798bd2b443c0]
+-- 0017_agent_activity: Agents keep updated_at by a trigger; a view of agent activity   [source sha256: c4b59fe646cdec006d090b518a9d10acd6469e1f1d981a20dda5f0fb33e75311]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0017_agent_activity' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0017_agent_activity' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0017_agent_activity: Agents keep updated_at by a trigger; a view of agent activity'
@@ -118,7 +118,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0017_agent_activity', '0017_agent_activity',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0017_agent_activity', 'downgrade', '2427997681eff8803eb9aecd2dc69762d251400e6742f9ebf483798bd2b443c0');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0017_agent_activity', 'downgrade', 'c4b59fe646cdec006d090b518a9d10acd6469e1f1d981a20dda5f0fb33e75311');
 END
 $strata$;
 \endif
@@ -267,7 +267,7 @@ END
 $strata$;
 \endif
 
--- 0010_executions: Agent executions, range-partitioned by month   [source sha256: 20d16307543f838d407a502d006cd98401adf57dc6c9ebc8e1f49a3a0f468a56]
+-- 0010_executions: Agent executions, range-partitioned by month   [source sha256: ad6aac157c4c947e74264427a4a39c7c413d0335227dbf423ec598e2c4919f79]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0010_executions' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0010_executions' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0010_executions: Agent executions, range-partitioned by month'
@@ -285,7 +285,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0010_executions', '0010_executions',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0010_executions', 'downgrade', '20d16307543f838d407a502d006cd98401adf57dc6c9ebc8e1f49a3a0f468a56');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0010_executions', 'downgrade', 'ad6aac157c4c947e74264427a4a39c7c413d0335227dbf423ec598e2c4919f79');
 END
 $strata$;
 \endif
@@ -350,7 +350,7 @@ END
 $strata$;
 \endif
 
--- 0006_tool_calls: Tool calls made by agents while answering a message   [source sha256: ca12220ce96e9f8cbd252a17ce275e66526a13c44172c079c3f58714b5fb9dda]
+-- 0006_tool_calls: Tool calls made by agents while answering a message   [source sha256: 49751eceb851f46410400083cce647433ac3dc134559e85f9a73ed77ce82f27f]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0006_tool_calls' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0006_tool_calls' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: reverting 0006_tool_calls: Tool calls made by agents while answering a message'
@@ -365,7 +365,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0006_tool_calls', '0006_tool_calls',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0006_tool_calls', 'downgrade', 'ca12220ce96e9f8cbd252a17ce275e66526a13c44172c079c3f58714b5fb9dda');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0006_tool_calls', 'downgrade', '49751eceb851f46410400083cce647433ac3dc134559e85f9a73ed77ce82f27f');
 END
 $strata$;
 \endif

@@ -209,7 +209,7 @@ END
 $strata$;
 \endif
 
--- 0006_tool_calls: Tool calls made by agents while answering a message   [source sha256: ca12220ce96e9f8cbd252a17ce275e66526a13c44172c079c3f58714b5fb9dda]
+-- 0006_tool_calls: Tool calls made by agents while answering a message   [source sha256: 49751eceb851f46410400083cce647433ac3dc134559e85f9a73ed77ce82f27f]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0005_agents' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0006_tool_calls' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0006_tool_calls: Tool calls made by agents while answering a message'
@@ -236,7 +236,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0006_tool_calls', '0005_agents',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0006_tool_calls', 'upgrade', 'ca12220ce96e9f8cbd252a17ce275e66526a13c44172c079c3f58714b5fb9dda');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0006_tool_calls', 'upgrade', '49751eceb851f46410400083cce647433ac3dc134559e85f9a73ed77ce82f27f');
 END
 $strata$;
 \endif
@@ -317,7 +317,7 @@ END
 $strata$;
 \endif
 
--- 0010_executions: Agent executions, range-partitioned by month   [source sha256: 20d16307543f838d407a502d006cd98401adf57dc6c9ebc8e1f49a3a0f468a56]
+-- 0010_executions: Agent executions, range-partitioned by month   [source sha256: ad6aac157c4c947e74264427a4a39c7c413d0335227dbf423ec598e2c4919f79]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0009_merge_templates' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0010_executions' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0010_executions: Agent executions, range-partitioned by month'
@@ -345,7 +345,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0010_executions', '0009_merge_templates',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0010_executions', 'upgrade', '20d16307543f838d407a502d006cd98401adf57dc6c9ebc8e1f49a3a0f468a56');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0010_executions', 'upgrade', 'ad6aac157c4c947e74264427a4a39c7c413d0335227dbf423ec598e2c4919f79');
 END
 $strata$;
 \endif
@@ -518,7 +518,7 @@ END
 $strata$;
 \endif
 
--- 0017_agent_activity: Agents keep updated_at by a trigger; a view of agent activity   [source sha256: 2427997681eff8803eb9aecd2dc69762d251400e6742f9ebf483798bd2b443c0]
+-- 0017_agent_activity: Agents keep updated_at by a trigger; a view of agent activity   [source sha256: c4b59fe646cdec006d090b518a9d10acd6469e1f1d981a20dda5f0fb33e75311]
 SELECT (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), '') FROM strata_version) = '0016_session_numbers' AND NOT EXISTS (SELECT FROM strata_progress WHERE revision = '0017_agent_activity' AND step >= 1) AS strata_run \gset
 \if :strata_run
 \echo 'strata: applying 0017_agent_activity: Agents keep updated_at by a trigger; a view of agent activity'
@@ -546,7 +546,7 @@ BEGIN
         RAISE EXCEPTION 'strata: the bookkeeping of % found no version row %; the version rows are %', '0017_agent_activity', '0016_session_numbers',
             (SELECT coalesce(string_agg(revision, ', ' ORDER BY revision COLLATE "C"), 'none') FROM strata_version);
     END IF;
-    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0017_agent_activity', 'upgrade', '2427997681eff8803eb9aecd2dc69762d251400e6742f9ebf483798bd2b443c0');
+    INSERT INTO strata_history (revision, direction, source_sha256) VALUES ('0017_agent_activity', 'upgrade', 'c4b59fe646cdec006d090b518a9d10acd6469e1f1d981a20dda5f0fb33e75311');
 END
 $strata$;
 \endif

@@ -9,6 +9,7 @@
 
 mod author;
 mod check;
+mod fmt;
 mod inspect;
 mod lint;
 mod sql;
@@ -124,6 +125,16 @@ pub enum Command {
         rev: String,
         #[arg(long, value_enum, default_value_t = SchemaFormat::Sql)]
         format: SchemaFormat,
+    },
+    /// Lay out `.mig` files canonically, in place, keeping every comment (docs/FORMAT.md)
+    Fmt {
+        /// List the files that are not laid out canonically, change nothing, and exit 1
+        /// when there are any
+        #[arg(long)]
+        check: bool,
+        /// Files or folders (default: the migrations folder)
+        #[arg(value_name = "FILES")]
+        files: Vec<PathBuf>,
     },
     /// Print a shell's completions for strata (`strata completions bash > ...`)
     Completions {
@@ -441,6 +452,7 @@ pub fn run(cli: &Cli) -> Outcome {
         Command::Show { rev, .. } => inspect::show(cli, rev),
         Command::Schema { rev, format } => inspect::schema(cli, rev, *format),
         Command::Graph { format } => inspect::graph(cli, *format),
+        Command::Fmt { check, files } => fmt::run(cli, *check, files),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(

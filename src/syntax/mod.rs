@@ -6,6 +6,7 @@
 
 pub mod ast;
 mod characters;
+pub mod format;
 pub mod fragment;
 pub mod lexer;
 mod messages;
