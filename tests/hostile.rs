@@ -866,3 +866,58 @@ fn a_revision_setting_is_one_quoted_value() {
         .contains("invalid value for parameter \"lock_timeout\""));
     assert_eq!(server().query(&database, "SELECT count(*) FROM t;"), ["0"]);
 }
+
+/// `fmt` writes an author's file back to the author, and prints only paths and
+/// diagnostics: a hostile comment, name or body keeps its bytes (laid out, never
+/// laundered nor executed), a hostile path or syntax error reaches the terminal escaped,
+/// and a layout never joins a line comment to the code after it.
+#[test]
+fn fmt_keeps_hostile_text_byte_for_byte_and_prints_it_escaped() {
+    let hostile = "revision 0001_a; upgrade { -- \u{1b}[2J clears \u{202e} the screen\n\
+                   create table \"t\u{1b}]0;x\u{7}\" (a text default 'x\\''; \\! touch /tmp/pwned'); \
+                   sql $$ SELECT 1 -- $$;\n\
+                   }\n";
+    let tmp = project(
+        &[
+            ("0001_a.mig", hostile),
+            (
+                "y\u{1b}[2J/0002_b.mig",
+                "revision 0002_b parents 0001_a; upgrade { create table u (\u{1b}[31m int); }\n",
+            ),
+        ],
+        None,
+    );
+    let out = strata(tmp.path(), &["fmt"]);
+    assert_inert(&out.stdout, "fmt");
+    assert_inert(&out.stderr, "fmt");
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stdout, "migrations/0001_a.mig\n");
+    assert!(
+        out.stderr
+            .starts_with("migrations/y\\u{1B}[2J/0002_b.mig:1:59: error: control character U+001B"),
+        "{}",
+        out.stderr
+    );
+    let formatted = fs::read_to_string(tmp.path().join("migrations/0001_a.mig")).expect("read");
+    assert_eq!(
+        formatted,
+        "revision 0001_a;\n\nupgrade { -- \u{1b}[2J clears \u{202e} the screen\n  \
+         create table \"t\u{1b}]0;x\u{7}\" (\n    a text default 'x\\''; \\! touch /tmp/pwned'\n  );\n  \
+         sql $$ SELECT 1 -- $$;\n}\n"
+    );
+    // The layout says what the file said, so `check` finds the same problems in both.
+    let before = project(&[("0001_a.mig", hostile)], None);
+    let after = project(&[("0001_a.mig", &formatted)], None);
+    let codes = |dir: &Path| {
+        let out = strata(dir, &["check", "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| (f["code"].to_string(), f["message"].to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes(before.path()), codes(after.path()));
+    assert!(!codes(before.path()).is_empty());
+}
