@@ -44,6 +44,16 @@ fn check_input(bytes: &[u8]) {
             }
             assert!(d.render(&sources).starts_with("input.mig:"));
         }
+        // `fmt` formats what parses to a fixed point, refuses the rest, and never finds
+        // its own layout changing a meaning.
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            use strata::syntax::format::{format, FormatError};
+            match format(text) {
+                Ok(formatted) => assert_eq!(format(&formatted), Ok(formatted.clone())),
+                Err(FormatError::Invalid) => {}
+                Err(FormatError::Changed(why)) => panic!("fmt changes the meaning: {why}"),
+            }
+        }
     }));
     if let Err(panic) = outcome {
         let input = String::from_utf8_lossy(bytes);
