@@ -30,6 +30,7 @@ mod pg_stairway;
 mod pg_stamp;
 mod pg_status;
 mod print_roundtrip;
+mod readme;
 mod robustness;
 mod schema_cases;
 mod stream;

@@ -159,6 +159,20 @@ impl Server {
         command
     }
 
+    /// The environment in which a plain `psql` (with `-d DATABASE`) reaches the server.
+    pub fn client_environment(&self) -> [(&'static str, String); 3] {
+        [
+            ("PGHOST", self.socket.display().to_string()),
+            ("PGPORT", self.port.to_string()),
+            ("PGUSER", "postgres".to_owned()),
+        ]
+    }
+
+    /// PostgreSQL 15's `psql`.
+    pub fn psql_path(&self) -> PathBuf {
+        Path::new(BIN).join("psql")
+    }
+
     /// A fresh, empty database for one test.
     pub fn database(&self) -> String {
         let name = format!("test_{}", NEXT_DATABASE.fetch_add(1, Ordering::SeqCst));
