@@ -102,6 +102,8 @@ fn clash<V: PartialEq>(
 /// Merges `theirs` into `ours` over `base`; the conflicts found are appended.
 pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Conflict>) -> Model {
     let mut merged = ours.clone();
+    // What became of names on either branch: ours first, where both tell.
+    merged.fates = super::model::Fates(ours.fates.0.clone().union(theirs.fates.0.clone()));
     merge_map(
         (&base.schemas, &ours.schemas, &theirs.schemas),
         &mut merged.schemas,

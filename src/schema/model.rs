@@ -657,6 +657,35 @@ struct ConstraintNames {
     indexed: u32,
 }
 
+/// A name the schema had, by kind, for [`Fates`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fated {
+    Table(ObjName),
+    Column(ObjName, Box<str>),
+    Index(ObjName),
+    Type(ObjName),
+    Constraint(ObjName, Box<str>),
+}
+
+/// What became of a name: renamed (to what) or dropped, by the statement at `span`.
+#[derive(Clone, Debug)]
+pub struct Fate {
+    pub renamed_to: Option<Box<str>>,
+    pub span: crate::source::Span,
+}
+
+/// The last fate of each name the schema no longer has under it, so that a statement
+/// naming it can be told what happened to it and where. History, not schema: two
+/// models with the same objects are equal whatever their fates.
+#[derive(Clone, Debug, Default)]
+pub struct Fates(pub OrdMap<Fated, Fate>);
+
+impl PartialEq for Fates {
+    fn eq(&self, _: &Fates) -> bool {
+        true
+    }
+}
+
 /// The whole schema at one point of the graph.
 ///
 /// Tables, indexes and types are the objects; `constraint_names`, `sequences`,
@@ -700,6 +729,8 @@ pub struct Model {
     table_indexes: OrdMap<(ObjName, ObjName), ()>,
     /// Which tables have foreign keys to which: (referenced, referencing) and how many.
     references: OrdMap<(ObjName, ObjName), u32>,
+    /// What became of the names renamed or dropped.
+    pub fates: Fates,
 }
 
 impl Model {
@@ -708,6 +739,23 @@ impl Model {
         let mut model = Model::default();
         model.schemas.insert(default_schema.to_owned(), ());
         model
+    }
+
+    /// Whether the schema has the object `fated` names.
+    pub fn has(&self, fated: &Fated) -> bool {
+        match fated {
+            Fated::Table(name) => self.tables.contains_key(name),
+            Fated::Column(table, column) => self
+                .tables
+                .get(table)
+                .is_some_and(|t| t.column(column).is_some()),
+            Fated::Index(name) => self.indexes.contains_key(name),
+            Fated::Type(name) => self.types.contains_key(name),
+            Fated::Constraint(table, name) => self
+                .tables
+                .get(table)
+                .is_some_and(|t| t.constraint(name).is_some()),
+        }
     }
 
     /// What holds a relation name: tables, indexes, constraint indexes and sequences

@@ -324,6 +324,10 @@ impl Applier<'_> {
             self.unknown(
                 name.span,
                 format!("table `{table}` has no constraint `{}`", name.value),
+                Some(&Fated::Constraint(
+                    table.clone(),
+                    name.value.as_str().into(),
+                )),
                 &name.value,
                 t.constraints.iter().map(|c| c.name.as_str()),
             );

@@ -36,6 +36,7 @@ impl Applier<'_> {
             self.unknown(
                 c.span,
                 format!("table `{table}` has no column `{}`", c.value),
+                Some(&Fated::Column(table.clone(), c.value.as_str().into())),
                 &c.value,
                 column_names.iter().copied(),
             );
@@ -156,7 +157,7 @@ impl Applier<'_> {
                     .map(|c| ObjName::new(table.schema(), &c.name).to_string()),
             );
         }
-        self.unknown_object("index", name, &known, span);
+        self.unknown_object(Fated::Index(name.clone()), &known, span);
     }
 
     /// The table (or materialized view) an index is made on, with its columns (`None`

@@ -22,6 +22,7 @@ mod comments;
 mod constraints;
 mod dump;
 mod extensions;
+mod fates;
 mod indexes;
 mod privileges;
 mod raw;
@@ -142,19 +143,29 @@ impl<'a> Applier<'a> {
         )
     }
 
-    /// An error for a name the model does not know, with the nearest it knows of
-    /// `known`, if one is near.
+    /// An error for a name the model does not know (`fated`, by kind, when it could have
+    /// had it before): where it was renamed or dropped, when it was, else the nearest it
+    /// knows of `known`, if one is near.
     fn unknown<'k>(
         &mut self,
         span: Span,
         message: String,
+        fated: Option<&Fated>,
         name: &str,
         known: impl IntoIterator<Item = &'k str>,
     ) {
-        let mut diagnostic = Diagnostic::error(Code::UnknownObject, span, message);
-        if let Some(near) = crate::suggest::nearest(name, known) {
-            diagnostic = diagnostic.with_help(crate::suggest::did_you_mean(near));
-        }
+        let diagnostic = Diagnostic::error(Code::UnknownObject, span, message);
+        let told = match fated {
+            Some(fated) => self.with_fate(diagnostic, fated),
+            None => Err(diagnostic),
+        };
+        let diagnostic = match told {
+            Ok(told) => told,
+            Err(diagnostic) => match crate::suggest::nearest(name, known) {
+                Some(near) => diagnostic.with_help(crate::suggest::did_you_mean(near)),
+                None => diagnostic,
+            },
+        };
         self.diagnostics.push(diagnostic);
     }
 
@@ -171,13 +182,20 @@ impl<'a> Applier<'a> {
             .collect()
     }
 
-    /// An error for an object (`what`: a table, a type, an index) the model does not
-    /// know, offered the nearest of `known`.
-    fn unknown_object(&mut self, what: &str, name: &ObjName, known: &[String], span: Span) {
+    /// An error for an object (a table, a type, an index: `fated` says which) the model
+    /// does not know, offered the nearest of `known`.
+    fn unknown_object(&mut self, fated: Fated, known: &[String], span: Span) {
+        let (what, name) = match &fated {
+            Fated::Table(name) => ("table", name),
+            Fated::Index(name) => ("index", name),
+            Fated::Type(name) => ("type", name),
+            Fated::Column(table, _) | Fated::Constraint(table, _) => ("table", table),
+        };
         let shown = name.to_string();
         self.unknown(
             span,
             format!("unknown {what} `{shown}`"),
+            Some(&fated),
             &shown,
             known.iter().map(String::as_str),
         );
@@ -186,7 +204,7 @@ impl<'a> Applier<'a> {
     /// An error for a table the model does not know.
     fn unknown_table(&mut self, name: &ObjName, span: Span) {
         let known = self.names_like(name, self.model.tables.keys());
-        self.unknown_object("table", name, &known, span);
+        self.unknown_object(Fated::Table(name.clone()), &known, span);
     }
 
     /// An error for a column `t` does not have.
@@ -194,6 +212,7 @@ impl<'a> Applier<'a> {
         self.unknown(
             span,
             format!("table `{table}` has no column `{column}`"),
+            Some(&Fated::Column(table.clone(), column.into())),
             column,
             t.columns.iter().map(|c| c.name.as_str()),
         );
@@ -280,7 +299,7 @@ impl<'a> Applier<'a> {
     pub fn apply(&mut self, stmt: &Statement) -> Applied {
         let span = stmt.span;
         let mut resolved = stmt.clone();
-        let reverse = self.apply_kind(&mut resolved.kind, span);
+        let reverse = self.apply_keeping_fates(&mut resolved.kind, span);
         Applied { resolved, reverse }
     }
 

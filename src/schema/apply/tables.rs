@@ -199,6 +199,7 @@ impl Applier<'_> {
                     self.unknown(
                         p.span,
                         format!("table `{name}` has no column `{column}`"),
+                        None,
                         column,
                         out.iter().map(|c| c.name.as_str()),
                     );
@@ -238,6 +239,7 @@ impl Applier<'_> {
                     self.unknown(
                         c.span,
                         format!("table `{name}` has no column `{}`", c.value),
+                        None,
                         &c.value,
                         cols.iter().map(|col| col.name.as_str()),
                     );

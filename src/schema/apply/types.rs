@@ -105,7 +105,7 @@ impl Applier<'_> {
     /// An error for a type the model does not know.
     fn unknown_type(&mut self, name: &ObjName, span: Span) {
         let known = self.names_like(name, self.model.types.keys());
-        self.unknown_object("type", name, &known, span);
+        self.unknown_object(Fated::Type(name.clone()), &known, span);
     }
 
     pub(super) fn drop_type(&mut self, d: &mut DropType, span: Span) -> Reversal {

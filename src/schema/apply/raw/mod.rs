@@ -62,7 +62,7 @@ impl Applier<'_> {
         let mut followed = true;
         for mut kind in kinds {
             // The reversal is not needed: a raw block's downgrade is written.
-            let _ = self.apply_kind(&mut kind, span);
+            let _ = self.apply_keeping_fates(&mut kind, span);
             if self.diagnostics[found..]
                 .iter()
                 .any(|d| d.severity == Severity::Error)
