@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use strata::syntax::ast::*;
 
-use crate::support::all_revisions;
+use crate::support::{all_revisions, repo_root};
 
 fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
     let mut columns: Vec<&ColumnDef> = Vec::new();
@@ -386,10 +386,10 @@ fn actions(reference: &ForeignReference, seen: &mut BTreeSet<&'static str>) {
     }
 }
 
-#[test]
-fn every_statement_form_appears_in_the_examples_or_fixtures() {
+/// The forms of the statements of `revisions`.
+fn forms<'r>(revisions: impl IntoIterator<Item = &'r Revision>) -> BTreeSet<&'static str> {
     let mut seen = BTreeSet::new();
-    for revision in all_revisions() {
+    for revision in revisions {
         seen.insert(match revision.downgrade() {
             Downgrade::Derived => "derived downgrade",
             Downgrade::Explicit(_) => "explicit downgrade",
@@ -408,7 +408,12 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
             }
         }
     }
-    let expected: BTreeSet<&str> = [
+    seen
+}
+
+/// Every form of the language.
+fn all_forms() -> BTreeSet<&'static str> {
+    [
         "create schema",
         "drop schema",
         "create type as enum",
@@ -603,10 +608,79 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
         "downgrade irreversible",
     ]
     .into_iter()
-    .collect();
-    let missing: Vec<_> = expected.difference(&seen).collect();
+    .collect()
+}
+
+#[test]
+fn every_statement_form_appears_in_the_examples_or_fixtures() {
+    let revisions = all_revisions();
+    let missing: Vec<_> = all_forms()
+        .difference(&forms(&revisions))
+        .copied()
+        .collect();
     assert!(
         missing.is_empty(),
         "never used in migrations/ or tests/cases/parse/ok: {missing:?}"
+    );
+}
+
+/// The code blocks of `docs/LANGUAGE.md` that are `.mig` text: whole files (from
+/// `revision`), or statements, read as an upgrade block. A block that does not parse is
+/// a fault of the reference.
+fn reference_revisions() -> Vec<Revision> {
+    let text = std::fs::read_to_string(repo_root().join("docs/LANGUAGE.md")).expect("reference");
+    let mut revisions = Vec::new();
+    let mut block: Option<(usize, Vec<&str>)> = None;
+    for (index, line) in text.lines().enumerate() {
+        match (line.starts_with("```"), block.take()) {
+            (true, None) => block = Some((index + 1, Vec::new())),
+            (true, Some((at, lines))) => {
+                let code = lines.join("\n");
+                let file = if code.trim_start().starts_with("revision ") {
+                    code
+                } else {
+                    format!("revision doc;\nupgrade {{\n{code}\n}}\n")
+                };
+                let mut sources = strata::source::SourceMap::new();
+                let loaded = strata::project::load_bytes(
+                    &mut sources,
+                    file.into_bytes(),
+                    "doc.mig".into(),
+                    "doc.mig".into(),
+                );
+                let syntax: Vec<String> = loaded
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity == strata::diagnostic::Severity::Error)
+                    .filter(|d| d.code == strata::diagnostic::Code::Syntax)
+                    .map(|d| d.render(&sources))
+                    .collect();
+                assert!(
+                    syntax.is_empty(),
+                    "docs/LANGUAGE.md:{at}: the example does not parse:\n{}",
+                    syntax.concat()
+                );
+                revisions.extend(loaded.revision.map(|r| r.revision));
+            }
+            (false, Some((at, mut lines))) => {
+                lines.push(line);
+                block = Some((at, lines));
+            }
+            (false, None) => {}
+        }
+    }
+    revisions
+}
+
+#[test]
+fn every_statement_form_has_an_example_in_the_language_reference() {
+    let revisions = reference_revisions();
+    let missing: Vec<_> = all_forms()
+        .difference(&forms(&revisions))
+        .copied()
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/LANGUAGE.md shows no example of: {missing:?}"
     );
 }
