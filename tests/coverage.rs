@@ -611,13 +611,14 @@ fn all_forms() -> BTreeSet<&'static str> {
     .collect()
 }
 
+/// The forms of the language that no statement of `revisions` has.
+fn missing_forms(revisions: &[Revision]) -> Vec<&'static str> {
+    all_forms().difference(&forms(revisions)).copied().collect()
+}
+
 #[test]
 fn every_statement_form_appears_in_the_examples_or_fixtures() {
-    let revisions = all_revisions();
-    let missing: Vec<_> = all_forms()
-        .difference(&forms(&revisions))
-        .copied()
-        .collect();
+    let missing = missing_forms(&all_revisions());
     assert!(
         missing.is_empty(),
         "never used in migrations/ or tests/cases/parse/ok: {missing:?}"
@@ -674,11 +675,7 @@ fn reference_revisions() -> Vec<Revision> {
 
 #[test]
 fn every_statement_form_has_an_example_in_the_language_reference() {
-    let revisions = reference_revisions();
-    let missing: Vec<_> = all_forms()
-        .difference(&forms(&revisions))
-        .copied()
-        .collect();
+    let missing = missing_forms(&reference_revisions());
     assert!(
         missing.is_empty(),
         "docs/LANGUAGE.md shows no example of: {missing:?}"
