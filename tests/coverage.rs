@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use strata::syntax::ast::*;
 
-use crate::support::{all_revisions, repo_root};
+use crate::support::{all_revisions, code_blocks, repo_root};
 
 fn statement_forms(kind: &StatementKind, seen: &mut BTreeSet<&'static str>) {
     let mut columns: Vec<&ColumnDef> = Vec::new();
@@ -631,44 +631,33 @@ fn every_statement_form_appears_in_the_examples_or_fixtures() {
 fn reference_revisions() -> Vec<Revision> {
     let text = std::fs::read_to_string(repo_root().join("docs/LANGUAGE.md")).expect("reference");
     let mut revisions = Vec::new();
-    let mut block: Option<(usize, Vec<&str>)> = None;
-    for (index, line) in text.lines().enumerate() {
-        match (line.starts_with("```"), block.take()) {
-            (true, None) => block = Some((index + 1, Vec::new())),
-            (true, Some((at, lines))) => {
-                let code = lines.join("\n");
-                let file = if code.trim_start().starts_with("revision ") {
-                    code
-                } else {
-                    format!("revision doc;\nupgrade {{\n{code}\n}}\n")
-                };
-                let mut sources = strata::source::SourceMap::new();
-                let loaded = strata::project::load_bytes(
-                    &mut sources,
-                    file.into_bytes(),
-                    "doc.mig".into(),
-                    "doc.mig".into(),
-                );
-                let syntax: Vec<String> = loaded
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.severity == strata::diagnostic::Severity::Error)
-                    .filter(|d| d.code == strata::diagnostic::Code::Syntax)
-                    .map(|d| d.render(&sources))
-                    .collect();
-                assert!(
-                    syntax.is_empty(),
-                    "docs/LANGUAGE.md:{at}: the example does not parse:\n{}",
-                    syntax.concat()
-                );
-                revisions.extend(loaded.revision.map(|r| r.revision));
-            }
-            (false, Some((at, mut lines))) => {
-                lines.push(line);
-                block = Some((at, lines));
-            }
-            (false, None) => {}
-        }
+    for block in code_blocks(&text) {
+        let code = block.lines.join("\n");
+        let file = if code.trim_start().starts_with("revision ") {
+            code
+        } else {
+            format!("revision doc;\nupgrade {{\n{code}\n}}\n")
+        };
+        let mut sources = strata::source::SourceMap::new();
+        let loaded = strata::project::load_bytes(
+            &mut sources,
+            file.into_bytes(),
+            "doc.mig".into(),
+            "doc.mig".into(),
+        );
+        let syntax: Vec<String> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == strata::diagnostic::Code::Syntax)
+            .map(|d| d.render(&sources))
+            .collect();
+        assert!(
+            syntax.is_empty(),
+            "docs/LANGUAGE.md:{}: the example does not parse:\n{}",
+            block.line,
+            syntax.concat()
+        );
+        revisions.extend(loaded.revision.map(|r| r.revision));
     }
     revisions
 }

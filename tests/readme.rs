@@ -19,37 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::pg::server;
-use crate::support::{copy_dir, repo_root};
-
-struct Block {
-    line: usize,
-    language: String,
-    lines: Vec<String>,
-}
-
-fn blocks(readme: &str) -> Vec<Block> {
-    let mut blocks = Vec::new();
-    let mut open: Option<Block> = None;
-    for (index, line) in readme.lines().enumerate() {
-        match (line.strip_prefix("```"), open.take()) {
-            (Some(language), None) => {
-                open = Some(Block {
-                    line: index + 1,
-                    language: language.trim().to_owned(),
-                    lines: Vec::new(),
-                })
-            }
-            (Some(_), Some(block)) => blocks.push(block),
-            (None, Some(mut block)) => {
-                block.lines.push(line.to_owned());
-                open = Some(block);
-            }
-            (None, None) => {}
-        }
-    }
-    assert!(open.is_none(), "a code block of the README is not closed");
-    blocks
-}
+use crate::support::{code_blocks, copy_dir, repo_root, CodeBlock as Block};
 
 /// A command line without its comment (`  # ...`).
 fn command(line: &str) -> String {
@@ -156,7 +126,7 @@ fn the_readme_code_blocks_run_as_written() {
     server().query("postgres", "CREATE DATABASE mydb");
     let mut last_output = String::new();
     let mut ran = 0;
-    for block in blocks(&readme) {
+    for block in code_blocks(&readme) {
         match block.language.as_str() {
             "sh" => {
                 last_output.clear();

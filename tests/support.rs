@@ -168,3 +168,36 @@ pub fn strata(cwd: &Path, args: &[&str]) -> Output {
         stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
     }
 }
+
+/// A fenced code block of a Markdown file: the line of its opening fence, its language
+/// (the word after the fence, maybe empty) and its lines.
+pub struct CodeBlock {
+    pub line: usize,
+    pub language: String,
+    pub lines: Vec<String>,
+}
+
+/// The fenced code blocks of `markdown`, in order.
+pub fn code_blocks(markdown: &str) -> Vec<CodeBlock> {
+    let mut blocks = Vec::new();
+    let mut open: Option<CodeBlock> = None;
+    for (index, line) in markdown.lines().enumerate() {
+        match (line.strip_prefix("```"), open.take()) {
+            (Some(language), None) => {
+                open = Some(CodeBlock {
+                    line: index + 1,
+                    language: language.trim().to_owned(),
+                    lines: Vec::new(),
+                })
+            }
+            (Some(_), Some(block)) => blocks.push(block),
+            (None, Some(mut block)) => {
+                block.lines.push(line.to_owned());
+                open = Some(block);
+            }
+            (None, None) => {}
+        }
+    }
+    assert!(open.is_none(), "a code block is not closed");
+    blocks
+}
