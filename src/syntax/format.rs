@@ -321,7 +321,9 @@ impl<'t> Layout<'t> {
                 });
                 first = false;
                 self.walk(child, indent + INDENT, rule)?;
-            } else if child.as_rule() == close && !empty {
+            } else if child.as_rule() == close
+                && (!empty || self.comment_before(child.as_span().start()))
+            {
                 self.pending = Some(Break {
                     indent,
                     blank: Blank::Never,
@@ -333,6 +335,12 @@ impl<'t> Layout<'t> {
             }
         }
         Ok(())
+    }
+
+    /// Whether a comment stands between the last token and `end`.
+    fn comment_before(&self, end: usize) -> bool {
+        lexer::tokenize_with_comments(&self.text[self.last_end..end])
+            .is_ok_and(|tokens| tokens.iter().any(|t| t.kind == TokenKind::Comment))
     }
 
     /// Writes one token, after the comments before it.
