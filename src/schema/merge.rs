@@ -102,8 +102,12 @@ fn clash<V: PartialEq>(
 /// Merges `theirs` into `ours` over `base`; the conflicts found are appended.
 pub fn merge(base: &Model, ours: &Model, theirs: &Model, conflicts: &mut Vec<Conflict>) -> Model {
     let mut merged = ours.clone();
-    // What became of names on either branch: ours first, where both tell.
-    merged.fates = super::model::Fates(ours.fates.0.clone().union(theirs.fates.0.clone()));
+    // What became of names on either branch: ours first, where both tell. Only what
+    // their branch added to the base's is looked at: a union would walk every fate of
+    // the project at every merge.
+    for (fated, fate) in added_or_changed(changes(&base.fates.0, &theirs.fates.0)) {
+        merged.fates.0.entry(fated).or_insert(fate);
+    }
     merge_map(
         (&base.schemas, &ours.schemas, &theirs.schemas),
         &mut merged.schemas,

@@ -668,7 +668,7 @@ pub enum Fated {
 }
 
 /// What became of a name: renamed (to what) or dropped, by the statement at `span`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Fate {
     pub renamed_to: Option<Box<str>>,
     pub span: crate::source::Span,
