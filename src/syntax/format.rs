@@ -298,7 +298,8 @@ impl<'t> Layout<'t> {
     }
 
     /// A block or a table's elements: each of `items` on a line of its own, one level in,
-    /// and `close` on a line at `indent`. An empty list stays on one line.
+    /// and `close` on a line at `indent`. An empty list stays on one line, unless a
+    /// comment is inside it.
     fn list(
         &mut self,
         pair: Pair<'t, Rule>,
