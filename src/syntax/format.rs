@@ -13,6 +13,7 @@ use pest::Parser as _;
 
 use super::ast::{Downgrade, Revision, Statement};
 use super::lexer::{self, TokenKind};
+use super::messages;
 use super::parser::{parse_file, Depth, MigParser, Rule};
 use super::print;
 use crate::source::{FileId, SourceFile};
@@ -366,7 +367,7 @@ impl<'t> Layout<'t> {
         }
         self.clause = false;
         let text = span.as_str();
-        if rule == Rule::bare_ident || is_keyword(rule) {
+        if rule == Rule::bare_ident || messages::is_keyword(rule) {
             self.out.push_str(&text.to_ascii_lowercase());
         } else {
             self.out.push_str(text);
@@ -516,23 +517,13 @@ impl<'t> Layout<'t> {
     }
 }
 
-/// The rules whose text is written as one piece.
+/// The rules whose text is written as one piece: the keywords and punctuation (the
+/// tokens of the error messages), and names, literals and the other atomic rules.
 fn is_token(rule: Rule) -> bool {
-    is_keyword(rule)
+    (messages::is_token(rule) && rule != Rule::EOI)
         || matches!(
             rule,
-            Rule::lbrace
-                | Rule::rbrace
-                | Rule::lparen
-                | Rule::rparen
-                | Rule::lbracket
-                | Rule::rbracket
-                | Rule::comma
-                | Rule::equals
-                | Rule::dot
-                | Rule::stmt_end
-                | Rule::header_end
-                | Rule::bare_ident
+            Rule::bare_ident
                 | Rule::quoted_ident
                 | Rule::string
                 | Rule::number
@@ -543,21 +534,6 @@ fn is_token(rule: Rule) -> bool {
                 | Rule::label
                 | Rule::operator
         )
-}
-
-/// The `k_WORD` rules.
-fn is_keyword(rule: Rule) -> bool {
-    use std::sync::OnceLock;
-    static KEYWORDS: OnceLock<Vec<Rule>> = OnceLock::new();
-    KEYWORDS
-        .get_or_init(|| {
-            Rule::all_rules()
-                .iter()
-                .copied()
-                .filter(|r| format!("{r:?}").starts_with("k_"))
-                .collect()
-        })
-        .contains(&rule)
 }
 
 /// Whether a space goes between the token `previous` and `current` (whose parent rule

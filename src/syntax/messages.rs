@@ -215,6 +215,12 @@ pub(crate) fn is_token(rule: Rule) -> bool {
     rule == Rule::EOI || (Rule::k_action as usize..=Rule::header_end as usize).contains(&index)
 }
 
+/// Whether a rule is a keyword (`k_WORD`): of the tokens, those before the punctuation,
+/// which starts at `lbrace` (the same test keeps it true).
+pub(crate) fn is_keyword(rule: Rule) -> bool {
+    (Rule::k_action as usize..Rule::lbrace as usize).contains(&(rule as usize))
+}
+
 /// A rule in the words of an error message. The match is exhaustive on purpose: a new
 /// grammar rule does not compile until it has a description.
 fn describe(rule: Rule) -> &'static str {
@@ -579,6 +585,7 @@ mod tests {
             let name = format!("{rule:?}");
             let expected = name.starts_with("k_") || punctuation.contains(&name.as_str());
             assert_eq!(is_token(rule), expected, "{name}");
+            assert_eq!(is_keyword(rule), name.starts_with("k_"), "{name}");
         }
     }
 
