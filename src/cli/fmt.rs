@@ -8,7 +8,7 @@ use super::{fail, print_stderr, print_stdout, Cli, Outcome};
 use crate::diagnostic::Severity;
 use crate::project;
 use crate::source::SourceMap;
-use crate::syntax::format::{format, FormatError};
+use crate::syntax::format::{format_parsed, FormatError};
 
 pub(super) fn run(cli: &Cli, check: bool, paths: &[PathBuf]) -> Outcome {
     let mut outcome = Outcome::Clean;
@@ -40,13 +40,13 @@ pub(super) fn run(cli: &Cli, check: bool, paths: &[PathBuf]) -> Outcome {
             }
         };
         let file = sources.file(id);
-        let Some(text) = file.kept_text().filter(|_| loaded.revision.is_some()) else {
+        let (Some(text), Some(revision)) = (file.kept_text(), &loaded.revision) else {
             // Not text, or not in the grammar: its errors say where.
             refuse(&loaded.diagnostics, &sources);
             worse(Outcome::Findings);
             continue;
         };
-        let formatted = match format(text) {
+        let formatted = match format_parsed(text, &revision.revision) {
             Ok(formatted) => formatted,
             Err(FormatError::Invalid) => {
                 refuse(&loaded.diagnostics, &sources);

@@ -90,7 +90,14 @@ pub enum FormatError {
 
 /// `text` in the canonical layout.
 pub fn format(text: &str) -> Result<String, FormatError> {
-    let before = meaning(text).ok_or(FormatError::Invalid)?;
+    let revision = parsed(text).ok_or(FormatError::Invalid)?;
+    format_parsed(text, &revision)
+}
+
+/// `text`, which parses to `revision` (as a project loads it), in the canonical layout:
+/// the parse is not made again.
+pub fn format_parsed(text: &str, revision: &Revision) -> Result<String, FormatError> {
+    let before = meaning(revision);
     let tree = MigParser::parse(Rule::file, text)
         .map_err(|_| FormatError::Invalid)?
         .next()
@@ -98,7 +105,7 @@ pub fn format(text: &str) -> Result<String, FormatError> {
     let mut layout = Layout::new(text);
     layout.file(tree)?;
     let formatted = layout.finish()?;
-    match meaning(&formatted) {
+    match parsed(&formatted).map(|r| meaning(&r)) {
         Some(after) if after == before => Ok(formatted),
         Some(after) => Err(FormatError::Changed(first_difference(&before, &after))),
         None => Err(FormatError::Changed(
@@ -119,13 +126,17 @@ fn first_difference(before: &str, after: &str) -> String {
     "the formatted text says more".to_owned()
 }
 
+/// The revision `text` holds, `None` when it does not parse.
+fn parsed(text: &str) -> Option<Revision> {
+    let source = SourceFile::new(String::new(), String::new(), Some(text.to_owned()));
+    parse_file(&source, FileId(0), Depth::Full).revision
+}
+
 /// What a file says, without where it says it: the header's values, each statement in
 /// the printer's canonical form, the downgrade, and each suppression with the statement
 /// it is for. Two texts with the same meaning compile to the same scripts and lint
-/// alike. `None` when the text does not parse.
-fn meaning(text: &str) -> Option<String> {
-    let source = SourceFile::new(String::new(), String::new(), Some(text.to_owned()));
-    let revision: Revision = parse_file(&source, FileId(0), Depth::Full).revision?;
+/// alike.
+fn meaning(revision: &Revision) -> String {
     let header = &revision.header;
     let values = |list: &[super::ast::Spanned<String>]| {
         list.iter()
@@ -175,7 +186,7 @@ fn meaning(text: &str) -> Option<String> {
             suppression.reason
         ));
     }
-    Some(out)
+    out
 }
 
 /// Blank lines before a line the layout starts.
